@@ -1,0 +1,187 @@
+// Types of the what-if simulator's input and output. Shared by the engine, the CLI, the daemon API
+// and the cockpit; this file imports nothing from main or renderer.
+
+export const SIMULATION_SCHEMA_VERSION = 1
+
+export const BATCH_POLICIES = ['greedy', 'fallback', 'ondemand', 'cheapest-zone'] as const
+export const DEADLINE_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress'] as const
+export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress', 'cheapest-zone'] as const
+export type PolicyName = (typeof ALL_POLICIES)[number]
+
+export const MIGRATION_STRATEGIES = ['optimal', 'first-fit', 'naive'] as const
+export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number]
+
+export interface InstanceTypeSpec {
+  name: string
+  gpus: number
+  /** memory of one GPU, GiB; a task fits when its need is at most this */
+  gpuMemoryGiB: number
+  /** network bandwidth used for checkpoint and state transfer, Gbit/s */
+  networkGbps: number
+  /** $/h */
+  onDemandPrice: number
+  /** long-run mean spot price, $/h (synthetic market only) */
+  meanSpotPrice: number
+}
+
+export type HazardConfig =
+  /** every running spot instance is reclaimed at this fixed rate per hour */
+  | { kind: 'fixed'; perHour: number }
+  /**
+   * rate per hour = basePerHour * (price / meanPrice) ^ elasticity: a dearer spot price signals
+   * scarcer spare capacity, so reclaims get more likely as the price rises.
+   */
+  | { kind: 'price-linked'; basePerHour: number; elasticity: number }
+
+export interface SyntheticMarketConfig {
+  kind: 'synthetic'
+  zones: string[]
+  /** price update step, seconds */
+  tickSeconds: number
+  /** Ornstein-Uhlenbeck reversion speed theta, per hour */
+  reversionPerHour: number
+  /** OU volatility sigma of the relative price, per sqrt(hour) */
+  volatility: number
+  /** amplitude of the daily price cycle, as a fraction of the mean */
+  dailyAmplitude: number
+  /** zones' mean prices spread evenly over mean * (1 +/- spread) */
+  zoneSpread: number
+  hazard: HazardConfig
+  /** after a reclaim the zone has no spot capacity for an exponential time with this mean, seconds */
+  outageMeanSeconds: number
+}
+
+export interface TraceMarketConfig {
+  kind: 'trace'
+  /** file or folder; a folder contributes one zone per trace file in it */
+  path: string
+  /** capacity of a binary (0/1 availability) trace's zone while available */
+  binaryCapacity: number
+}
+
+export type MarketConfig = SyntheticMarketConfig | TraceMarketConfig
+
+export interface BatchWorkloadConfig {
+  kind: 'batch'
+  tasks: number
+  /** tasks arrive as a Poisson process over this many hours from t = 0 (0: all at once) */
+  arrivalWindowHours: number
+  /** task compute time is log-normal with this mean and coefficient of variation, hours */
+  meanTaskHours: number
+  taskHoursCv: number
+  /** GPU memory need is drawn uniformly from these values, GiB */
+  gpuMemoryChoicesGiB: number[]
+  /** checkpointable state size is log-uniform in [min, max], GiB */
+  stateGiBMin: number
+  stateGiBMax: number
+  /** a running task writes a periodic checkpoint after this much progress, seconds (0: never) */
+  checkpointIntervalSeconds: number
+  /** number of distinct models; a task whose model is already loaded on an instance skips the cold start */
+  models: number
+  /** load time of a model not yet on the instance, seconds */
+  coldStartSeconds: number
+}
+
+export interface DeadlineJobConfig {
+  kind: 'deadline'
+  /** compute time C, hours */
+  computeHours: number
+  /** deadline R, hours from t = 0 */
+  deadlineHours: number
+}
+
+export type WorkloadConfig = BatchWorkloadConfig | DeadlineJobConfig
+
+export interface CheckpointConfig {
+  /** save all progress when transferable >= full * state */
+  fullThreshold: number
+  /** save that fraction when transferable >= partial * state */
+  partialThreshold: number
+}
+
+export interface SimulationConfig {
+  seed: number
+  runs: number
+  durationHours: number
+  policies: PolicyName[]
+  migration: MigrationStrategy
+  /** spot interruption notice, seconds */
+  graceSeconds: number
+  /** launch and set-up time of a replacement instance, seconds */
+  changeoverSeconds: number
+  /** an instance idle this long is released, seconds */
+  idleReleaseSeconds: number
+  /** fallback policy: on-demand for a task after this many preemptions */
+  fallbackAfterPreemptions: number
+  checkpoint: CheckpointConfig
+  instanceTypes: InstanceTypeSpec[]
+  market: MarketConfig
+  workload: WorkloadConfig
+}
+
+/** Every metric is reported over the runs as a mean with a 95% confidence interval. */
+export interface MetricSummary {
+  mean: number
+  ci95: [number, number]
+}
+
+export const METRIC_NAMES = [
+  'total_cost',
+  'ondemand_baseline_cost',
+  'savings_pct',
+  'spot_hours',
+  'ondemand_hours',
+  'completed_tasks',
+  'total_tasks',
+  'unfinished_tasks',
+  'unfinished_work_hours',
+  'completion_time_mean_hours',
+  'completion_time_p50_hours',
+  'completion_time_p99_hours',
+  'preemptions',
+  'notices',
+  'work_lost_gpu_hours',
+  'checkpoints_full',
+  'checkpoints_partial',
+  'checkpoints_restart',
+  'work_saved_gpu_hours',
+  'deadline_met_pct',
+  'instances_launched_spot',
+  'instances_launched_ondemand',
+  'launch_failures',
+  'migrations'
+] as const
+export type MetricName = (typeof METRIC_NAMES)[number]
+
+/** The raw figures of one policy in one run, before summarising over runs. */
+export type RunMetrics = Record<MetricName, number>
+
+export interface PolicyResult {
+  policy: PolicyName
+  metrics: Record<MetricName, MetricSummary>
+}
+
+export interface SimulationTimelineEvent {
+  /** simulated seconds since the start */
+  t: number
+  kind: 'launch' | 'launch-failed' | 'ready' | 'notice' | 'terminate' | 'release' | 'task-start' | 'task-done' | 'checkpoint'
+  instance?: string
+  task?: number
+  zone?: string
+  market?: 'spot' | 'ondemand'
+  detail?: string
+}
+
+export interface SimulationOutput {
+  schema: typeof SIMULATION_SCHEMA_VERSION
+  seed: number
+  config: SimulationConfig
+  /** for trace markets: the start offset, seconds into the trace, of each run */
+  traceOffsetsSeconds?: number[]
+  results: PolicyResult[]
+}
+
+export interface SimulationProgress {
+  done: number
+  total: number
+}
