@@ -3,9 +3,9 @@
 
 export const SIMULATION_SCHEMA_VERSION = 1
 
-export const BATCH_POLICIES = ['greedy', 'fallback', 'ondemand', 'cheapest-zone'] as const
-export const DEADLINE_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress'] as const
-export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress', 'cheapest-zone'] as const
+export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress'] as const
+/** policies that only make sense for a deadline job */
+export const DEADLINE_ONLY_POLICIES: readonly PolicyName[] = ['uniform-progress']
 export type PolicyName = (typeof ALL_POLICIES)[number]
 
 export const MIGRATION_STRATEGIES = ['optimal', 'first-fit', 'naive'] as const
@@ -179,6 +179,8 @@ export interface SimulationOutput {
   /** for trace markets: the start offset, seconds into the trace, of each run */
   traceOffsetsSeconds?: number[]
   results: PolicyResult[]
+  /** the first run's events per policy, when asked for (the what-if view draws them) */
+  timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>
 }
 
 export interface SimulationProgress {

@@ -1,0 +1,503 @@
+import type { BatchWorkloadConfig, RunMetrics, SimulationConfig, SimulationTimelineEvent } from '../../shared/simulation'
+import { gbpsToGiBps, planCheckpoint } from '../checkpoint/plan'
+import { billLife } from './billing'
+import { EventQueue } from './event-queue'
+import type { RunMarket } from './market/types'
+import { LAUNCH_FRESH, placeDisplaced, type OpenSlot } from './migration'
+import type { Policy } from './policies'
+import { emptyMetrics, percentile } from './metrics'
+import type { TaskSet } from './workload'
+
+// Event kinds of the batch engine.
+const ARRIVE = 1
+const READY = 2
+const TASK_RUN = 3
+const TASK_DONE = 4
+const NOTICE = 5
+const TERMINATE = 6
+const IDLE = 7
+const CAPACITY = 8
+const ZONE_OPEN = 9
+const MIGRATE = 10
+
+// Instance states.
+const LAUNCHING = 0
+const RUNNING = 1
+const NOTICED = 2
+const GONE = 3
+
+// Task states.
+const NOT_ARRIVED = 0
+const PENDING = 1
+const SETTING_UP = 2
+const WORKING = 3
+const DONE = 4
+
+export interface BatchRunInput {
+  config: SimulationConfig & { workload: BatchWorkloadConfig }
+  market: RunMarket
+  tasks: TaskSet
+  policy: Policy
+  /** seeded source for this run's dynamics (reclaim times, outages, victims) */
+  uniform: () => number
+  /** when given, every event of the run is appended here (for the what-if timeline) */
+  timeline?: SimulationTimelineEvent[]
+}
+
+/** Growable struct-of-arrays for instances: launches are not known in advance. */
+class Instances {
+  count = 0
+  type = new Int32Array(64)
+  zone = new Int32Array(64)
+  spot = new Uint8Array(64)
+  state = new Uint8Array(64)
+  launchedAt = new Float64Array(64)
+  readyAt = new Float64Array(64)
+  endedAt = new Float64Array(64)
+  used = new Int32Array(64)
+  models = new Float64Array(64) // bitmask of loaded models as a float: 52 exact bits
+  idleEpoch = new Int32Array(64)
+  slots: Int32Array
+
+  constructor(readonly slotsPerInstance: number) {
+    this.slots = new Int32Array(64 * slotsPerInstance).fill(-1)
+  }
+
+  add(): number {
+    if (this.count === this.type.length) this.grow()
+    return this.count++
+  }
+
+  private grow(): void {
+    const n = this.type.length * 2
+    const g = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n)
+      b.set(a)
+      return b
+    }
+    this.type = g(this.type, (k) => new Int32Array(k))
+    this.zone = g(this.zone, (k) => new Int32Array(k))
+    this.spot = g(this.spot, (k) => new Uint8Array(k))
+    this.state = g(this.state, (k) => new Uint8Array(k))
+    this.launchedAt = g(this.launchedAt, (k) => new Float64Array(k))
+    this.readyAt = g(this.readyAt, (k) => new Float64Array(k))
+    this.endedAt = g(this.endedAt, (k) => new Float64Array(k))
+    this.used = g(this.used, (k) => new Int32Array(k))
+    this.models = g(this.models, (k) => new Float64Array(k))
+    this.idleEpoch = g(this.idleEpoch, (k) => new Int32Array(k))
+    const slots = new Int32Array(n * this.slotsPerInstance).fill(-1)
+    slots.set(this.slots)
+    this.slots = slots
+  }
+}
+
+function modelBit(model: number): number {
+  return 2 ** (model % 52)
+}
+
+function hasModel(mask: number, model: number): boolean {
+  return Math.floor(mask / modelBit(model)) % 2 === 1
+}
+
+/**
+ * One policy over one run of a batch workload. Every instance is billed per second for its whole
+ * life (set-up, idle, draining and the notice before a reclaim included) at the price in force; a
+ * reclaimed task's completion is cancelled through its epoch; work since the last checkpoint is
+ * lost unless the planner saves it inside the notice.
+ */
+export function simulateBatch(input: BatchRunInput): RunMetrics {
+  const { config, market, tasks, policy, uniform, timeline } = input
+  const workload = config.workload
+  const horizon = market.horizonSeconds
+  const grace = config.graceSeconds
+  const changeover = config.changeoverSeconds
+  const types = market.instanceTypes
+  const zoneCount = market.zones.length
+  const maxSlots = Math.max(...types.map((t) => t.gpus))
+  const bandwidth = types.map((t) => gbpsToGiBps(t.networkGbps))
+  const metrics = emptyMetrics()
+  metrics.total_tasks = tasks.count
+
+  const inst = new Instances(maxSlots)
+  const queue = new EventQueue(Math.max(1024, tasks.count * 4))
+
+  const taskState = new Uint8Array(tasks.count)
+  const taskInstance = new Int32Array(tasks.count).fill(-1)
+  const taskEpoch = new Int32Array(tasks.count)
+  const progress = new Float64Array(tasks.count)
+  const checkpointed = new Float64Array(tasks.count)
+  const segmentStart = new Float64Array(tasks.count)
+  const preemptions = new Int32Array(tasks.count)
+  const finishedAt = new Float64Array(tasks.count).fill(NaN)
+  const waitingForCapacity = new Uint8Array(tasks.count)
+  let pending: number[] = []
+  let displaced: number[] = []
+  let migrateAt = -1
+
+  const capacitySteps = market.zones.map((_, z) => market.capacitySteps(z))
+  const capacityIndex = new Int32Array(zoneCount)
+  const runningSpot = new Int32Array(zoneCount)
+  const outageUntil = new Float64Array(zoneCount)
+  const outageEpoch = new Int32Array(zoneCount)
+
+  const record = (e: SimulationTimelineEvent): void => {
+    timeline?.push(e)
+  }
+  const instanceName = (i: number): string => `sim-${i}`
+
+  const spotCapacityFree = (z: number, t: number): boolean =>
+    outageUntil[z] <= t && capacitySteps[z].capacity[capacityIndex[z]] > runningSpot[z]
+
+  const priceOf = (i: number, t: number): number =>
+    inst.spot[i] === 1 ? market.spotPrice(inst.type[i], inst.zone[i], t) : types[inst.type[i]].onDemandPrice
+
+  /** Cheapest type (by the price it would be billed now) that fits the task, and where to launch it. */
+  const bestLaunch = (task: number, spot: boolean, t: number): { type: number; zone: number; price: number } | null => {
+    let best: { type: number; zone: number; price: number } | null = null
+    for (let k = 0; k < types.length; k++) {
+      if (types[k].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
+      if (!spot) {
+        const price = types[k].onDemandPrice / types[k].gpus
+        if (!best || price < best.price) best = { type: k, zone: 0, price }
+        continue
+      }
+      for (let z = 0; z < zoneCount; z++) {
+        if (!spotCapacityFree(z, t)) continue
+        const price = market.spotPrice(k, z, t) / types[k].gpus
+        if (!best || price < best.price) best = { type: k, zone: z, price }
+      }
+    }
+    return best
+  }
+
+  const attach = (task: number, i: number, t: number): void => {
+    const base = i * maxSlots
+    for (let s = 0; s < maxSlots; s++) {
+      if (inst.slots[base + s] === -1) {
+        inst.slots[base + s] = task
+        break
+      }
+    }
+    inst.used[i]++
+    inst.idleEpoch[i]++
+    taskInstance[task] = i
+    taskState[task] = SETTING_UP
+    waitingForCapacity[task] = 0
+    if (inst.state[i] === RUNNING) startSetup(task, i, t)
+  }
+
+  const detach = (task: number, i: number): void => {
+    const base = i * maxSlots
+    for (let s = 0; s < maxSlots; s++) if (inst.slots[base + s] === task) inst.slots[base + s] = -1
+    inst.used[i]--
+    taskInstance[task] = -1
+  }
+
+  /** Set-up on a running instance: load the model if it is not there, fetch the checkpoint if any. */
+  const startSetup = (task: number, i: number, t: number): void => {
+    const model = tasks.model[task]
+    let delay = 0
+    if (!hasModel(inst.models[i], model)) {
+      delay += workload.coldStartSeconds
+      inst.models[i] += modelBit(model)
+    }
+    if (checkpointed[task] > 0) delay += tasks.stateGiB[task] / bandwidth[inst.type[i]]
+    queue.push(t + delay, TASK_RUN, task, taskEpoch[task])
+  }
+
+  const launch = (task: number, spot: boolean, t: number): boolean => {
+    const choice = bestLaunch(task, spot, t)
+    if (!choice) return false
+    const i = inst.add()
+    inst.type[i] = choice.type
+    inst.zone[i] = choice.zone
+    inst.spot[i] = spot ? 1 : 0
+    inst.state[i] = LAUNCHING
+    inst.launchedAt[i] = t
+    inst.readyAt[i] = t + changeover
+    inst.endedAt[i] = NaN
+    inst.used[i] = 0
+    // The changeover covers boot and set-up of the first task's model.
+    inst.models[i] = modelBit(tasks.model[task])
+    if (spot) {
+      runningSpot[choice.zone]++
+      metrics.instances_launched_spot++
+      const reclaim = market.drawReclaimTime(choice.type, choice.zone, t, uniform)
+      if (reclaim < horizon) queue.push(reclaim, NOTICE, i)
+    } else {
+      metrics.instances_launched_ondemand++
+    }
+    queue.push(inst.readyAt[i], READY, i)
+    record({ t, kind: 'launch', instance: instanceName(i), zone: market.zones[choice.zone], market: spot ? 'spot' : 'ondemand', detail: types[choice.type].name })
+    attach(task, i, t)
+    return true
+  }
+
+  /** An open instance of the wanted market with a free slot that fits: warm model first, then cheapest. */
+  const findOpenSlot = (task: number, spot: boolean, t: number): number => {
+    let best = -1
+    let bestScore = Infinity
+    for (let i = 0; i < inst.count; i++) {
+      if ((inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) || inst.spot[i] !== (spot ? 1 : 0)) continue
+      if (inst.used[i] >= types[inst.type[i]].gpus || types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
+      const warm = hasModel(inst.models[i], tasks.model[task]) ? 0 : 1
+      const score = warm * 1e9 + priceOf(i, t)
+      if (score < bestScore) {
+        bestScore = score
+        best = i
+      }
+    }
+    return best
+  }
+
+  const taskView = (task: number) => ({ preemptions: preemptions[task], remainingWork: tasks.work[task] - progress[task] })
+
+  /** Places pending tasks in order; those that find no capacity wait for the next capacity change. */
+  const dispatch = (t: number): void => {
+    if (pending.length === 0) return
+    const still: number[] = []
+    let spotBlocked = false
+    for (const task of pending) {
+      const spot = policy.chooseMarket(taskView(task)) === 'spot'
+      const open = findOpenSlot(task, spot, t)
+      if (open >= 0) {
+        attach(task, open, t)
+        continue
+      }
+      if (!(spot && spotBlocked) && launch(task, spot, t)) continue
+      if (spot) spotBlocked = bestLaunch(task, true, t) === null
+      if (!waitingForCapacity[task]) {
+        waitingForCapacity[task] = 1
+        metrics.launch_failures++
+        record({ t, kind: 'launch-failed', task, market: spot ? 'spot' : 'ondemand', detail: 'no spot capacity in any zone' })
+      }
+      still.push(task)
+    }
+    pending = still
+  }
+
+  const releaseIfIdle = (i: number, t: number): void => {
+    if (inst.used[i] === 0 && inst.state[i] === RUNNING) queue.push(t + config.idleReleaseSeconds, IDLE, i, ++inst.idleEpoch[i])
+  }
+
+  const endInstance = (i: number, t: number): void => {
+    if (inst.state[i] === LAUNCHING || inst.state[i] === RUNNING) {
+      if (inst.spot[i] === 1) runningSpot[inst.zone[i]]--
+    }
+    inst.state[i] = GONE
+    inst.endedAt[i] = t
+  }
+
+  /** Interruption notice: save what the notice allows, cancel the tasks' futures, terminate at t + grace. */
+  const notice = (i: number, t: number): void => {
+    if (inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) return
+    metrics.notices++
+    runningSpot[inst.zone[i]]--
+    inst.state[i] = NOTICED
+    queue.push(t + grace, TERMINATE, i)
+    record({ t, kind: 'notice', instance: instanceName(i), zone: market.zones[inst.zone[i]], market: 'spot' })
+    const base = i * maxSlots
+    let sharing = 0
+    for (let s = 0; s < maxSlots; s++) if (inst.slots[base + s] >= 0 && taskState[inst.slots[base + s]] === WORKING) sharing++
+    const share = bandwidth[inst.type[i]] / Math.max(1, sharing)
+    for (let s = 0; s < maxSlots; s++) {
+      const task = inst.slots[base + s]
+      if (task < 0) continue
+      if (taskState[task] === WORKING) {
+        const done = progress[task] + (t - segmentStart[task])
+        const interval = workload.checkpointIntervalSeconds
+        const periodic = interval > 0 ? Math.max(checkpointed[task], Math.floor(done / interval) * interval) : checkpointed[task]
+        const plan = planCheckpoint(tasks.stateGiB[task], share, grace, config.checkpoint)
+        const saved = periodic + plan.savedFraction * (done - periodic)
+        metrics.work_lost_gpu_hours += (done - saved) / 3600
+        metrics.work_saved_gpu_hours += (saved - periodic) / 3600
+        if (plan.decision === 'full') metrics.checkpoints_full++
+        else if (plan.decision === 'partial') metrics.checkpoints_partial++
+        else metrics.checkpoints_restart++
+        progress[task] = saved
+        checkpointed[task] = saved
+        record({ t, kind: 'checkpoint', instance: instanceName(i), task, detail: plan.decision })
+      }
+      taskEpoch[task]++
+      preemptions[task]++
+      metrics.preemptions++
+      taskState[task] = PENDING
+      detach(task, i)
+      displaced.push(task)
+    }
+    const outage = market.drawOutageSeconds(inst.zone[i], uniform)
+    if (outage > 0 && t + outage > outageUntil[inst.zone[i]]) {
+      outageUntil[inst.zone[i]] = t + outage
+      if (t + outage < horizon) queue.push(t + outage, ZONE_OPEN, inst.zone[i], ++outageEpoch[inst.zone[i]])
+    }
+    // Notices at the same instant are placed together, so the optimal placement sees all of them.
+    if (migrateAt !== t) {
+      migrateAt = t
+      queue.push(t, MIGRATE, 0)
+    }
+  }
+
+  const migrate = (t: number): void => {
+    const batch = displaced
+    displaced = []
+    const slots: OpenSlot[] = []
+    for (let i = 0; i < inst.count; i++) {
+      if (inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) continue
+      const free = types[inst.type[i]].gpus - inst.used[i]
+      if (free <= 0) continue
+      slots.push({
+        instance: i,
+        free,
+        spot: inst.spot[i] === 1,
+        gpuMemoryGiB: types[inst.type[i]].gpuMemoryGiB,
+        pricePerHour: priceOf(i, t) / types[inst.type[i]].gpus,
+        bandwidthGiBps: bandwidth[inst.type[i]],
+        waitSeconds: Math.max(0, inst.readyAt[i] - t),
+        hasModel: (model: number) => hasModel(inst.models[i], model)
+      })
+    }
+    const requests = batch.map((task) => {
+      const spot = policy.chooseMarket(taskView(task)) === 'spot'
+      const fresh = bestLaunch(task, spot, t)
+      return {
+        task,
+        spot,
+        gpuMemoryGiB: tasks.gpuMemoryGiB[task],
+        stateGiB: checkpointed[task] > 0 ? tasks.stateGiB[task] : 0,
+        model: tasks.model[task],
+        remainingSeconds: tasks.work[task] - progress[task],
+        freshPricePerHour: fresh ? fresh.price : Infinity,
+        freshDelaySeconds: changeover + (checkpointed[task] > 0 && fresh ? tasks.stateGiB[task] / bandwidth[fresh.type] : 0)
+      }
+    })
+    const placement = placeDisplaced(config.migration, requests, slots, workload.coldStartSeconds)
+    for (let r = 0; r < requests.length; r++) {
+      const { task, spot } = requests[r]
+      const target = placement[r]
+      if (target >= 0) {
+        metrics.migrations++
+        attach(task, target, t)
+      } else if (!(target === LAUNCH_FRESH && launch(task, spot, t))) pending.push(task)
+    }
+    dispatch(t)
+  }
+
+  const applyCapacity = (z: number, t: number): void => {
+    const capacity = capacitySteps[z].capacity[capacityIndex[z]]
+    let excess = runningSpot[z] - capacity
+    if (excess > 0) {
+      // The market reclaims `excess` of our spot instances in the zone, chosen at random (seeded).
+      const victims: number[] = []
+      for (let i = 0; i < inst.count; i++) {
+        if (inst.spot[i] === 1 && inst.zone[i] === z && (inst.state[i] === RUNNING || inst.state[i] === LAUNCHING)) victims.push(i)
+      }
+      while (excess-- > 0 && victims.length > 0) {
+        const k = Math.floor(uniform() * victims.length)
+        const victim = victims[k]
+        victims[k] = victims[victims.length - 1]
+        victims.pop()
+        notice(victim, t)
+      }
+    } else dispatch(t)
+  }
+
+  for (let i = 0; i < tasks.count; i++) queue.push(tasks.arrival[i], ARRIVE, i)
+  for (let z = 0; z < zoneCount; z++) {
+    const steps = capacitySteps[z]
+    for (let k = 1; k < steps.times.length; k++) if (steps.times[k] < horizon) queue.push(steps.times[k], CAPACITY, z, k)
+  }
+
+  while (queue.pop()) {
+    const t = queue.time
+    if (t > horizon) break
+    const subject = queue.subject
+    switch (queue.kind) {
+      case ARRIVE:
+        taskState[subject] = PENDING
+        pending.push(subject)
+        dispatch(t)
+        break
+      case READY: {
+        if (inst.state[subject] !== LAUNCHING) break
+        inst.state[subject] = RUNNING
+        record({ t, kind: 'ready', instance: instanceName(subject) })
+        const base = subject * maxSlots
+        for (let s = 0; s < maxSlots; s++) {
+          const task = inst.slots[base + s]
+          if (task >= 0 && taskState[task] === SETTING_UP) startSetup(task, subject, t)
+        }
+        releaseIfIdle(subject, t)
+        break
+      }
+      case TASK_RUN:
+        if (queue.epoch !== taskEpoch[subject]) break
+        taskState[subject] = WORKING
+        segmentStart[subject] = t
+        queue.push(t + (tasks.work[subject] - progress[subject]), TASK_DONE, subject, taskEpoch[subject])
+        record({ t, kind: 'task-start', task: subject, instance: instanceName(taskInstance[subject]) })
+        break
+      case TASK_DONE: {
+        if (queue.epoch !== taskEpoch[subject]) break // cancelled by a reclaim
+        const i = taskInstance[subject]
+        taskState[subject] = DONE
+        progress[subject] = tasks.work[subject]
+        finishedAt[subject] = t
+        detach(subject, i)
+        record({ t, kind: 'task-done', task: subject, instance: instanceName(i) })
+        releaseIfIdle(i, t)
+        dispatch(t)
+        break
+      }
+      case NOTICE:
+        notice(subject, t)
+        break
+      case TERMINATE:
+        endInstance(subject, t)
+        record({ t, kind: 'terminate', instance: instanceName(subject) })
+        break
+      case IDLE:
+        if (queue.epoch !== inst.idleEpoch[subject] || inst.used[subject] !== 0 || inst.state[subject] !== RUNNING) break
+        endInstance(subject, t)
+        record({ t, kind: 'release', instance: instanceName(subject) })
+        break
+      case CAPACITY:
+        capacityIndex[subject] = queue.epoch
+        applyCapacity(subject, t)
+        break
+      case ZONE_OPEN:
+        if (queue.epoch === outageEpoch[subject]) dispatch(t)
+        break
+      case MIGRATE:
+        migrate(t)
+        break
+    }
+  }
+
+  for (let i = 0; i < inst.count; i++) {
+    billLife(metrics, market, {
+      typeIndex: inst.type[i],
+      zoneIndex: inst.zone[i],
+      spot: inst.spot[i] === 1,
+      start: inst.launchedAt[i],
+      end: inst.state[i] === GONE ? inst.endedAt[i] : NaN
+    })
+  }
+
+  const completion: number[] = []
+  for (let task = 0; task < tasks.count; task++) {
+    if (taskState[task] === DONE) {
+      metrics.completed_tasks++
+      completion.push((finishedAt[task] - tasks.arrival[task]) / 3600)
+      continue
+    }
+    const done = taskState[task] === WORKING ? progress[task] + (horizon - segmentStart[task]) : progress[task]
+    metrics.unfinished_work_hours += Math.max(0, tasks.work[task] - done) / 3600
+  }
+  metrics.unfinished_tasks = tasks.count - metrics.completed_tasks
+  completion.sort((a, b) => a - b)
+  metrics.completion_time_mean_hours = completion.length ? completion.reduce((s, x) => s + x, 0) / completion.length : NaN
+  metrics.completion_time_p50_hours = percentile(completion, 0.5)
+  metrics.completion_time_p99_hours = percentile(completion, 0.99)
+  metrics.deadline_met_pct = tasks.count ? (100 * metrics.completed_tasks) / tasks.count : NaN
+  return metrics
+}

@@ -1,0 +1,213 @@
+import type { DeadlineJobConfig, RunMetrics, SimulationConfig, SimulationTimelineEvent } from '../../shared/simulation'
+import { billLife, type BilledLife } from './billing'
+import { EventQueue } from './event-queue'
+import type { RunMarket } from './market/types'
+import { emptyMetrics } from './metrics'
+import type { DeadlineChoice, DeadlineView, Policy } from './policies'
+import { safetyNetTriggered } from './policies/types'
+
+const CAPACITY = 1
+const ZONE_OPEN = 2
+const RECLAIM = 3
+const READY = 4
+const DONE = 5
+const DECIDE = 6
+
+export interface DeadlineRunInput {
+  config: SimulationConfig & { workload: DeadlineJobConfig }
+  market: RunMarket
+  policy: Policy
+  uniform: () => number
+  timeline?: SimulationTimelineEvent[]
+}
+
+/**
+ * One deadline job (compute C, deadline R, changeover d) under one policy. Progress is kept across
+ * reclaims (the job checkpoints inside the notice); every switch of instance costs a changeover d,
+ * billed and without progress. The policy is asked again at every event and at the instants its
+ * rules can flip (progress crossing ep(t), ep(t + 2d), or the safety-net line).
+ */
+export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
+  const { config, market, policy, uniform, timeline } = input
+  const C = config.workload.computeHours * 3600
+  const R = config.workload.deadlineHours * 3600
+  const d = config.changeoverSeconds
+  const horizon = market.horizonSeconds
+  const metrics = emptyMetrics()
+  metrics.total_tasks = 1
+  const queue = new EventQueue(256)
+  const zoneCount = market.zones.length
+  // The job needs one GPU: the type with the cheapest on-demand price per instance.
+  let typeIndex = 0
+  for (let k = 1; k < market.instanceTypes.length; k++) {
+    if (market.instanceTypes[k].onDemandPrice < market.instanceTypes[typeIndex].onDemandPrice) typeIndex = k
+  }
+
+  const steps = market.zones.map((_, z) => market.capacitySteps(z))
+  const capacityIndex = new Int32Array(zoneCount)
+  const outageUntil = new Float64Array(zoneCount)
+  const lives: BilledLife[] = []
+
+  let mode: DeadlineChoice = 'idle'
+  let life: BilledLife | null = null
+  let epoch = 0
+  let readyAt = NaN
+  let progress = 0
+  let runningSince = NaN
+  let safetyNet = false
+  let finishedAt = NaN
+
+  const record = (e: SimulationTimelineEvent): void => {
+    timeline?.push(e)
+  }
+  const spotZoneFree = (z: number, t: number): boolean => outageUntil[z] <= t && steps[z].capacity[capacityIndex[z]] >= 1
+  const cheapestSpotZone = (t: number): number => {
+    let best = -1
+    for (let z = 0; z < zoneCount; z++) {
+      if (!spotZoneFree(z, t)) continue
+      if (best < 0 || market.spotPrice(typeIndex, z, t) < market.spotPrice(typeIndex, best, t)) best = z
+    }
+    return best
+  }
+  const progressAt = (t: number): number => (Number.isFinite(runningSince) ? progress + (t - runningSince) : progress)
+
+  const stop = (t: number, billedUntil: number): void => {
+    if (!life) return
+    progress = progressAt(t)
+    runningSince = NaN
+    life.end = billedUntil
+    lives.push(life)
+    record({ t, kind: 'release', instance: `sim-${lives.length - 1}` })
+    life = null
+    mode = 'idle'
+    epoch++
+  }
+
+  const start = (choice: 'spot' | 'ondemand', t: number): void => {
+    const zone = choice === 'spot' ? cheapestSpotZone(t) : 0
+    if (zone < 0) return
+    epoch++
+    mode = choice
+    life = { typeIndex, zoneIndex: zone, spot: choice === 'spot', start: t, end: NaN }
+    readyAt = t + d
+    queue.push(readyAt, READY, 0, epoch)
+    if (choice === 'spot') {
+      metrics.instances_launched_spot++
+      const reclaim = market.drawReclaimTime(typeIndex, zone, t, uniform)
+      if (reclaim < horizon) queue.push(reclaim, RECLAIM, 0, epoch)
+    } else metrics.instances_launched_ondemand++
+    record({ t, kind: 'launch', instance: `sim-${lives.length}`, zone: market.zones[zone], market: choice })
+  }
+
+  const view = (t: number): DeadlineView => ({
+    now: t,
+    progress: progressAt(t),
+    computeTime: C,
+    deadline: R,
+    changeover: d,
+    spotAvailable: mode === 'spot' || cheapestSpotZone(t) >= 0,
+    current: mode,
+    safetyNet,
+    preemptions: metrics.preemptions
+  })
+
+  /** Next instant at which a rule could flip without any other event happening. */
+  const nextDecisionTime = (t: number): number => {
+    const k = C / R
+    const p = progressAt(t)
+    const running = Number.isFinite(runningSince)
+    const candidates: number[] = []
+    if (!running) {
+      candidates.push((p * R) / C) // ep(t) passes the progress
+      candidates.push(R - (C - p) - 2 * d) // safety-net line
+      if (Number.isFinite(readyAt) && readyAt > t) candidates.push(readyAt)
+    } else if (mode === 'ondemand' && k < 1) {
+      // progress p + (t' - t) meets ep(t' + 2d) = (t' + 2d) k
+      candidates.push((2 * d * k - p + t) / (1 - k))
+    }
+    let next = Infinity
+    for (const c of candidates) if (c > t + 1e-3 && c < next) next = c
+    return next
+  }
+
+  const decide = (t: number): void => {
+    if (Number.isFinite(finishedAt)) return
+    const v = view(t)
+    if (safetyNetTriggered(v)) safetyNet = true
+    const choice = policy.decideDeadline!({ ...v, safetyNet })
+    if (choice !== mode) {
+      stop(t, t)
+      if (choice !== 'idle') start(choice, t)
+    }
+    const next = nextDecisionTime(t)
+    if (next < horizon) queue.push(next, DECIDE, 0, epoch)
+  }
+
+  for (let z = 0; z < zoneCount; z++) {
+    for (let k = 1; k < steps[z].times.length; k++) if (steps[z].times[k] < horizon) queue.push(steps[z].times[k], CAPACITY, z, k)
+  }
+  decide(0)
+
+  while (queue.pop() && !Number.isFinite(finishedAt)) {
+    const t = queue.time
+    if (t > horizon) break
+    switch (queue.kind) {
+      case CAPACITY: {
+        const z = queue.subject
+        capacityIndex[z] = queue.epoch
+        if (mode === 'spot' && life && life.zoneIndex === z && steps[z].capacity[capacityIndex[z]] < 1) reclaim(t)
+        decide(t)
+        break
+      }
+      case ZONE_OPEN:
+        decide(t)
+        break
+      case RECLAIM:
+        if (queue.epoch === epoch && mode === 'spot') reclaim(t)
+        decide(t)
+        break
+      case READY:
+        if (queue.epoch !== epoch) break
+        readyAt = NaN
+        runningSince = t
+        queue.push(t + (C - progress), DONE, 0, epoch)
+        decide(t)
+        break
+      case DONE:
+        if (queue.epoch !== epoch) break
+        finishedAt = t
+        stop(t, t)
+        break
+      case DECIDE:
+        if (queue.epoch === epoch) decide(t)
+        break
+    }
+  }
+
+  function reclaim(t: number): void {
+    const zone = life!.zoneIndex
+    metrics.notices++
+    metrics.preemptions++
+    record({ t, kind: 'notice', zone: market.zones[zone], market: 'spot' })
+    // Billed through the notice until the market terminates it.
+    stop(t, t + config.graceSeconds)
+    const outage = market.drawOutageSeconds(zone, uniform)
+    if (outage > 0) {
+      outageUntil[zone] = Math.max(outageUntil[zone], t + outage)
+      if (t + outage < horizon) queue.push(t + outage, ZONE_OPEN, zone)
+    }
+  }
+
+  if (life) lives.push(life)
+  for (const l of lives) billLife(metrics, market, l)
+  const finalProgress = Number.isFinite(finishedAt) ? C : progressAt(horizon)
+  metrics.completed_tasks = Number.isFinite(finishedAt) ? 1 : 0
+  metrics.unfinished_tasks = 1 - metrics.completed_tasks
+  metrics.unfinished_work_hours = Math.max(0, C - finalProgress) / 3600
+  const hours = finishedAt / 3600
+  metrics.completion_time_mean_hours = hours
+  metrics.completion_time_p50_hours = hours
+  metrics.completion_time_p99_hours = hours
+  metrics.deadline_met_pct = Number.isFinite(finishedAt) && finishedAt <= R + 1e-6 ? 100 : 0
+  return metrics
+}

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { RunMetrics, SimulationConfig, SimulationOutput } from '../../shared/simulation'
+import type { LoadedTrace } from './traces'
+import { assembleOutput, prepareSimulation, simulateOneRun, type SimulationRunOptions } from './run'
+
+export interface PoolOptions extends SimulationRunOptions {
+  /** an already loaded trace (saves loading it twice) */
+  trace?: LoadedTrace
+  /** worker threads; 0 runs everything in this thread. Default: one per core when there are enough runs. */
+  workers?: number
+  /** path of the built worker script; found next to the bundle by default */
+  workerScript?: string
+}
+
+/** Messages between the pool and a simulation worker. */
+export type WorkerRequest = { runs: number[] }
+export type WorkerReply = { run: number; metrics: RunMetrics[] } | { error: string }
+export interface WorkerInit {
+  config: SimulationConfig
+}
+
+/** Runs handed to a worker at a time: enough to amortise messaging, few enough to balance load. */
+const RUNS_PER_REQUEST = 4
+
+export function findWorkerScript(): string | undefined {
+  // Bundled code may sit in out/main or in a shared chunk folder below it.
+  for (const dir of [__dirname, join(__dirname, '..')]) {
+    const candidate = join(dir, 'simulation-worker.js')
+    if (existsSync(candidate)) return candidate
+  }
+  return undefined
+}
+
+/**
+ * Runs a simulation, spreading runs over worker threads when there are many. Results are indexed by
+ * run, so the output is byte-identical whatever the number of workers or the order they finish in.
+ */
+export async function runSimulation(config: SimulationConfig, options: PoolOptions = {}): Promise<SimulationOutput> {
+  const prepared = prepareSimulation(config, options.trace)
+  const script = options.workerScript ?? findWorkerScript()
+  const wanted = options.workers ?? (config.runs >= 8 ? Math.min(availableParallelism(), config.runs) : 0)
+  const workers = script ? Math.min(wanted, config.runs) : 0
+  const perRun: RunMetrics[][] = new Array(config.runs)
+  let timelines: SimulationOutput['timelines']
+  let done = 0
+  const report = (): void => options.onProgress?.(++done, config.runs)
+
+  // The first run is always simulated here so its timeline can be kept without shipping events across threads.
+  const keep = options.timeline ? {} : undefined
+  perRun[0] = simulateOneRun(prepared, 0, keep)
+  timelines = keep
+  report()
+
+  if (workers === 0) {
+    for (let run = 1; run < config.runs; run++) {
+      options.signal?.throwIfAborted()
+      perRun[run] = simulateOneRun(prepared, run)
+      report()
+      // Yield now and then so progress events, cancellation and the event loop stay responsive.
+      if (run % 8 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    options.signal?.throwIfAborted()
+    return assembleOutput(prepared, perRun, timelines)
+  }
+
+  await runOnWorkers(script!, workers, config, perRun, report, options.signal)
+  return assembleOutput(prepared, perRun, timelines)
+}
+
+function runOnWorkers(
+  script: string,
+  count: number,
+  config: SimulationConfig,
+  perRun: RunMetrics[][],
+  report: () => void,
+  signal?: AbortSignal
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let nextRun = 1
+    let outstanding = config.runs - 1
+    let settled = false
+    const pool: Worker[] = []
+    const finish = (error?: unknown): void => {
+      if (settled) return
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      for (const w of pool) void w.terminate()
+      if (error) reject(error)
+      else resolve()
+    }
+    const onAbort = (): void => finish(signal?.reason ?? new Error('simulation cancelled'))
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (outstanding === 0) return finish()
+
+    const feed = (worker: Worker): void => {
+      if (nextRun >= config.runs) return
+      const runs: number[] = []
+      while (runs.length < RUNS_PER_REQUEST && nextRun < config.runs) runs.push(nextRun++)
+      worker.postMessage({ runs } satisfies WorkerRequest)
+    }
+    for (let k = 0; k < count; k++) {
+      const worker = new Worker(script, { workerData: { config } satisfies WorkerInit })
+      pool.push(worker)
+      let inFlight = 0
+      worker.on('message', (reply: WorkerReply) => {
+        if ('error' in reply) return finish(new Error(reply.error))
+        perRun[reply.run] = reply.metrics
+        report()
+        outstanding--
+        if (--inFlight <= 0) {
+          inFlight = 0
+          if (nextRun < config.runs) {
+            inFlight = Math.min(RUNS_PER_REQUEST, config.runs - nextRun)
+            feed(worker)
+          }
+        }
+        if (outstanding === 0) finish()
+      })
+      worker.on('error', (error) => finish(error))
+      worker.on('exit', (code) => {
+        if (!settled && code !== 0) finish(new Error(`simulation worker exited with code ${code}`))
+      })
+      inFlight = Math.min(RUNS_PER_REQUEST, Math.max(0, config.runs - nextRun))
+      feed(worker)
+    }
+  })
+}

@@ -1,0 +1,15 @@
+// Entry point of a simulation worker thread: simulates the runs it is sent and replies per run.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { WorkerInit, WorkerReply, WorkerRequest } from './pool'
+import { prepareSimulation, simulateOneRun } from './run'
+
+const { config } = workerData as WorkerInit
+const port = parentPort!
+try {
+  const prepared = prepareSimulation(config)
+  port.on('message', ({ runs }: WorkerRequest) => {
+    for (const run of runs) port.postMessage({ run, metrics: simulateOneRun(prepared, run) } satisfies WorkerReply)
+  })
+} catch (error) {
+  port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply)
+}
