@@ -3,7 +3,7 @@
 
 export const SIMULATION_SCHEMA_VERSION = 1
 
-export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'uniform-progress'] as const
+export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'spot-or-ondemand', 'uniform-progress'] as const
 /** policies that only make sense for a deadline job */
 export const DEADLINE_ONLY_POLICIES: readonly PolicyName[] = ['uniform-progress']
 export type PolicyName = (typeof ALL_POLICIES)[number]

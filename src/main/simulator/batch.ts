@@ -4,7 +4,7 @@ import { billLife } from './billing'
 import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
 import { LAUNCH_FRESH, placeDisplaced, type OpenSlot } from './migration'
-import type { Policy } from './policies'
+import type { BatchTaskView, Policy } from './policies'
 import { emptyMetrics, percentile } from './metrics'
 import type { TaskSet } from './workload'
 
@@ -42,6 +42,8 @@ export interface BatchRunInput {
   uniform: () => number
   /** when given, every event of the run is appended here (for the what-if timeline) */
   timeline?: SimulationTimelineEvent[]
+  /** when given, counts the events processed (benchmarks report events per second) */
+  stats?: { events: number }
 }
 
 /** Growable struct-of-arrays for instances: launches are not known in advance. */
@@ -58,6 +60,8 @@ class Instances {
   models = new Float64Array(64) // bitmask of loaded models as a float: 52 exact bits
   idleEpoch = new Int32Array(64)
   slots: Int32Array
+  /** instances still launching or running, in launch order: the only ones placement looks at */
+  live: number[] = []
 
   constructor(readonly slotsPerInstance: number) {
     this.slots = new Int32Array(64 * slotsPerInstance).fill(-1)
@@ -65,7 +69,14 @@ class Instances {
 
   add(): number {
     if (this.count === this.type.length) this.grow()
+    this.live.push(this.count)
     return this.count++
+  }
+
+  /** Drops an instance from the live list (on notice, release or termination), keeping launch order. */
+  retire(i: number): void {
+    const at = this.live.indexOf(i)
+    if (at >= 0) this.live.splice(at, 1)
   }
 
   private grow(): void {
@@ -106,7 +117,7 @@ function hasModel(mask: number, model: number): boolean {
  * lost unless the planner saves it inside the notice.
  */
 export function simulateBatch(input: BatchRunInput): RunMetrics {
-  const { config, market, tasks, policy, uniform, timeline } = input
+  const { config, market, tasks, policy, uniform, timeline, stats } = input
   const workload = config.workload
   const horizon = market.horizonSeconds
   const grace = config.graceSeconds
@@ -237,8 +248,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   const findOpenSlot = (task: number, spot: boolean, t: number): number => {
     let best = -1
     let bestScore = Infinity
-    for (let i = 0; i < inst.count; i++) {
-      if ((inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) || inst.spot[i] !== (spot ? 1 : 0)) continue
+    for (const i of inst.live) {
+      if (inst.spot[i] !== (spot ? 1 : 0)) continue
       if (inst.used[i] >= types[inst.type[i]].gpus || types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
       const warm = hasModel(inst.models[i], tasks.model[task]) ? 0 : 1
       const score = warm * 1e9 + priceOf(i, t)
@@ -250,7 +261,11 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     return best
   }
 
-  const taskView = (task: number) => ({ preemptions: preemptions[task], remainingWork: tasks.work[task] - progress[task] })
+  const taskView = (task: number, t: number): BatchTaskView => ({
+    preemptions: preemptions[task],
+    remainingWork: tasks.work[task] - progress[task],
+    spotAvailable: findOpenSlot(task, true, t) >= 0 || bestLaunch(task, true, t) !== null
+  })
 
   /** Places pending tasks in order; those that find no capacity wait for the next capacity change. */
   const dispatch = (t: number): void => {
@@ -258,7 +273,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const still: number[] = []
     let spotBlocked = false
     for (const task of pending) {
-      const spot = policy.chooseMarket(taskView(task)) === 'spot'
+      const spot = policy.chooseMarket(taskView(task, t)) === 'spot'
       const open = findOpenSlot(task, spot, t)
       if (open >= 0) {
         attach(task, open, t)
@@ -283,6 +298,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   const endInstance = (i: number, t: number): void => {
     if (inst.state[i] === LAUNCHING || inst.state[i] === RUNNING) {
       if (inst.spot[i] === 1) runningSpot[inst.zone[i]]--
+      inst.retire(i)
     }
     inst.state[i] = GONE
     inst.endedAt[i] = t
@@ -294,6 +310,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     metrics.notices++
     runningSpot[inst.zone[i]]--
     inst.state[i] = NOTICED
+    inst.retire(i)
     queue.push(t + grace, TERMINATE, i)
     record({ t, kind: 'notice', instance: instanceName(i), zone: market.zones[inst.zone[i]], market: 'spot' })
     const base = i * maxSlots
@@ -341,8 +358,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const batch = displaced
     displaced = []
     const slots: OpenSlot[] = []
-    for (let i = 0; i < inst.count; i++) {
-      if (inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) continue
+    for (const i of inst.live) {
       const free = types[inst.type[i]].gpus - inst.used[i]
       if (free <= 0) continue
       slots.push({
@@ -357,7 +373,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       })
     }
     const requests = batch.map((task) => {
-      const spot = policy.chooseMarket(taskView(task)) === 'spot'
+      const spot = policy.chooseMarket(taskView(task, t)) === 'spot'
       const fresh = bestLaunch(task, spot, t)
       return {
         task,
@@ -388,9 +404,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     if (excess > 0) {
       // The market reclaims `excess` of our spot instances in the zone, chosen at random (seeded).
       const victims: number[] = []
-      for (let i = 0; i < inst.count; i++) {
-        if (inst.spot[i] === 1 && inst.zone[i] === z && (inst.state[i] === RUNNING || inst.state[i] === LAUNCHING)) victims.push(i)
-      }
+      for (const i of inst.live) if (inst.spot[i] === 1 && inst.zone[i] === z) victims.push(i)
       while (excess-- > 0 && victims.length > 0) {
         const k = Math.floor(uniform() * victims.length)
         const victim = victims[k]
@@ -407,9 +421,11 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     for (let k = 1; k < steps.times.length; k++) if (steps.times[k] < horizon) queue.push(steps.times[k], CAPACITY, z, k)
   }
 
+  let processed = 0
   while (queue.pop()) {
     const t = queue.time
     if (t > horizon) break
+    processed++
     const subject = queue.subject
     switch (queue.kind) {
       case ARRIVE:
@@ -473,6 +489,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     }
   }
 
+  if (stats) stats.events += processed
   for (let i = 0; i < inst.count; i++) {
     billLife(metrics, market, {
       typeIndex: inst.type[i],

@@ -19,6 +19,8 @@ export interface DeadlineRunInput {
   policy: Policy
   uniform: () => number
   timeline?: SimulationTimelineEvent[]
+  /** when given, counts the events processed (benchmarks report events per second) */
+  stats?: { events: number }
 }
 
 /**
@@ -28,7 +30,7 @@ export interface DeadlineRunInput {
  * rules can flip (progress crossing ep(t), ep(t + 2d), or the safety-net line).
  */
 export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
-  const { config, market, policy, uniform, timeline } = input
+  const { config, market, policy, uniform, timeline, stats } = input
   const C = config.workload.computeHours * 3600
   const R = config.workload.deadlineHours * 3600
   const d = config.changeoverSeconds
@@ -48,8 +50,8 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   const outageUntil = new Float64Array(zoneCount)
   const lives: BilledLife[] = []
 
-  let mode: DeadlineChoice = 'idle'
-  let life: BilledLife | null = null
+  let mode = 'idle' as DeadlineChoice
+  let life = null as BilledLife | null
   let epoch = 0
   let readyAt = NaN
   let progress = 0
@@ -126,7 +128,13 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
       candidates.push((2 * d * k - p + t) / (1 - k))
     }
     let next = Infinity
-    for (const c of candidates) if (c > t + 1e-3 && c < next) next = c
+    for (const c of candidates) {
+      // The rules compare strictly (progress < ep), so at a crossing they flip only just after it:
+      // a crossing that is now (t = 0 with no progress, or a wake-up on the crossing itself) is
+      // looked at again 2 ms later instead of being dropped.
+      const at = c > t + 1e-3 ? c : c >= t - 1e-3 ? t + 2e-3 : Infinity
+      if (at < next) next = at
+    }
     return next
   }
 
@@ -151,6 +159,7 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   while (queue.pop() && !Number.isFinite(finishedAt)) {
     const t = queue.time
     if (t > horizon) break
+    if (stats) stats.events++
     switch (queue.kind) {
       case CAPACITY: {
         const z = queue.subject

@@ -13,11 +13,13 @@ export interface PoolOptions extends SimulationRunOptions {
   workers?: number
   /** path of the built worker script; found next to the bundle by default */
   workerScript?: string
+  /** when given, counts the simulation events processed over all runs and threads */
+  stats?: { events: number }
 }
 
 /** Messages between the pool and a simulation worker. */
 export type WorkerRequest = { runs: number[] }
-export type WorkerReply = { run: number; metrics: RunMetrics[] } | { error: string }
+export type WorkerReply = { run: number; metrics: RunMetrics[]; events: number } | { error: string }
 export interface WorkerInit {
   config: SimulationConfig
 }
@@ -50,14 +52,14 @@ export async function runSimulation(config: SimulationConfig, options: PoolOptio
 
   // The first run is always simulated here so its timeline can be kept without shipping events across threads.
   const keep = options.timeline ? {} : undefined
-  perRun[0] = simulateOneRun(prepared, 0, keep)
+  perRun[0] = simulateOneRun(prepared, 0, keep, options.stats)
   timelines = keep
   report()
 
   if (workers === 0) {
     for (let run = 1; run < config.runs; run++) {
       options.signal?.throwIfAborted()
-      perRun[run] = simulateOneRun(prepared, run)
+      perRun[run] = simulateOneRun(prepared, run, undefined, options.stats)
       report()
       // Yield now and then so progress events, cancellation and the event loop stay responsive.
       if (run % 8 === 0) await new Promise((resolve) => setImmediate(resolve))
@@ -66,7 +68,7 @@ export async function runSimulation(config: SimulationConfig, options: PoolOptio
     return assembleOutput(prepared, perRun, timelines)
   }
 
-  await runOnWorkers(script!, workers, config, perRun, report, options.signal)
+  await runOnWorkers(script!, workers, config, perRun, report, options.signal, options.stats)
   return assembleOutput(prepared, perRun, timelines)
 }
 
@@ -76,7 +78,8 @@ function runOnWorkers(
   config: SimulationConfig,
   perRun: RunMetrics[][],
   report: () => void,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  stats?: { events: number }
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let nextRun = 1
@@ -109,6 +112,7 @@ function runOnWorkers(
       worker.on('message', (reply: WorkerReply) => {
         if ('error' in reply) return finish(new Error(reply.error))
         perRun[reply.run] = reply.metrics
+        if (stats) stats.events += reply.events
         report()
         outstanding--
         if (--inFlight <= 0) {

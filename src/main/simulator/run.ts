@@ -76,7 +76,8 @@ function marketForRun(prepared: PreparedSimulation, run: number, random: Random)
 export function simulateOneRun(
   prepared: PreparedSimulation,
   run: number,
-  timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>
+  timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>,
+  stats?: { events: number }
 ): RunMetrics[] {
   const { config } = prepared
   const random = createRandom(config.seed).fork(run + 1)
@@ -88,9 +89,9 @@ export function simulateOneRun(
     const uniform = streamOf(random, STREAM_DYNAMICS)
     const timeline = timelines ? (timelines[name] = []) : undefined
     if (workload.kind === 'batch') {
-      return simulateBatch({ config: { ...config, workload }, market, tasks: tasks!, policy, uniform, timeline })
+      return simulateBatch({ config: { ...config, workload }, market, tasks: tasks!, policy, uniform, timeline, stats })
     }
-    return simulateDeadline({ config: { ...config, workload }, market, policy, uniform, timeline })
+    return simulateDeadline({ config: { ...config, workload }, market, policy, uniform, timeline, stats })
   })
   const baseline = results[prepared.simulated.indexOf('ondemand')].total_cost
   for (const r of results) r.savings_pct = baseline > 0 ? (100 * (baseline - r.total_cost)) / baseline : 0

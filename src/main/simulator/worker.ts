@@ -8,7 +8,11 @@ const port = parentPort!
 try {
   const prepared = prepareSimulation(config)
   port.on('message', ({ runs }: WorkerRequest) => {
-    for (const run of runs) port.postMessage({ run, metrics: simulateOneRun(prepared, run) } satisfies WorkerReply)
+    for (const run of runs) {
+      const stats = { events: 0 }
+      const metrics = simulateOneRun(prepared, run, undefined, stats)
+      port.postMessage({ run, metrics, events: stats.events } satisfies WorkerReply)
+    }
   })
 } catch (error) {
   port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply)

@@ -2,6 +2,7 @@ import type { PolicyName } from '../../../shared/simulation'
 import { createFallback } from './fallback'
 import { greedy } from './greedy'
 import { ondemand } from './ondemand'
+import { spotOrOndemand } from './spot-or-ondemand'
 import type { Policy } from './types'
 import { uniformProgress } from './uniform-progress'
 
@@ -19,6 +20,8 @@ export function createPolicy(name: PolicyName, options: PolicyOptions): Policy {
       return createFallback(options.fallbackAfterPreemptions)
     case 'ondemand':
       return ondemand
+    case 'spot-or-ondemand':
+      return spotOrOndemand
     case 'uniform-progress':
       return uniformProgress
   }

@@ -7,6 +7,8 @@ export interface BatchTaskView {
   preemptions: number
   /** seconds of compute still to do */
   remainingWork: number
+  /** whether spot can be had right now (a free spot slot or a zone with capacity) */
+  spotAvailable: boolean
 }
 
 /** What a deadline policy sees at a decision point. All times in seconds. */
