@@ -1,0 +1,201 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startImdsServer, closeServer, listen, type ImdsFixture } from '../../../test/fixtures/imds-server'
+import { startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
+import { startCockpitStub, type CockpitStub } from './__fixtures__/cockpit-stub'
+import { runAgent, type AgentHandle, type AgentOptions } from './agent'
+import { parseAgentTags } from './tags'
+
+const TOKEN = 'fleet-token-123'
+let imds: ImdsFixture | undefined
+let vllm: VllmStub | undefined
+let cockpit: CockpitStub | undefined
+let router: Server | undefined
+let agent: AgentHandle | undefined
+
+afterEach(async () => {
+  await agent?.stop()
+  await Promise.all([imds?.close(), vllm?.close(), cockpit?.close(), router && closeServer(router)])
+  agent = imds = vllm = cockpit = router = undefined
+})
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** a port nothing listens on: bind, note it, close */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer()
+  await listen(server)
+  const port = (server.address() as AddressInfo).port
+  await closeServer(server)
+  return `http://127.0.0.1:${port}`
+}
+
+async function startRouter(calls: string[]): Promise<string> {
+  router = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      calls.push(`${req.method} ${req.url} ${body} metricsPolls=${vllm?.metricsRequests}`)
+      res.writeHead(200).end()
+    })
+  })
+  await listen(router)
+  return `http://127.0.0.1:${(router.address() as AddressInfo).port}/deregister`
+}
+
+const fast = (extra: Partial<AgentOptions>): AgentOptions => ({
+  cockpitUrl: cockpit!.url,
+  token: TOKEN,
+  metricsUrl: vllm!.metricsUrl,
+  imdsEndpoint: imds!.url,
+  pollMs: 30,
+  heartbeatMs: 50,
+  drainPollMs: 20,
+  ...extra
+})
+
+describe('runAgent end to end', () => {
+  it('IMDS notice -> deregister -> drain -> reports to the cockpit with the token', async () => {
+    imds = await startImdsServer({ instanceId: 'i-agent1' })
+    vllm = await startVllmStub({ kind: 'draining', running: 4, waiting: 2, polls: 3 })
+    cockpit = await startCockpitStub(TOKEN)
+    const routerCalls: string[] = []
+    const lines: string[] = []
+    const tagCalls: unknown[] = []
+    agent = runAgent(
+      fast({ routerDeregisterUrl: await startRouter(routerCalls), checkpointStateGiB: 40, checkpointBandwidthGiBps: 1 }),
+      { logger: (l) => lines.push(l), tagRecorder: async (...args) => void tagCalls.push(args) }
+    )
+    expect(await agent.instanceId).toBe('i-agent1')
+    await until(() => cockpit!.heartbeats.length >= 2)
+    expect(cockpit.heartbeats[0]).toMatchObject({ instanceId: 'i-agent1', state: 'watching' })
+
+    const noticeTime = new Date(Date.now() + 60_000)
+    noticeTime.setMilliseconds(0)
+    imds.scheduleNotice('terminate', noticeTime.toISOString().replace('.000Z', 'Z'))
+    await until(() => cockpit!.events.length === 2)
+
+    const [first, second] = cockpit.events
+    expect(first).toEqual({
+      instanceId: 'i-agent1',
+      event: expect.objectContaining({ kind: 'interruption-notice', action: 'terminate', deadline: noticeTime.getTime(), source: 'imds' })
+    })
+    expect(second.drain).toMatchObject({ outcome: 'drained', lastRunning: 0, lastWaiting: 0 })
+    expect(second.checkpoint).toMatchObject({ decision: 'full', stateGiB: 40, bandwidthGiBps: 1 })
+    expect(second.checkpoint!.secondsLeft).toBeGreaterThan(50)
+    expect(routerCalls).toEqual(['POST /deregister {"instanceId":"i-agent1"} metricsPolls=0'])
+    expect(vllm.metricsRequests).toBe(3)
+    expect(cockpit.unauthorized).toBe(0)
+    expect(tagCalls).toEqual([])
+    expect(agent.state()).toBe('drained')
+
+    const notice = lines.find((l) => l.includes(' agent notice '))
+    expect(notice).toMatch(
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z agent notice action=terminate deadline=${noticeTime.toISOString()} instance=i-agent1$`)
+    )
+    expect(lines.some((l) => / agent drain-end outcome=drained /.test(l))).toBe(true)
+    expect(lines.filter((l) => / agent reported /.test(l))).toHaveLength(2)
+
+    await agent.stop()
+    expect(lines.at(-1)).toMatch(/ agent stopped state=drained$/)
+  })
+
+  it('reports a rebalance recommendation without draining', async () => {
+    imds = await startImdsServer({ instanceId: 'i-rebal' })
+    vllm = await startVllmStub({ kind: 'busy', running: 1, waiting: 0 })
+    cockpit = await startCockpitStub(TOKEN)
+    agent = runAgent(fast({}), { logger: () => {}, tagRecorder: async () => {} })
+    await agent.instanceId
+    imds.scheduleRebalance('2026-11-23T13:50:00Z')
+    await until(() => cockpit!.events.length === 1)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(cockpit.events[0].event).toMatchObject({ kind: 'rebalance-recommendation', detail: 'noticeTime=2026-11-23T13:50:00Z' })
+    expect(cockpit.events).toHaveLength(1)
+    expect(vllm.metricsRequests).toBe(0)
+    expect(agent.state()).toBe('watching')
+  })
+
+  it('with the cockpit down, records the event and then the drain result as instance tags', async () => {
+    imds = await startImdsServer({ instanceId: 'i-down' })
+    vllm = await startVllmStub({ kind: 'busy', running: 0, waiting: 0 })
+    const calls: { instanceId: string; tags: Record<string, string> }[] = []
+    const lines: string[] = []
+    agent = runAgent(
+      { ...fastWithoutCockpit(), cockpitUrl: await closedPortUrl() },
+      {
+        logger: (l) => lines.push(l),
+        retry: { attempts: 3, baseMs: 10, maxMs: 20 },
+        tagRecorder: async (instanceId, tags) => void calls.push({ instanceId, tags })
+      }
+    )
+    await agent.instanceId
+    const deadline = Math.floor(Date.now() / 1000) * 1000 + 60_000
+    imds.scheduleNotice('stop', new Date(deadline).toISOString())
+    await until(() => calls.length === 2)
+
+    expect(calls[0].instanceId).toBe('i-down')
+    expect(Object.keys(calls[0].tags)).toEqual(['synkti:event:interruption-notice'])
+    const [before] = parseAgentTags(calls[0].tags, 'i-down')
+    expect(before).toEqual({
+      event: expect.objectContaining({
+        instanceId: 'i-down',
+        kind: 'interruption-notice',
+        action: 'stop',
+        deadline,
+        source: 'instance-tags'
+      })
+    })
+    const [after] = parseAgentTags(calls[1].tags, 'i-down')
+    expect(after).toMatchObject({ event: { action: 'stop', deadline }, drainOutcome: 'drained' })
+    for (const value of Object.values(calls[1].tags)) expect(value.length).toBeLessThanOrEqual(256)
+    expect(lines.filter((l) => / agent cockpit-unreachable kind=interruption-notice /.test(l))[0]).toMatch(/attempts=3 /)
+    expect(lines.filter((l) => / agent tags-recorded /.test(l))).toHaveLength(2)
+    // the drain did not wait for the retries to the unreachable cockpit
+    const drainStart = lines.findIndex((l) => / agent drain-start /.test(l))
+    const firstGiveUp = lines.findIndex((l) => / agent cockpit-unreachable /.test(l))
+    expect(drainStart).toBeGreaterThanOrEqual(0)
+    expect(drainStart).toBeLessThan(firstGiveUp)
+  })
+
+  it('does not retry a rejected token, and still records tags', async () => {
+    imds = await startImdsServer({ instanceId: 'i-badtoken' })
+    vllm = await startVllmStub({ kind: 'busy', running: 0, waiting: 0 })
+    cockpit = await startCockpitStub(TOKEN)
+    const tagged: string[] = []
+    agent = runAgent(
+      { ...fast({}), token: 'wrong', heartbeatMs: 10_000 },
+      { logger: () => {}, tagRecorder: async (id, tags) => void tagged.push(...Object.keys(tags)) }
+    )
+    await agent.instanceId
+    imds.scheduleRebalance('2026-11-23T13:50:00Z')
+    await until(() => tagged.length === 1)
+    expect(tagged).toEqual(['synkti:event:rebalance-recommendation'])
+    expect(cockpit.unauthorized).toBe(2) // one heartbeat, one event: no retries on 401
+  })
+
+  it('stop() during a drain aborts it, flushes the report once and resolves', async () => {
+    imds = await startImdsServer({ instanceId: 'i-stop' })
+    vllm = await startVllmStub({ kind: 'busy', running: 5, waiting: 5 })
+    cockpit = await startCockpitStub(TOKEN)
+    agent = runAgent(fast({}), { logger: () => {}, tagRecorder: async () => {} })
+    await agent.instanceId
+    imds.scheduleNotice('terminate', new Date(Date.now() + 120_000).toISOString())
+    await until(() => vllm!.metricsRequests >= 2)
+    expect(agent.state()).toBe('draining')
+    const started = Date.now()
+    await agent.stop()
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(cockpit.events.at(-1)?.drain).toMatchObject({ outcome: 'failed', lastRunning: 5 })
+  })
+})
+
+function fastWithoutCockpit(): AgentOptions {
+  return { cockpitUrl: '', token: TOKEN, metricsUrl: vllm!.metricsUrl, imdsEndpoint: imds!.url, pollMs: 30, heartbeatMs: 10_000, drainPollMs: 20 }
+}

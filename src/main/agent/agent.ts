@@ -1,0 +1,254 @@
+// The node agent: runs on each GPU instance next to vLLM, watches IMDS, drains vLLM on a notice and
+// reports to the cockpit (or, when the cockpit is unreachable, to the instance's own tags).
+import type { InterruptionEvent } from '../../shared/fleet'
+import { planCheckpoint } from '../checkpoint/plan'
+import { systemClock, type Clock } from '../clock'
+import { drain, drainDeadline } from '../drain/drain'
+import { createImdsClient, startImdsMonitor, type ImdsClient } from '../monitors/imds'
+import { createCockpitClient, type RetryPolicy } from './cockpit'
+import { errorText, iso, lineLog, type Log } from './log'
+import { buildAgentTags, type AgentCheckpointReport, type AgentEventReport, type TagRecorder } from './tags'
+
+export interface AgentOptions {
+  /** e.g. https://cockpit.example:7443 */
+  cockpitUrl: string
+  /** bearer token the cockpit issued for this fleet */
+  token: string
+  /** default: read from IMDS */
+  instanceId?: string
+  /** default http://127.0.0.1:8000/metrics */
+  metricsUrl?: string
+  /** POSTed {instanceId} to stop the router sending here; none when unset */
+  routerDeregisterUrl?: string
+  /** IMDS poll interval, default 2000 */
+  pollMs?: number
+  /** default 15000 */
+  heartbeatMs?: number
+  /** drain stops this long before the notice time, default 5000 */
+  drainMarginMs?: number
+  /** default AWS_EC2_METADATA_SERVICE_ENDPOINT, then http://169.254.169.254 */
+  imdsEndpoint?: string
+  /** with checkpointBandwidthGiBps: ask the planner what can be saved in the notice left */
+  checkpointStateGiB?: number
+  checkpointBandwidthGiBps?: number
+  /** drain poll interval, default 500 */
+  drainPollMs?: number
+}
+
+export interface AgentDeps {
+  clock?: Clock
+  /** one human-readable line per action; default console.log */
+  logger?: (line: string) => void
+  /** default: EC2 CreateTags on this instance */
+  tagRecorder?: TagRecorder
+  fetch?: typeof fetch
+  retry?: RetryPolicy
+}
+
+export type AgentState = 'watching' | 'draining' | 'drained'
+
+export interface AgentHandle {
+  /** resolves with the instance id once known */
+  readonly instanceId: Promise<string>
+  /** resolves when the agent has stopped */
+  readonly done: Promise<void>
+  state(): AgentState
+  /** stop watching, abort a drain in progress, flush reports (one try each), resolve when idle */
+  stop(): Promise<void>
+}
+
+export const AGENT_DEFAULTS = {
+  metricsUrl: 'http://127.0.0.1:8000/metrics',
+  pollMs: 2000,
+  heartbeatMs: 15000,
+  drainMarginMs: 5000,
+  drainPollMs: 500
+} as const
+
+/** AWS gives two minutes; used only if a notice ever came without a time */
+const FALLBACK_NOTICE_MS = 120_000
+/** bound on one tag write, so a hung AWS call cannot hold shutdown */
+const TAG_TIMEOUT_MS = 10_000
+
+export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHandle {
+  const o = { ...AGENT_DEFAULTS, ...stripUndefined(options) }
+  const clock = deps.clock ?? systemClock
+  const log = lineLog(clock, 'agent', deps.logger)
+  const controller = new AbortController()
+  const signal = controller.signal
+  const imds = createImdsClient({ endpoint: o.imdsEndpoint, clock, fetch: deps.fetch })
+  const cockpit = createCockpitClient({ cockpitUrl: o.cockpitUrl, token: o.token, clock, fetch: deps.fetch, retry: deps.retry })
+  const recordTags = deps.tagRecorder ?? defaultTagRecorder(imds)
+  const tasks = new Set<Promise<void>>()
+  let state: AgentState = 'watching'
+
+  log('start', { cockpit: o.cockpitUrl, imds: imds.endpoint, metrics: o.metricsUrl, pollMs: o.pollMs })
+
+  /** report now; on failure, to tags so the cockpit still learns of it */
+  const deliver = async (report: AgentEventReport): Promise<void> => {
+    // once stopping, one try and then tags: shutdown must not wait on retries
+    const sent = await cockpit.post('/api/agent/events', report, { stop: signal })
+    const fields = { kind: report.event.kind, drain: report.drain?.outcome, attempts: sent.attempts }
+    if (sent.ok) return log('reported', fields)
+    log('cockpit-unreachable', { ...fields, reason: sent.reason })
+    await writeTags(report)
+  }
+
+  const writeTags = async (report: AgentEventReport): Promise<void> => {
+    const tags = buildAgentTags(report)
+    try {
+      await withTimeout(recordTags(report.instanceId, tags), TAG_TIMEOUT_MS, clock)
+      log('tags-recorded', { instance: report.instanceId, keys: Object.keys(tags).join(',') })
+    } catch (error) {
+      log('tags-failed', { instance: report.instanceId, error: errorText(error) })
+    }
+  }
+
+  const deregister = o.routerDeregisterUrl
+    ? (instanceId: string) => () => postDeregister(o.routerDeregisterUrl!, instanceId, deps.fetch)
+    : undefined
+
+  const handleNotice = async (event: InterruptionEvent, firstReport: Promise<void>): Promise<void> => {
+    const noticeDeadline = event.deadline ?? event.observedAt + FALLBACK_NOTICE_MS
+    state = 'draining'
+    const result = await drain({
+      metricsUrl: o.metricsUrl,
+      deregister: deregister?.(event.instanceId),
+      deadline: drainDeadline(noticeDeadline, o.drainMarginMs),
+      pollMs: o.drainPollMs,
+      clock,
+      signal,
+      log,
+      fetch: deps.fetch
+    })
+    state = 'drained'
+    const checkpoint = planFor(o, noticeDeadline, clock.now())
+    if (checkpoint) log('checkpoint', { decision: checkpoint.decision, savedFraction: checkpoint.savedFraction.toFixed(2), secondsLeft: checkpoint.secondsLeft.toFixed(1) })
+    await firstReport // keep the order: the fuller report (or its tags) lands last
+    await deliver({ instanceId: event.instanceId, event, drain: result, checkpoint })
+  }
+
+  const handleEvent = async (event: InterruptionEvent): Promise<void> => {
+    const name = event.kind === 'interruption-notice' ? 'notice' : 'rebalance'
+    log(name, { action: event.action, deadline: iso(event.deadline), instance: event.instanceId, detail: event.detail })
+    // the bare event first, so failover can start while we drain; the drain does not wait for it
+    // (retries to an unreachable cockpit must not eat into the notice); then the drain result
+    const firstReport = deliver({ instanceId: event.instanceId, event }).catch((error) =>
+      log('error', { error: errorText(error) })
+    )
+    if (event.kind === 'interruption-notice') await handleNotice(event, firstReport)
+    else await firstReport
+  }
+
+  const track = (task: Promise<void>): void => {
+    const guarded = task.catch((error) => log('error', { error: errorText(error) }))
+    tasks.add(guarded)
+    void guarded.finally(() => tasks.delete(guarded))
+  }
+
+  const monitor = startImdsMonitor({
+    client: imds,
+    instanceId: o.instanceId,
+    pollMs: o.pollMs,
+    clock,
+    signal,
+    log,
+    onEvent: (event) => track(handleEvent(event))
+  })
+
+  const heartbeats = monitor.instanceId.then(
+    (id) => heartbeatLoop({ id, cockpit, clock, signal, log, heartbeatMs: o.heartbeatMs, state: () => state }),
+    () => undefined
+  )
+
+  const done = (async () => {
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    await Promise.all([monitor.done, heartbeats])
+    while (tasks.size > 0) await Promise.all([...tasks]) // bounded: no new events after abort
+    log('stopped', { state })
+  })()
+
+  return {
+    instanceId: monitor.instanceId,
+    done,
+    state: () => state,
+    stop: async () => {
+      controller.abort()
+      await done
+    }
+  }
+}
+
+interface HeartbeatContext {
+  id: string
+  cockpit: ReturnType<typeof createCockpitClient>
+  clock: Clock
+  signal: AbortSignal
+  log: Log
+  heartbeatMs: number
+  state: () => AgentState
+}
+
+/** One POST per interval, a single try each (the next beat is the retry); logged on change only. */
+async function heartbeatLoop(c: HeartbeatContext): Promise<void> {
+  let lastOk: boolean | undefined
+  while (!c.signal.aborted) {
+    const body = { instanceId: c.id, at: c.clock.now(), state: c.state() }
+    const sent = await c.cockpit.post('/api/agent/heartbeat', body, { attempts: 1 })
+    if (sent.ok !== lastOk) c.log(sent.ok ? 'heartbeat-ok' : 'heartbeat-failed', { reason: sent.ok ? undefined : sent.reason })
+    lastOk = sent.ok
+    await c.clock.sleep(c.heartbeatMs, c.signal).catch(() => {})
+  }
+}
+
+function planFor(
+  o: Pick<AgentOptions, 'checkpointStateGiB' | 'checkpointBandwidthGiBps'>,
+  noticeDeadline: number,
+  now: number
+): AgentCheckpointReport | undefined {
+  const stateGiB = o.checkpointStateGiB
+  const bandwidthGiBps = o.checkpointBandwidthGiBps
+  if (stateGiB === undefined || bandwidthGiBps === undefined) return undefined
+  // the time left after the drain: drain and checkpoint share the same notice window
+  const secondsLeft = Math.max(0, (noticeDeadline - now) / 1000)
+  return { ...planCheckpoint(stateGiB, bandwidthGiBps, secondsLeft), stateGiB, bandwidthGiBps, secondsLeft }
+}
+
+async function postDeregister(url: string, instanceId: string, doFetch: typeof fetch = fetch): Promise<void> {
+  const res = await doFetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ instanceId }),
+    signal: AbortSignal.timeout(5000)
+  })
+  await res.arrayBuffer().catch(() => undefined)
+  if (!res.ok) throw new Error(`router answered HTTP ${res.status}`)
+}
+
+/** Lazy so that tests and the cockpit never load the EC2 SDK unless the agent really needs tags. */
+function defaultTagRecorder(imds: ImdsClient): TagRecorder {
+  let recorder: Promise<TagRecorder> | undefined
+  const region = async (): Promise<string> =>
+    process.env.AWS_REGION ?? (await imds.getText('/latest/meta-data/placement/region')).trim()
+  return async (instanceId, tags) => {
+    recorder ??= import('./tag-recorder').then((m) => m.createEc2TagRecorder({ region }))
+    await (await recorder)(instanceId, tags)
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  const timer = new AbortController()
+  const timeout = clock.sleep(ms, timer.signal).then(
+    () => Promise.reject(new Error(`timed out after ${ms} ms`)),
+    () => new Promise<never>(() => {}) // cancelled: never settles, the race is already decided
+  )
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    timer.abort()
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { renderVllmMetrics } from '../../../test/fixtures/vllm-stub'
+import { parseVllmQueue } from './metrics'
+
+describe('parseVllmQueue', () => {
+  it('reads vLLM exposition text, summing over label sets', () => {
+    const body = renderVllmMetrics({ running: 7, waiting: 3, engines: 2 })
+    expect(body).toContain('vllm:num_requests_running{engine="1",model_name=')
+    expect(parseVllmQueue(body)).toEqual({ ok: true, running: 7, waiting: 3 })
+  })
+
+  it('the library accepts colons in names and keeps labels', () => {
+    const families = parsePrometheusTextFormat('vllm:num_requests_running{model_name="x"} 3\n')
+    expect(families).toEqual([
+      { name: 'vllm:num_requests_running', help: '', type: 'UNTYPED', metrics: [{ value: '3', labels: { model_name: 'x' } }] }
+    ])
+  })
+
+  it('matches the vllm_ spelling and renamed families with the same ending', () => {
+    expect(parseVllmQueue('vllm_num_requests_running 2\nvllm_num_requests_waiting 1\n')).toEqual({
+      ok: true,
+      running: 2,
+      waiting: 1
+    })
+    expect(
+      parseVllmQueue('vllm:scheduler_num_requests_running{a="b"} 4\nvllm:scheduler_num_requests_waiting{a="b"} 0\n')
+    ).toEqual({ ok: true, running: 4, waiting: 0 })
+    // not a vllm metric, and not the same name with a suffix
+    expect(parseVllmQueue('num_requests_running 0\nnum_requests_waiting 0\n').ok).toBe(false)
+    expect(parseVllmQueue('vllm:num_requests_running_total 0\nvllm:num_requests_waiting 0\n').ok).toBe(false)
+  })
+
+  it('treats a body without the gauges as unparsable, not idle', () => {
+    for (const body of ['', '<html><body>502</body></html>', '{"status":"ok"}', 'garbage here\n']) {
+      expect(parseVllmQueue(body)).toMatchObject({ ok: false })
+    }
+    expect(parseVllmQueue('vllm:num_requests_running 0\n')).toEqual({
+      ok: false,
+      reason: 'metrics without vllm num_requests_waiting'
+    })
+    expect(parseVllmQueue('vllm:num_requests_running NaN\nvllm:num_requests_waiting 0\n').ok).toBe(false)
+  })
+
+  it('works around the library dropping the last line without a trailing newline', () => {
+    const body = 'vllm:num_requests_running 0\nvllm:num_requests_waiting 5'
+    expect(parsePrometheusTextFormat(body).map((f) => f.name)).toEqual(['vllm:num_requests_running']) // the bug
+    expect(parseVllmQueue(body)).toEqual({ ok: true, running: 0, waiting: 5 })
+  })
+
+  it('survives an empty HELP line, which makes the library throw', () => {
+    const body = '# HELP vllm:lora_requests_info \n# TYPE vllm:lora_requests_info gauge\n' + renderVllmMetrics({ running: 1, waiting: 2 })
+    expect(() => parsePrometheusTextFormat(body)).toThrow(/invalid line/)
+    expect(parseVllmQueue(body)).toEqual({ ok: true, running: 1, waiting: 2 })
+  })
+})

@@ -1,0 +1,214 @@
+// The one typed API between the cockpit and the engine. The Electron bridge (ipcRenderer.invoke) and
+// the daemon's HTTP transport (POST /api/rpc/<method>) carry exactly these methods, and both sides
+// validate every input against the schemas here before anything runs.
+import { z } from 'zod'
+import type { DrainResult, FleetEvent, ManagedInstance, SpotPricePoint } from './fleet'
+import { FLEET_EVENT_KINDS } from './fleet'
+import type { SimulationConfig, SimulationOutput } from './simulation'
+import { simulationConfigSchema } from './simulation-schema'
+
+const time = z.number({ error: 'time must be a number (ms since the epoch)' }).finite()
+const window = z
+  .object({ from: time, to: time })
+  .refine((w) => w.to > w.from, { message: '"to" must be after "from"' })
+const instanceId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'instance id looks wrong')
+
+export const settingsSchema = z.object({
+  mode: z.enum(['sandbox', 'aws'], { error: 'mode must be sandbox or aws' }),
+  aws: z.object({
+    profile: z.string().max(128, 'profile name is too long'),
+    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')).min(1, 'at least one region'),
+    fleetTag: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'fleet tag: 1-128 letters, digits or _.:/=+@-'),
+    sqsQueueUrl: z.string().url('queue URL must be a URL').or(z.literal(''))
+  }),
+  sandbox: z.object({
+    speed: z.number().min(1, 'speed must be >= 1').max(3600, 'speed must be <= 3600'),
+    tracePath: z.string()
+  }),
+  pollIntervalSeconds: z.number().min(1, 'poll interval must be >= 1 s').max(300, 'poll interval must be <= 300 s'),
+  drainMarginSeconds: z.number().min(0, 'drain margin must be >= 0 s').max(60, 'drain margin must be <= 60 s'),
+  standbySize: z.number().int('standby size must be a whole number').min(0, 'standby size must be >= 0').max(16, 'standby size must be <= 16'),
+  budgetPerHour: z.number().min(0, 'budget cap must be >= 0 $/h (0 = no cap)'),
+  strategy: z.enum(['earliest-node', 'least-loaded', 'warm-least-loaded', 'random', 'optimal'])
+})
+export type Settings = z.infer<typeof settingsSchema>
+
+export const DEFAULT_SETTINGS: Settings = {
+  mode: 'sandbox',
+  aws: { profile: '', regions: ['us-east-1'], fleetTag: 'synkti', sqsQueueUrl: '' },
+  sandbox: { speed: 360, tracePath: '' },
+  pollIntervalSeconds: 2,
+  drainMarginSeconds: 5,
+  standbySize: 1,
+  budgetPerHour: 0,
+  strategy: 'warm-least-loaded'
+}
+
+/** Input schema of every method; the method list is the keys. */
+export const apiInputs = {
+  status: z.object({}),
+  listInstances: z.object({}),
+  launchInstance: z.object({
+    instanceType: z.string().min(1, 'instance type is required'),
+    market: z.enum(['spot', 'ondemand'], { error: 'market must be spot or ondemand' }),
+    zone: z.string().optional(),
+    model: z.string().max(200).optional(),
+    name: z.string().max(128).optional()
+  }),
+  terminateInstance: z.object({ instanceId }),
+  drainInstance: z.object({ instanceId }),
+  spotPrices: window.and(z.object({ zone: z.string().optional(), instanceType: z.string().optional() })),
+  events: window.and(
+    z.object({
+      kinds: z.array(z.enum(FLEET_EVENT_KINDS)).optional(),
+      instanceId: instanceId.optional(),
+      limit: z.number().int().min(1).max(100_000).optional()
+    })
+  ),
+  fleetAt: z.object({ at: time }),
+  costs: window.and(z.object({ by: z.enum(['day', 'instance', 'type', 'zone']) })),
+  savings: window,
+  exportTrace: window.and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() })),
+  bundledTraces: z.object({}),
+  defaultSimulationConfig: z.object({}),
+  startSimulation: z.object({ config: simulationConfigSchema, name: z.string().max(200).optional() }),
+  simulationStatus: z.object({ jobId: z.string().min(1) }),
+  cancelSimulation: z.object({ jobId: z.string().min(1) }),
+  listSimulationRuns: z.object({}),
+  getSimulationRun: z.object({ id: z.number().int().min(1) }),
+  getSettings: z.object({}),
+  updateSettings: z.object({ settings: settingsSchema }),
+  checkCredentials: z.object({})
+} as const
+
+export type ApiMethod = keyof typeof apiInputs
+export const API_METHODS = Object.keys(apiInputs) as ApiMethod[]
+export type ApiInput<M extends ApiMethod> = z.input<(typeof apiInputs)[M]>
+
+/** A fleet instance as the cockpit shows it: the provider's view plus live figures. */
+export interface FleetInstanceView extends ManagedInstance {
+  costSoFar: number
+  uptimeSeconds: number
+  /** running + waiting requests from vLLM, when known */
+  load?: number
+  /** true when Synkti may terminate it (it carries this fleet's tag) */
+  owned: boolean
+}
+
+export interface EngineStatus {
+  mode: 'sandbox' | 'aws'
+  startedAt: number
+  now: number
+  /** one line on what the engine is doing or what is wrong */
+  message: string
+  version: string
+  dataDir: string
+}
+
+export interface CostRow {
+  key: string
+  cost: number
+  ondemandCost: number
+  instanceHours: number
+}
+
+export interface SavingsSummary {
+  cost: number
+  ondemandCost: number
+  savingsPct: number
+}
+
+export interface TraceInfo {
+  id: string
+  label: string
+  path: string
+  zones: number
+  hours: number
+  source: 'bundled' | 'history'
+}
+
+export interface SimulationJobStatus {
+  jobId: string
+  state: 'running' | 'done' | 'failed' | 'cancelled'
+  done: number
+  total: number
+  output?: SimulationOutput
+  error?: string
+  runId?: number
+}
+
+export interface SimulationRunSummary {
+  id: number
+  createdAt: number
+  name: string
+}
+
+export interface CredentialCheck {
+  ok: boolean
+  /** one line: who the credentials belong to, or what is wrong and what to do */
+  message: string
+}
+
+/** What each method resolves to. */
+export interface ApiOutputs {
+  status: EngineStatus
+  listInstances: FleetInstanceView[]
+  launchInstance: ManagedInstance
+  terminateInstance: { ok: true }
+  drainInstance: DrainResult
+  spotPrices: SpotPricePoint[]
+  events: FleetEvent[]
+  fleetAt: ManagedInstance[]
+  costs: CostRow[]
+  savings: SavingsSummary
+  exportTrace: { zone: string; json: string }[]
+  bundledTraces: TraceInfo[]
+  defaultSimulationConfig: SimulationConfig
+  startSimulation: { jobId: string }
+  simulationStatus: SimulationJobStatus
+  cancelSimulation: { ok: true }
+  listSimulationRuns: SimulationRunSummary[]
+  getSimulationRun: { id: number; name: string; createdAt: number; config: SimulationConfig; output: SimulationOutput }
+  getSettings: Settings
+  updateSettings: Settings
+  checkCredentials: CredentialCheck
+}
+
+/** The client both transports implement; the renderer only ever talks to this. */
+export type SynktiClient = {
+  [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiOutputs[M]>
+} & {
+  /** live stream of engine events; returns an unsubscribe function */
+  subscribe(listener: (event: StreamEvent) => void): () => void
+}
+
+/** Events pushed live to the cockpit (SSE over HTTP, IPC messages in Electron). */
+export type StreamEvent =
+  | { type: 'fleet'; instances: FleetInstanceView[] }
+  | { type: 'event'; event: FleetEvent }
+  | { type: 'simulation'; status: SimulationJobStatus }
+  | { type: 'status'; status: EngineStatus }
+
+/** Error payload both transports return for a refused call. */
+export interface ApiErrorBody {
+  error: { code: 'bad-request' | 'not-found' | 'unauthorized' | 'failed'; message: string }
+}
+
+export type ValidationResult<M extends ApiMethod> =
+  | { ok: true; input: z.output<(typeof apiInputs)[M]> }
+  | { ok: false; message: string }
+
+/** Validates a method's input; the message names the field and says what is wrong. */
+export function validateApiInput<M extends ApiMethod>(method: M, input: unknown): ValidationResult<M> {
+  const schema = apiInputs[method]
+  if (!schema) return { ok: false, message: `unknown method "${String(method)}"` }
+  const parsed = schema.safeParse(input ?? {})
+  if (parsed.success) return { ok: true, input: parsed.data as z.output<(typeof apiInputs)[M]> }
+  const issue = parsed.error.issues[0]
+  const where = issue.path.length ? `${issue.path.join('.')}: ` : ''
+  return { ok: false, message: `${where}${issue.message}` }
+}
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(apiInputs, name)
+}
