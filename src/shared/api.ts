@@ -212,3 +212,15 @@ export function validateApiInput<M extends ApiMethod>(method: M, input: unknown)
 export function isApiMethod(name: string): name is ApiMethod {
   return Object.prototype.hasOwnProperty.call(apiInputs, name)
 }
+
+/** Envelope both transports answer with, so a refusal keeps its code across the Electron bridge. */
+export type ApiEnvelope<T = unknown> = { result: T } | ApiErrorBody
+
+/** What the preload exposes as `window.synkti` through contextBridge. */
+export interface SynktiBridge {
+  invoke(method: string, input: unknown): Promise<ApiEnvelope>
+  subscribe(listener: (event: StreamEvent) => void): () => void
+}
+
+export const IPC_RPC_CHANNEL = 'synkti:rpc'
+export const IPC_STREAM_CHANNEL = 'synkti:stream'

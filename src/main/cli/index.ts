@@ -2,6 +2,7 @@
 // fleet, the node agent and the headless daemon.
 import { Command, CommanderError } from 'commander'
 import { UsageError } from './errors'
+import { registerAgent } from './agent'
 import { registerSimulate } from './simulate'
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
   registerSimulate(program)
+  registerAgent(program)
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} })
   return program
 }

@@ -475,6 +475,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         if (queue.epoch !== inst.idleEpoch[subject] || inst.used[subject] !== 0 || inst.state[subject] !== RUNNING) break
         endInstance(subject, t)
         record({ t, kind: 'release', instance: instanceName(subject) })
+        // A released spot instance frees zone capacity a waiting task may need (one that could not share it).
+        dispatch(t)
         break
       case CAPACITY:
         capacityIndex[subject] = queue.epoch

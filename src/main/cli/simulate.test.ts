@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { METRIC_NAMES, type SimulationOutput } from '../../shared/simulation'
+import { main } from './index'
+
+const TRACES = path.resolve(__dirname, '../../../../shared/traces')
+const FOUR_NODE = path.join(TRACES, 'aws-v100-4node-preemption-2023-08')
+/** keeps every successful run small */
+const SMALL = ['--tasks', '10', '--duration', '12']
+
+/** Runs `synkti simulate ...` in-process, capturing what it writes. */
+async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk))
+    return true
+  })
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk))
+    return true
+  })
+  try {
+    const code = await main(['simulate', ...args])
+    return { code, stdout: stdout.join(''), stderr: stderr.join('') }
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+}
+
+/** A usage error: exit 2, nothing on stdout, exactly one line on stderr, no stack trace. */
+function expectUsageError(result: { code: number; stdout: string; stderr: string }, ...mentions: string[]): void {
+  expect(result.code).toBe(2)
+  expect(result.stdout).toBe('')
+  expect(result.stderr.endsWith('\n')).toBe(true)
+  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+  expect(result.stderr).toMatch(/^synkti: /)
+  expect(result.stderr).not.toMatch(/\n\s+at /)
+  for (const m of mentions) expect(result.stderr).toContain(m)
+}
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'synkti-cli-test-'))
+})
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('synkti simulate: bad input exits 2 with one line', () => {
+  it('names an unknown flag', async () => {
+    expectUsageError(await simulate('--bogus'), '--bogus')
+  })
+
+  it('names an unknown policy and lists the known ones', async () => {
+    expectUsageError(await simulate('--policies', 'greedy,cheapest'), 'unknown policy "cheapest"', 'uniform-progress')
+  })
+
+  it('rejects a non-positive duration', async () => {
+    expectUsageError(await simulate('--duration', '0'), '--duration must be a number > 0, got "0"')
+    expectUsageError(await simulate('--duration=-3'), '--duration', '"-3"')
+    expectUsageError(await simulate('--duration', 'soon'), '--duration', '"soon"')
+  })
+
+  it('rejects --job without --deadline, and --deadline without --job', async () => {
+    expectUsageError(await simulate('--job', '4'), '--job and --deadline go together')
+    expectUsageError(await simulate('--deadline', '8'), '--job and --deadline go together')
+  })
+
+  it('rejects uniform-progress on a batch workload', async () => {
+    expectUsageError(await simulate('--policies', 'uniform-progress'), 'uniform-progress needs a deadline job')
+  })
+
+  it('names a trace path that cannot be read', async () => {
+    const missing = path.join(dir, 'no-such-trace.json')
+    expectUsageError(await simulate('--trace', missing), missing, 'no such file')
+  })
+
+  it('names a malformed JSON trace file without a stack trace', async () => {
+    const file = path.join(dir, 'broken.json')
+    writeFileSync(file, '{"metadata": {"gap_seconds": 300}, "data": [1, 0,')
+    expectUsageError(await simulate('--trace', file), file, 'invalid JSON')
+  })
+
+  it('names a JSON trace file of the wrong shape', async () => {
+    const file = path.join(dir, 'shape.json')
+    writeFileSync(file, JSON.stringify({ metadata: { gap_seconds: -5 }, data: [1, 1] }))
+    expectUsageError(await simulate('--trace', file), file, 'gap_seconds')
+  })
+
+  it('names a malformed CSV trace file', async () => {
+    const file = path.join(dir, 'broken.csv')
+    writeFileSync(file, 'when,up\n2023-01-01 00:00:00,1\n')
+    expectUsageError(await simulate('--trace', file), file, 'bad CSV header')
+  })
+
+  it('rejects an --output it cannot write, naming it', async () => {
+    const target = path.join(dir, 'missing-folder', 'out.json')
+    expectUsageError(await simulate(...SMALL, '--output', target), '--output', target)
+  })
+})
+
+describe('synkti simulate: results', () => {
+  it('--output writes the JSON result (schema 1, seed, config, mean and ci95 of every metric) and prints the table', async () => {
+    const file = path.join(dir, 'out.json')
+    const result = await simulate(...SMALL, '--seed', '42', '--runs', '2', '--output', file)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`JSON written to ${file}`)
+    expect(result.stdout).toMatch(/^10 tasks over 12 h, synthetic market, seed 42, 2 runs/)
+    for (const p of ['greedy', 'fallback', 'ondemand']) expect(result.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'))
+    const out = JSON.parse(readFileSync(file, 'utf8')) as SimulationOutput
+    expect(out.schema).toBe(1)
+    expect(out.seed).toBe(42)
+    expect(out.config.seed).toBe(42)
+    expect(out.config.runs).toBe(2)
+    expect(out.config.durationHours).toBe(12)
+    expect(out.results.map((r) => r.policy)).toEqual(['greedy', 'fallback', 'ondemand'])
+    for (const r of out.results) {
+      for (const name of METRIC_NAMES) {
+        expect(typeof r.metrics[name].mean).toBe('number')
+        expect(r.metrics[name].ci95).toHaveLength(2)
+        expect(r.metrics[name].ci95[0]).toBeLessThanOrEqual(r.metrics[name].mean)
+        expect(r.metrics[name].ci95[1]).toBeGreaterThanOrEqual(r.metrics[name].mean)
+      }
+    }
+    expect(out.results.find((r) => r.policy === 'ondemand')!.metrics.savings_pct.mean).toBe(0)
+  })
+
+  it('--json prints the same JSON on stdout and nothing else', async () => {
+    const file = path.join(dir, 'same.json')
+    const result = await simulate(...SMALL, '--json', '--output', file)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe(readFileSync(file, 'utf8'))
+    const out = JSON.parse(result.stdout) as SimulationOutput
+    expect(out.schema).toBe(1)
+    expect(out.seed).toBe(1)
+  })
+
+  it('is deterministic: the same flags print the same JSON', async () => {
+    const a = await simulate(...SMALL, '--json', '--seed', '5')
+    const b = await simulate(...SMALL, '--json', '--seed', '5')
+    expect(a.stdout).toBe(b.stdout)
+  })
+
+  it('replays a trace folder: trace market, its instance type, offsets from the start', async () => {
+    const result = await simulate(...SMALL, '--json', '--trace', FOUR_NODE)
+    expect(result.code).toBe(0)
+    const out = JSON.parse(result.stdout) as SimulationOutput
+    expect(out.config.market).toEqual({ kind: 'trace', path: FOUR_NODE, binaryCapacity: 1000 })
+    expect(out.config.instanceTypes.map((t) => t.name)).toEqual(['p3.2xlarge'])
+    expect(out.traceOffsetsSeconds).toEqual([0])
+    expect(out.results.find((r) => r.policy === 'greedy')!.metrics.total_tasks.mean).toBe(10)
+  })
+
+  it('runs a deadline job with the deadline policies and a changeover of 0.1 h by default', async () => {
+    const result = await simulate('--job', '4', '--deadline', '8', '--json')
+    expect(result.code).toBe(0)
+    const out = JSON.parse(result.stdout) as SimulationOutput
+    expect(out.config.workload).toEqual({ kind: 'deadline', computeHours: 4, deadlineHours: 8 })
+    expect(out.config.changeoverSeconds).toBe(360)
+    expect(out.results.map((r) => r.policy)).toEqual(['greedy', 'uniform-progress', 'ondemand'])
+    for (const r of out.results) expect(r.metrics.deadline_met_pct.mean).toBe(100)
+  })
+})
