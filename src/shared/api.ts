@@ -19,7 +19,19 @@ export const settingsSchema = z.object({
     profile: z.string().max(128, 'profile name is too long'),
     regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')).min(1, 'at least one region'),
     fleetTag: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'fleet tag: 1-128 letters, digits or _.:/=+@-'),
-    sqsQueueUrl: z.string().url('queue URL must be a URL').or(z.literal(''))
+    sqsQueueUrl: z.string().url('queue URL must be a URL').or(z.literal('')),
+    /** AMI launched instances boot (e.g. an AWS Deep Learning AMI with Docker and NVIDIA drivers) */
+    imageId: z.string().regex(/^(ami-[0-9a-f]{8,17})?$/, 'AMI id must look like ami-0123456789abcdef0'),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'security group must look like sg-0123456789abcdef0')),
+    keyName: z.string().max(255),
+    instanceProfileName: z.string().max(128)
+  }),
+  /** what launches, replacements and the standby pool use */
+  fleet: z.object({
+    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'instance type must look like g5.xlarge'),
+    model: z.string().max(200),
+    /** where node agents report (a daemon they can reach); empty: agents record events as instance tags */
+    cockpitUrl: z.string().url('cockpit URL must be a URL').or(z.literal(''))
   }),
   sandbox: z.object({
     speed: z.number().min(1, 'speed must be >= 1').max(3600, 'speed must be <= 3600'),
@@ -35,7 +47,8 @@ export type Settings = z.infer<typeof settingsSchema>
 
 export const DEFAULT_SETTINGS: Settings = {
   mode: 'sandbox',
-  aws: { profile: '', regions: ['us-east-1'], fleetTag: 'synkti', sqsQueueUrl: '' },
+  aws: { profile: '', regions: ['us-east-1'], fleetTag: 'synkti', sqsQueueUrl: '', imageId: '', securityGroupIds: [], keyName: '', instanceProfileName: '' },
+  fleet: { instanceType: 'g5.xlarge', model: 'meta-llama/Llama-3.1-8B-Instruct', cockpitUrl: '' },
   sandbox: { speed: 360, tracePath: '' },
   pollIntervalSeconds: 2,
   drainMarginSeconds: 5,
@@ -161,7 +174,8 @@ export interface ApiOutputs {
   fleetAt: ManagedInstance[]
   costs: CostRow[]
   savings: SavingsSummary
-  exportTrace: { zone: string; json: string }[]
+  /** one trace per zone; `path` is the folder it was saved in, which a what-if run can use as its trace */
+  exportTrace: { zone: string; json: string; path: string }[]
   bundledTraces: TraceInfo[]
   defaultSimulationConfig: SimulationConfig
   startSimulation: { jobId: string }

@@ -3,6 +3,9 @@
 import { Command, CommanderError } from 'commander'
 import { UsageError } from './errors'
 import { registerAgent } from './agent'
+import { registerFleet } from './fleet'
+import { registerHistory } from './history'
+import { registerServe } from './serve'
 import { registerSimulate } from './simulate'
 
 export function buildProgram(): Command {
@@ -14,7 +17,14 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => {} })
   registerSimulate(program)
   registerAgent(program)
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} })
+  registerServe(program)
+  registerFleet(program)
+  registerHistory(program)
+  const quiet = (command: Command): void => {
+    command.exitOverride().configureOutput({ writeErr: () => {} })
+    command.commands.forEach(quiet)
+  }
+  program.commands.forEach(quiet)
   return program
 }
 

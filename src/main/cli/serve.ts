@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { startApiServer } from '../api/http-server'
+import { defaultDataDir } from '../engine/data-dir'
+import { startRuntime } from '../engine/runtime'
+import { parseNumberFlag, UsageError } from './errors'
+
+interface ServeFlags {
+  host: string
+  port: string
+  token?: string
+  db?: string
+  dataDir?: string
+  provider?: string
+  region?: string
+  profile?: string
+  demo: boolean
+  exitAfter?: string
+  seed?: string
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/** The built cockpit, served to browsers by the daemon. */
+export function rendererDir(): string | undefined {
+  for (const dir of [join(__dirname, '..', 'renderer'), join(__dirname, '..', '..', 'renderer')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir
+  }
+  return undefined
+}
+
+export function checkProvider(value: string | undefined): 'sandbox' | 'aws' | undefined {
+  if (value === undefined) return undefined
+  if (value !== 'sandbox' && value !== 'aws') throw new UsageError(`--provider must be sandbox or aws, got "${value}"`)
+  return value
+}
+
+/** `synkti serve`: the engine, history and the cockpit over HTTP, headless. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the engine headless and serve the cockpit and its API over HTTP (token required)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', '7777')
+    .option('--token <token>', 'API and agent token (default: a new random one, printed)')
+    .option('--db <path>', 'history file (default <data dir>/history.db)')
+    .option('--data-dir <dir>', 'settings and history folder (default: the desktop app\'s)')
+    .option('--provider <name>', 'sandbox or aws (default: the settings, sandbox at first)')
+    .option('--region <region>', 'AWS region (overrides the settings)')
+    .option('--profile <name>', 'AWS named profile (overrides the settings)')
+    .option('--no-demo', 'sandbox: do not launch demo instances into an empty fleet')
+    .option('--seed <n>', 'sandbox seed', '1')
+    .option('--exit-after <seconds>', 'stop by itself after this long (for scripted runs)')
+    .action(async (flags: ServeFlags) => {
+      const port = parseNumberFlag('--port', flags.port, 'integer>=0')
+      if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${flags.port}"`)
+      const exitAfter = flags.exitAfter !== undefined ? parseNumberFlag('--exit-after', flags.exitAfter, 'positive') : undefined
+      if (flags.token !== undefined && flags.token.length < 16) throw new UsageError('--token must be at least 16 characters')
+      const mode = checkProvider(flags.provider)
+      const dataDir = flags.dataDir ?? defaultDataDir()
+      const log = (line: string): void => {
+        process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+      }
+      const runtime = await startRuntime({
+        dataDir,
+        dbPath: flags.db,
+        mode,
+        region: flags.region,
+        profile: flags.profile,
+        token: flags.token,
+        log,
+        demoFleet: flags.demo ? 3 : 0,
+        seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
+      })
+      const staticDir = rendererDir()
+      let server
+      try {
+        server = await startApiServer({
+          handlers: runtime.handlers,
+          stream: runtime.hub,
+          token: runtime.token,
+          staticDir,
+          agentSink: (kind, body) => runtime.engine.agentReport(kind, body),
+          host: flags.host,
+          port
+        })
+      } catch (error) {
+        await runtime.stop()
+        const code = (error as NodeJS.ErrnoException).code
+        throw new UsageError(code === 'EADDRINUSE' ? `port ${port} is already in use: pick another with --port` : `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`)
+      }
+      if (!LOOPBACK.has(flags.host)) log(`warning: listening on ${flags.host}, reachable from other machines; keep the token secret`)
+      process.stdout.write(`Synkti cockpit (${runtime.mode}): ${server.url}/#token=${runtime.token}\n`)
+      if (!staticDir) process.stdout.write('(the cockpit is not built: API only; run `npm run build`)\n')
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve()
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+        if (exitAfter !== undefined) setTimeout(stop, exitAfter * 1000).unref()
+      })
+      log('stopping')
+      await server.close()
+      await runtime.stop()
+    })
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import type { DrainResult, InterruptionEvent } from '../../shared/fleet'
+import type { OperationsContext } from './operations'
+
+const interruptionSchema = z.object({
+  instanceId: z.string().min(1),
+  kind: z.enum(['interruption-notice', 'rebalance-recommendation', 'state-change']),
+  action: z.enum(['terminate', 'stop', 'hibernate']).optional(),
+  deadline: z.number().finite().optional(),
+  source: z.enum(['imds', 'ec2-api', 'eventbridge', 'sandbox', 'instance-tags']),
+  observedAt: z.number().finite(),
+  detail: z.string().optional()
+})
+
+const drainSchema = z.object({
+  outcome: z.enum(['drained', 'timed-out', 'failed']),
+  startedAt: z.number().finite(),
+  endedAt: z.number().finite(),
+  deregisterMs: z.number().finite(),
+  lastRunning: z.number().nullable(),
+  lastWaiting: z.number().nullable(),
+  reason: z.string().optional()
+})
+
+export const agentEventReportSchema = z.object({
+  instanceId: z.string().min(1),
+  event: interruptionSchema,
+  drain: drainSchema.optional(),
+  checkpoint: z.record(z.string(), z.unknown()).optional()
+})
+
+export const agentHeartbeatSchema = z.object({
+  instanceId: z.string().min(1),
+  at: z.number().finite(),
+  state: z.string()
+})
+
+export type ParsedAgentReport =
+  | { kind: 'events'; instanceId: string; event: InterruptionEvent; drain?: DrainResult; checkpoint?: Record<string, unknown> }
+  | { kind: 'heartbeat'; instanceId: string; at: number; state: string }
+
+/** Validates a node agent's report; a malformed one is refused with the field that is wrong. */
+export function parseAgentReport(kind: 'events' | 'heartbeat', body: unknown): ParsedAgentReport {
+  const schema = kind === 'events' ? agentEventReportSchema : agentHeartbeatSchema
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new AgentReportError(`agent ${kind} report: ${issue.path.join('.') || 'body'}: ${issue.message}`)
+  }
+  return { kind, ...parsed.data } as ParsedAgentReport
+}
+
+export class AgentReportError extends Error {}
+
+/** Forwards a report to the engine: the event to the interruption path, a drain result to history. */
+export async function handleAgentReport(kind: 'events' | 'heartbeat', body: unknown, ctx: OperationsContext | undefined): Promise<ParsedAgentReport> {
+  const report = parseAgentReport(kind, body)
+  if (!ctx || report.kind !== 'events') return report
+  ctx.interruption(report.event)
+  if (report.drain) ctx.record({ at: report.drain.endedAt, kind: 'drain-end', instanceId: report.instanceId, data: { ...report.drain, source: 'agent' } })
+  if (report.checkpoint) ctx.record({ at: report.event.observedAt, kind: 'checkpoint', instanceId: report.instanceId, data: report.checkpoint })
+  return report
+}

@@ -1,0 +1,151 @@
+import type { Settings } from '../../shared/api'
+import type { DrainResult, ManagedInstance } from '../../shared/fleet'
+import type { Clock } from '../clock'
+import type { History } from '../history'
+import { createInterruptionDeduper } from '../monitors/dedupe'
+import { runEc2StatusMonitor } from '../monitors/ec2-status'
+import { runSqsEventConsumer } from '../monitors/sqs-events'
+import { APPROX_ON_DEMAND_USD_PER_HOUR } from '../providers/aws'
+import type { CloudProvider } from '../providers/types'
+import { MODEL_TAG_KEY } from '../providers/types'
+import { handleAgentReport } from './agent-reports'
+import type { FleetOperations, OperationsContext } from './operations'
+import { agentUserData } from './user-data'
+
+export interface AwsOperationsOptions {
+  provider: CloudProvider
+  clock: Clock
+  settings: () => Settings
+  /** token node agents send with their reports (the daemon's token) */
+  agentToken: string
+  history: History
+  log?: (line: string) => void
+}
+
+/** A heartbeat older than this means the agent (or its instance) is not healthy. */
+const HEARTBEAT_STALE_MS = 45_000
+
+/**
+ * Operations on a real AWS fleet. Interruptions come from EC2 API polling, optionally from
+ * EventBridge through SQS, and from the node agents' reports; the drain itself runs on the instance
+ * (the agent drains its local vLLM) and the cockpit waits for the agent's report of it, failing
+ * closed when none arrives before the deadline.
+ */
+export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
+  const log = o.log ?? (() => {})
+  const heartbeats = new Map<string, { at: number; state: string }>()
+  const drainReports = new Map<string, DrainResult>()
+  const drainWaiters = new Map<string, (result: DrainResult) => void>()
+  const costCache = { at: 0, byInstance: new Map<string, number>() }
+  let stopLoops: AbortController | undefined
+  let ctx: OperationsContext | undefined
+
+  return {
+    start(context) {
+      ctx = context
+      stopLoops = new AbortController()
+      const s = o.settings()
+      const deduper = createInterruptionDeduper({ now: o.clock.now })
+      void runEc2StatusMonitor({
+        provider: o.provider,
+        signal: stopLoops.signal,
+        intervalMs: s.pollIntervalSeconds * 1000,
+        onEvent: (e) => context.interruption(e),
+        onError: (e) => log(`EC2 status poll failed: ${(e as Error).message}`),
+        deduper,
+        clock: o.clock
+      })
+      if (s.aws.sqsQueueUrl) {
+        void runSqsEventConsumer({
+          queueUrl: s.aws.sqsQueueUrl,
+          clientOptions: { region: s.aws.regions[0], profile: s.aws.profile || undefined },
+          signal: stopLoops.signal,
+          onEvent: (e) => context.interruption(e),
+          onError: (e) => log(`SQS: ${(e as Error).message}`),
+          log: { warn: (m) => log(`SQS: ${m}`) },
+          deduper,
+          clock: o.clock
+        })
+      }
+    },
+    stop() {
+      stopLoops?.abort()
+    },
+    drain(instance, deadline): Promise<DrainResult> {
+      const startedAt = o.clock.now()
+      const reported = drainReports.get(instance.id)
+      if (reported) return Promise.resolve(reported)
+      return new Promise((resolve) => {
+        const timeout = setTimeout(
+          () => {
+            drainWaiters.delete(instance.id)
+            resolve({
+              outcome: 'timed-out',
+              startedAt,
+              endedAt: o.clock.now(),
+              deregisterMs: 0,
+              lastRunning: null,
+              lastWaiting: null,
+              reason: `no drain report from the node agent on ${instance.id} before the deadline (is \`synkti agent\` running there and able to reach this cockpit?)`
+            })
+          },
+          Math.max(0, deadline - startedAt)
+        )
+        drainWaiters.set(instance.id, (result) => {
+          clearTimeout(timeout)
+          resolve(result)
+        })
+      })
+    },
+    async startServing() {
+      // The launch's user-data starts vLLM for the model; a standby was launched with it already.
+    },
+    async healthCheck(instance) {
+      const beat = heartbeats.get(instance.id)
+      return beat !== undefined && o.clock.now() - beat.at < HEARTBEAT_STALE_MS
+    },
+    async route(from, to) {
+      log(`route: no router configured; clients of ${from.id} should now use ${to.id}`)
+    },
+    liveFacts(instance) {
+      return {
+        load: 0,
+        modelsLoaded: instance.tags[MODEL_TAG_KEY] ? [instance.tags[MODEL_TAG_KEY]] : [],
+        bandwidthGbps: 10
+      }
+    },
+    load: () => undefined,
+    costOf(instance: ManagedInstance, now: number, history: History) {
+      if (now - costCache.at > 5000) {
+        costCache.at = now
+        costCache.byInstance = new Map(history.costBy('instance', 0, now).map((row) => [row.key, row.cost]))
+      }
+      return costCache.byInstance.get(instance.id) ?? 0
+    },
+    priceOf(instanceType, market) {
+      const onDemand = APPROX_ON_DEMAND_USD_PER_HOUR[instanceType]
+      if (market === 'ondemand') return onDemand
+      const now = o.clock.now()
+      const recent = o.history.spotPrices(now - 86_400_000, now + 1, { instanceType })
+      // before any price is recorded, a spot launch is budgeted at the on-demand price (the worst case)
+      return recent.length ? Math.min(...recent.slice(-50).map((p) => p.price)) : onDemand
+    },
+    userData(model) {
+      const s = o.settings()
+      if (!s.fleet.cockpitUrl) return undefined
+      return agentUserData({ cockpitUrl: s.fleet.cockpitUrl, token: o.agentToken, model: model || undefined })
+    },
+    async agentReport(kind, body) {
+      const report = await handleAgentReport(kind, body, ctx)
+      if (report.kind === 'heartbeat') heartbeats.set(report.instanceId, { at: o.clock.now(), state: report.state })
+      else if (report.drain) {
+        drainReports.set(report.instanceId, report.drain)
+        drainWaiters.get(report.instanceId)?.(report.drain)
+        drainWaiters.delete(report.instanceId)
+      }
+    },
+    syncIntervalMs: (settings) => Math.max(5000, settings.pollIntervalSeconds * 1000),
+    drainMarginMs: (settings) => settings.drainMarginSeconds * 1000,
+    priceIntervalMs: 300_000
+  }
+}

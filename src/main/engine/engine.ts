@@ -1,0 +1,324 @@
+import type { EngineStatus, FleetInstanceView, Settings, StreamEvent } from '../../shared/api'
+import type { DrainResult, FleetEvent, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import { parseAgentTags } from '../agent/tags'
+import type { Clock } from '../clock'
+import {
+  createBudget,
+  createFailoverCoordinator,
+  createStandbyPool,
+  launchWithinBudget,
+  type FailoverCoordinator,
+  type StandbyPool
+} from '../failover'
+import type { LaunchResult } from '../failover/launcher'
+import type { History } from '../history'
+import { createInterruptionDeduper } from '../monitors/dedupe'
+import type { CloudProvider, LaunchRequest } from '../providers/types'
+import { diffFleet } from './fleet-diff'
+import type { FleetOperations } from './operations'
+
+export interface EngineDeps {
+  provider: CloudProvider
+  /** what only the sandbox or only AWS can do: drain, health, live facts, interruption feed */
+  operations: FleetOperations
+  history: History
+  clock: Clock
+  settings: () => Settings
+  publish: (event: StreamEvent) => void
+  mode: 'sandbox' | 'aws'
+  dataDir: string
+  version: string
+  /** one line per notable action, for the daemon's log */
+  log?: (line: string) => void
+  /** sandbox: launch a small demo fleet when the fleet is empty at start */
+  demoFleet?: number
+}
+
+export interface Engine {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** provider listing → history and cockpit (also runs on its own every poll interval) */
+  syncNow(): Promise<void>
+  instances(): FleetInstanceView[]
+  status(): EngineStatus
+  launch(req: { instanceType: string; market: 'spot' | 'ondemand'; zone?: string; model?: string; name?: string }): Promise<ManagedInstance>
+  terminate(instanceId: string): Promise<void>
+  drain(instanceId: string): Promise<DrainResult>
+  /** an interruption from any source: de-duplicated, recorded, and a notice starts a failover */
+  interruption(event: InterruptionEvent): void
+  /** node agents' reports (HTTP) */
+  agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
+  /** settles when every failover started so far has ended */
+  idle(): Promise<void>
+  record(event: FleetEvent): void
+}
+
+/**
+ * The fleet engine: keeps history and the cockpit in step with the provider, turns interruption
+ * notices from every source into failovers, keeps the standby pool warm and accrues the bill.
+ */
+export function createEngine(deps: EngineDeps): Engine {
+  const { provider, history, clock, operations } = deps
+  const log = deps.log ?? (() => {})
+  const startedAt = clock.now()
+  const known = new Map<string, ManagedInstance>()
+  const notices = new Map<string, number>()
+  const accruedUntil = new Map<string, number>()
+  const deduper = createInterruptionDeduper({ now: clock.now })
+  let message = 'starting'
+  let loop: AbortController | undefined
+  let loopDone: Promise<void> | undefined
+  let lastPriceAt = clock.now() - 3_600_000
+  let syncing: Promise<void> | undefined
+
+  // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
+  const runningRecorded = new Set<string>()
+  const record = (event: FleetEvent): void => {
+    if (event.kind === 'running' && event.instanceId) {
+      if (runningRecorded.has(event.instanceId)) return
+      runningRecorded.add(event.instanceId)
+    }
+    try {
+      history.recordEvent(event)
+    } catch (error) {
+      log(`history refused ${event.kind}: ${(error as Error).message}`)
+      return
+    }
+    deps.publish({ type: 'event', event })
+  }
+
+  // Failover machinery, rebuilt when the settings that shape it change.
+  let shapedBy = ''
+  let budget = createBudget(0)
+  let standby: StandbyPool
+  let failover: FailoverCoordinator
+  const launchDeps = () => ({ provider, clock, record, budget, excludeFromSpend: () => failover?.failingOver() ?? new Set<string>() })
+  const priceOf = (instanceType: string, market: 'spot' | 'ondemand'): number | undefined => operations.priceOf(instanceType, market)
+
+  const shapeFailover = (): void => {
+    const s = deps.settings()
+    const key = JSON.stringify([s.budgetPerHour, s.standbySize, s.strategy, s.fleet, s.drainMarginSeconds])
+    if (key === shapedBy) return
+    shapedBy = key
+    budget = createBudget(s.budgetPerHour)
+    standby = createStandbyPool(launchDeps(), {
+      size: s.standbySize,
+      instanceType: s.fleet.instanceType,
+      market: 'spot',
+      model: s.fleet.model || undefined,
+      pricePerHour: priceOf(s.fleet.instanceType, 'spot') ?? 0,
+      readyTimeoutMs: operations.readyTimeoutMs
+    })
+    failover = createFailoverCoordinator({
+      provider,
+      clock,
+      record,
+      drain: (instance, deadline) => operations.drain(instance, deadline),
+      startServing: (instance, model) => operations.startServing(instance, model),
+      healthCheck: (instance) => operations.healthCheck(instance),
+      route: (from, to) => operations.route(from, to),
+      checkpoint: operations.checkpoint,
+      liveFacts: (instance) => operations.liveFacts(instance),
+      strategy: s.strategy,
+      standby,
+      budget,
+      drainMarginMs: operations.drainMarginMs(s),
+      launchPollMs: operations.launchPollMs,
+      health: operations.health,
+      replacement: { instanceType: s.fleet.instanceType, zones: operations.zones, onDemandFallback: true, priceOf }
+    })
+  }
+  shapeFailover()
+
+  const view = (instance: ManagedInstance, now: number): FleetInstanceView => {
+    const deadline = notices.get(instance.id)
+    const draining = deadline !== undefined && instance.state !== 'terminated'
+    return {
+      ...instance,
+      state: draining ? 'draining' : instance.state,
+      noticeDeadline: deadline ?? instance.noticeDeadline,
+      standby: standby.owns(instance.id) || instance.standby,
+      costSoFar: operations.costOf(instance, now, history),
+      uptimeSeconds: Math.max(0, (now - instance.launchedAt) / 1000),
+      load: operations.load(instance),
+      owned: instance.tags['synkti:fleet'] === provider.fleetTag
+    }
+  }
+
+  const instances = (): FleetInstanceView[] => {
+    const now = clock.now()
+    return [...known.values()].sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id)).map((i) => view(i, now))
+  }
+
+  const accrue = (now: number): void => {
+    for (const instance of known.values()) {
+      const from = accruedUntil.get(instance.id) ?? instance.launchedAt
+      if (now - from < 1000) continue
+      try {
+        history.accrue(instance.id, from, now, instance.pricePerHour, instance.onDemandPricePerHour)
+        accruedUntil.set(instance.id, now)
+      } catch (error) {
+        log(`billing of ${instance.id} skipped: ${(error as Error).message}`)
+        accruedUntil.set(instance.id, now)
+      }
+    }
+  }
+
+  const recordPrices = async (now: number): Promise<void> => {
+    if (now - lastPriceAt < operations.priceIntervalMs) return
+    const types = [...new Set([deps.settings().fleet.instanceType, ...[...known.values()].map((i) => i.instanceType)])]
+    try {
+      const points = await provider.spotPriceHistory({ instanceTypes: types, from: lastPriceAt, to: now })
+      history.recordSpotPrices(points)
+      lastPriceAt = now
+    } catch (error) {
+      log(`spot prices not recorded: ${(error as Error).message}`)
+    }
+  }
+
+  const syncOnce = async (): Promise<void> => {
+    const listed = await provider.listInstances()
+    const now = clock.now()
+    const events = diffFleet(known, listed, now, (id) => history.getInstance(id) !== undefined)
+    // bill up to now before an instance leaves the known set
+    accrue(now)
+    for (const e of events) {
+      if (e.kind === 'terminate' && e.instanceId) {
+        history.markTerminated(e.instanceId, now)
+        notices.delete(e.instanceId)
+      }
+      record(e)
+    }
+    known.clear()
+    for (const instance of listed) known.set(instance.id, instance)
+    for (const instance of listed) for (const tagged of parseAgentTags(instance.tags, instance.id)) interruption(tagged.event)
+    await recordPrices(now)
+    message = `${deps.mode}: ${known.size} instance${known.size === 1 ? '' : 's'}, ${notices.size} under notice, standby ${standby.status().ready}/${standby.size}`
+    deps.publish({ type: 'fleet', instances: instances() })
+  }
+
+  const syncNow = (): Promise<void> => {
+    // one sync at a time: a slow provider call must not stack up overlapping syncs
+    syncing ??= syncOnce().finally(() => {
+      syncing = undefined
+    })
+    return syncing
+  }
+
+  const interruption = (event: InterruptionEvent): void => {
+    if (!deduper.accept(event)) return
+    const kind = event.kind === 'interruption-notice' ? 'notice' : event.kind === 'rebalance-recommendation' ? 'rebalance' : undefined
+    if (!kind) {
+      record({ at: event.observedAt, kind: 'terminate', instanceId: event.instanceId, data: { reason: event.detail, source: event.source } })
+      return
+    }
+    record({ at: event.observedAt, kind, instanceId: event.instanceId, data: { action: event.action, deadline: event.deadline, source: event.source } })
+    if (kind !== 'notice') return
+    notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
+    log(`notice for ${event.instanceId} (${event.source}); failing over`)
+    shapeFailover()
+    failover.handleNotice(event).then(
+      (result) => {
+        log(`failover of ${event.instanceId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`)
+        history.recordFailover({
+          instanceId: result.instanceId,
+          startedAt: result.startedAt,
+          endedAt: result.endedAt,
+          outcome: result.outcome,
+          phases: result.phases.map((p) => ({ name: p.phase, startedAt: p.startedAt, endedAt: p.endedAt }))
+        })
+        void standby.refill().catch(() => {})
+      },
+      (error) => log(`failover of ${event.instanceId} crashed: ${(error as Error).message}`)
+    )
+  }
+
+  const launch: Engine['launch'] = async (req) => {
+    const s = deps.settings()
+    const request: LaunchRequest = {
+      instanceType: req.instanceType,
+      market: req.market,
+      zones: req.zone ? [req.zone] : undefined,
+      name: req.name ?? `synkti-${req.market}-${(clock.now() % 1e6).toString(36)}`,
+      model: req.model ?? (s.fleet.model || undefined),
+      userData: operations.userData(req.model ?? s.fleet.model)
+    }
+    shapeFailover()
+    const result: LaunchResult = await launchWithinBudget(launchDeps(), request, priceOf(req.instanceType, req.market) ?? 0, { by: 'user' })
+    if (!result.ok) throw new Error(result.reason)
+    await syncNow()
+    return result.instance
+  }
+
+  const runLoop = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
+      try {
+        await syncNow()
+        shapeFailover()
+        if (standby.status().ready + standby.status().pending < standby.size) void standby.refill().catch((e) => log(`standby refill: ${(e as Error).message}`))
+      } catch (error) {
+        message = `${deps.mode}: ${(error as Error).message}`
+        log(`sync failed: ${(error as Error).message}`)
+      }
+      deps.publish({ type: 'status', status: status() })
+      await clock.sleep(operations.syncIntervalMs(deps.settings()), signal).catch(() => {})
+    }
+  }
+
+  const status = (): EngineStatus => ({
+    mode: deps.mode,
+    startedAt,
+    now: clock.now(),
+    message,
+    version: deps.version,
+    dataDir: deps.dataDir
+  })
+
+  return {
+    record,
+    syncNow,
+    instances,
+    status,
+    interruption,
+    launch,
+    async start() {
+      for (const instance of history.fleetAt(clock.now())) {
+        known.set(instance.id, instance)
+        if (instance.state !== 'pending') runningRecorded.add(instance.id)
+        if (instance.state === 'draining' && instance.noticeDeadline) notices.set(instance.id, instance.noticeDeadline)
+      }
+      operations.start({ interruption, record, known: () => [...known.values()] })
+      await syncNow().catch((error) => log(`first sync failed: ${(error as Error).message}`))
+      if (deps.demoFleet && known.size === 0) {
+        const s = deps.settings()
+        for (let k = 0; k < deps.demoFleet; k++) {
+          await launch({ instanceType: s.fleet.instanceType, market: 'spot', name: `demo-${k + 1}` }).catch((error) =>
+            log(`demo launch failed: ${(error as Error).message}`)
+          )
+        }
+      }
+      loop = new AbortController()
+      loopDone = runLoop(loop.signal)
+    },
+    async stop() {
+      loop?.abort()
+      await loopDone
+      operations.stop()
+      accrue(clock.now())
+    },
+    async terminate(instanceId) {
+      await provider.terminate(instanceId)
+      await syncNow()
+    },
+    async drain(instanceId) {
+      const instance = known.get(instanceId)
+      if (!instance) throw new Error(`instance ${instanceId} is not in this fleet`)
+      record({ at: clock.now(), kind: 'drain-start', instanceId, data: { by: 'user' } })
+      const result = await operations.drain(instance, clock.now() + 120_000 - operations.drainMarginMs(deps.settings()))
+      record({ at: clock.now(), kind: 'drain-end', instanceId, data: { ...result, by: 'user' } })
+      return result
+    },
+    agentReport: (kind, body) => operations.agentReport(kind, body),
+    idle: () => failover.idle()
+  }
+}

@@ -1,0 +1,42 @@
+import type { Settings } from '../../shared/api'
+import type { DrainResult, FleetEvent, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import type { CheckpointPlan } from '../checkpoint/plan'
+import type { LiveFacts } from '../failover'
+import type { History } from '../history'
+
+/** What the engine hands an operations backend when it starts. */
+export interface OperationsContext {
+  interruption(event: InterruptionEvent): void
+  record(event: FleetEvent): void
+  known(): ManagedInstance[]
+}
+
+/**
+ * What differs between the sandbox cloud and a real AWS fleet: where interruptions come from, how
+ * an instance is drained and health-checked, what it costs so far. The engine is the same above it.
+ */
+export interface FleetOperations {
+  start(ctx: OperationsContext): void
+  stop(): void
+  drain(instance: ManagedInstance, deadline: number): Promise<DrainResult>
+  startServing(instance: ManagedInstance, model: string): Promise<void>
+  healthCheck(instance: ManagedInstance): Promise<boolean>
+  route(from: ManagedInstance, to: ManagedInstance): Promise<void>
+  checkpoint?: (instance: ManagedInstance, plan: CheckpointPlan) => Promise<void>
+  liveFacts(instance: ManagedInstance): LiveFacts
+  load(instance: ManagedInstance): number | undefined
+  costOf(instance: ManagedInstance, now: number, history: History): number
+  priceOf(instanceType: string, market: 'spot' | 'ondemand'): number | undefined
+  /** boot script for a launch (AWS: installs and starts the node agent and vLLM) */
+  userData(model: string | undefined): string | undefined
+  agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
+  syncIntervalMs(settings: Settings): number
+  /** drain stops this long before the notice deadline (the sandbox scales it with its clock) */
+  drainMarginMs(settings: Settings): number
+  priceIntervalMs: number
+  /** zones replacements may use (spot goes to the others than the noticed one first); absent: the cloud picks */
+  zones?: string[]
+  launchPollMs?: number
+  readyTimeoutMs?: number
+  health?: { retries?: number; intervalMs?: number }
+}

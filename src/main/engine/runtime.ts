@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Settings } from '../../shared/api'
+import { createEngineHandlers } from '../api/engine-handlers'
+import { createStreamHub, type ApiHandlers, type StreamHub } from '../api/handlers'
+import { createSimulationJobs, type SimulationJobs } from '../api/simulation-jobs'
+import { resourcesDir } from '../api/traces-catalog'
+import { systemClock, type Clock } from '../clock'
+import { openHistory, type History } from '../history'
+import { createAwsProvider, createMultiRegionProvider } from '../providers/aws'
+import { createSandboxProvider } from '../providers/sandbox'
+import type { CloudProvider } from '../providers/types'
+import { createAwsOperations } from './aws-operations'
+import { createEngine, type Engine } from './engine'
+import type { FleetOperations } from './operations'
+import { createSandboxOperations } from './sandbox-operations'
+import { openSettingsStore, type SettingsStore } from './settings-store'
+
+export interface RuntimeOptions {
+  dataDir: string
+  /** history file; default <dataDir>/history.db */
+  dbPath?: string
+  /** overrides the mode in the settings */
+  mode?: Settings['mode']
+  region?: string
+  profile?: string
+  clock?: Clock
+  /** token of the HTTP API and of the node agents' reports; generated when absent */
+  token?: string
+  log?: (line: string) => void
+  version?: string
+  /** sandbox only: how many demo instances to launch into an empty fleet (default 3) */
+  demoFleet?: number
+  seed?: number
+  workerScript?: string
+}
+
+export interface Runtime {
+  engine: Engine
+  history: History
+  hub: StreamHub
+  handlers: ApiHandlers
+  jobs: SimulationJobs
+  settings: SettingsStore
+  provider: CloudProvider
+  token: string
+  mode: Settings['mode']
+  stop(): Promise<void>
+}
+
+/** Everything behind the cockpit, wired once: the desktop app and `synkti serve` both start this. */
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const clock = o.clock ?? systemClock
+  const log = o.log ?? (() => {})
+  mkdirSync(o.dataDir, { recursive: true })
+  const settings = openSettingsStore(o.dataDir)
+  if (settings.warning) log(settings.warning)
+  const current = settings.get()
+  const mode = o.mode ?? current.mode
+  const token = o.token ?? randomBytes(24).toString('base64url')
+  const history = openHistory(o.dbPath ?? join(o.dataDir, 'history.db'), { clock: clock.now })
+  const hub = createStreamHub()
+
+  let provider: CloudProvider
+  let operations: FleetOperations
+  if (mode === 'sandbox') {
+    const sandbox = createSandboxProvider({
+      clock,
+      seed: o.seed ?? 1,
+      fleetTag: current.aws.fleetTag,
+      speed: current.sandbox.speed,
+      market: current.sandbox.tracePath ? { kind: 'trace', path: current.sandbox.tracePath } : { kind: 'synthetic' }
+    })
+    provider = sandbox
+    operations = createSandboxOperations(sandbox, clock, o.seed ?? 1)
+  } else {
+    const regions = o.region ? [o.region] : current.aws.regions
+    const profile = o.profile ?? (current.aws.profile || undefined)
+    const launch = {
+      imageId: current.aws.imageId || undefined,
+      securityGroupIds: current.aws.securityGroupIds.length ? current.aws.securityGroupIds : undefined,
+      keyName: current.aws.keyName || undefined,
+      instanceProfile: current.aws.instanceProfileName ? { name: current.aws.instanceProfileName } : undefined
+    }
+    provider =
+      regions.length === 1
+        ? createAwsProvider({ region: regions[0], profile, fleetTag: current.aws.fleetTag, launch })
+        : createMultiRegionProvider(regions, { profile, fleetTag: current.aws.fleetTag, launch })
+    operations = createAwsOperations({ provider, clock, settings: settings.get, agentToken: token, history, log })
+  }
+
+  const jobs = createSimulationJobs({
+    save: (name, config, output) => history.saveSimulationRun(name, config, output),
+    publish: (status) => hub.publish({ type: 'simulation', status }),
+    workerScript: o.workerScript
+  })
+  const engine = createEngine({
+    provider,
+    operations,
+    history,
+    clock,
+    settings: settings.get,
+    publish: (event) => hub.publish(event),
+    mode,
+    dataDir: o.dataDir,
+    version: o.version ?? '0.1.0',
+    log,
+    demoFleet: mode === 'sandbox' ? (o.demoFleet ?? 3) : 0
+  })
+  const handlers = createEngineHandlers({
+    engine,
+    history,
+    settings,
+    jobs,
+    exportsDir: join(o.dataDir, 'traces'),
+    bundledTracesDir: join(resourcesDir(), 'traces'),
+    now: clock.now
+  })
+  await engine.start()
+  return {
+    engine,
+    history,
+    hub,
+    handlers,
+    jobs,
+    settings,
+    provider,
+    token,
+    mode,
+    async stop() {
+      jobs.cancelAll()
+      await engine.stop()
+      history.close()
+    }
+  }
+}
