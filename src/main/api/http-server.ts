@@ -159,6 +159,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       return sendError(res, 404, 'not-found', `no route POST ${url.pathname}`)
     } catch (error) {
       if (error instanceof ApiError) return sendError(res, STATUS_OF[error.code], error.code, error.message)
+      // errors that mark themselves as the caller's fault (e.g. a malformed agent report)
+      if ((error as { badRequest?: boolean }).badRequest === true) return sendError(res, 400, 'bad-request', (error as Error).message)
       return sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
     }
   }

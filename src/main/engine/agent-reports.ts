@@ -50,7 +50,10 @@ export function parseAgentReport(kind: 'events' | 'heartbeat', body: unknown): P
   return { kind, ...parsed.data } as ParsedAgentReport
 }
 
-export class AgentReportError extends Error {}
+/** A malformed report: the transport answers it as a bad request (400), not a server failure. */
+export class AgentReportError extends Error {
+  readonly badRequest = true
+}
 
 /** Forwards a report to the engine: the event to the interruption path, a drain result to history. */
 export async function handleAgentReport(kind: 'events' | 'heartbeat', body: unknown, ctx: OperationsContext | undefined): Promise<ParsedAgentReport> {

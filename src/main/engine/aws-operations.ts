@@ -146,6 +146,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     syncIntervalMs: (settings) => Math.max(5000, settings.pollIntervalSeconds * 1000),
     drainMarginMs: (settings) => settings.drainMarginSeconds * 1000,
-    priceIntervalMs: 300_000
+    priceIntervalMs: 300_000,
+    billingRate: 1
   }
 }

@@ -73,6 +73,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
   const runningRecorded = new Set<string>()
+  const terminatedRecorded = new Set<string>()
   const record = (event: FleetEvent): void => {
     if (event.kind === 'running' && event.instanceId) {
       if (runningRecorded.has(event.instanceId)) return
@@ -155,7 +156,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const from = accruedUntil.get(instance.id) ?? instance.launchedAt
       if (now - from < 1000) continue
       try {
-        history.accrue(instance.id, from, now, instance.pricePerHour, instance.onDemandPricePerHour)
+        const rate = operations.billingRate
+        history.accrue(instance.id, from, now, instance.pricePerHour * rate, instance.onDemandPricePerHour * rate)
         accruedUntil.set(instance.id, now)
       } catch (error) {
         log(`billing of ${instance.id} skipped: ${(error as Error).message}`)
@@ -186,6 +188,8 @@ export function createEngine(deps: EngineDeps): Engine {
       if (e.kind === 'terminate' && e.instanceId) {
         history.markTerminated(e.instanceId, now)
         notices.delete(e.instanceId)
+        if (terminatedRecorded.has(e.instanceId)) continue
+        terminatedRecorded.add(e.instanceId)
       }
       record(e)
     }
@@ -209,7 +213,11 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!deduper.accept(event)) return
     const kind = event.kind === 'interruption-notice' ? 'notice' : event.kind === 'rebalance-recommendation' ? 'rebalance' : undefined
     if (!kind) {
-      record({ at: event.observedAt, kind: 'terminate', instanceId: event.instanceId, data: { reason: event.detail, source: event.source } })
+      // a reclaim seen after the fact: recorded with its reason; the sync then knows it is gone
+      if (!terminatedRecorded.has(event.instanceId)) {
+        terminatedRecorded.add(event.instanceId)
+        record({ at: event.observedAt, kind: 'terminate', instanceId: event.instanceId, data: { reason: event.detail, source: event.source } })
+      }
       return
     }
     record({ at: event.observedAt, kind, instanceId: event.instanceId, data: { action: event.action, deadline: event.deadline, source: event.source } })

@@ -34,6 +34,11 @@ export interface FleetOperations {
   /** drain stops this long before the notice deadline (the sandbox scales it with its clock) */
   drainMarginMs(settings: Settings): number
   priceIntervalMs: number
+  /**
+   * Billed time per real time: 1 on a real cloud; the sandbox's speed there, since its clock runs that
+   * many times faster and its instances are billed in simulated time.
+   */
+  billingRate: number
   /** zones replacements may use (spot goes to the others than the noticed one first); absent: the cloud picks */
   zones?: string[]
   launchPollMs?: number

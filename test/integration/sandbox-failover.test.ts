@@ -1,0 +1,66 @@
+// End to end on the sandbox cloud: a replayed real trace preempts a running spot instance, the engine
+// fails it over, and the notice, the failover and its phases are in the SQLite history.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_SETTINGS } from '../../src/shared/api'
+import type { FleetEvent } from '../../src/shared/fleet'
+import { openHistory } from '../../src/main/history'
+import { startRuntime, type Runtime } from '../../src/main/engine/runtime'
+
+const TRACE = resolve(__dirname, '../../resources/traces/aws-v100-4node-preemption-2023-08')
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const found = probe()
+    if (found !== undefined) return found
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+describe('sandbox fleet on a replayed trace', () => {
+  let dir: string
+  let runtime: Runtime | undefined
+
+  afterEach(async () => {
+    await runtime?.stop()
+    runtime = undefined
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('a trace preemption is failed over and the whole story is in history', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synkti-e2e-'))
+    // one trace hour per real second, p3.2xlarge like the trace, a warm spare
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({ ...DEFAULT_SETTINGS, sandbox: { speed: 3600, tracePath: TRACE }, standbySize: 1, fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'p3.2xlarge' } })
+    )
+    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demoFleet: 3, seed: 3 })
+    const history = runtime.history
+    const all = (): FleetEvent[] => history.eventsBetween(0, Date.now() + 60_000)
+
+    const failoverEnd = await waitFor('a completed failover', () => all().find((e) => e.kind === 'failover-end' && e.data?.outcome === 'ok'), 45_000)
+    const noticed = failoverEnd.instanceId!
+    const events = all().filter((e) => e.instanceId === noticed)
+    const kinds = events.map((e) => e.kind)
+    expect(kinds).toContain('launch')
+    expect(kinds).toContain('notice')
+    expect(kinds.indexOf('notice')).toBeLessThan(kinds.indexOf('failover-end'))
+    const phases = events.filter((e) => e.kind === 'failover-phase').map((e) => e.data?.phase)
+    expect(phases).toEqual(expect.arrayContaining(['drain', 'select', 'spawn', 'health-check', 'route']))
+    for (const phase of events.filter((e) => e.kind === 'failover-phase')) expect(phase.data?.durationMs).toBeGreaterThanOrEqual(0)
+    // the replacement took the work and is running
+    const target = (failoverEnd.data?.target as { instanceId: string }).instanceId
+    expect(runtime.engine.instances().some((i) => i.id === target && i.state === 'running')).toBe(true)
+    // it is billed, and the file is sound when reopened by another connection
+    await runtime.stop()
+    runtime = undefined
+    const reopened = openHistory(join(dir, 'history.db'))
+    expect(reopened.savings(0, Date.now() + 1).cost).toBeGreaterThan(0)
+    expect(reopened.failoversBetween(0, Date.now() + 1).some((f) => f.instanceId === noticed)).toBe(true)
+    reopened.close()
+  }, 60_000)
+})
