@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { METRIC_NAMES, type SimulationOutput } from '../../shared/simulation'
 import { main } from './index'
 
-const TRACES = path.resolve(__dirname, '../../../../shared/traces')
+const TRACES = path.resolve(__dirname, '../../../resources/traces')
 const FOUR_NODE = path.join(TRACES, 'aws-v100-4node-preemption-2023-08')
 /** keeps every successful run small */
 const SMALL = ['--tasks', '10', '--duration', '12']

@@ -6,7 +6,7 @@ import { defaultSimulationConfig } from './config'
 import { runSimulation } from './pool'
 import { prepareSimulation, runSimulationSync, simulateOneRun } from './run'
 
-const TRACES = path.resolve(__dirname, '../../../../shared/traces')
+const TRACES = path.resolve(__dirname, '../../../resources/traces')
 const FOUR_NODE = path.join(TRACES, 'aws-v100-4node-preemption-2023-08')
 
 /** A small synthetic batch config: 20 tasks over 12 h, a reclaim every 5 instance-hours on average. */
@@ -25,8 +25,8 @@ function traceConfig(runs: number): SimulationConfig {
 }
 
 describe('trace fixtures', () => {
-  it('resolves the shared traces folder from src/main/simulator', () => {
-    expect(TRACES).toBe(path.resolve('/work/shared/traces'))
+  it('finds the bundled traces with their LICENSE and NOTICE', () => {
+    expect(existsSync(path.join(TRACES, 'LICENSE')) && existsSync(path.join(TRACES, 'NOTICE'))).toBe(true)
     expect(existsSync(FOUR_NODE)).toBe(true)
   })
 })

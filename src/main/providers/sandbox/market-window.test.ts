@@ -6,7 +6,7 @@ import { createRandom } from '../../simulator/random'
 import { loadTrace, type LoadedTrace } from '../../simulator/traces'
 import { createWindowedMarket } from './market-window'
 
-const TRACES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/traces')
+const TRACES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/traces')
 const HOUR = 3600
 const types = [...DEFAULT_INSTANCE_TYPES]
 

@@ -6,7 +6,7 @@ import { manualClock } from '../../clock'
 import { isProviderError } from '../errors'
 import { createSandboxProvider } from './index'
 
-const TRACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/traces/aws-v100-4node-preemption-2023-08')
+const TRACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/traces/aws-v100-4node-preemption-2023-08')
 const T0 = Date.UTC(2025, 0, 1)
 /** one simulated hour per real second: a 300 s trace tick is 83.3 ms */
 const SPEED = 3600

@@ -8,7 +8,7 @@ import { loadTrace, type LoadedTrace } from '../traces'
 import { createTraceMarket, maxOffsetTicks, ticksForHorizon } from './index'
 import type { RunMarket } from './types'
 
-const TRACES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/traces')
+const TRACES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/traces')
 const HOUR = 3600
 const P3 = findInstanceType('p3.2xlarge')!
 
