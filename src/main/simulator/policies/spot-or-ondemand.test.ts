@@ -18,6 +18,6 @@ describe('spot-or-ondemand', () => {
     expect(spotOrOndemand.decideDeadline!(view({ current: 'ondemand', spotAvailable: true }))).toBe('ondemand')
   })
   it('obeys the shared safety net', () => {
-    expect(spotOrOndemand.decideDeadline!(view({ now: 29.5 * 3600, spotAvailable: true }))).toBe('ondemand')
+    expect(spotOrOndemand.decideDeadline!(view({ now: 29.8 * 3600, spotAvailable: true }))).toBe('ondemand')
   })
 })
