@@ -156,8 +156,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const from = accruedUntil.get(instance.id) ?? instance.launchedAt
       if (now - from < 1000) continue
       try {
-        const rate = operations.billingRate
-        history.accrue(instance.id, from, now, instance.pricePerHour * rate, instance.onDemandPricePerHour * rate)
+        history.accrue(instance.id, from, now, instance.pricePerHour, instance.onDemandPricePerHour, operations.billingRate)
         accruedUntil.set(instance.id, now)
       } catch (error) {
         log(`billing of ${instance.id} skipped: ${(error as Error).message}`)

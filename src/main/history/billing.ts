@@ -9,6 +9,8 @@ export interface LedgerSegment {
   toMs: number
   pricePerHour: number
   ondemandPricePerHour: number
+  /** billed time per wall time (see schema migration 2); 1 on a real cloud */
+  timeScale?: number
 }
 
 /** $ for a span at an hourly price; billing is by the second of life, so ms are kept exact. */
@@ -36,9 +38,10 @@ export function costByDay(segments: Iterable<LedgerSegment>, fromMs: number, toM
 
 function addTo(days: Map<string, CostRow>, key: string, s: LedgerSegment, ms: number): void {
   const row = days.get(key) ?? { key, cost: 0, ondemandCost: 0, instanceHours: 0 }
-  row.cost += costOf(s.pricePerHour, ms)
-  row.ondemandCost += costOf(s.ondemandPricePerHour, ms)
-  row.instanceHours += ms / MS_PER_HOUR
+  const billed = ms * (s.timeScale ?? 1)
+  row.cost += costOf(s.pricePerHour, billed)
+  row.ondemandCost += costOf(s.ondemandPricePerHour, billed)
+  row.instanceHours += billed / MS_PER_HOUR
   days.set(key, row)
 }
 

@@ -97,3 +97,26 @@ function round(x: number): number {
 function roundAll<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v as number)])) as T
 }
+
+describe('billing a simulated cloud whose clock runs faster', () => {
+  it('bills time_scale hours per wall hour at the real hourly price, in every query', () => {
+    const h = openHistory(':memory:')
+    h.upsertInstance(instance('s', { pricePerHour: 0.3 }))
+    // one wall minute of a sandbox running 360x: six billed hours
+    h.accrue('s', T0, T0 + MIN, 0.3, 1, 360)
+    h.accrue('s', T0 + MIN, T0 + 2 * MIN, 0.3, 1, 360)
+    const window = [T0, T0 + HOUR] as const
+    expect(h.stats().billingRows).toBe(1)
+    const [row] = h.costBy('instance', ...window)
+    expect(row.cost).toBeCloseTo(0.3 * 12, 9)
+    expect(row.ondemandCost).toBeCloseTo(12, 9)
+    expect(row.instanceHours).toBeCloseTo(12, 9)
+    expect(h.costBy('day', ...window)[0].cost).toBeCloseTo(3.6, 9)
+    expect(h.savings(...window).savingsPct).toBeCloseTo(70, 9)
+    // the price in force stays the real $/h
+    h.recordEvent({ at: T0, kind: 'launch', instanceId: 's', data: { instance: instance('s', { pricePerHour: 0.3 }) } })
+    expect(h.fleetAt(T0 + MIN).find((i) => i.id === 's')?.pricePerHour).toBe(0.3)
+    expect(() => h.accrue('s', T0 + 2 * MIN, T0 + 3 * MIN, 0.3, 1, 0)).toThrow(/timeScale/)
+    h.close()
+  })
+})

@@ -43,7 +43,7 @@ class SqliteHistory implements History {
   private readonly s: Statements
   private readonly ingest: (batch: readonly FleetEvent[]) => void
   private readonly insertOneTx: (e: FleetEvent) => number
-  private readonly accrueTx: (id: string, from: number, to: number, price: number, od: number) => void
+  private readonly accrueTx: (id: string, from: number, to: number, price: number, od: number, scale: number) => void
   private readonly spotTx: (points: readonly SpotPricePoint[]) => void
 
   constructor(
@@ -57,7 +57,7 @@ class SqliteHistory implements History {
       for (let i = 0; i < batch.length; i++) this.insertOne(batch[i], i)
     })
     this.insertOneTx = db.transaction((e) => this.insertOne(e))
-    this.accrueTx = db.transaction((id, from, to, price, od) => this.accrueInTx(id, from, to, price, od))
+    this.accrueTx = db.transaction((id, from, to, price, od, scale) => this.accrueInTx(id, from, to, price, od, scale))
     this.spotTx = db.transaction((points) => {
       for (const p of points) this.insertSpotPrice(p)
     })
@@ -112,31 +112,33 @@ class SqliteHistory implements History {
     this.s.insertSpotPrice.run(p.at, p.region, p.zone, p.instanceType, p.price)
   }
 
-  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number): void {
+  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number, timeScale = 1): void {
     requireWindow(fromMs, toMs)
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be > 0, got ${timeScale}`)
     for (const [name, v] of [['pricePerHour', pricePerHour], ['onDemandPricePerHour', onDemandPricePerHour]] as const) {
       requireFinite(name, v)
       if (v < 0) throw new Error(`${name} must be >= 0, got ${v}`)
     }
     if (toMs === fromMs) return // nothing elapsed
-    this.accrueTx(instanceId, fromMs, toMs, pricePerHour, onDemandPricePerHour)
+    this.accrueTx(instanceId, fromMs, toMs, pricePerHour, onDemandPricePerHour, timeScale)
   }
 
   /** Extends the open segment when the price is unchanged and contiguous, else starts a new one. */
-  private accrueInTx(id: string, from: number, to: number, price: number, od: number): void {
+  private accrueInTx(id: string, from: number, to: number, price: number, od: number, scale: number): void {
     if (!this.s.getInstance.get(id)) throw new Error(`accrue: unknown instance ${id}; upsert it first`)
     const last = this.s.lastLedgerRow.get(id) as
-      | { id: number; from_ms: number; to_ms: number; price_per_hour: number; ondemand_price_per_hour: number }
+      | { id: number; from_ms: number; to_ms: number; price_per_hour: number; ondemand_price_per_hour: number; time_scale: number }
       | undefined
     if (last && from < last.to_ms) {
       throw new Error(`accrue: ${id} is already accrued up to ${last.to_ms}; [${from}, ${to}) would bill twice`)
     }
-    if (last && last.to_ms === from && last.price_per_hour === price && last.ondemand_price_per_hour === od) {
-      const ms = to - last.from_ms
-      this.s.extendLedgerRow.run(to, costOf(price, ms), costOf(od, ms), last.id)
+    if (last && last.to_ms === from && last.price_per_hour === price && last.ondemand_price_per_hour === od && last.time_scale === scale) {
+      const billed = (to - last.from_ms) * scale
+      this.s.extendLedgerRow.run(to, costOf(price, billed), costOf(od, billed), last.id)
       return
     }
-    this.s.insertLedgerRow.run(id, from, to, price, od, costOf(price, to - from), costOf(od, to - from))
+    const billed = (to - from) * scale
+    this.s.insertLedgerRow.run(id, from, to, price, od, costOf(price, billed), costOf(od, billed), scale)
   }
 
   recordFailover(f: FailoverRecord): number {

@@ -81,6 +81,11 @@ export const MIGRATIONS: readonly string[] = [
     config     TEXT NOT NULL,
     results    TEXT NOT NULL
   );
+  `,
+  // 2: billed time per wall time of a ledger row: 1 on a real cloud; a simulated cloud whose clock
+  // runs faster (the sandbox) bills that many hours per wall-clock hour, at the real hourly price.
+  `
+  ALTER TABLE billing ADD COLUMN time_scale REAL NOT NULL DEFAULT 1 CHECK (time_scale > 0);
   `
 ]
 

@@ -11,8 +11,10 @@ const INSTANCE_INSERT = `INSERT INTO instances (id, name, provider, region, zone
   ondemand_price, launched_at, terminated_at, tags, model) VALUES ${INSTANCE_VALUES}`
 // the overlap of a ledger row with the window [@from, @to), ms
 const CLIP = '(MIN(b.to_ms, @to) - MAX(b.from_ms, @from))'
-const COST_COLUMNS = `SUM(b.price_per_hour * ${CLIP}) / 3600000.0 AS cost,
-  SUM(b.ondemand_price_per_hour * ${CLIP}) / 3600000.0 AS ondemandCost, SUM(${CLIP}) / 3600000.0 AS instanceHours`
+// billed hours = wall hours * time_scale (1 except on a simulated cloud with a faster clock)
+const COST_COLUMNS = `SUM(b.price_per_hour * b.time_scale * ${CLIP}) / 3600000.0 AS cost,
+  SUM(b.ondemand_price_per_hour * b.time_scale * ${CLIP}) / 3600000.0 AS ondemandCost,
+  SUM(b.time_scale * ${CLIP}) / 3600000.0 AS instanceHours`
 const OVERLAPS = 'b.to_ms > @from AND b.from_ms < @to'
 
 export interface EventRow {
@@ -66,11 +68,11 @@ export function prepareStatements(db: Database.Database) {
     terminateIfOpen: p('UPDATE instances SET terminated_at = ? WHERE id = ? AND terminated_at IS NULL'),
     getInstance: p('SELECT * FROM instances WHERE id = ?'),
     insertSpotPrice: p('INSERT OR REPLACE INTO spot_prices (at, region, zone, type, price) VALUES (?, ?, ?, ?, ?)'),
-    lastLedgerRow: p(`SELECT id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour FROM billing
+    lastLedgerRow: p(`SELECT id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour, time_scale FROM billing
       WHERE instance_id = ? ORDER BY to_ms DESC LIMIT 1`),
     extendLedgerRow: p('UPDATE billing SET to_ms = ?, cost = ?, ondemand_cost = ? WHERE id = ?'),
     insertLedgerRow: p(`INSERT INTO billing (instance_id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour,
-      cost, ondemand_cost) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      cost, ondemand_cost, time_scale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     insertFailover: p(`INSERT INTO failovers (instance_id, started_at, ended_at, outcome, phases)
       VALUES (?, ?, ?, ?, ?)`),
     failoversBetween: p(`SELECT id, instance_id, started_at, ended_at, outcome, phases FROM failovers
@@ -95,7 +97,7 @@ export function prepareStatements(db: Database.Database) {
       WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`),
     costTotal: p(`SELECT ${COST_COLUMNS} FROM billing b WHERE ${OVERLAPS}`),
     ledgerSegments: p(`SELECT from_ms AS fromMs, to_ms AS toMs, price_per_hour AS pricePerHour,
-      ondemand_price_per_hour AS ondemandPricePerHour FROM billing b WHERE ${OVERLAPS}`),
+      ondemand_price_per_hour AS ondemandPricePerHour, time_scale AS timeScale FROM billing b WHERE ${OVERLAPS}`),
     ledgerPriceAt: p('SELECT price_per_hour AS price FROM billing WHERE instance_id = ? AND from_ms <= ? AND to_ms > ? LIMIT 1'),
     spotPriceAt: p('SELECT price FROM spot_prices WHERE zone = ? AND type = ? AND at <= ? ORDER BY at DESC LIMIT 1'),
     spotPrices: p(`SELECT at, region, zone, type AS instanceType, price FROM spot_prices WHERE at >= @from AND at < @to

@@ -138,7 +138,8 @@ export interface History {
   markTerminated(instanceId: string, atMs: number): void
   getInstance(instanceId: string): InstanceRecord | undefined
   recordSpotPrices(points: readonly SpotPricePoint[]): void
-  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number): void
+  /** timeScale: billed time per wall time, 1 on a real cloud (the sandbox's clock runs faster) */
+  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number, timeScale?: number): void
   recordFailover(f: FailoverRecord): number
   failoversBetween(fromMs: number, toMs: number): StoredFailover[]
   saveSimulationRun(name: string, config: SimulationConfig, output: SimulationOutput): number
