@@ -1,0 +1,175 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { ClientError } from '@renderer/api/client'
+import { CLIENT_KEY } from '@renderer/api/use-client'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { useStatusStore } from '@renderer/stores/status'
+import { STATUS, T0, fakeClient, flush, instanceView, type FakeClient } from '@renderer/stores/test-fixtures'
+import FleetView from './FleetView.vue'
+
+let pinia: Pinia
+let client: FakeClient
+let wrapper: VueWrapper | null = null
+
+async function mountFleet(): Promise<VueWrapper> {
+  wrapper = mount(FleetView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  await flush()
+  return wrapper
+}
+
+const row = (w: VueWrapper, id: string) => w.find(`tr[data-row="${id}"]`)
+
+describe('FleetView', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.setSystemTime(T0)
+    pinia = createPinia()
+    setActivePinia(pinia)
+    client = fakeClient()
+    client.listInstances.mockResolvedValue([
+      instanceView('i-owned', { name: 'gpu-a', pricePerHour: 0.3521, costSoFar: 12.5 }),
+      instanceView('i-foreign', { name: 'gpu-b', owned: false, state: 'draining', noticeDeadline: T0 + 125_000, market: 'ondemand' })
+    ])
+  })
+  afterEach(() => {
+    wrapper?.unmount()
+    wrapper = null
+    document.body.innerHTML = ''
+    vi.useRealTimers()
+  })
+
+  it('renders a row per instance with its figures', async () => {
+    const w = await mountFleet()
+    expect(client.listInstances).toHaveBeenCalledTimes(1)
+    expect(w.findAll('tbody tr')).toHaveLength(2)
+    const text = row(w, 'i-owned').text()
+    expect(text).toContain('gpu-a')
+    expect(text).toContain('g5.xlarge')
+    expect(text).toContain('1 × 24 GiB')
+    expect(text).toContain('$0.35/h')
+    expect(text).toContain('$1.01/h')
+    expect(text).toContain('$12.50')
+    expect(text).toContain('1h 02m')
+    expect(text).toContain('llama-3.1-8b')
+    expect(row(w, 'i-owned').find('.badge--spot').exists()).toBe(true)
+    expect(row(w, 'i-foreign').find('.badge--ondemand').exists()).toBe(true)
+    expect(row(w, 'i-foreign').classes()).toContain('row--draining')
+  })
+
+  it('counts down to the notice deadline every second and stops at 00:00', async () => {
+    const w = await mountFleet()
+    const countdown = () => row(w, 'i-foreign').find('.countdown')
+    expect(countdown().text()).toBe('02:05')
+    vi.advanceTimersByTime(1000)
+    await flush()
+    expect(countdown().text()).toBe('02:04')
+    vi.advanceTimersByTime(200_000)
+    await flush()
+    expect(countdown().text()).toBe('00:00')
+    expect(countdown().classes()).toContain('countdown--expired')
+  })
+
+  it('offers Terminate only for owned instances', async () => {
+    const w = await mountFleet()
+    expect(row(w, 'i-owned').find('[data-test="terminate"]').exists()).toBe(true)
+    expect(row(w, 'i-foreign').find('[data-test="terminate"]').exists()).toBe(false)
+    expect(row(w, 'i-foreign').text()).toContain('not owned')
+  })
+
+  it('asks for confirmation naming the instance, then terminates it', async () => {
+    const w = await mountFleet()
+    await row(w, 'i-owned').find('[data-test="terminate"]').trigger('click')
+    const dialog = w.find('[role="dialog"]')
+    expect(dialog.exists()).toBe(true)
+    expect(dialog.text()).toContain('Terminate gpu-a (i-owned)?')
+    expect(client.terminateInstance).not.toHaveBeenCalled()
+    // focus starts on Cancel, not on the destructive button
+    expect(document.activeElement?.getAttribute('data-test')).toBe('confirm-cancel')
+    await dialog.find('[data-test="confirm-ok"]').trigger('click')
+    await flush()
+    expect(client.terminateInstance).toHaveBeenCalledWith({ instanceId: 'i-owned' })
+    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'success' })
+  })
+
+  it('cancelling (or Escape) does not terminate', async () => {
+    const w = await mountFleet()
+    await row(w, 'i-owned').find('[data-test="terminate"]').trigger('click')
+    await w.find('[role="dialog"]').trigger('keydown', { key: 'Escape' })
+    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    expect(client.terminateInstance).not.toHaveBeenCalled()
+  })
+
+  it("shows the ClientError's message in an error toast", async () => {
+    client.terminateInstance.mockRejectedValue(new ClientError('failed', 'UnauthorizedOperation: not allowed to terminate i-owned'))
+    const w = await mountFleet()
+    await row(w, 'i-owned').find('[data-test="terminate"]').trigger('click')
+    await w.find('[data-test="confirm-ok"]').trigger('click')
+    await flush()
+    const toasts = useNotificationsStore().toasts
+    expect(toasts).toHaveLength(1)
+    expect(toasts[0]).toMatchObject({ kind: 'error', message: 'UnauthorizedOperation: not allowed to terminate i-owned' })
+    expect(toasts[0].title).toContain('gpu-a')
+  })
+
+  it('drains after confirmation and shows the outcome', async () => {
+    client.drainInstance.mockResolvedValue({ outcome: 'timed-out', startedAt: T0, endedAt: T0 + 30_000, deregisterMs: 12, lastRunning: 2, lastWaiting: 1, reason: 'requests still running at the deadline' })
+    const w = await mountFleet()
+    await row(w, 'i-owned').find('[data-test="drain"]').trigger('click')
+    expect(w.find('[role="dialog"]').text()).toContain('Drain gpu-a (i-owned)?')
+    await w.find('[data-test="confirm-ok"]').trigger('click')
+    await flush()
+    expect(client.drainInstance).toHaveBeenCalledWith({ instanceId: 'i-owned' })
+    expect(row(w, 'i-owned').find('[data-test="drain-outcome"]').text()).toBe('timed-out')
+    const toast = useNotificationsStore().toasts[0]
+    expect(toast.kind).toBe('warning')
+    expect(toast.message).toContain('requests still running at the deadline')
+  })
+
+  it('validates the launch form inline and launches', async () => {
+    const w = await mountFleet()
+    await w.find('[data-test="launch"]').trigger('click')
+    await flush()
+    const type = w.find('[data-test="launch-type"]')
+    expect((type.element as HTMLInputElement).value).toBe('g5.xlarge') // first known type
+    await type.setValue('not a type')
+    await w.find('[data-test="launch-submit"]').trigger('click')
+    expect(w.find('.field__msg--error').text()).toContain('family.size')
+    expect(client.launchInstance).not.toHaveBeenCalled()
+    await type.setValue('g6e.xlarge')
+    await w.find('[data-test="launch-ondemand"]').setValue(true)
+    await w.find('[data-test="launch-model"]').setValue('qwen2.5-7b')
+    await w.find('[data-test="launch-submit"]').trigger('click')
+    await flush()
+    expect(client.launchInstance).toHaveBeenCalledWith({ instanceType: 'g6e.xlarge', market: 'ondemand', model: 'qwen2.5-7b' })
+    expect(w.find('[data-test="launch-form"]').exists()).toBe(false)
+  })
+
+  it('keeps the launch dialog open and toasts the refusal', async () => {
+    client.launchInstance.mockRejectedValue(new ClientError('failed', 'budget cap of $2.00/h reached'))
+    const w = await mountFleet()
+    await w.find('[data-test="launch"]').trigger('click')
+    await flush()
+    await w.find('[data-test="launch-submit"]').trigger('click')
+    await flush()
+    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'budget cap of $2.00/h reached' })
+    expect(w.find('[data-test="launch-form"]').exists()).toBe(true)
+  })
+
+  it('shows an empty state with a sandbox hint', async () => {
+    client.listInstances.mockResolvedValue([])
+    useStatusStore().setStatus(STATUS)
+    const w = await mountFleet()
+    const empty = w.find('[data-test="fleet-empty"]')
+    expect(empty.exists()).toBe(true)
+    expect(empty.text()).toContain('sandbox mode')
+  })
+
+  it('shows a failed load in a toast', async () => {
+    client.listInstances.mockRejectedValue(new ClientError('failed', 'the Synkti daemon is not reachable'))
+    await mountFleet()
+    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'the Synkti daemon is not reachable' })
+  })
+})
