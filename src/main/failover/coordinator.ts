@@ -415,7 +415,7 @@ async function launchReplacement(
   const instanceType = policy.instanceType ?? noticed.instanceType
   const { others, all } = zoneOrder(policy.zones, noticed.zone)
   const attempts: string[] = []
-  const base = { instanceType, name: `${noticed.name}-failover`, model: job.model }
+  const base = { instanceType, name: replacementName(noticed.name), model: job.model }
   const context = { purpose: 'failover', replaces: noticed.id }
   const spot = await launchWithinBudget(deps, { ...base, market: 'spot', zones: others }, priceOf(policy, noticed, instanceType, 'spot'), context)
   if (spot.ok) return { ok: true, instance: spot.instance, attempts }
@@ -442,4 +442,10 @@ function priceOf(policy: ReplacementPolicy, noticed: ManagedInstance, instanceTy
   if (market === 'ondemand') return noticed.onDemandPricePerHour
   // a spot price is capped by the on-demand price, so that bounds an unknown one
   return noticed.market === 'spot' ? noticed.pricePerHour : noticed.onDemandPricePerHour
+}
+
+/** demo-1 → demo-1-r1 → demo-1-r2: a replacement's name says whose work it carries, without growing. */
+export function replacementName(name: string): string {
+  const match = /^(.*)-r(\d+)$/.exec(name)
+  return match ? `${match[1]}-r${Number(match[2]) + 1}` : `${name}-r1`
 }
