@@ -23,7 +23,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
+    // electron-vite leaves bundles unminified; the cockpit is also served to browsers, so minify it
+    build: { minify: true, rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
     resolve: {
       alias: {
         '@shared': resolve(__dirname, 'src/shared'),
