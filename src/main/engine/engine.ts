@@ -219,7 +219,13 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       return
     }
-    record({ at: event.observedAt, kind, instanceId: event.instanceId, data: { action: event.action, deadline: event.deadline, source: event.source } })
+    const subject = known.get(event.instanceId)
+    record({
+      at: event.observedAt,
+      kind,
+      instanceId: event.instanceId,
+      data: { action: event.action, deadline: event.deadline, source: event.source, zone: subject?.zone, instanceType: subject?.instanceType }
+    })
     if (kind !== 'notice') return
     notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
     log(`notice for ${event.instanceId} (${event.source}); failing over`)

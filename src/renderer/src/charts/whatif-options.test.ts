@@ -1,0 +1,61 @@
+import { describe, expect, it, vi } from 'vitest'
+import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
+import { sampleOutput } from '@renderer/whatif/test-data'
+import { buildCompletionOptions, buildCostOptions, buildHoursOptions, buildSimTimelineOptions, errorBarData, renderErrorBar } from './whatif-options'
+
+type Series = { id: string; type: string; data: unknown[]; stack?: string; renderItem?: unknown; encode?: unknown }
+const series = (o: unknown): Series[] => (o as { series: Series[] }).series
+
+describe('what-if chart options', () => {
+  it('draws the total cost as bars with error bars from ci95', () => {
+    const out = sampleOutput()
+    const option = buildCostOptions(out.results, DEFAULT_CHART_THEME) as { xAxis: { data: string[] } }
+    expect(option.xAxis.data).toEqual(['greedy', 'ondemand'])
+    const [bars, whiskers] = series(option)
+    expect(bars).toMatchObject({ id: 'cost', type: 'bar' })
+    expect((bars.data as { value: number }[]).map((d) => d.value)).toEqual([170.7, 200])
+    expect(whiskers).toMatchObject({ id: 'cost-ci', type: 'custom', encode: { x: 0, y: [1, 2] } })
+    expect(whiskers.data).toEqual([
+      [0, 160.25, 181.5],
+      [1, 198.5, 201.5]
+    ])
+    expect(errorBarData([{ policy: 'greedy', metrics: {} as never }], 'total_cost')).toEqual([[0, null, null]])
+  })
+
+  it('renders a whisker with caps between low and high', () => {
+    const api = { value: (d: number) => [0, 10, 20][d], coord: ([x, y]: number[]) => [x * 100 + 50, 200 - y * 5], size: () => [100, 0] }
+    const shape = renderErrorBar('#000')({ coordSys: { x: 0, y: 0, width: 100, height: 200 } }, api) as { children: { shape: Record<string, number> }[] }
+    expect(shape.children).toHaveLength(3)
+    expect(shape.children[0].shape).toEqual({ x1: 50, y1: 100, x2: 50, y2: 150 })
+    expect(shape.children[1].shape).toEqual({ x1: 38, y1: 100, x2: 62, y2: 100 })
+    const none = renderErrorBar('#000')({ coordSys: { x: 0, y: 0, width: 1, height: 1 } }, { ...api, value: () => Number.NaN })
+    expect(none).toBeNull()
+  })
+
+  it('stacks spot and on-demand hours and shows mean / p50 / p99 completion', () => {
+    const out = sampleOutput()
+    const hours = series(buildHoursOptions(out.results, DEFAULT_CHART_THEME))
+    expect(hours.map((s) => [s.id, s.stack])).toEqual([
+      ['spot', 'hours'],
+      ['ondemand', 'hours']
+    ])
+    expect(hours[0].data).toEqual([103, 203])
+    const completion = series(buildCompletionOptions(out.results, DEFAULT_CHART_THEME))
+    expect(completion.map((s) => s.id)).toEqual(['completion_time_mean_hours', 'completion_time_p50_hours', 'completion_time_p99_hours'])
+    expect(completion[0].data).toEqual([109, 209])
+  })
+
+  it('lays the simulated timeline out as a lane per instance', () => {
+    const events = sampleOutput().timelines!.greedy!
+    const model = buildSimTimelineOptions(events, DEFAULT_CHART_THEME, 48)
+    expect(model.lanes).toEqual(['i-1', 'i-2'])
+    expect(model.spans).toEqual([
+      [0, 1.03333, 0, 0, 0.03333],
+      [1.05556, 48, 1, 1, 1.05556]
+    ])
+    const marks = series(model.option)
+    expect(marks.find((s) => s.id === 'mark-notice')?.data).toEqual([[1, 0, 'notice', -1, '']])
+    expect(marks.find((s) => s.id === 'mark-task-done')?.data).toEqual([[2, 1, 'task-done', 0, '']])
+    expect(vi.isMockFunction(marks[0].renderItem)).toBe(false)
+  })
+})

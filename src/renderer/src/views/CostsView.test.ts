@@ -1,0 +1,146 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { CostRow } from '@shared/api'
+import type { SpotPricePoint } from '@shared/fleet'
+import { ClientError } from '@renderer/api/client'
+import { CLIENT_KEY } from '@renderer/api/use-client'
+import { useFleetStore } from '@renderer/stores/fleet'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { useStatusStore } from '@renderer/stores/status'
+import { STATUS, T0, fakeClient, flush, instanceView, type FakeClient } from '@renderer/stores/test-fixtures'
+import CostsView from './CostsView.vue'
+
+// ECharts cannot draw in happy-dom: VChart is a stub that exposes its option's series
+vi.mock('vue-echarts', () => ({
+  default: defineComponent({
+    name: 'VChart',
+    props: ['option', 'loading', 'autoresize'],
+    setup(props) {
+      return () => {
+        const series = (props.option as { series: { id: string; data: unknown[] }[] }).series
+        return h('div', { 'data-test': 'vchart', 'data-series': series.map((s) => `${s.id}:${s.data.length}`).join(',') })
+      }
+    }
+  })
+}))
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const NOW = T0 + 2 * HOUR
+let pinia: Pinia
+let client: FakeClient
+let wrapper: VueWrapper | null = null
+
+const ROWS: Record<string, CostRow[]> = {
+  day: [
+    { key: '2025-03-03', cost: 2.5, ondemandCost: 7, instanceHours: 7 },
+    { key: '2025-03-04', cost: 1.25, ondemandCost: 4, instanceHours: 4 }
+  ],
+  instance: [
+    { key: 'a', cost: 3, ondemandCost: 8, instanceHours: 8 },
+    { key: 'b', cost: 0.75, ondemandCost: 3, instanceHours: 3 }
+  ],
+  type: [{ key: 'g5.xlarge', cost: 3.75, ondemandCost: 11, instanceHours: 11 }],
+  zone: [
+    { key: 'us-east-1a', cost: 3, ondemandCost: 8, instanceHours: 8 },
+    { key: 'us-east-1b', cost: 0.75, ondemandCost: 3, instanceHours: 3 }
+  ]
+}
+
+const PRICES: SpotPricePoint[] = [
+  { at: NOW - HOUR, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.35 },
+  { at: NOW - 30 * 60_000, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.4 },
+  { at: NOW - HOUR, region: 'us-east-1', zone: 'us-east-1b', instanceType: 'g5.xlarge', price: 0.5 }
+]
+
+async function mountCosts(): Promise<VueWrapper> {
+  wrapper = mount(CostsView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  await flush()
+  return wrapper
+}
+
+describe('CostsView', () => {
+  beforeEach(() => {
+    pinia = createPinia()
+    setActivePinia(pinia)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(NOW)
+    useStatusStore().setStatus({ ...STATUS, now: NOW }, NOW)
+    useFleetStore().replace([instanceView('a', { name: 'gpu-a', zone: 'us-east-1a' })])
+    client = fakeClient()
+    client.costs.mockImplementation(async ({ by }: { by: string }) => structuredClone(ROWS[by]))
+    client.savings.mockResolvedValue({ cost: 3.75, ondemandCost: 11, savingsPct: 65.9 })
+    client.spotPrices.mockResolvedValue(PRICES)
+    client.events.mockResolvedValue([{ id: 1, at: NOW - 20 * 60_000, kind: 'notice', instanceId: 'a', data: { deadline: NOW - 18 * 60_000 } }])
+  })
+  afterEach(() => {
+    wrapper?.unmount()
+    wrapper = null
+    document.body.innerHTML = ''
+    vi.useRealTimers()
+  })
+
+  it('loads the last 24 h of engine time and shows the headline, charts and breakdowns', async () => {
+    const w = await mountCosts()
+    expect(w.find('h1').text()).toBe('Costs')
+    const window = { from: NOW - DAY, to: NOW }
+    for (const by of ['day', 'instance', 'type', 'zone']) expect(client.costs).toHaveBeenCalledWith({ ...window, by })
+    expect(client.savings).toHaveBeenCalledWith(window)
+    expect(client.spotPrices).toHaveBeenCalledWith(window)
+    expect(client.events).toHaveBeenCalledWith(expect.objectContaining({ ...window, kinds: ['notice'] }))
+
+    const headline = w.find('[data-test="costs-headline"]')
+    expect(headline.find('[data-test="headline-cost"]').text()).toBe('$3.75')
+    expect(headline.find('[data-test="headline-ondemand"]').text()).toBe('$11.00')
+    expect(headline.find('[data-test="headline-savings"]').text()).toBe('65.9%')
+
+    expect(w.find('[data-test="cost-chart"] [data-test="vchart"]').attributes('data-series')).toBe('spend:2,baseline:2')
+    // two zone lines and the notice on instance a (zone us-east-1a) placed at its price
+    expect(w.find('[data-test="price-chart"] [data-test="vchart"]').attributes('data-series')).toBe('price-0:2,price-1:1,notices:1')
+
+    const byInstance = w.find('[data-test="breakdown-instance"]')
+    const rows = byInstance.findAll('tbody tr')
+    expect(rows).toHaveLength(2)
+    expect(rows[0].text()).toContain('gpu-a (a)')
+    expect(rows[0].text()).toContain('$3.00')
+    expect(rows[0].text()).toContain('$8.00')
+    expect(rows[0].text()).toContain('8.0') // instance-hours
+    expect(w.find('[data-test="breakdown-type"]').text()).toContain('g5.xlarge')
+    expect(w.find('[data-test="breakdown-type"]').text()).toContain('11.0')
+    expect(w.find('[data-test="breakdown-zone"]').findAll('tbody tr')).toHaveLength(2)
+  })
+
+  it('reloads for the chosen window', async () => {
+    const w = await mountCosts()
+    await w.find('[data-window="7d"]').trigger('click')
+    await flush()
+    const window = { from: NOW - 7 * DAY, to: NOW }
+    expect(client.costs).toHaveBeenCalledWith({ ...window, by: 'day' })
+    expect(client.costs).toHaveBeenCalledWith({ ...window, by: 'zone' })
+    expect(client.savings).toHaveBeenLastCalledWith(window)
+    expect(client.spotPrices).toHaveBeenLastCalledWith(window)
+    expect(w.find('[data-window="7d"]').attributes('aria-pressed')).toBe('true')
+    await w.find('[data-window="30d"]').trigger('click')
+    await flush()
+    expect(client.savings).toHaveBeenLastCalledWith({ from: NOW - 30 * DAY, to: NOW })
+  })
+
+  it('shows empty states when nothing happened in the window, and errors in a toast', async () => {
+    client.costs.mockImplementation(async () => [])
+    client.savings.mockResolvedValue({ cost: 0, ondemandCost: 0, savingsPct: 0 })
+    client.spotPrices.mockResolvedValue([])
+    client.events.mockResolvedValue([])
+    const w = await mountCosts()
+    expect(w.text()).toContain('No spend in this window')
+    expect(w.text()).toContain('No spot prices in this window')
+    expect(w.find('[data-test="cost-chart"]').exists()).toBe(false)
+    expect(w.find('[data-test="price-chart"]').exists()).toBe(false)
+    client.savings.mockRejectedValueOnce(new ClientError('failed', 'history is not open'))
+    await w.find('[data-test="refresh"]').trigger('click')
+    await flush()
+    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'history is not open' })
+  })
+})
