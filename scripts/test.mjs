@@ -19,6 +19,13 @@ if (run(bin('electron-vite'), ['build']) !== 0) {
   failed++
 }
 
+// the type check counts as one test: a type error fails the run like a failing test
+if (run(bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json']) === 0) passed++
+else {
+  console.error('type check failed (npm run typecheck)')
+  failed++
+}
+
 // vitest: unit, component and integration tests
 const vitestReport = join(scratch, 'vitest.json')
 const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])
