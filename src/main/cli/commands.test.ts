@@ -110,3 +110,19 @@ describe('synkti history export', () => {
     expect(readFileSync(join(out, 'sandbox-1a.json'), 'utf8')).toContain('"gap_seconds":300')
   })
 })
+
+describe('daemon log', () => {
+  it('prints a repeated line once per window and then how often it came', async () => {
+    const { quietRepeats } = await import('./serve')
+    const lines: string[] = []
+    let t = 0
+    const log = quietRepeats((l) => lines.push(l), 1000, () => t)
+    log('sync failed: no credentials')
+    log('poll failed: no credentials')
+    log('sync failed: no credentials')
+    log('sync failed: no credentials')
+    t = 1500
+    log('sync failed: no credentials')
+    expect(lines).toEqual(['sync failed: no credentials', 'poll failed: no credentials', 'sync failed: no credentials (2 more times since it was last shown)'])
+  })
+})

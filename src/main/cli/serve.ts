@@ -59,9 +59,7 @@ export function registerServe(program: Command): void {
       if (flags.token !== undefined && flags.token.length < 16) throw new UsageError('--token must be at least 16 characters')
       const mode = checkProvider(flags.provider)
       const dataDir = flags.dataDir ?? defaultDataDir()
-      const log = (line: string): void => {
-        process.stderr.write(`${new Date().toISOString()} ${line}\n`)
-      }
+      const log = quietRepeats((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
       const runtime = await startRuntime({
         dataDir,
         dbPath: flags.db,
@@ -103,4 +101,23 @@ export function registerServe(program: Command): void {
       await server.close()
       await runtime.stop()
     })
+}
+
+/**
+ * A failing poll repeats the same line every few seconds: print a line at most once per window, and
+ * say how often it came meanwhile when it is printed again, so the log stays readable.
+ */
+export function quietRepeats(write: (line: string) => void, windowMs = 600_000, now: () => number = Date.now): (line: string) => void {
+  const seen = new Map<string, { printedAt: number; suppressed: number }>()
+  return (line) => {
+    const entry = seen.get(line)
+    const t = now()
+    if (entry && t - entry.printedAt < windowMs) {
+      entry.suppressed++
+      return
+    }
+    write(entry?.suppressed ? `${line} (${entry.suppressed} more times since it was last shown)` : line)
+    seen.set(line, { printedAt: t, suppressed: 0 })
+    if (seen.size > 1000) seen.delete(seen.keys().next().value!)
+  }
 }
