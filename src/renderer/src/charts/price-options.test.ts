@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest'
+import { init, use } from 'echarts/core'
+import { SVGRenderer } from 'echarts/renderers'
+import { LineChart, ScatterChart } from 'echarts/charts'
+import { DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import type { SpotPricePoint } from '@shared/fleet'
 import { NOTICE_SERIES_ID, buildPriceOptions, formatPriceValue, groupPrices, priceAt } from './price-options'
 
+use([SVGRenderer, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomInsideComponent, DataZoomSliderComponent])
+
 const T0 = Date.UTC(2025, 2, 4)
-type Series = { id: string; type: string; name: string; data: unknown[]; sampling?: string; large?: boolean; progressive?: number; showSymbol?: boolean }
+type Series = {
+  id: string
+  type: string
+  name: string
+  data: ArrayLike<unknown>
+  dimensions?: string[]
+  sampling?: string
+  large?: boolean
+  progressive?: number
+  showSymbol?: boolean
+}
 
 function manyPoints(n: number): SpotPricePoint[] {
   const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-west-2a']
@@ -16,7 +32,7 @@ function manyPoints(n: number): SpotPricePoint[] {
 }
 
 describe('buildPriceOptions', () => {
-  it('draws 100,000 points as sampled, large, progressive lines of flat [t, price] pairs, fast', () => {
+  it('builds 100,000 points as sampled, large, progressive lines of flat typed arrays, fast', () => {
     const points = manyPoints(100_000)
     const started = performance.now()
     const { option, series } = buildPriceOptions({ points })
@@ -31,14 +47,32 @@ describe('buildPriceOptions', () => {
       expect(line.large).toBe(true)
       expect(line.progressive).toBeGreaterThan(0)
       expect(line.showSymbol).toBe(false)
-      total += line.data.length
-      const first = line.data[0]
-      expect(Array.isArray(first)).toBe(true)
-      expect(first).toHaveLength(2)
-      expect(typeof (first as number[])[0]).toBe('number')
-      expect(typeof (first as number[])[1]).toBe('number')
+      // flat: one Float64Array [t0, p0, t1, p1, ...] per line, no object or array per point
+      expect(line.data).toBeInstanceOf(Float64Array)
+      expect(line.dimensions).toEqual(['time', 'price'])
+      expect(typeof line.data[0]).toBe('number')
+      total += line.data.length / 2
     }
     expect(total).toBe(100_000)
+  })
+
+  it('draws 100,000 points (ECharts, SVG renderer) in under half a second', () => {
+    const points = manyPoints(100_000)
+    const chart = init(null, null, { renderer: 'svg', ssr: true, width: 1200, height: 320 })
+    try {
+      const started = performance.now()
+      const { option } = buildPriceOptions({ points, notices: [{ at: T0 + 3_600_000, zone: 'us-east-1a', instanceType: 'g5.xlarge' }] })
+      chart.setOption(option)
+      const svg = chart.renderToSVGString()
+      const elapsed = performance.now() - started
+      expect(elapsed).toBeLessThan(500)
+      // every zone's line is drawn, sampled down to about one point per pixel rather than 25,000
+      const paths = svg.match(/<path d="M[^"]*"[^>]*fill="none"/g) ?? []
+      expect(paths.length).toBeGreaterThanOrEqual(4)
+      expect(svg.length).toBeLessThan(2_000_000)
+    } finally {
+      chart.dispose()
+    }
   })
 
   it('overlays notices at the price in force on their zone x type line', () => {
@@ -76,10 +110,7 @@ describe('buildPriceOptions', () => {
       { at: T0 + 2, region: 'r', zone: 'z', instanceType: 't.x', price: 2 },
       { at: T0, region: 'r', zone: 'z', instanceType: 't.x', price: 1 }
     ])
-    expect(s.data).toEqual([
-      [T0, 1],
-      [T0 + 2, 2]
-    ])
+    expect([...s.data]).toEqual([T0, 1, T0 + 2, 2])
     expect(priceAt(s.data, T0 - 10)).toBe(1)
     expect(priceAt(s.data, T0 + 1)).toBe(1)
     expect(priceAt(s.data, T0 + 2)).toBe(2)

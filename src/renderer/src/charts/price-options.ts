@@ -1,6 +1,7 @@
 // The spot price history chart's ECharts option: one line per zone x instance type, with preemption
-// notices overlaid as a scatter series at the price of that moment. Built for big windows: one pass
-// groups the points into flat [t, price] pairs (no per-point objects), and the lines use LTTB
+// notices overlaid as a scatter series at the price of that moment. Built for big windows: two passes
+// group the points into one flat Float64Array per line ([t0, p0, t1, p1, ...], no per-point objects
+// or arrays), and the lines use LTTB
 // sampling, large mode, progressive rendering and no symbols, so 100,000 points draw in well under
 // half a second.
 import type { EChartsCoreOption } from 'echarts/core'
@@ -19,7 +20,8 @@ export interface PriceSeries {
   name: string
   zone: string
   instanceType: string
-  data: PricePair[]
+  /** flat, time-ordered pairs [t0, price0, t1, price1, ...]: one typed array, no object per point */
+  data: Float64Array
 }
 
 /** A preemption notice to overlay; zone / type say which line it sits on, when known. */
@@ -47,38 +49,68 @@ export function seriesName(zone: string, instanceType: string): string {
   return `${zone} · ${instanceType}`
 }
 
-/** Groups points by zone x type in one pass, as [t, price] pairs sorted by time. */
-export function groupPrices(points: readonly SpotPricePoint[]): PriceSeries[] {
-  const byKey = new Map<string, PriceSeries>()
-  const unsorted = new Set<PriceSeries>()
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]
-    const key = `${p.zone}\u0000${p.instanceType}`
-    let s = byKey.get(key)
-    if (!s) {
-      s = { name: seriesName(p.zone, p.instanceType), zone: p.zone, instanceType: p.instanceType, data: [] }
-      byKey.set(key, s)
-    }
-    const n = s.data.length
-    if (n > 0 && s.data[n - 1][0] > p.at) unsorted.add(s)
-    s.data.push([p.at, p.price])
-  }
-  for (const s of unsorted) s.data.sort((a, b) => a[0] - b[0])
-  return [...byKey.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+/** Number of points in a flat series. */
+export function pointCount(series: PriceSeries): number {
+  return series.data.length / 2
 }
 
-/** The price in force at `at` on a series (the last point at or before it; the first after, if none). */
-export function priceAt(data: readonly PricePair[], at: number): number | undefined {
-  if (data.length === 0) return undefined
+/**
+ * Groups points by zone x type into flat Float64Arrays [t, price, t, price, ...] sorted by time:
+ * one pass counts, a second fills preallocated arrays (no per-point allocation).
+ */
+export function groupPrices(points: readonly SpotPricePoint[]): PriceSeries[] {
+  const byKey = new Map<string, { series: PriceSeries; n: number; fill: number; last: number; sorted: boolean }>()
+  const keyOf = (p: SpotPricePoint): string => `${p.zone}\u0000${p.instanceType}`
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]
+    const key = keyOf(p)
+    const entry = byKey.get(key)
+    if (entry) entry.n++
+    else byKey.set(key, { series: { name: seriesName(p.zone, p.instanceType), zone: p.zone, instanceType: p.instanceType, data: new Float64Array(0) }, n: 1, fill: 0, last: -Infinity, sorted: true })
+  }
+  for (const entry of byKey.values()) entry.series.data = new Float64Array(entry.n * 2)
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]
+    const entry = byKey.get(keyOf(p))!
+    if (p.at < entry.last) entry.sorted = false
+    entry.last = p.at
+    entry.series.data[entry.fill++] = p.at
+    entry.series.data[entry.fill++] = p.price
+  }
+  const out: PriceSeries[] = []
+  for (const entry of byKey.values()) {
+    if (!entry.sorted) entry.series.data = sortPairs(entry.series.data)
+    out.push(entry.series)
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/** Sorts flat [t, v] pairs by t (stable for equal times). */
+function sortPairs(data: Float64Array): Float64Array {
+  const n = data.length / 2
+  const order = Array.from({ length: n }, (_, i) => i)
+  order.sort((a, b) => data[2 * a] - data[2 * b] || a - b)
+  const sorted = new Float64Array(data.length)
+  for (let i = 0; i < n; i++) {
+    sorted[2 * i] = data[2 * order[i]]
+    sorted[2 * i + 1] = data[2 * order[i] + 1]
+  }
+  return sorted
+}
+
+/** The price in force at `at` on a flat series (the last point at or before it; the first, if none). */
+export function priceAt(data: Float64Array | readonly number[], at: number): number | undefined {
+  const n = Math.floor(data.length / 2)
+  if (n === 0) return undefined
+  if (at < data[0]) return data[1]
   let lo = 0
-  let hi = data.length - 1
-  if (at < data[0][0]) return data[0][1]
+  let hi = n - 1
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1
-    if (data[mid][0] <= at) lo = mid
+    if (data[2 * mid] <= at) lo = mid
     else hi = mid - 1
   }
-  return data[lo][1]
+  return data[2 * lo + 1]
 }
 
 function lineFor(notice: PriceNotice, series: readonly PriceSeries[]): PriceSeries | undefined {
@@ -143,7 +175,10 @@ export function buildPriceOptions({ points, notices = [], theme = DEFAULT_CHART_
         id: `price-${i}`,
         name: s.name,
         type: 'line',
+        // flat typed array: two dimensions per point, time on x and price on y
         data: s.data,
+        dimensions: ['time', 'price'],
+        encode: { x: 0, y: 1 },
         showSymbol: false,
         symbol: 'none',
         sampling: 'lttb',

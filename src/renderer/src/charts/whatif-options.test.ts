@@ -1,7 +1,33 @@
 import { describe, expect, it, vi } from 'vitest'
+import { init, use } from 'echarts/core'
+import { SVGRenderer } from 'echarts/renderers'
+import { BarChart, CustomChart, ScatterChart } from 'echarts/charts'
+import { DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import type { EChartsCoreOption } from 'echarts/core'
 import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
 import { sampleOutput } from '@renderer/whatif/test-data'
-import { buildCompletionOptions, buildCostOptions, buildHoursOptions, buildSimTimelineOptions, errorBarData, renderErrorBar } from './whatif-options'
+import {
+  buildCompletionOptions,
+  buildCostOptions,
+  buildHoursOptions,
+  buildPercentOptions,
+  buildSimTimelineOptions,
+  errorBarData,
+  renderErrorBar
+} from './whatif-options'
+
+use([SVGRenderer, BarChart, CustomChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomInsideComponent, DataZoomSliderComponent])
+
+/** Renders an option with the real ECharts (SVG, no canvas needed) and returns the SVG. */
+function renderSvg(option: EChartsCoreOption): string {
+  const chart = init(null, null, { renderer: 'svg', ssr: true, width: 600, height: 300 })
+  try {
+    chart.setOption(option)
+    return chart.renderToSVGString()
+  } finally {
+    chart.dispose()
+  }
+}
 
 type Series = { id: string; type: string; data: unknown[]; stack?: string; renderItem?: unknown; encode?: unknown }
 const series = (o: unknown): Series[] => (o as { series: Series[] }).series
@@ -41,8 +67,67 @@ describe('what-if chart options', () => {
     ])
     expect(hours[0].data).toEqual([103, 203])
     const completion = series(buildCompletionOptions(out.results, DEFAULT_CHART_THEME))
-    expect(completion.map((s) => s.id)).toEqual(['completion_time_mean_hours', 'completion_time_p50_hours', 'completion_time_p99_hours'])
+    expect(completion.map((s) => s.id)).toEqual([
+      'completion_time_mean_hours',
+      'completion_time_p50_hours',
+      'completion_time_p99_hours',
+      'completion_time_mean_hours-ci',
+      'completion_time_p50_hours-ci',
+      'completion_time_p99_hours-ci'
+    ])
     expect(completion[0].data).toEqual([109, 209])
+    // CI error bars for every completion metric
+    expect(completion[3]).toMatchObject({ type: 'custom', encode: { x: 0, y: [1, 2] } })
+    expect(completion[3].data).toEqual([
+      [0, 107.5, 110.5],
+      [1, 207.5, 210.5]
+    ])
+  })
+
+  it('shows savings % and deadline met % with CI error bars', () => {
+    const out = sampleOutput()
+    const percent = series(buildPercentOptions(out.results, DEFAULT_CHART_THEME))
+    expect(percent.map((s) => [s.id, s.type])).toEqual([
+      ['savings_pct', 'bar'],
+      ['deadline_met_pct', 'bar'],
+      ['savings_pct-ci', 'custom'],
+      ['deadline_met_pct-ci', 'custom']
+    ])
+    expect(percent[0].data).toEqual([102, 202])
+    expect(percent[3].data).toEqual([
+      [0, 117.5, 120.5],
+      [1, 217.5, 220.5]
+    ])
+  })
+
+  it('moves a grouped whisker onto its own bar', () => {
+    const api = {
+      value: (d: number) => [0, 10, 20][d],
+      coord: ([x, y]: number[]) => [x * 100 + 50, 200 - y * 5],
+      size: () => [100, 0],
+      barLayout: () => [
+        { offsetCenter: -20, width: 20 },
+        { offsetCenter: 20, width: 20 }
+      ]
+    }
+    const shape = renderErrorBar('#000', { index: 1, count: 2 })({ coordSys: { x: 0, y: 0, width: 100, height: 200 } }, api) as { children: { shape: Record<string, number> }[] }
+    expect(shape.children[0].shape).toEqual({ x1: 70, y1: 100, x2: 70, y2: 150 })
+    expect(shape.children[1].shape).toEqual({ x1: 64, y1: 100, x2: 76, y2: 100 })
+  })
+
+  it('draws every results chart with the real ECharts, error bars included', () => {
+    const out = sampleOutput()
+    for (const build of [buildCostOptions, buildHoursOptions, buildCompletionOptions, buildPercentOptions]) {
+      const svg = renderSvg(build(out.results, DEFAULT_CHART_THEME))
+      expect(svg).toContain('<svg')
+      expect(svg).toContain('greedy')
+    }
+    // the cost chart: 2 bars and 2 whiskers of 3 strokes each (fg colour)
+    const cost = renderSvg(buildCostOptions(out.results, DEFAULT_CHART_THEME))
+    const strokes = cost.match(new RegExp(`stroke="${DEFAULT_CHART_THEME.fg}"`, 'g')) ?? []
+    expect(strokes.length).toBeGreaterThanOrEqual(6)
+    const timeline = renderSvg(buildSimTimelineOptions(out.timelines!.greedy!, DEFAULT_CHART_THEME, 48).option)
+    expect(timeline).toContain('i-1')
   })
 
   it('lays the simulated timeline out as a lane per instance', () => {
@@ -57,5 +142,20 @@ describe('what-if chart options', () => {
     expect(marks.find((s) => s.id === 'mark-notice')?.data).toEqual([[1, 0, 'notice', -1, '']])
     expect(marks.find((s) => s.id === 'mark-task-done')?.data).toEqual([[2, 1, 'task-done', 0, '']])
     expect(vi.isMockFunction(marks[0].renderItem)).toBe(false)
+  })
+
+  it("puts a deadline job's notice (no instance named) on the instance it reclaims", () => {
+    const model = buildSimTimelineOptions(
+      [
+        { t: 0, kind: 'launch', instance: 'sim-0', zone: 'z-1a', market: 'spot' },
+        { t: 3600, kind: 'notice', zone: 'z-1a', market: 'spot' },
+        { t: 3600, kind: 'release', instance: 'sim-0' },
+        { t: 4000, kind: 'launch', instance: 'sim-1', zone: 'z-1a', market: 'ondemand' }
+      ],
+      DEFAULT_CHART_THEME,
+      10
+    )
+    expect(model.lanes).toEqual(['sim-0', 'sim-1'])
+    expect(series(model.option).find((s) => s.id === 'mark-notice')?.data).toEqual([[1, 0, 'notice', -1, '']])
   })
 })

@@ -10,6 +10,8 @@ interface RenderApi {
   value(dim: number): number
   coord(point: number[]): number[]
   size(value: number[]): number[]
+  /** ECharts' layout of `count` grouped bars per category (cartesian category axes only) */
+  barLayout?(opt: { count: number; barGap?: string; barCategoryGap?: string; barMaxWidth?: number }): { offsetCenter: number; width: number }[] | undefined
 }
 interface RenderParams {
   coordSys: { x: number; y: number; width: number; height: number }
@@ -56,8 +58,20 @@ export function policyColor(theme: ChartTheme, index: number): string {
   return theme.palette[index % theme.palette.length]
 }
 
-/** Draws a vertical whisker from low to high with caps: the 95% CI of a bar. Data: [x, low, high]. */
-export function renderErrorBar(stroke: string) {
+/** Bar grouping shared by grouped bars and their whiskers, so each whisker sits on its own bar. */
+export const GROUPED_BARS = { barGap: '10%', barCategoryGap: '30%', barMaxWidth: 28 } as const
+
+/** Which of `count` grouped bars a whisker belongs to. */
+export interface BarSlot {
+  index: number
+  count: number
+}
+
+/**
+ * Draws a vertical whisker from low to high with caps: the 95% CI of a bar. Data: [x, low, high].
+ * With a slot, the whisker is moved onto that bar of the group (ECharts' own bar layout).
+ */
+export function renderErrorBar(stroke: string, slot?: BarSlot) {
   return (_params: RenderParams, api: RenderApi): unknown => {
     const x = api.value(0)
     const low = api.value(1)
@@ -65,7 +79,15 @@ export function renderErrorBar(stroke: string) {
     if (!Number.isFinite(low) || !Number.isFinite(high)) return null
     const top = api.coord([x, high])
     const bottom = api.coord([x, low])
-    const half = Math.max(4, api.size([1, 0])[0] * 0.12)
+    let half = Math.max(4, api.size([1, 0])[0] * 0.12)
+    if (slot && slot.count > 1) {
+      const layout = api.barLayout?.({ count: slot.count, ...GROUPED_BARS })?.[slot.index]
+      if (layout) {
+        top[0] += layout.offsetCenter
+        bottom[0] += layout.offsetCenter
+        half = Math.max(3, layout.width * 0.3)
+      }
+    }
     const style = { stroke, lineWidth: 1.5 }
     return {
       type: 'group',
@@ -147,10 +169,22 @@ export const COMPLETION_METRICS: { metric: MetricName; label: string }[] = [
   { metric: 'completion_time_p99_hours', label: 'p99' }
 ]
 
-/** Completion time per policy: mean / p50 / p99 side by side, with 95% CI whiskers. */
-export function buildCompletionOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
-  const colors = [theme.accent, theme.ok, theme.palette[1] ?? theme.danger]
-  const bars = COMPLETION_METRICS.map((c, k) => ({
+export const PERCENT_METRICS: { metric: MetricName; label: string }[] = [
+  { metric: 'savings_pct', label: 'Savings %' },
+  { metric: 'deadline_met_pct', label: 'Deadline met %' }
+]
+
+/** Grouped bars of several metrics per policy, each with its 95% CI whiskers on its own bar. */
+function groupedWithWhiskers(
+  results: readonly PolicyResult[],
+  theme: ChartTheme,
+  metrics: { metric: MetricName; label: string }[],
+  colors: string[],
+  yName: string,
+  format: (n: number) => string
+): EChartsCoreOption {
+  const policies = results.map((r) => r.policy)
+  const bars = metrics.map((c, k) => ({
     id: c.metric,
     name: c.label,
     type: 'bar',
@@ -158,15 +192,47 @@ export function buildCompletionOptions(results: readonly PolicyResult[], theme: 
       const m = metric(r, c.metric)
       return m ? round(m.mean, 3) : null
     }),
-    itemStyle: { color: colors[k] },
-    barMaxWidth: 28
+    itemStyle: { color: colors[k % colors.length] },
+    ...GROUPED_BARS
+  }))
+  const whiskers = metrics.map((c, k) => ({
+    id: `${c.metric}-ci`,
+    name: `${c.label} 95% CI`,
+    type: 'custom',
+    renderItem: renderErrorBar(theme.fg, { index: k, count: metrics.length }),
+    data: errorBarData(results, c.metric),
+    encode: { x: 0, y: [1, 2] },
+    z: 10,
+    tooltip: { show: false }
   }))
   return {
     ...base(theme),
-    xAxis: { type: 'category', data: results.map((r) => r.policy), ...axisCommon(theme), splitLine: { show: false } },
-    yAxis: { type: 'value', name: 'hours', ...axisCommon(theme) },
-    series: bars
+    legend: { ...(base(theme).legend as object), data: metrics.map((c) => c.label) },
+    tooltip: {
+      ...(base(theme).tooltip as object),
+      formatter: (params: { dataIndex: number }[]) => {
+        const i = params[0]?.dataIndex ?? 0
+        const lines = metrics.map((c) => {
+          const m = metric(results[i], c.metric)
+          return m ? `${c.label} ${format(m.mean)} [${format(m.ci95?.[0] ?? m.mean)}, ${format(m.ci95?.[1] ?? m.mean)}]` : `${c.label} —`
+        })
+        return `<b>${policies[i]}</b><br/>${lines.join('<br/>')}`
+      }
+    },
+    xAxis: { type: 'category', data: policies, ...axisCommon(theme), splitLine: { show: false } },
+    yAxis: { type: 'value', name: yName, ...axisCommon(theme) },
+    series: [...bars, ...whiskers]
   }
+}
+
+/** Completion time per policy: mean / p50 / p99 side by side, with 95% CI whiskers. */
+export function buildCompletionOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
+  return groupedWithWhiskers(results, theme, COMPLETION_METRICS, [theme.accent, theme.ok, theme.palette[1] ?? theme.danger], 'hours', (n) => `${n.toFixed(2)} h`)
+}
+
+/** Savings % (against on-demand) and deadline met % per policy, with 95% CI whiskers. */
+export function buildPercentOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
+  return groupedWithWhiskers(results, theme, PERCENT_METRICS, [theme.ok, theme.accent], '%', (n) => `${n.toFixed(1)}%`)
 }
 
 // ---- the simulated run's timeline ------------------------------------------------------------------
@@ -201,8 +267,12 @@ export interface SimTimelineModel {
 export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent[], theme: ChartTheme, durationHours?: number): SimTimelineModel {
   const lanes: string[] = []
   const laneIndex = new Map<string, number>()
+  const open = new Map<string, { start: number; market: number; ready: number; lane: number }>()
+  let lastOpened: string | undefined
   const lane = (e: SimulationTimelineEvent): number => {
-    const key = e.instance ?? (e.zone ? `(${e.zone})` : SIM_FLEET_LANE)
+    // a deadline job's notice names no instance: it reclaims the one running (the last opened)
+    const owner = e.instance ?? (e.kind === 'notice' && lastOpened && open.has(lastOpened) ? lastOpened : undefined)
+    const key = owner ?? (e.zone ? `(${e.zone})` : SIM_FLEET_LANE)
     let i = laneIndex.get(key)
     if (i === undefined) {
       i = lanes.length
@@ -213,13 +283,15 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
   }
   const lastT = events.reduce((m, e) => Math.max(m, e.t), 0)
   const endH = Math.max(durationHours ?? 0, lastT / 3600)
-  const open = new Map<string, { start: number; market: number; ready: number; lane: number }>()
   const spans: number[][] = []
   const marks: Record<string, (number | string)[][]> = Object.fromEntries(SIM_MARK_GROUPS.map((g) => [g.id, []]))
   for (const e of events) {
     const l = lane(e)
     const h = e.t / 3600
-    if (e.instance && e.kind === 'launch') open.set(e.instance, { start: h, market: e.market === 'ondemand' ? 1 : 0, ready: h, lane: l })
+    if (e.instance && e.kind === 'launch') {
+      open.set(e.instance, { start: h, market: e.market === 'ondemand' ? 1 : 0, ready: h, lane: l })
+      lastOpened = e.instance
+    }
     else if (e.instance && e.kind === 'ready') {
       const s = open.get(e.instance)
       if (s) s.ready = h

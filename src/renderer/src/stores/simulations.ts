@@ -6,7 +6,8 @@ import type { SimulationJobStatus } from '@shared/api'
 
 /** A window exported from history (exportTrace), waiting for the What-if view to pick it up. */
 export interface PendingReplayTrace {
-  traces: { zone: string; json: string }[]
+  /** one per zone; `path` is the folder on the engine host the window was exported to */
+  traces: { zone: string; json: string; path: string }[]
   from: number
   to: number
 }

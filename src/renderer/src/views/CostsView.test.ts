@@ -20,8 +20,10 @@ vi.mock('vue-echarts', () => ({
     props: ['option', 'loading', 'autoresize'],
     setup(props) {
       return () => {
-        const series = (props.option as { series: { id: string; data: unknown[] }[] }).series
-        return h('div', { 'data-test': 'vchart', 'data-series': series.map((s) => `${s.id}:${s.data.length}`).join(',') })
+        const series = (props.option as { series: { id: string; data: ArrayLike<unknown> }[] }).series
+        // a flat Float64Array holds two numbers per point
+        const points = (data: ArrayLike<unknown>): number => (data instanceof Float64Array ? data.length / 2 : data.length)
+        return h('div', { 'data-test': 'vchart', 'data-series': series.map((s) => `${s.id}:${points(s.data)}`).join(',') })
       }
     }
   })
@@ -126,6 +128,34 @@ describe('CostsView', () => {
     await w.find('[data-window="30d"]').trigger('click')
     await flush()
     expect(client.savings).toHaveBeenLastCalledWith({ from: NOW - 30 * DAY, to: NOW })
+  })
+
+  it('loads a custom window, and refuses an end before the start next to the field', async () => {
+    const w = await mountCosts()
+    const calls = client.costs.mock.calls.length
+    await w.find('[data-window="custom"]').trigger('click')
+    expect(w.find('[data-window="custom"]').attributes('aria-pressed')).toBe('true')
+    const from = new Date(2025, 2, 1, 8, 0).getTime()
+    const to = new Date(2025, 2, 2, 20, 30).getTime()
+    const form = w.find('[data-test="custom-window"]')
+    expect(form.find('label[for="costs-custom-from"]').text()).toBe('From')
+    await form.find('input[name="from"]').setValue('2025-03-02T21:00')
+    await form.find('input[name="to"]').setValue('2025-03-02T20:30')
+    expect(form.find('[data-test="custom-to-error"]').text()).toBe('the end must be after the start')
+    expect(form.find('input[name="to"]').attributes('aria-invalid')).toBe('true')
+    expect(form.find('[data-test="apply-custom"]').attributes('disabled')).toBeDefined()
+    await form.trigger('submit')
+    await flush()
+    expect(client.costs.mock.calls.length).toBe(calls)
+
+    await form.find('input[name="from"]').setValue('2025-03-01T08:00')
+    expect(form.find('[data-test="custom-to-error"]').text()).toBe('')
+    await form.find('[data-test="apply-custom"]').trigger('click')
+    await form.trigger('submit')
+    await flush()
+    expect(client.costs).toHaveBeenCalledWith({ from, to, by: 'day' })
+    expect(client.savings).toHaveBeenLastCalledWith({ from, to })
+    expect(client.spotPrices).toHaveBeenLastCalledWith({ from, to })
   })
 
   it('shows empty states when nothing happened in the window, and errors in a toast', async () => {
