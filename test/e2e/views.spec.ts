@@ -22,6 +22,12 @@ test('every view loads without console errors, and each is photographed', async 
     await expect(page).toHaveURL(new RegExp(`#/${view}`))
     await expect(page.locator('main h1, main h2').first()).toContainText(TITLES[view])
     if (view === 'timeline') await page.getByRole('button', { name: 'Last 1 h' }).click()
+    if (view === 'whatif') {
+      // show a finished comparison rather than an empty form
+      await page.locator('[data-test="whatif-form"] input[name="runs"]').fill('20')
+      await page.locator('[data-test="run"]').click()
+      await expect(page.locator('[data-test="results"]')).toBeVisible({ timeout: 60_000 })
+    }
     await page.waitForTimeout(1_500)
     await dismissToasts(page)
     await page.screenshot({ path: `${SCREENSHOTS}/${view}.png` })
