@@ -2,7 +2,8 @@ import { expect, type Page } from '@playwright/test'
 import { E2E_TOKEN } from '../../playwright.config'
 
 export const VIEWS = ['fleet', 'timeline', 'costs', 'whatif', 'replay', 'settings'] as const
-export const SCREENSHOTS = 'test/e2e/screenshots'
+/** every run keeps screenshots as artifacts; SYNKTI_UPDATE_SCREENSHOTS=1 refreshes the README's copies */
+export const SCREENSHOTS = process.env.SYNKTI_UPDATE_SCREENSHOTS ? 'test/e2e/screenshots' : 'test-results/screenshots'
 
 /** Opens the cockpit with the daemon's token and collects console errors and page errors. */
 export async function openCockpit(page: Page, view: (typeof VIEWS)[number] = 'fleet'): Promise<string[]> {
