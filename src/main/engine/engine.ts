@@ -153,7 +153,8 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const accrue = (now: number): void => {
     for (const instance of known.values()) {
-      const from = accruedUntil.get(instance.id) ?? instance.launchedAt
+      // after a restart the ledger says how far an instance was already billed
+      const from = accruedUntil.get(instance.id) ?? history.billedUntil(instance.id) ?? instance.launchedAt
       if (now - from < 1000) continue
       try {
         history.accrue(instance.id, from, now, instance.pricePerHour, instance.onDemandPricePerHour, operations.billingRate)

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../clock'
 import { openHistory, type History } from '../history'
 import { createAwsProvider, createMultiRegionProvider } from '../providers/aws'
 import { createSandboxProvider } from '../providers/sandbox'
+import { mixSeed } from '../simulator/random'
 import type { CloudProvider } from '../providers/types'
 import { createAwsOperations } from './aws-operations'
 import { createEngine, type Engine } from './engine'
@@ -65,15 +66,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   let provider: CloudProvider
   let operations: FleetOperations
   if (mode === 'sandbox') {
+    // A sandbox is new at every start; mixing in how many instances history already knows keeps its
+    // instance ids from colliding with earlier sessions' while a fresh history stays reproducible.
+    const known = history.stats().instances
+    const seed = known === 0 ? (o.seed ?? 1) : mixSeed(o.seed ?? 1, known) >>> 1
     const sandbox = createSandboxProvider({
       clock,
-      seed: o.seed ?? 1,
+      seed,
       fleetTag: current.aws.fleetTag,
       speed: current.sandbox.speed,
       market: current.sandbox.tracePath ? { kind: 'trace', path: current.sandbox.tracePath } : { kind: 'synthetic' }
     })
     provider = sandbox
-    operations = createSandboxOperations(sandbox, clock, o.seed ?? 1)
+    operations = createSandboxOperations(sandbox, clock, seed)
   } else {
     const regions = o.region ? [o.region] : current.aws.regions
     const profile = o.profile ?? (current.aws.profile || undefined)

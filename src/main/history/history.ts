@@ -141,6 +141,11 @@ class SqliteHistory implements History {
     this.s.insertLedgerRow.run(id, from, to, price, od, costOf(price, billed), costOf(od, billed), scale)
   }
 
+  billedUntil(instanceId: string): number | undefined {
+    const last = this.s.lastLedgerRow.get(instanceId) as { to_ms: number } | undefined
+    return last?.to_ms
+  }
+
   recordFailover(f: FailoverRecord): number {
     requireWindow(f.startedAt, f.endedAt)
     const phases = f.phases.map((ph) => {

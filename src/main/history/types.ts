@@ -160,5 +160,7 @@ export interface History {
   /** writes <zone>.json per zone into dir; returns the paths written */
   exportTraceFiles(dir: string, fromMs: number, toMs: number, opts?: TraceExportOptions): string[]
   stats(): HistoryStats
+  /** end of the last billed segment of an instance, or undefined when it was never billed */
+  billedUntil(instanceId: string): number | undefined
   close(): void
 }
