@@ -1,0 +1,63 @@
+// The Electron wiring with `electron` mocked: the window is created isolated and sandboxed, the
+// bridge is registered on the one IPC channel, and navigation away from the app is refused.
+import { describe, expect, it, vi } from 'vitest'
+import { IPC_RPC_CHANNEL } from '../shared/api'
+
+const created: { options: Record<string, unknown>; handlers: Map<string, (...args: unknown[]) => void>; loaded: string[] }[] = []
+const ipcHandle = vi.fn()
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    static getAllWindows = (): unknown[] => created
+    webContents = {
+      handlers: new Map<string, (...args: unknown[]) => void>(),
+      setWindowOpenHandler: vi.fn(),
+      on: (event: string, fn: (...args: unknown[]) => void) => this.webContents.handlers.set(event, fn),
+      send: vi.fn(),
+      isDestroyed: () => false
+    }
+    constructor(options: Record<string, unknown>) {
+      created.push({ options, handlers: this.webContents.handlers, loaded: [] })
+    }
+    on(): void {}
+    show(): void {}
+    loadFile(file: string): Promise<void> {
+      created[created.length - 1].loaded.push(file)
+      return Promise.resolve()
+    }
+    loadURL(url: string): Promise<void> {
+      created[created.length - 1].loaded.push(url)
+      return Promise.resolve()
+    }
+  }
+  return {
+    app: { whenReady: () => Promise.resolve(), getPath: () => '/tmp/synkti-test-userdata', getVersion: () => '0.1.0', on: vi.fn(), quit: vi.fn() },
+    BrowserWindow,
+    ipcMain: { handle: ipcHandle, removeHandler: vi.fn() },
+    shell: { openExternal: vi.fn() }
+  }
+})
+
+vi.mock('./engine/runtime', () => ({
+  startRuntime: vi.fn(async () => ({
+    handlers: {},
+    hub: { subscribe: () => () => {}, publish: () => {} },
+    stop: async () => {}
+  }))
+}))
+
+describe('Electron main process wiring', () => {
+  it('opens an isolated, sandboxed window and registers the bridge', async () => {
+    await import('./index')
+    await vi.waitFor(() => expect(created).toHaveLength(1))
+    const { options, handlers, loaded } = created[0]
+    expect(options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false })
+    expect(String((options.webPreferences as { preload: string }).preload)).toMatch(/preload[\\/]index\.js$/)
+    expect(loaded[0]).toMatch(/renderer[\\/]index\.html$/)
+    await vi.waitFor(() => expect(ipcHandle).toHaveBeenCalledWith(IPC_RPC_CHANNEL, expect.any(Function)))
+    // navigation to remote content is refused
+    const preventDefault = vi.fn()
+    handlers.get('will-navigate')!({ preventDefault }, 'https://example.com/')
+    expect(preventDefault).toHaveBeenCalled()
+  })
+})
