@@ -17,6 +17,9 @@ import type { CloudProvider, LaunchRequest } from '../providers/types'
 import { diffFleet } from './fleet-diff'
 import type { FleetOperations } from './operations'
 
+/** How long stop() waits for failovers in flight before closing anyway. */
+const STOP_GRACE_MS = 10_000
+
 export interface EngineDeps {
   provider: CloudProvider
   /** what only the sandbox or only AWS can do: drain, health, live facts, interruption feed */
@@ -234,13 +237,17 @@ export function createEngine(deps: EngineDeps): Engine {
     failover.handleNotice(event).then(
       (result) => {
         log(`failover of ${event.instanceId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`)
-        history.recordFailover({
-          instanceId: result.instanceId,
-          startedAt: result.startedAt,
-          endedAt: result.endedAt,
-          outcome: result.outcome,
-          phases: result.phases.map((p) => ({ name: p.phase, startedAt: p.startedAt, endedAt: p.endedAt }))
-        })
+        try {
+          history.recordFailover({
+            instanceId: result.instanceId,
+            startedAt: result.startedAt,
+            endedAt: result.endedAt,
+            outcome: result.outcome,
+            phases: result.phases.map((p) => ({ name: p.phase, startedAt: p.startedAt, endedAt: p.endedAt }))
+          })
+        } catch (error) {
+          log(`failover of ${event.instanceId} not recorded: ${(error as Error).message}`)
+        }
         void standby.refill().catch(() => {})
       },
       (error) => log(`failover of ${event.instanceId} crashed: ${(error as Error).message}`)
@@ -317,6 +324,10 @@ export function createEngine(deps: EngineDeps): Engine {
     async stop() {
       loop?.abort()
       await loopDone
+      // let failovers in flight finish (and be recorded) while the provider still runs, but not forever
+      const settled = failover.idle().then(() => true)
+      const gaveUp = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS).unref())
+      if (!(await Promise.race([settled, gaveUp]))) log('stopping with failovers still in flight')
       operations.stop()
       accrue(clock.now())
     },
