@@ -107,6 +107,15 @@ describe('runAgent end to end', () => {
     expect(lines.at(-1)).toMatch(/ agent stopped state=drained$/)
   })
 
+  it('sends the local vLLM queue with heartbeats when asked', async () => {
+    imds = await startImdsServer({ instanceId: 'i-load' })
+    vllm = await startVllmStub({ kind: 'busy', running: 3, waiting: 2 })
+    cockpit = await startCockpitStub(TOKEN)
+    agent = runAgent(fast({ heartbeatLoad: true }), { logger: () => {}, tagRecorder: async () => {} })
+    await until(() => cockpit!.heartbeats.length >= 1)
+    expect(cockpit.heartbeats[0]).toMatchObject({ instanceId: 'i-load', load: 5 })
+  })
+
   it('reports a rebalance recommendation without draining', async () => {
     imds = await startImdsServer({ instanceId: 'i-rebal' })
     vllm = await startVllmStub({ kind: 'busy', running: 1, waiting: 0 })

@@ -3,7 +3,7 @@
 import type { InterruptionEvent } from '../../shared/fleet'
 import { planCheckpoint } from '../checkpoint/plan'
 import { systemClock, type Clock } from '../clock'
-import { drain, drainDeadline } from '../drain/drain'
+import { drain, drainDeadline, probeMetrics } from '../drain/drain'
 import { createImdsClient, startImdsMonitor, type ImdsClient } from '../monitors/imds'
 import { createCockpitClient, type RetryPolicy } from './cockpit'
 import { errorText, iso, lineLog, type Log } from './log'
@@ -33,6 +33,8 @@ export interface AgentOptions {
   checkpointBandwidthGiBps?: number
   /** drain poll interval, default 500 */
   drainPollMs?: number
+  /** send the local vLLM queue (running + waiting) with each heartbeat, for least-loaded placement */
+  heartbeatLoad?: boolean
 }
 
 export interface AgentDeps {
@@ -157,7 +159,22 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
   })
 
   const heartbeats = monitor.instanceId.then(
-    (id) => heartbeatLoop({ id, cockpit, clock, signal, log, heartbeatMs: o.heartbeatMs, state: () => state }),
+    (id) =>
+      heartbeatLoop({
+        id,
+        cockpit,
+        clock,
+        signal,
+        log,
+        heartbeatMs: o.heartbeatMs,
+        state: () => state,
+        // the cockpit's least-loaded placement needs the real queue; a failed probe sends no load
+        load: async () => {
+          if (!options.heartbeatLoad) return undefined
+          const probe = await probeMetrics(o.metricsUrl, 1000, signal, deps.fetch)
+          return probe.ok ? probe.running + probe.waiting : undefined
+        }
+      }),
     () => undefined
   )
 
@@ -187,13 +204,16 @@ interface HeartbeatContext {
   log: Log
   heartbeatMs: number
   state: () => AgentState
+  /** running + waiting requests of the local vLLM, when readable */
+  load: () => Promise<number | undefined>
 }
 
 /** One POST per interval, a single try each (the next beat is the retry); logged on change only. */
 async function heartbeatLoop(c: HeartbeatContext): Promise<void> {
   let lastOk: boolean | undefined
   while (!c.signal.aborted) {
-    const body = { instanceId: c.id, at: c.clock.now(), state: c.state() }
+    const load = await c.load().catch(() => undefined)
+    const body = { instanceId: c.id, at: c.clock.now(), state: c.state(), ...(load === undefined ? {} : { load }) }
     const sent = await c.cockpit.post('/api/agent/heartbeat', body, { attempts: 1 })
     if (sent.ok !== lastOk) c.log(sent.ok ? 'heartbeat-ok' : 'heartbeat-failed', { reason: sent.ok ? undefined : sent.reason })
     lastOk = sent.ok

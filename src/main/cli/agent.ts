@@ -14,6 +14,7 @@ interface AgentFlags {
   imdsEndpoint?: string
   stateGib?: string
   bandwidthGibps?: string
+  reportLoad: boolean
 }
 
 function checkUrl(flag: string, value: string): string {
@@ -42,6 +43,7 @@ export function registerAgent(program: Command): void {
     .option('--imds-endpoint <url>', 'metadata endpoint (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then 169.254.169.254)')
     .option('--state-gib <n>', 'checkpointable state of the batch job, GiB (enables the checkpoint planner)')
     .option('--bandwidth-gibps <n>', 'measured upload bandwidth for checkpoints, GiB/s')
+    .option('--no-report-load', 'do not send the local vLLM queue with heartbeats')
     .action(async (flags: AgentFlags) => {
       const cockpitUrl = flags.cockpitUrl ?? process.env.SYNKTI_COCKPIT_URL
       const token = flags.token ?? process.env.SYNKTI_TOKEN
@@ -60,7 +62,8 @@ export function registerAgent(program: Command): void {
         drainMarginMs: parseNumberFlag('--drain-margin', flags.drainMargin!, 'integer>=0'),
         imdsEndpoint: flags.imdsEndpoint ? checkUrl('--imds-endpoint', flags.imdsEndpoint) : undefined,
         checkpointStateGiB: flags.stateGib !== undefined ? parseNumberFlag('--state-gib', flags.stateGib, 'positive') : undefined,
-        checkpointBandwidthGiBps: flags.bandwidthGibps !== undefined ? parseNumberFlag('--bandwidth-gibps', flags.bandwidthGibps, 'positive') : undefined
+        checkpointBandwidthGiBps: flags.bandwidthGibps !== undefined ? parseNumberFlag('--bandwidth-gibps', flags.bandwidthGibps, 'positive') : undefined,
+        heartbeatLoad: flags.reportLoad
       })
       const stop = (): void => void handle.stop()
       process.once('SIGTERM', stop)

@@ -32,12 +32,14 @@ export const agentEventReportSchema = z.object({
 export const agentHeartbeatSchema = z.object({
   instanceId: z.string().min(1),
   at: z.number().finite(),
-  state: z.string()
+  state: z.string(),
+  /** running + waiting requests of the instance's vLLM */
+  load: z.number().finite().min(0).optional()
 })
 
 export type ParsedAgentReport =
   | { kind: 'events'; instanceId: string; event: InterruptionEvent; drain?: DrainResult; checkpoint?: Record<string, unknown> }
-  | { kind: 'heartbeat'; instanceId: string; at: number; state: string }
+  | { kind: 'heartbeat'; instanceId: string; at: number; state: string; load?: number }
 
 /** Validates a node agent's report; a malformed one is refused with the field that is wrong. */
 export function parseAgentReport(kind: 'events' | 'heartbeat', body: unknown): ParsedAgentReport {

@@ -33,7 +33,7 @@ const HEARTBEAT_STALE_MS = 45_000
  */
 export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
   const log = o.log ?? (() => {})
-  const heartbeats = new Map<string, { at: number; state: string }>()
+  const heartbeats = new Map<string, { at: number; state: string; load?: number }>()
   const drainReports = new Map<string, DrainResult>()
   const drainWaiters = new Map<string, (result: DrainResult) => void>()
   const costCache = { at: 0, byInstance: new Map<string, number>() }
@@ -109,12 +109,13 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     liveFacts(instance) {
       return {
-        load: 0,
+        // from the agent's heartbeat (its local vLLM queue); unknown counts as idle
+        load: heartbeats.get(instance.id)?.load ?? 0,
         modelsLoaded: instance.tags[MODEL_TAG_KEY] ? [instance.tags[MODEL_TAG_KEY]] : [],
         bandwidthGbps: 10
       }
     },
-    load: () => undefined,
+    load: (instance) => heartbeats.get(instance.id)?.load,
     costOf(instance: ManagedInstance, now: number, history: History) {
       if (now - costCache.at > 5000) {
         costCache.at = now
@@ -137,7 +138,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     async agentReport(kind, body) {
       const report = await handleAgentReport(kind, body, ctx)
-      if (report.kind === 'heartbeat') heartbeats.set(report.instanceId, { at: o.clock.now(), state: report.state })
+      if (report.kind === 'heartbeat') heartbeats.set(report.instanceId, { at: o.clock.now(), state: report.state, load: report.load })
       else if (report.drain) {
         drainReports.set(report.instanceId, report.drain)
         drainWaiters.get(report.instanceId)?.(report.drain)
