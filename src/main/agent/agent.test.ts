@@ -101,7 +101,8 @@ describe('runAgent end to end', () => {
       new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z agent notice action=terminate deadline=${noticeTime.toISOString()} instance=i-agent1$`)
     )
     expect(lines.some((l) => / agent drain-end outcome=drained /.test(l))).toBe(true)
-    expect(lines.filter((l) => / agent reported /.test(l))).toHaveLength(2)
+    // the stub counts a report when it arrives; the agent logs it once the answer is back
+    await until(() => lines.filter((l) => / agent reported /.test(l)).length === 2)
 
     await agent.stop()
     expect(lines.at(-1)).toMatch(/ agent stopped state=drained$/)
