@@ -42,7 +42,7 @@ describe('sandbox fleet on a replayed trace', () => {
     const history = runtime.history
     const all = (): FleetEvent[] => history.eventsBetween(0, Date.now() + 60_000)
 
-    const failoverEnd = await waitFor('a completed failover', () => all().find((e) => e.kind === 'failover-end' && e.data?.outcome === 'ok'), 45_000)
+    const failoverEnd = await waitFor('a completed failover', () => all().find((e) => e.kind === 'failover-end' && e.data?.outcome === 'ok'), 80_000)
     const noticed = failoverEnd.instanceId!
     const events = all().filter((e) => e.instanceId === noticed)
     const kinds = events.map((e) => e.kind)
@@ -62,5 +62,5 @@ describe('sandbox fleet on a replayed trace', () => {
     expect(reopened.savings(0, Date.now() + 1).cost).toBeGreaterThan(0)
     expect(reopened.failoversBetween(0, Date.now() + 1).some((f) => f.instanceId === noticed)).toBe(true)
     reopened.close()
-  }, 60_000)
+  }, 100_000)
 })
