@@ -20,7 +20,6 @@ export interface HandlerDeps {
   /** where exported history windows are written, so the what-if picker offers them */
   exportsDir: string
   bundledTracesDir: string
-  now: () => number
 }
 
 /** A what-if may only read traces the app ships or exported itself: the API never opens arbitrary files. */
@@ -51,6 +50,9 @@ async function guard<T>(work: () => T | Promise<T>): Promise<T> {
 /** The engine side of every method of the shared contract. */
 export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
   const { engine, history, settings, jobs } = deps
+  // The bundled traces never change while the engine runs, and parsing them (45 days of probes in
+  // nine zones) takes a while: read them on first use only.
+  let bundled: ReturnType<typeof bundledTraces> | undefined
   return {
     status: async () => engine.status(),
     listInstances: async () => engine.instances(),
@@ -77,7 +79,7 @@ export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
         history.exportTraceFiles(dir, input.from, input.to, { gapSeconds: input.gapSeconds ?? 300 })
         return zones.map((zone) => ({ zone, json: JSON.stringify(traces[zone]), path: dir }))
       }),
-    bundledTraces: () => guard(() => [...bundledTraces(deps.bundledTracesDir), ...exportedTraces(deps.exportsDir)]),
+    bundledTraces: () => guard(() => [...(bundled ??= bundledTraces(deps.bundledTracesDir)), ...exportedTraces(deps.exportsDir)]),
     defaultSimulationConfig: async () => defaultSimulationConfig(),
     startSimulation: (input) =>
       guard(() => {

@@ -119,8 +119,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     settings,
     jobs,
     exportsDir: join(o.dataDir, 'traces'),
-    bundledTracesDir: join(resourcesDir(), 'traces'),
-    now: clock.now
+    bundledTracesDir: join(resourcesDir(), 'traces')
   })
   await engine.start()
   return {

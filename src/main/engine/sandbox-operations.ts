@@ -61,7 +61,6 @@ export function createSandboxOperations(sandbox: SandboxProvider, clock: Clock, 
       loaded.add(model)
       models.set(instance.id, loaded)
       queues.set(instance.id, 0)
-      void ctx
     },
     async healthCheck(instance) {
       const live = (await sandbox.listInstances()).find((i) => i.id === instance.id)
