@@ -24,7 +24,10 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     // electron-vite leaves bundles unminified; the cockpit is also served to browsers, so minify it
-    build: { minify: true, rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
+    build: {
+      minify: true,
+      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } }
+    },
     resolve: {
       alias: {
         '@shared': resolve(__dirname, 'src/shared'),

@@ -15,7 +15,9 @@ if (major < 22) {
 }
 const cli = join(__dirname, '..', 'out', 'main', 'cli.js')
 if (!existsSync(cli)) {
-  process.stderr.write('synkti: not built yet: run `npm run build` (npm install does it) in the project folder.\n')
+  process.stderr.write(
+    'synkti: not built yet: run `npm run build` (npm install does it) in the project folder.\n'
+  )
   process.exit(2)
 }
 require(cli)

@@ -19,7 +19,10 @@ if (spawnSync(bin('electron-vite'), ['build'], { cwd: root, stdio: 'ignore' }).s
 let failed = 0
 for (const file of benches) {
   console.log(`\n## ${file}\n`)
-  const status = spawnSync(bin('tsx'), [join('test', 'bench', file)], { cwd: root, stdio: 'inherit' }).status
+  const status = spawnSync(bin('tsx'), [join('test', 'bench', file)], {
+    cwd: root,
+    stdio: 'inherit'
+  }).status
   if (status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)

@@ -18,19 +18,34 @@ function electronProblem() {
     return 'the electron package is not installed (run npm install)'
   }
   const pathFile = join(dir, 'path.txt')
-  const binary = existsSync(pathFile) ? join(dir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null
+  const binary = existsSync(pathFile)
+    ? join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
+    : null
   if (!process.env.ELECTRON_OVERRIDE_DIST_PATH && !(binary && existsSync(binary))) {
     return 'the Electron binary is not installed (it cannot be downloaded on this machine)'
   }
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'there is no display (DISPLAY is not set)'
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return 'there is no display (DISPLAY is not set)'
   return null
 }
 
 const problem = electronProblem()
 const [command, args] = problem
-  ? [process.execPath, [join(root, 'bin', 'synkti.js'), 'serve', '--port', process.env.SYNKTI_PORT ?? '7777', ...process.argv.slice(2)]]
+  ? [
+      process.execPath,
+      [
+        join(root, 'bin', 'synkti.js'),
+        'serve',
+        '--port',
+        process.env.SYNKTI_PORT ?? '7777',
+        ...process.argv.slice(2)
+      ]
+    ]
   : [join(root, 'node_modules', '.bin', 'electron-vite'), ['preview']]
-if (problem) console.log(`Synkti desktop app cannot start: ${problem}; serving the cockpit to your browser instead (Ctrl-C stops it).`)
+if (problem)
+  console.log(
+    `Synkti desktop app cannot start: ${problem}; serving the cockpit to your browser instead (Ctrl-C stops it).`
+  )
 const child = spawn(command, args, { cwd: root, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 const run = (command, args, env = {}) =>
-  spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+  spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
+    .status ?? 1
 
 let passed = 0
 let failed = 0
@@ -28,19 +29,27 @@ else {
 
 // vitest: unit, component and integration tests
 const vitestReport = join(scratch, 'vitest.json')
-const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])
+const vitestStatus = run(bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`
+])
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, 'utf8'))
   passed += report.numPassedTests
   failed += report.numFailedTests
   // a suite that failed to load has no tests to count but must still fail the run
-  if (vitestStatus !== 0 && report.numFailedTests === 0) failed += Math.max(1, report.numFailedTestSuites ?? 0)
+  if (vitestStatus !== 0 && report.numFailedTests === 0)
+    failed += Math.max(1, report.numFailedTestSuites ?? 0)
 } else if (vitestStatus !== 0) failed++
 
 // Playwright: end-to-end in Debian's Chromium, when the cockpit's browser tests exist
 if (existsSync(join(root, 'playwright.config.ts'))) {
   const playwrightReport = join(scratch, 'playwright.json')
-  const status = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport })
+  const status = run(bin('playwright'), ['test', '--reporter=list,json'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport
+  })
   if (existsSync(playwrightReport)) {
     const stats = JSON.parse(readFileSync(playwrightReport, 'utf8')).stats
     passed += stats.expected + (stats.flaky ?? 0)

@@ -3,7 +3,11 @@
 import { describe, expect, it, vi } from 'vitest'
 import { IPC_RPC_CHANNEL } from '../shared/api'
 
-const created: { options: Record<string, unknown>; handlers: Map<string, (...args: unknown[]) => void>; loaded: string[] }[] = []
+const created: {
+  options: Record<string, unknown>
+  handlers: Map<string, (...args: unknown[]) => void>
+  loaded: string[]
+}[] = []
 const ipcHandle = vi.fn()
 
 vi.mock('electron', () => {
@@ -12,7 +16,8 @@ vi.mock('electron', () => {
     webContents = {
       handlers: new Map<string, (...args: unknown[]) => void>(),
       setWindowOpenHandler: vi.fn(),
-      on: (event: string, fn: (...args: unknown[]) => void) => this.webContents.handlers.set(event, fn),
+      on: (event: string, fn: (...args: unknown[]) => void) =>
+        this.webContents.handlers.set(event, fn),
       send: vi.fn(),
       isDestroyed: () => false
     }
@@ -31,7 +36,13 @@ vi.mock('electron', () => {
     }
   }
   return {
-    app: { whenReady: () => Promise.resolve(), getPath: () => '/tmp/synkti-test-userdata', getVersion: () => '0.1.0', on: vi.fn(), quit: vi.fn() },
+    app: {
+      whenReady: () => Promise.resolve(),
+      getPath: () => '/tmp/synkti-test-userdata',
+      getVersion: () => '0.1.0',
+      on: vi.fn(),
+      quit: vi.fn()
+    },
     BrowserWindow,
     ipcMain: { handle: ipcHandle, removeHandler: vi.fn() },
     shell: { openExternal: vi.fn() }
@@ -51,10 +62,18 @@ describe('Electron main process wiring', () => {
     await import('./index')
     await vi.waitFor(() => expect(created).toHaveLength(1))
     const { options, handlers, loaded } = created[0]
-    expect(options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false })
-    expect(String((options.webPreferences as { preload: string }).preload)).toMatch(/preload[\\/]index\.js$/)
+    expect(options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false
+    })
+    expect(String((options.webPreferences as { preload: string }).preload)).toMatch(
+      /preload[\\/]index\.js$/
+    )
     expect(loaded[0]).toMatch(/renderer[\\/]index\.html$/)
-    await vi.waitFor(() => expect(ipcHandle).toHaveBeenCalledWith(IPC_RPC_CHANNEL, expect.any(Function)))
+    await vi.waitFor(() =>
+      expect(ipcHandle).toHaveBeenCalledWith(IPC_RPC_CHANNEL, expect.any(Function))
+    )
     // navigation to remote content is refused
     const preventDefault = vi.fn()
     handlers.get('will-navigate')!({ preventDefault }, 'https://example.com/')

@@ -28,7 +28,11 @@ function createWindow(rt: Runtime): BrowserWindow {
 }
 
 void app.whenReady().then(async () => {
-  runtime = await startRuntime({ dataDir: app.getPath('userData'), version: app.getVersion(), log: (line) => console.log(line) })
+  runtime = await startRuntime({
+    dataDir: app.getPath('userData'),
+    version: app.getVersion(),
+    log: (line) => console.log(line)
+  })
   let window = createWindow(runtime)
   registerBridge(ipcMain, runtime.handlers, (event) => event.sender === window.webContents)
   // Desktop notifications for notices and failovers are raised by the renderer (Notification API).

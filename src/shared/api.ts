@@ -17,18 +17,28 @@ export const settingsSchema = z.object({
   mode: z.enum(['sandbox', 'aws'], { error: 'mode must be sandbox or aws' }),
   aws: z.object({
     profile: z.string().max(128, 'profile name is too long'),
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')).min(1, 'at least one region'),
-    fleetTag: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'fleet tag: 1-128 letters, digits or _.:/=+@-'),
+    regions: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'))
+      .min(1, 'at least one region'),
+    fleetTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'fleet tag: 1-128 letters, digits or _.:/=+@-'),
     sqsQueueUrl: z.string().url('queue URL must be a URL').or(z.literal('')),
     /** AMI launched instances boot (e.g. an AWS Deep Learning AMI with Docker and NVIDIA drivers) */
-    imageId: z.string().regex(/^(ami-[0-9a-f]{8,17})?$/, 'AMI id must look like ami-0123456789abcdef0'),
-    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'security group must look like sg-0123456789abcdef0')),
+    imageId: z
+      .string()
+      .regex(/^(ami-[0-9a-f]{8,17})?$/, 'AMI id must look like ami-0123456789abcdef0'),
+    securityGroupIds: z.array(
+      z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'security group must look like sg-0123456789abcdef0')
+    ),
     keyName: z.string().max(255),
     instanceProfileName: z.string().max(128)
   }),
   /** what launches, replacements and the standby pool use */
   fleet: z.object({
-    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'instance type must look like g5.xlarge'),
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'instance type must look like g5.xlarge'),
     model: z.string().max(200),
     /** where node agents report (a daemon they can reach); empty: agents record events as instance tags */
     cockpitUrl: z.string().url('cockpit URL must be a URL').or(z.literal(''))
@@ -37,9 +47,19 @@ export const settingsSchema = z.object({
     speed: z.number().min(1, 'speed must be >= 1').max(3600, 'speed must be <= 3600'),
     tracePath: z.string()
   }),
-  pollIntervalSeconds: z.number().min(1, 'poll interval must be >= 1 s').max(300, 'poll interval must be <= 300 s'),
-  drainMarginSeconds: z.number().min(0, 'drain margin must be >= 0 s').max(60, 'drain margin must be <= 60 s'),
-  standbySize: z.number().int('standby size must be a whole number').min(0, 'standby size must be >= 0').max(16, 'standby size must be <= 16'),
+  pollIntervalSeconds: z
+    .number()
+    .min(1, 'poll interval must be >= 1 s')
+    .max(300, 'poll interval must be <= 300 s'),
+  drainMarginSeconds: z
+    .number()
+    .min(0, 'drain margin must be >= 0 s')
+    .max(60, 'drain margin must be <= 60 s'),
+  standbySize: z
+    .number()
+    .int('standby size must be a whole number')
+    .min(0, 'standby size must be >= 0')
+    .max(16, 'standby size must be <= 16'),
   budgetPerHour: z.number().min(0, 'budget cap must be >= 0 $/h (0 = no cap)'),
   strategy: z.enum(['earliest-node', 'least-loaded', 'warm-least-loaded', 'random', 'optimal'])
 })
@@ -47,7 +67,16 @@ export type Settings = z.infer<typeof settingsSchema>
 
 export const DEFAULT_SETTINGS: Settings = {
   mode: 'sandbox',
-  aws: { profile: '', regions: ['us-east-1'], fleetTag: 'synkti', sqsQueueUrl: '', imageId: '', securityGroupIds: [], keyName: '', instanceProfileName: '' },
+  aws: {
+    profile: '',
+    regions: ['us-east-1'],
+    fleetTag: 'synkti',
+    sqsQueueUrl: '',
+    imageId: '',
+    securityGroupIds: [],
+    keyName: '',
+    instanceProfileName: ''
+  },
   fleet: { instanceType: 'g5.xlarge', model: 'meta-llama/Llama-3.1-8B-Instruct', cockpitUrl: '' },
   sandbox: { speed: 360, tracePath: '' },
   pollIntervalSeconds: 2,
@@ -70,7 +99,9 @@ export const apiInputs = {
   }),
   terminateInstance: z.object({ instanceId }),
   drainInstance: z.object({ instanceId }),
-  spotPrices: window.and(z.object({ zone: z.string().optional(), instanceType: z.string().optional() })),
+  spotPrices: window.and(
+    z.object({ zone: z.string().optional(), instanceType: z.string().optional() })
+  ),
   events: window.and(
     z.object({
       kinds: z.array(z.enum(FLEET_EVENT_KINDS)).optional(),
@@ -84,7 +115,10 @@ export const apiInputs = {
   exportTrace: window.and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() })),
   bundledTraces: z.object({}),
   defaultSimulationConfig: z.object({}),
-  startSimulation: z.object({ config: simulationConfigSchema, name: z.string().max(200).optional() }),
+  startSimulation: z.object({
+    config: simulationConfigSchema,
+    name: z.string().max(200).optional()
+  }),
   simulationStatus: z.object({ jobId: z.string().min(1) }),
   cancelSimulation: z.object({ jobId: z.string().min(1) }),
   listSimulationRuns: z.object({}),
@@ -182,7 +216,13 @@ export interface ApiOutputs {
   simulationStatus: SimulationJobStatus
   cancelSimulation: { ok: true }
   listSimulationRuns: SimulationRunSummary[]
-  getSimulationRun: { id: number; name: string; createdAt: number; config: SimulationConfig; output: SimulationOutput }
+  getSimulationRun: {
+    id: number
+    name: string
+    createdAt: number
+    config: SimulationConfig
+    output: SimulationOutput
+  }
   getSettings: Settings
   updateSettings: Settings
   checkCredentials: CredentialCheck
@@ -209,11 +249,13 @@ export interface ApiErrorBody {
 }
 
 export type ValidationResult<M extends ApiMethod> =
-  | { ok: true; input: z.output<(typeof apiInputs)[M]> }
-  | { ok: false; message: string }
+  { ok: true; input: z.output<(typeof apiInputs)[M]> } | { ok: false; message: string }
 
 /** Validates a method's input; the message names the field and says what is wrong. */
-export function validateApiInput<M extends ApiMethod>(method: M, input: unknown): ValidationResult<M> {
+export function validateApiInput<M extends ApiMethod>(
+  method: M,
+  input: unknown
+): ValidationResult<M> {
   const schema = apiInputs[method]
   if (!schema) return { ok: false, message: `unknown method "${String(method)}"` }
   const parsed = schema.safeParse(input ?? {})

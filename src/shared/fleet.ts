@@ -3,7 +3,8 @@
 
 export type CapacityMarket = 'spot' | 'ondemand'
 
-export type InstanceState = 'pending' | 'running' | 'draining' | 'stopping' | 'stopped' | 'terminated'
+export type InstanceState =
+  'pending' | 'running' | 'draining' | 'stopping' | 'stopped' | 'terminated'
 
 export interface ManagedInstance {
   id: string

@@ -3,14 +3,25 @@
 import { z } from 'zod'
 import { ALL_POLICIES, MIGRATION_STRATEGIES, type SimulationConfig } from './simulation'
 
-const positive = (what: string) => z.number({ error: `${what} must be a number` }).finite().positive(`${what} must be > 0`)
+const positive = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .finite()
+    .positive(`${what} must be > 0`)
 const nonNegative = (what: string) =>
-  z.number({ error: `${what} must be a number` }).finite().min(0, `${what} must be >= 0`)
+  z
+    .number({ error: `${what} must be a number` })
+    .finite()
+    .min(0, `${what} must be >= 0`)
 const fraction = (what: string) => nonNegative(what).max(1, `${what} must be <= 1`)
 
 export const instanceTypeSchema = z.object({
   name: z.string().min(1, 'instance type name is empty'),
-  gpus: z.number().int('gpus must be a whole number').min(1, 'gpus must be >= 1').max(16, 'gpus must be <= 16'),
+  gpus: z
+    .number()
+    .int('gpus must be a whole number')
+    .min(1, 'gpus must be >= 1')
+    .max(16, 'gpus must be <= 16'),
   gpuMemoryGiB: positive('gpuMemoryGiB'),
   networkGbps: positive('networkGbps'),
   onDemandPrice: positive('onDemandPrice'),
@@ -19,7 +30,11 @@ export const instanceTypeSchema = z.object({
 
 const hazardSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fixed'), perHour: nonNegative('preemption rate') }),
-  z.object({ kind: z.literal('price-linked'), basePerHour: nonNegative('base preemption rate'), elasticity: z.number().finite() })
+  z.object({
+    kind: z.literal('price-linked'),
+    basePerHour: nonNegative('base preemption rate'),
+    elasticity: z.number().finite()
+  })
 ])
 
 const marketSchema = z.discriminatedUnion('kind', [
@@ -44,11 +59,17 @@ const marketSchema = z.discriminatedUnion('kind', [
 const workloadSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('batch'),
-    tasks: z.number().int('tasks must be a whole number').min(1, 'tasks must be >= 1').max(1_000_000, 'tasks must be <= 1000000'),
+    tasks: z
+      .number()
+      .int('tasks must be a whole number')
+      .min(1, 'tasks must be >= 1')
+      .max(1_000_000, 'tasks must be <= 1000000'),
     arrivalWindowHours: nonNegative('arrivalWindowHours'),
     meanTaskHours: positive('meanTaskHours'),
     taskHoursCv: nonNegative('taskHoursCv'),
-    gpuMemoryChoicesGiB: z.array(positive('gpuMemoryChoicesGiB')).min(1, 'gpuMemoryChoicesGiB is empty'),
+    gpuMemoryChoicesGiB: z
+      .array(positive('gpuMemoryChoicesGiB'))
+      .min(1, 'gpuMemoryChoicesGiB is empty'),
     stateGiBMin: positive('stateGiBMin'),
     stateGiBMax: positive('stateGiBMax'),
     checkpointIntervalSeconds: nonNegative('checkpointIntervalSeconds'),
@@ -64,38 +85,75 @@ const workloadSchema = z.discriminatedUnion('kind', [
 
 export const simulationConfigSchema = z
   .object({
-    seed: z.number().int('seed must be a whole number').min(0).max(2 ** 31 - 1, 'seed must be < 2^31'),
-    runs: z.number().int('runs must be a whole number').min(1, 'runs must be >= 1').max(100_000, 'runs must be <= 100000'),
+    seed: z
+      .number()
+      .int('seed must be a whole number')
+      .min(0)
+      .max(2 ** 31 - 1, 'seed must be < 2^31'),
+    runs: z
+      .number()
+      .int('runs must be a whole number')
+      .min(1, 'runs must be >= 1')
+      .max(100_000, 'runs must be <= 100000'),
     durationHours: positive('duration'),
-    policies: z.array(z.enum(ALL_POLICIES, { error: `policy must be one of ${ALL_POLICIES.join(', ')}` })).min(1, 'at least one policy is needed'),
-    migration: z.enum(MIGRATION_STRATEGIES, { error: `migration must be one of ${MIGRATION_STRATEGIES.join(', ')}` }),
+    policies: z
+      .array(z.enum(ALL_POLICIES, { error: `policy must be one of ${ALL_POLICIES.join(', ')}` }))
+      .min(1, 'at least one policy is needed'),
+    migration: z.enum(MIGRATION_STRATEGIES, {
+      error: `migration must be one of ${MIGRATION_STRATEGIES.join(', ')}`
+    }),
     graceSeconds: positive('grace'),
     changeoverSeconds: nonNegative('changeover'),
     idleReleaseSeconds: nonNegative('idleReleaseSeconds'),
     fallbackAfterPreemptions: z.number().int().min(1, 'fallbackAfterPreemptions must be >= 1'),
-    checkpoint: z.object({ fullThreshold: fraction('fullThreshold'), partialThreshold: fraction('partialThreshold') }),
+    checkpoint: z.object({
+      fullThreshold: fraction('fullThreshold'),
+      partialThreshold: fraction('partialThreshold')
+    }),
     instanceTypes: z.array(instanceTypeSchema).min(1, 'at least one instance type is needed'),
     market: marketSchema,
     workload: workloadSchema
   })
   .superRefine((c, ctx) => {
     if (c.checkpoint.partialThreshold > c.checkpoint.fullThreshold)
-      ctx.addIssue({ code: 'custom', path: ['checkpoint'], message: 'partialThreshold must be <= fullThreshold' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkpoint'],
+        message: 'partialThreshold must be <= fullThreshold'
+      })
     if (c.workload.kind === 'batch' && c.workload.stateGiBMin > c.workload.stateGiBMax)
-      ctx.addIssue({ code: 'custom', path: ['workload'], message: 'stateGiBMin must be <= stateGiBMax' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workload'],
+        message: 'stateGiBMin must be <= stateGiBMax'
+      })
     if (c.workload.kind === 'deadline' && c.workload.computeHours > c.workload.deadlineHours)
-      ctx.addIssue({ code: 'custom', path: ['workload'], message: 'the job (--job) cannot be longer than its deadline (--deadline)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workload'],
+        message: 'the job (--job) cannot be longer than its deadline (--deadline)'
+      })
     if (c.workload.kind === 'batch' && c.policies.includes('uniform-progress'))
-      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'uniform-progress needs a deadline job (--job and --deadline)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policies'],
+        message: 'uniform-progress needs a deadline job (--job and --deadline)'
+      })
     if (c.workload.kind === 'batch') {
       const biggest = Math.max(...c.instanceTypes.map((t) => t.gpuMemoryGiB))
       const need = Math.max(...c.workload.gpuMemoryChoicesGiB)
       if (need > biggest)
-        ctx.addIssue({ code: 'custom', path: ['workload'], message: `tasks need ${need} GiB of GPU memory but the largest instance type has ${biggest} GiB` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workload'],
+          message: `tasks need ${need} GiB of GPU memory but the largest instance type has ${biggest} GiB`
+        })
     }
   })
 
-export type ConfigCheck = { ok: true; config: SimulationConfig } | { ok: false; errors: { path: string; message: string }[] }
+export type ConfigCheck =
+  | { ok: true; config: SimulationConfig }
+  | { ok: false; errors: { path: string; message: string }[] }
 
 /** Validates an untrusted config; errors carry the field path and a message a person can act on. */
 export function checkSimulationConfig(input: unknown): ConfigCheck {
@@ -103,6 +161,9 @@ export function checkSimulationConfig(input: unknown): ConfigCheck {
   if (parsed.success) return { ok: true, config: parsed.data as SimulationConfig }
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+    errors: parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message
+    }))
   }
 }

@@ -3,7 +3,13 @@
 
 export const SIMULATION_SCHEMA_VERSION = 1
 
-export const ALL_POLICIES = ['greedy', 'fallback', 'ondemand', 'spot-or-ondemand', 'uniform-progress'] as const
+export const ALL_POLICIES = [
+  'greedy',
+  'fallback',
+  'ondemand',
+  'spot-or-ondemand',
+  'uniform-progress'
+] as const
 /** policies that only make sense for a deadline job */
 export const DEADLINE_ONLY_POLICIES: readonly PolicyName[] = ['uniform-progress']
 export type PolicyName = (typeof ALL_POLICIES)[number]
@@ -164,7 +170,16 @@ export interface PolicyResult {
 export interface SimulationTimelineEvent {
   /** simulated seconds since the start */
   t: number
-  kind: 'launch' | 'launch-failed' | 'ready' | 'notice' | 'terminate' | 'release' | 'task-start' | 'task-done' | 'checkpoint'
+  kind:
+    | 'launch'
+    | 'launch-failed'
+    | 'ready'
+    | 'notice'
+    | 'terminate'
+    | 'release'
+    | 'task-start'
+    | 'task-done'
+    | 'checkpoint'
   instance?: string
   task?: number
   zone?: string

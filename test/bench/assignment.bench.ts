@@ -38,7 +38,8 @@ function mulberry32(seed: number): () => number {
 function makeCost(n: number, kind: 'int' | 'real', seed: number): Float64Array {
   const next = mulberry32(seed)
   const cost = new Float64Array(n * n)
-  for (let k = 0; k < cost.length; k++) cost[k] = kind === 'int' ? Math.floor(next() * 1001) : next()
+  for (let k = 0; k < cost.length; k++)
+    cost[k] = kind === 'int' ? Math.floor(next() * 1001) : next()
   return cost
 }
 
@@ -70,7 +71,9 @@ export async function runAssignmentBench(log: (line: string) => void = () => {})
   for (const { n, ours, reference } of PLAN) {
     for (const kind of ['int', 'real'] as const) {
       const cost = makeCost(n, kind, n * 7 + (kind === 'int' ? 1 : 2))
-      const nested: number[][] = Array.from({ length: n }, (_, i) => Array.from(cost.subarray(i * n, (i + 1) * n)))
+      const nested: number[][] = Array.from({ length: n }, (_, i) =>
+        Array.from(cost.subarray(i * n, (i + 1) * n))
+      )
 
       const oursTimes: number[] = []
       let oursTotal = NaN
@@ -90,7 +93,9 @@ export async function runAssignmentBench(log: (line: string) => void = () => {})
       }
 
       if (Math.abs(oursTotal - refTotal) > 1e-9 * Math.max(1, Math.abs(refTotal))) {
-        throw new Error(`n=${n} ${kind}: totals differ, ours ${oursTotal} vs linear-sum-assignment ${refTotal}`)
+        throw new Error(
+          `n=${n} ${kind}: totals differ, ours ${oursTotal} vs linear-sum-assignment ${refTotal}`
+        )
       }
       const oursMs = median(oursTimes)
       const referenceMs = median(refTimes)
@@ -129,9 +134,12 @@ export function formatTable(rows: Row[]): string {
   return lines.join('\n')
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
 if (invokedDirectly) {
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), node ${process.version}`)
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), node ${process.version}`
+  )
   runAssignmentBench((line) => console.error(line)).then(
     (rows) => console.log(formatTable(rows)),
     (err) => {

@@ -26,7 +26,9 @@ export interface DetectionBenchResult {
   machine: string
 }
 
-export async function runDetectionBench(options: { trials?: number; pollMs?: number } = {}): Promise<DetectionBenchResult> {
+export async function runDetectionBench(
+  options: { trials?: number; pollMs?: number } = {}
+): Promise<DetectionBenchResult> {
   const count = options.trials ?? 10
   const pollMs = options.pollMs ?? 2000
   const token = 'bench-token'
@@ -79,7 +81,8 @@ async function runTrial(c: TrialContext): Promise<DetectionTrial> {
     await sleep(c.offsetMs)
     let answeredAt = NaN
     c.imds.onRequest = (path, status) => {
-      if (path.endsWith('/spot/instance-action') && status === 200 && Number.isNaN(answeredAt)) answeredAt = performance.now()
+      if (path.endsWith('/spot/instance-action') && status === 200 && Number.isNaN(answeredAt))
+        answeredAt = performance.now()
     }
     const received = new Promise<number>((resolve) => {
       c.cockpit.onEvent = (report) => {
@@ -89,8 +92,13 @@ async function runTrial(c: TrialContext): Promise<DetectionTrial> {
     const scheduledAt = performance.now()
     c.imds.scheduleNotice('terminate', new Date(Date.now() + 120_000).toISOString())
     const receivedAt = await Promise.race([received, sleep(c.pollMs * 3).then(() => NaN)])
-    if (Number.isNaN(receivedAt)) throw new Error(`trial ${c.i}: no event within ${c.pollMs * 3} ms`)
-    return { offsetMs: c.offsetMs, latencyMs: receivedAt - scheduledAt, pipelineMs: receivedAt - answeredAt }
+    if (Number.isNaN(receivedAt))
+      throw new Error(`trial ${c.i}: no event within ${c.pollMs * 3} ms`)
+    return {
+      offsetMs: c.offsetMs,
+      latencyMs: receivedAt - scheduledAt,
+      pipelineMs: receivedAt - answeredAt
+    }
   } finally {
     c.imds.onRequest = undefined
     c.cockpit.onEvent = undefined
@@ -100,7 +108,8 @@ async function runTrial(c: TrialContext): Promise<DetectionTrial> {
 
 function summarise(values: number[]): DetectionBenchResult['summary'] {
   const sorted = [...values].sort((a, b) => a - b)
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length
   return { min: sorted[0], median: at(0.5), p90: at(0.9), max: sorted[sorted.length - 1], mean }
 }
@@ -114,7 +123,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export function formatDetectionBench(r: DetectionBenchResult): string {
   const ms = (v: number): string => v.toFixed(1)
-  const rows = r.trials.map((t, i) => `| ${i + 1} | ${ms(t.offsetMs)} | ${ms(t.latencyMs)} | ${ms(t.pipelineMs)} |`)
+  const rows = r.trials.map(
+    (t, i) => `| ${i + 1} | ${ms(t.offsetMs)} | ${ms(t.latencyMs)} | ${ms(t.pipelineMs)} |`
+  )
   const s = r.summary
   return [
     `## Detection latency (IMDS notice -> cockpit), poll ${r.pollMs} ms, ${r.trials.length} trials`,

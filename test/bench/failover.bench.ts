@@ -90,7 +90,12 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 }
 
-function measure(name: string, iterations: number, targetMs: number, fn: (i: number) => void): FailoverBenchRow {
+function measure(
+  name: string,
+  iterations: number,
+  targetMs: number,
+  fn: (i: number) => void
+): FailoverBenchRow {
   for (let i = 0; i < Math.min(200, iterations); i++) fn(i) // warm the JIT
   const times: number[] = []
   for (let i = 0; i < iterations; i++) {
@@ -100,13 +105,22 @@ function measure(name: string, iterations: number, targetMs: number, fn: (i: num
   }
   times.sort((a, b) => a - b)
   const medianMs = quantile(times, 0.5)
-  return { case: name, iterations, medianMs, p90Ms: quantile(times, 0.9), targetMs, pass: medianMs < targetMs }
+  return {
+    case: name,
+    iterations,
+    medianMs,
+    p90Ms: quantile(times, 0.9),
+    targetMs,
+    pass: medianMs < targetMs
+  }
 }
 
 /** Keeps results observable so the JIT cannot drop the work being timed. */
 let sink = 0
 
-export function runFailoverBench(options: { fleetSize?: number; notices?: number; iterations?: number } = {}): FailoverBenchResult {
+export function runFailoverBench(
+  options: { fleetSize?: number; notices?: number; iterations?: number } = {}
+): FailoverBenchResult {
   const fleetSize = options.fleetSize ?? 100
   const notices = options.notices ?? 50
   const iterations = options.iterations ?? 2000
@@ -119,18 +133,28 @@ export function runFailoverBench(options: { fleetSize?: number; notices?: number
 
   for (const strategy of STRATEGY_NAMES as readonly StrategyName[]) {
     rows.push(
-      measure(`${strategy} + planCheckpoint, 1 notice / ${fleetSize} instances`, iterations, 10, (i) => {
-        const w = singles[i & 255]
-        const k = selectTarget(strategy, w, fleet, { random })
-        const bw = k >= 0 ? fleet[k].bandwidthGbps : 10
-        const plan = planCheckpoint(w.stateGiB ?? 0, gbpsToGiBps(bw), 90)
-        sink += k + plan.savedFraction
-      })
+      measure(
+        `${strategy} + planCheckpoint, 1 notice / ${fleetSize} instances`,
+        iterations,
+        10,
+        (i) => {
+          const w = singles[i & 255]
+          const k = selectTarget(strategy, w, fleet, { random })
+          const bw = k >= 0 ? fleet[k].bandwidthGbps : 10
+          const plan = planCheckpoint(w.stateGiB ?? 0, gbpsToGiBps(bw), 90)
+          sink += k + plan.savedFraction
+        }
+      )
     )
   }
-  const optimal = measure(`optimal placement, ${notices} notices / ${fleetSize} instances`, Math.max(50, iterations >> 3), 5, () => {
-    sink += assignOptimal(batch, fleet).assigned
-  })
+  const optimal = measure(
+    `optimal placement, ${notices} notices / ${fleetSize} instances`,
+    Math.max(50, iterations >> 3),
+    5,
+    () => {
+      sink += assignOptimal(batch, fleet).assigned
+    }
+  )
   const placed = assignOptimal(batch, fleet)
   const slots = fleet.reduce((n, c) => n + c.freeSlots, 0)
   rows.push({ ...optimal, note: `${placed.assigned}/${notices} placed on ${slots} free slots` })
@@ -143,7 +167,10 @@ export function machine(): string {
 }
 
 export function formatTable(result: FailoverBenchResult): string {
-  const lines = ['| case | iterations | median ms | p90 ms | target ms | pass | note |', '|---|---:|---:|---:|---:|:---:|---|']
+  const lines = [
+    '| case | iterations | median ms | p90 ms | target ms | pass | note |',
+    '|---|---:|---:|---:|---:|:---:|---|'
+  ]
   for (const row of result.rows) {
     lines.push(
       `| ${row.case} | ${row.iterations} | ${row.medianMs.toFixed(4)} | ${row.p90Ms.toFixed(4)} | < ${row.targetMs} | ${row.pass ? 'yes' : 'NO'} | ${row.note ?? ''} |`
@@ -152,7 +179,8 @@ export function formatTable(result: FailoverBenchResult): string {
   return lines.join('\n')
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
 if (invokedDirectly) {
   const result = runFailoverBench()
   console.log(`machine: ${result.machine}`)

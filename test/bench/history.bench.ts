@@ -50,7 +50,16 @@ export interface HistoryBenchResult {
 
 const DAY = 86_400_000
 const T0 = Date.UTC(2025, 0, 1)
-const KINDS: FleetEventKind[] = ['checkpoint', 'running', 'rebalance', 'failover-phase', 'drain-start', 'drain-end', 'standby', 'budget-blocked']
+const KINDS: FleetEventKind[] = [
+  'checkpoint',
+  'running',
+  'rebalance',
+  'failover-phase',
+  'drain-start',
+  'drain-end',
+  'standby',
+  'budget-blocked'
+]
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0
@@ -63,7 +72,13 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Events seq..seq+n-1, evenly spread over the span, round-robin over instances and kinds. */
-function makeBatch(seq: number, n: number, total: number, spanMs: number, instances: number): FleetEvent[] {
+function makeBatch(
+  seq: number,
+  n: number,
+  total: number,
+  spanMs: number,
+  instances: number
+): FleetEvent[] {
   const batch: FleetEvent[] = new Array(n)
   for (let i = 0; i < n; i++) {
     const k = seq + i
@@ -91,11 +106,22 @@ function timeQuery(name: string, runs: number, run: (i: number) => number): Quer
     rows += run(i)
     ms.push(performance.now() - t)
   }
-  return { name, medianMs: percentile(ms, 0.5), p95Ms: percentile(ms, 0.95), rows: Math.round(rows / runs) }
+  return {
+    name,
+    medianMs: percentile(ms, 0.5),
+    p95Ms: percentile(ms, 0.95),
+    rows: Math.round(rows / runs)
+  }
 }
 
 export function runHistoryBench(opts: HistoryBenchOptions = {}): HistoryBenchResult {
-  const { events = 1_000_000, batchSize = 10_000, spanDays = 365, instances = 50, queryRuns = 21 } = opts
+  const {
+    events = 1_000_000,
+    batchSize = 10_000,
+    spanDays = 365,
+    instances = 50,
+    queryRuns = 21
+  } = opts
   const dir = mkdtempSync(join(os.tmpdir(), 'synkti-history-bench-'))
   const file = join(dir, 'history.db')
   const history = openHistory(file)
@@ -109,15 +135,34 @@ export function runHistoryBench(opts: HistoryBenchOptions = {}): HistoryBenchRes
       ingestMs += performance.now() - t
     }
     const random = mulberry32(42)
-    const windows = Array.from({ length: queryRuns + 1 }, () => T0 + Math.floor(random() * (spanMs - 7 * DAY)))
+    const windows = Array.from(
+      { length: queryRuns + 1 },
+      () => T0 + Math.floor(random() * (spanMs - 7 * DAY))
+    )
     const queries = [
-      timeQuery('7-day window, eventsBetween', queryRuns, (i) => history.eventsBetween(windows[i], windows[i] + 7 * DAY).length),
-      timeQuery('7-day timeline, 1 h buckets per instance', queryRuns, (i) => history.timeline(windows[i], windows[i] + 7 * DAY, 3_600_000).length),
-      timeQuery('7-day window, one instance', queryRuns, (i) =>
-        history.eventsBetween(windows[i], windows[i] + 7 * DAY, { instanceId: `i-${i % instances}` }).length)
+      timeQuery(
+        '7-day window, eventsBetween',
+        queryRuns,
+        (i) => history.eventsBetween(windows[i], windows[i] + 7 * DAY).length
+      ),
+      timeQuery(
+        '7-day timeline, 1 h buckets per instance',
+        queryRuns,
+        (i) => history.timeline(windows[i], windows[i] + 7 * DAY, 3_600_000).length
+      ),
+      timeQuery(
+        '7-day window, one instance',
+        queryRuns,
+        (i) =>
+          history.eventsBetween(windows[i], windows[i] + 7 * DAY, {
+            instanceId: `i-${i % instances}`
+          }).length
+      )
     ]
     return {
-      events, batchSize, spanDays,
+      events,
+      batchSize,
+      spanDays,
       ingestSeconds: ingestMs / 1000,
       ingestEventsPerSecond: events / (ingestMs / 1000),
       fileMiB: (statSync(file).size + walSize(file)) / 2 ** 20,
@@ -143,7 +188,13 @@ function machine(): HistoryBenchResult['machine'] {
   const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
   db.close()
   const cpu = os.cpus()[0]?.model ?? 'unknown'
-  return { cpu, cores: os.cpus().length, node: process.version, sqlite, platform: `${os.platform()} ${os.arch()}` }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    node: process.version,
+    sqlite,
+    platform: `${os.platform()} ${os.arch()}`
+  }
 }
 
 export function formatHistoryBench(r: HistoryBenchResult): string {
@@ -155,10 +206,14 @@ export function formatHistoryBench(r: HistoryBenchResult): string {
     '| measurement | result | target |',
     '|---|---|---|',
     `| batched ingest (${r.batchSize.toLocaleString('en-US')} events per transaction) | ${Math.round(r.ingestEventsPerSecond).toLocaleString('en-US')} events/s (${r.ingestSeconds.toFixed(2)} s total) | > 100,000 events/s |`,
-    ...r.queries.map((q) => `| ${q.name} (~${q.rows.toLocaleString('en-US')} rows) | median ${q.medianMs.toFixed(1)} ms, p95 ${q.p95Ms.toFixed(1)} ms | < 50 ms |`)
+    ...r.queries.map(
+      (q) =>
+        `| ${q.name} (~${q.rows.toLocaleString('en-US')} rows) | median ${q.medianMs.toFixed(1)} ms, p95 ${q.p95Ms.toFixed(1)} ms | < 50 ms |`
+    )
   ]
   return lines.join('\n')
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
 if (invokedDirectly) console.log(formatHistoryBench(runHistoryBench()))

@@ -35,7 +35,13 @@ function demoCase(): SimulationBenchRow {
     events = stats.events
   }
   const ms = median(times)
-  return { case: 'demo: 100 tasks, 48 h, 3 policies, 1 run (median of 50)', ms, events, eventsPerSecond: events / (ms / 1000), target: '< 20 ms' }
+  return {
+    case: 'demo: 100 tasks, 48 h, 3 policies, 1 run (median of 50)',
+    ms,
+    events,
+    eventsPerSecond: events / (ms / 1000),
+    target: '< 20 ms'
+  }
 }
 
 /** The sweep: 1,000 seeded runs x 4 policies of 1,000 tasks over 30 days on worker threads (target < 30 s). */
@@ -62,15 +68,22 @@ async function sweepCase(runs: number): Promise<SimulationBenchRow> {
   }
 }
 
-export async function runSimulationBench(options: { runs?: number } = {}): Promise<SimulationBenchRow[]> {
+export async function runSimulationBench(
+  options: { runs?: number } = {}
+): Promise<SimulationBenchRow[]> {
   return [demoCase(), await sweepCase(options.runs ?? 1000)]
 }
 
 export function formatSimulationBench(rows: SimulationBenchRow[]): string {
-  const lines = ['| case | time | events | events/s | target |', '| --- | ---: | ---: | ---: | --- |']
+  const lines = [
+    '| case | time | events | events/s | target |',
+    '| --- | ---: | ---: | ---: | --- |'
+  ]
   for (const r of rows) {
     const time = r.ms >= 1000 ? `${(r.ms / 1000).toFixed(2)} s` : `${r.ms.toFixed(2)} ms`
-    lines.push(`| ${r.case} | ${time} | ${r.events.toLocaleString('en-US')} | ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} | ${r.target} |`)
+    lines.push(
+      `| ${r.case} | ${time} | ${r.events.toLocaleString('en-US')} | ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} | ${r.target} |`
+    )
   }
   return lines.join('\n')
 }

@@ -3,10 +3,15 @@ import { E2E_TOKEN } from '../../playwright.config'
 
 export const VIEWS = ['fleet', 'timeline', 'costs', 'whatif', 'replay', 'settings'] as const
 /** every run keeps screenshots as artifacts; SYNKTI_UPDATE_SCREENSHOTS=1 refreshes the README's copies */
-export const SCREENSHOTS = process.env.SYNKTI_UPDATE_SCREENSHOTS ? 'test/e2e/screenshots' : 'test-results/screenshots'
+export const SCREENSHOTS = process.env.SYNKTI_UPDATE_SCREENSHOTS
+  ? 'test/e2e/screenshots'
+  : 'test-results/screenshots'
 
 /** Opens the cockpit with the daemon's token and collects console errors and page errors. */
-export async function openCockpit(page: Page, view: (typeof VIEWS)[number] = 'fleet'): Promise<string[]> {
+export async function openCockpit(
+  page: Page,
+  view: (typeof VIEWS)[number] = 'fleet'
+): Promise<string[]> {
   const errors: string[] = []
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text())
@@ -19,18 +24,31 @@ export async function openCockpit(page: Page, view: (typeof VIEWS)[number] = 'fl
 }
 
 /** Counts canvas pixels close to a colour: proof that a chart actually painted something. */
-export async function paintedPixels(page: Page, selector: string, rgb?: [number, number, number], tolerance = 40): Promise<number> {
+export async function paintedPixels(
+  page: Page,
+  selector: string,
+  rgb?: [number, number, number],
+  tolerance = 40
+): Promise<number> {
   return page.evaluate(
     ({ selector, rgb, tolerance }) => {
       let count = 0
-      for (const canvas of Array.from(document.querySelectorAll<HTMLCanvasElement>(`${selector} canvas`))) {
+      for (const canvas of Array.from(
+        document.querySelectorAll<HTMLCanvasElement>(`${selector} canvas`)
+      )) {
         const context = canvas.getContext('2d')
         if (!context || canvas.width === 0 || canvas.height === 0) continue
         const data = context.getImageData(0, 0, canvas.width, canvas.height).data
         for (let i = 0; i < data.length; i += 4) {
           if (data[i + 3] === 0) continue
           if (!rgb) count++
-          else if (Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]) <= tolerance) count++
+          else if (
+            Math.abs(data[i] - rgb[0]) +
+              Math.abs(data[i + 1] - rgb[1]) +
+              Math.abs(data[i + 2] - rgb[2]) <=
+            tolerance
+          )
+            count++
         }
       }
       return count
@@ -41,5 +59,6 @@ export async function paintedPixels(page: Page, selector: string, rgb?: [number,
 
 /** Closes every toast, so screenshots show the view rather than the notifications over it. */
 export async function dismissToasts(page: Page): Promise<void> {
-  for (const close of await page.locator('[data-test="toast"] button[aria-label="Dismiss"]').all()) await close.click().catch(() => {})
+  for (const close of await page.locator('[data-test="toast"] button[aria-label="Dismiss"]').all())
+    await close.click().catch(() => {})
 }

@@ -9,8 +9,15 @@ const NOTICE_RED: [number, number, number] = [208, 49, 49]
 test('a sandbox preemption appears in the fleet and on the timeline', async ({ page }) => {
   const errors = await openCockpit(page, 'fleet')
   // the noticed instance shows as draining with its countdown, and a notice toast is raised
-  await expect(page.locator('[data-test="fleet-table"]')).toContainText('draining', { timeout: 120_000 })
-  await expect(page.locator('[data-test="toast"]').filter({ hasText: /Interruption notice/ }).first()).toBeVisible()
+  await expect(page.locator('[data-test="fleet-table"]')).toContainText('draining', {
+    timeout: 120_000
+  })
+  await expect(
+    page
+      .locator('[data-test="toast"]')
+      .filter({ hasText: /Interruption notice/ })
+      .first()
+  ).toBeVisible()
   const events = await page.request.post('/api/rpc/events', {
     headers: { authorization: `Bearer ${(await import('../../playwright.config')).E2E_TOKEN}` },
     data: { from: 0, to: Date.now() + 60_000, kinds: ['notice'] }
@@ -18,8 +25,14 @@ test('a sandbox preemption appears in the fleet and on the timeline', async ({ p
   const notices = (await events.json()).result
   expect(notices.length).toBeGreaterThan(0)
 
-  await page.locator('nav').getByRole('link', { name: /Timeline/ }).first().click()
+  await page
+    .locator('nav')
+    .getByRole('link', { name: /Timeline/ })
+    .first()
+    .click()
   await page.getByRole('button', { name: 'Last 1 h' }).click()
-  await expect.poll(() => paintedPixels(page, '.timeline-view', NOTICE_RED), { timeout: 20_000 }).toBeGreaterThan(20)
+  await expect
+    .poll(() => paintedPixels(page, '.timeline-view', NOTICE_RED), { timeout: 20_000 })
+    .toBeGreaterThan(20)
   expect(errors).toEqual([])
 })

@@ -15,7 +15,20 @@ writeFileSync(
 )
 const child = spawn(
   process.execPath,
-  [join(root, 'bin', 'synkti.js'), 'serve', '--host', '127.0.0.1', '--port', port, '--token', token, '--data-dir', dataDir, '--exit-after', '900'],
+  [
+    join(root, 'bin', 'synkti.js'),
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--token',
+    token,
+    '--data-dir',
+    dataDir,
+    '--exit-after',
+    '900'
+  ],
   { cwd: root, stdio: 'inherit' }
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))

@@ -15,7 +15,9 @@ const TITLES: Record<(typeof VIEWS)[number], RegExp> = {
 test('every view loads without console errors, and each is photographed', async ({ page }) => {
   const errors = await openCockpit(page)
   // let the sandbox fleet come up and run for a while so the views have something to show
-  await expect(page.locator('[data-test="fleet-table"] tbody tr')).toHaveCount(4, { timeout: 30_000 })
+  await expect(page.locator('[data-test="fleet-table"] tbody tr')).toHaveCount(4, {
+    timeout: 30_000
+  })
   await page.waitForTimeout(20_000)
   for (const view of VIEWS) {
     await page.locator('nav').getByRole('link', { name: TITLES[view] }).first().click()

@@ -16,7 +16,9 @@ test('a what-if run completes and its charts paint', async ({ page }) => {
   await expect(table).toContainText(/\[[-\d.,$]+, [-\d.,$]+\]/)
   // the charts drew: their canvases hold painted pixels
   for (const chart of ['cost-chart', 'hours-chart', 'completion-chart', 'sim-timeline-chart']) {
-    await expect.poll(() => paintedPixels(page, `[data-test="${chart}"]`), { timeout: 15_000 }).toBeGreaterThan(500)
+    await expect
+      .poll(() => paintedPixels(page, `[data-test="${chart}"]`), { timeout: 15_000 })
+      .toBeGreaterThan(500)
   }
   // the run was saved to history
   await expect(page.locator('[data-test="saved-runs"]')).not.toContainText('No saved runs')

@@ -19,7 +19,12 @@ describe('synkti serve over HTTP', () => {
     const www = join(dir, 'www')
     mkdirSync(www)
     writeFileSync(join(www, 'index.html'), '<!doctype html><title>cockpit</title>')
-    runtime = await startRuntime({ dataDir: join(dir, 'data'), mode: 'sandbox', demoFleet: 0, token: TOKEN })
+    runtime = await startRuntime({
+      dataDir: join(dir, 'data'),
+      mode: 'sandbox',
+      demoFleet: 0,
+      token: TOKEN
+    })
     server = await startApiServer({
       handlers: runtime.handlers,
       stream: runtime.hub,
@@ -38,7 +43,10 @@ describe('synkti serve over HTTP', () => {
   const rpc = (method: string, body: unknown, token: string | null = TOKEN) =>
     fetch(`${server.url}/api/rpc/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {})
+      },
       body: JSON.stringify(body)
     })
 
@@ -69,7 +77,11 @@ describe('synkti serve over HTTP', () => {
     expect((await launch.json()).error.message).toMatch(/market/)
     const unknown = await rpc('formatDisk', {})
     expect(unknown.status).toBe(404)
-    const garbage = await fetch(`${server.url}/api/rpc/status`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{nope' })
+    const garbage = await fetch(`${server.url}/api/rpc/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: '{nope'
+    })
     expect(garbage.status).toBe(400)
     expect((await garbage.json()).error.message).toMatch(/not valid JSON/)
   })
@@ -84,7 +96,9 @@ describe('synkti serve over HTTP', () => {
 
   it('streams live events: a launch shows up on the event stream', async () => {
     const controller = new AbortController()
-    const response = await fetch(`${server.url}/api/stream?token=${TOKEN}`, { signal: controller.signal })
+    const response = await fetch(`${server.url}/api/stream?token=${TOKEN}`, {
+      signal: controller.signal
+    })
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/)
     const reader = response.body!.getReader()
     const seen: StreamEvent[] = []
@@ -104,9 +118,18 @@ describe('synkti serve over HTTP', () => {
         }
       }
     })()
-    const launch = await rpc('launchInstance', { instanceType: 'g5.xlarge', market: 'ondemand', model: 'test/model' })
+    const launch = await rpc('launchInstance', {
+      instanceType: 'g5.xlarge',
+      market: 'ondemand',
+      model: 'test/model'
+    })
     expect(launch.status).toBe(200)
-    await Promise.race([reading, new Promise((_, reject) => setTimeout(() => reject(new Error('no launch event streamed')), 10_000))])
+    await Promise.race([
+      reading,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('no launch event streamed')), 10_000)
+      )
+    ])
     controller.abort()
     const launched = seen.find((e) => e.type === 'event' && e.event.kind === 'launch')
     expect(launched).toBeDefined()
@@ -123,8 +146,14 @@ describe('synkti serve over HTTP', () => {
 
   it('takes node agent reports with the token and refuses malformed ones', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${server.url}/api/agent/${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) })
-    expect((await post('heartbeat', { instanceId: 'i-0abc', at: Date.now(), state: 'watching' })).status).toBe(200)
+      fetch(`${server.url}/api/agent/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(body)
+      })
+    expect(
+      (await post('heartbeat', { instanceId: 'i-0abc', at: Date.now(), state: 'watching' })).status
+    ).toBe(200)
     const bad = await post('events', { instanceId: 'i-0abc', event: { kind: 'meteor' } })
     expect(bad.status).toBe(400)
     expect((await bad.json()).error.message).toMatch(/agent events report/)

@@ -37,7 +37,8 @@ function runAndKill(file: string, killAfter: number): Promise<KillResult> {
       const lines = buffer.split('\n')
       buffer = lines.pop() ?? '' // a partial last line is not a report yet
       for (const line of lines) if (/^\d+$/.test(line)) lastReported = Number(line)
-      if (lastReported >= killAfter && child.exitCode === null && !child.killed) child.kill('SIGKILL')
+      if (lastReported >= killAfter && child.exitCode === null && !child.killed)
+        child.kill('SIGKILL')
     })
     child.on('error', reject)
     child.on('close', (_code, signal) => resolvePromise({ lastReported, signal, stderr }))

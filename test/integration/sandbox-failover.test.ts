@@ -36,13 +36,22 @@ describe('sandbox fleet on a replayed trace', () => {
     // one trace hour per real second, p3.2xlarge like the trace, a warm spare
     writeFileSync(
       join(dir, 'settings.json'),
-      JSON.stringify({ ...DEFAULT_SETTINGS, sandbox: { speed: 3600, tracePath: TRACE }, standbySize: 1, fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'p3.2xlarge' } })
+      JSON.stringify({
+        ...DEFAULT_SETTINGS,
+        sandbox: { speed: 3600, tracePath: TRACE },
+        standbySize: 1,
+        fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'p3.2xlarge' }
+      })
     )
     runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demoFleet: 3, seed: 3 })
     const history = runtime.history
     const all = (): FleetEvent[] => history.eventsBetween(0, Date.now() + 60_000)
 
-    const failoverEnd = await waitFor('a completed failover', () => all().find((e) => e.kind === 'failover-end' && e.data?.outcome === 'ok'), 80_000)
+    const failoverEnd = await waitFor(
+      'a completed failover',
+      () => all().find((e) => e.kind === 'failover-end' && e.data?.outcome === 'ok'),
+      80_000
+    )
     const noticed = failoverEnd.instanceId!
     const events = all().filter((e) => e.instanceId === noticed)
     const kinds = events.map((e) => e.kind)
@@ -50,17 +59,24 @@ describe('sandbox fleet on a replayed trace', () => {
     expect(kinds).toContain('notice')
     expect(kinds.indexOf('notice')).toBeLessThan(kinds.indexOf('failover-end'))
     const phases = events.filter((e) => e.kind === 'failover-phase').map((e) => e.data?.phase)
-    expect(phases).toEqual(expect.arrayContaining(['drain', 'select', 'spawn', 'health-check', 'route']))
-    for (const phase of events.filter((e) => e.kind === 'failover-phase')) expect(phase.data?.durationMs).toBeGreaterThanOrEqual(0)
+    expect(phases).toEqual(
+      expect.arrayContaining(['drain', 'select', 'spawn', 'health-check', 'route'])
+    )
+    for (const phase of events.filter((e) => e.kind === 'failover-phase'))
+      expect(phase.data?.durationMs).toBeGreaterThanOrEqual(0)
     // the replacement took the work and is running
     const target = (failoverEnd.data?.target as { instanceId: string }).instanceId
-    expect(runtime.engine.instances().some((i) => i.id === target && i.state === 'running')).toBe(true)
+    expect(runtime.engine.instances().some((i) => i.id === target && i.state === 'running')).toBe(
+      true
+    )
     // it is billed, and the file is sound when reopened by another connection
     await runtime.stop()
     runtime = undefined
     const reopened = openHistory(join(dir, 'history.db'))
     expect(reopened.savings(0, Date.now() + 1).cost).toBeGreaterThan(0)
-    expect(reopened.failoversBetween(0, Date.now() + 1).some((f) => f.instanceId === noticed)).toBe(true)
+    expect(reopened.failoversBetween(0, Date.now() + 1).some((f) => f.instanceId === noticed)).toBe(
+      true
+    )
     reopened.close()
   }, 100_000)
 })

@@ -30,7 +30,9 @@ describe('restarting the engine on the same history', () => {
     await runtime.engine.syncNow()
     const second = runtime.engine.instances().map((i) => i.id)
     expect(second.some((id) => first.includes(id))).toBe(false)
-    const terminated = runtime.history.eventsBetween(0, Date.now() + 1, { kinds: ['terminate'] }).map((e) => e.instanceId)
+    const terminated = runtime.history
+      .eventsBetween(0, Date.now() + 1, { kinds: ['terminate'] })
+      .map((e) => e.instanceId)
     for (const id of first) expect(terminated).toContain(id)
     expect(lines.filter((l) => /bill twice|billing of/.test(l))).toEqual([])
     expect(runtime.history.savings(0, Date.now() + 1).cost).toBeGreaterThan(0)

@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startImdsServer, closeServer, listen, type ImdsFixture } from '../../../test/fixtures/imds-server'
+import {
+  startImdsServer,
+  closeServer,
+  listen,
+  type ImdsFixture
+} from '../../../test/fixtures/imds-server'
 import { startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
 import { startCockpitStub, type CockpitStub } from './__fixtures__/cockpit-stub'
 import { runAgent, type AgentHandle, type AgentOptions } from './agent'
@@ -70,7 +75,11 @@ describe('runAgent end to end', () => {
     const lines: string[] = []
     const tagCalls: unknown[] = []
     agent = runAgent(
-      fast({ routerDeregisterUrl: await startRouter(routerCalls), checkpointStateGiB: 40, checkpointBandwidthGiBps: 1 }),
+      fast({
+        routerDeregisterUrl: await startRouter(routerCalls),
+        checkpointStateGiB: 40,
+        checkpointBandwidthGiBps: 1
+      }),
       { logger: (l) => lines.push(l), tagRecorder: async (...args) => void tagCalls.push(args) }
     )
     expect(await agent.instanceId).toBe('i-agent1')
@@ -85,7 +94,12 @@ describe('runAgent end to end', () => {
     const [first, second] = cockpit.events
     expect(first).toEqual({
       instanceId: 'i-agent1',
-      event: expect.objectContaining({ kind: 'interruption-notice', action: 'terminate', deadline: noticeTime.getTime(), source: 'imds' })
+      event: expect.objectContaining({
+        kind: 'interruption-notice',
+        action: 'terminate',
+        deadline: noticeTime.getTime(),
+        source: 'imds'
+      })
     })
     expect(second.drain).toMatchObject({ outcome: 'drained', lastRunning: 0, lastWaiting: 0 })
     expect(second.checkpoint).toMatchObject({ decision: 'full', stateGiB: 40, bandwidthGiBps: 1 })
@@ -98,7 +112,9 @@ describe('runAgent end to end', () => {
 
     const notice = lines.find((l) => l.includes(' agent notice '))
     expect(notice).toMatch(
-      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z agent notice action=terminate deadline=${noticeTime.toISOString()} instance=i-agent1$`)
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z agent notice action=terminate deadline=${noticeTime.toISOString()} instance=i-agent1$`
+      )
     )
     expect(lines.some((l) => / agent drain-end outcome=drained /.test(l))).toBe(true)
     // the stub counts a report when it arrives; the agent logs it once the answer is back
@@ -112,7 +128,10 @@ describe('runAgent end to end', () => {
     imds = await startImdsServer({ instanceId: 'i-load' })
     vllm = await startVllmStub({ kind: 'busy', running: 3, waiting: 2 })
     cockpit = await startCockpitStub(TOKEN)
-    agent = runAgent(fast({ heartbeatLoad: true }), { logger: () => {}, tagRecorder: async () => {} })
+    agent = runAgent(fast({ heartbeatLoad: true }), {
+      logger: () => {},
+      tagRecorder: async () => {}
+    })
     await until(() => cockpit!.heartbeats.length >= 1)
     expect(cockpit.heartbeats[0]).toMatchObject({ instanceId: 'i-load', load: 5 })
   })
@@ -126,7 +145,10 @@ describe('runAgent end to end', () => {
     imds.scheduleRebalance('2026-11-23T13:50:00Z')
     await until(() => cockpit!.events.length === 1)
     await new Promise((r) => setTimeout(r, 100))
-    expect(cockpit.events[0].event).toMatchObject({ kind: 'rebalance-recommendation', detail: 'noticeTime=2026-11-23T13:50:00Z' })
+    expect(cockpit.events[0].event).toMatchObject({
+      kind: 'rebalance-recommendation',
+      detail: 'noticeTime=2026-11-23T13:50:00Z'
+    })
     expect(cockpit.events).toHaveLength(1)
     expect(vllm.metricsRequests).toBe(0)
     expect(agent.state()).toBe('watching')
@@ -165,7 +187,9 @@ describe('runAgent end to end', () => {
     const [after] = parseAgentTags(calls[1].tags, 'i-down')
     expect(after).toMatchObject({ event: { action: 'stop', deadline }, drainOutcome: 'drained' })
     for (const value of Object.values(calls[1].tags)) expect(value.length).toBeLessThanOrEqual(256)
-    expect(lines.filter((l) => / agent cockpit-unreachable kind=interruption-notice /.test(l))[0]).toMatch(/attempts=3 /)
+    expect(
+      lines.filter((l) => / agent cockpit-unreachable kind=interruption-notice /.test(l))[0]
+    ).toMatch(/attempts=3 /)
     expect(lines.filter((l) => / agent tags-recorded /.test(l))).toHaveLength(2)
     // the drain did not wait for the retries to the unreachable cockpit
     const drainStart = lines.findIndex((l) => / agent drain-start /.test(l))
@@ -207,5 +231,13 @@ describe('runAgent end to end', () => {
 })
 
 function fastWithoutCockpit(): AgentOptions {
-  return { cockpitUrl: '', token: TOKEN, metricsUrl: vllm!.metricsUrl, imdsEndpoint: imds!.url, pollMs: 30, heartbeatMs: 10_000, drainPollMs: 20 }
+  return {
+    cockpitUrl: '',
+    token: TOKEN,
+    metricsUrl: vllm!.metricsUrl,
+    imdsEndpoint: imds!.url,
+    pollMs: 30,
+    heartbeatMs: 10_000,
+    drainPollMs: 20
+  }
 }

@@ -7,7 +7,12 @@ import { drain, drainDeadline, probeMetrics } from '../drain/drain'
 import { createImdsClient, startImdsMonitor, type ImdsClient } from '../monitors/imds'
 import { createCockpitClient, type RetryPolicy } from './cockpit'
 import { errorText, iso, lineLog, type Log } from './log'
-import { buildAgentTags, type AgentCheckpointReport, type AgentEventReport, type TagRecorder } from './tags'
+import {
+  buildAgentTags,
+  type AgentCheckpointReport,
+  type AgentEventReport,
+  type TagRecorder
+} from './tags'
 
 export interface AgentOptions {
   /** e.g. https://cockpit.example:7443 */
@@ -79,18 +84,33 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
   const controller = new AbortController()
   const signal = controller.signal
   const imds = createImdsClient({ endpoint: o.imdsEndpoint, clock, fetch: deps.fetch })
-  const cockpit = createCockpitClient({ cockpitUrl: o.cockpitUrl, token: o.token, clock, fetch: deps.fetch, retry: deps.retry })
+  const cockpit = createCockpitClient({
+    cockpitUrl: o.cockpitUrl,
+    token: o.token,
+    clock,
+    fetch: deps.fetch,
+    retry: deps.retry
+  })
   const recordTags = deps.tagRecorder ?? defaultTagRecorder(imds)
   const tasks = new Set<Promise<void>>()
   let state: AgentState = 'watching'
 
-  log('start', { cockpit: o.cockpitUrl, imds: imds.endpoint, metrics: o.metricsUrl, pollMs: o.pollMs })
+  log('start', {
+    cockpit: o.cockpitUrl,
+    imds: imds.endpoint,
+    metrics: o.metricsUrl,
+    pollMs: o.pollMs
+  })
 
   /** report now; on failure, to tags so the cockpit still learns of it */
   const deliver = async (report: AgentEventReport): Promise<void> => {
     // once stopping, one try and then tags: shutdown must not wait on retries
     const sent = await cockpit.post('/api/agent/events', report, { stop: signal })
-    const fields = { kind: report.event.kind, drain: report.drain?.outcome, attempts: sent.attempts }
+    const fields = {
+      kind: report.event.kind,
+      drain: report.drain?.outcome,
+      attempts: sent.attempts
+    }
     if (sent.ok) return log('reported', fields)
     log('cockpit-unreachable', { ...fields, reason: sent.reason })
     await writeTags(report)
@@ -110,7 +130,10 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     ? (instanceId: string) => () => postDeregister(o.routerDeregisterUrl!, instanceId, deps.fetch)
     : undefined
 
-  const handleNotice = async (event: InterruptionEvent, firstReport: Promise<void>): Promise<void> => {
+  const handleNotice = async (
+    event: InterruptionEvent,
+    firstReport: Promise<void>
+  ): Promise<void> => {
     const noticeDeadline = event.deadline ?? event.observedAt + FALLBACK_NOTICE_MS
     state = 'draining'
     const result = await drain({
@@ -125,14 +148,24 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     })
     state = 'drained'
     const checkpoint = planFor(o, noticeDeadline, clock.now())
-    if (checkpoint) log('checkpoint', { decision: checkpoint.decision, savedFraction: checkpoint.savedFraction.toFixed(2), secondsLeft: checkpoint.secondsLeft.toFixed(1) })
+    if (checkpoint)
+      log('checkpoint', {
+        decision: checkpoint.decision,
+        savedFraction: checkpoint.savedFraction.toFixed(2),
+        secondsLeft: checkpoint.secondsLeft.toFixed(1)
+      })
     await firstReport // keep the order: the fuller report (or its tags) lands last
     await deliver({ instanceId: event.instanceId, event, drain: result, checkpoint })
   }
 
   const handleEvent = async (event: InterruptionEvent): Promise<void> => {
     const name = event.kind === 'interruption-notice' ? 'notice' : 'rebalance'
-    log(name, { action: event.action, deadline: iso(event.deadline), instance: event.instanceId, detail: event.detail })
+    log(name, {
+      action: event.action,
+      deadline: iso(event.deadline),
+      instance: event.instanceId,
+      detail: event.detail
+    })
     // the bare event first, so failover can start while we drain; the drain does not wait for it
     // (retries to an unreachable cockpit must not eat into the notice); then the drain result
     const firstReport = deliver({ instanceId: event.instanceId, event }).catch((error) =>
@@ -179,7 +212,9 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
   )
 
   const done = (async () => {
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    await new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true })
+    )
     await Promise.all([monitor.done, heartbeats])
     while (tasks.size > 0) await Promise.all([...tasks]) // bounded: no new events after abort
     log('stopped', { state })
@@ -213,9 +248,17 @@ async function heartbeatLoop(c: HeartbeatContext): Promise<void> {
   let lastOk: boolean | undefined
   while (!c.signal.aborted) {
     const load = await c.load().catch(() => undefined)
-    const body = { instanceId: c.id, at: c.clock.now(), state: c.state(), ...(load === undefined ? {} : { load }) }
+    const body = {
+      instanceId: c.id,
+      at: c.clock.now(),
+      state: c.state(),
+      ...(load === undefined ? {} : { load })
+    }
     const sent = await c.cockpit.post('/api/agent/heartbeat', body, { attempts: 1 })
-    if (sent.ok !== lastOk) c.log(sent.ok ? 'heartbeat-ok' : 'heartbeat-failed', { reason: sent.ok ? undefined : sent.reason })
+    if (sent.ok !== lastOk)
+      c.log(sent.ok ? 'heartbeat-ok' : 'heartbeat-failed', {
+        reason: sent.ok ? undefined : sent.reason
+      })
     lastOk = sent.ok
     await c.clock.sleep(c.heartbeatMs, c.signal).catch(() => {})
   }
@@ -231,10 +274,19 @@ function planFor(
   if (stateGiB === undefined || bandwidthGiBps === undefined) return undefined
   // the time left after the drain: drain and checkpoint share the same notice window
   const secondsLeft = Math.max(0, (noticeDeadline - now) / 1000)
-  return { ...planCheckpoint(stateGiB, bandwidthGiBps, secondsLeft), stateGiB, bandwidthGiBps, secondsLeft }
+  return {
+    ...planCheckpoint(stateGiB, bandwidthGiBps, secondsLeft),
+    stateGiB,
+    bandwidthGiBps,
+    secondsLeft
+  }
 }
 
-async function postDeregister(url: string, instanceId: string, doFetch: typeof fetch = fetch): Promise<void> {
+async function postDeregister(
+  url: string,
+  instanceId: string,
+  doFetch: typeof fetch = fetch
+): Promise<void> {
   const res = await doFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -252,7 +304,9 @@ function defaultTagRecorder(imds: ImdsClient): TagRecorder {
     process.env.AWS_REGION ?? (await imds.getText('/latest/meta-data/placement/region')).trim()
   return async (instanceId, tags) => {
     recorder ??= import('./tag-recorder').then((m) => m.createEc2TagRecorder({ region }))
-    await (await recorder)(instanceId, tags)
+    await (
+      await recorder
+    )(instanceId, tags)
   }
 }
 

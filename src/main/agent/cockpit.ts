@@ -12,7 +12,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseMs: 250, maxMs: 2000 }
 
-export type Delivery = { ok: true; attempts: number } | { ok: false; attempts: number; reason: string }
+export type Delivery =
+  { ok: true; attempts: number } | { ok: false; attempts: number; reason: string }
 
 export interface CockpitClientOptions {
   cockpitUrl: string
@@ -69,9 +70,13 @@ export function createCockpitClient(options: CockpitClientOptions): CockpitClien
       for (let i = 1; ; i++) {
         const last = await attempt(path, body)
         if (last.ok) return { ok: true, attempts: i }
-        if (!last.retryable || i >= tries || stop?.aborted) return { ok: false, attempts: i, reason: last.reason }
+        if (!last.retryable || i >= tries || stop?.aborted)
+          return { ok: false, attempts: i, reason: last.reason }
         const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (i - 1))
-        const stopped = await options.clock.sleep(backoff, stop).then(() => false, () => true)
+        const stopped = await options.clock.sleep(backoff, stop).then(
+          () => false,
+          () => true
+        )
         if (stopped) return { ok: false, attempts: i, reason: last.reason }
       }
     }

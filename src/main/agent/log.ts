@@ -12,7 +12,12 @@ export type Log = (action: string, fields?: LogFields) => void
 export const silentLog: Log = () => {}
 
 /** `2026-11-23T14:00:00.000Z agent notice action=terminate deadline=2026-11-23T14:02:00.000Z` */
-export function formatLogLine(at: number, component: string, action: string, fields: LogFields = {}): string {
+export function formatLogLine(
+  at: number,
+  component: string,
+  action: string,
+  fields: LogFields = {}
+): string {
   const parts = [new Date(at).toISOString(), component, action]
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue
@@ -28,7 +33,11 @@ function formatValue(value: LogValue): string {
 }
 
 /** A Log that writes one formatted line per action through `write` (console.log by default). */
-export function lineLog(clock: Clock, component: string, write: (line: string) => void = console.log): Log {
+export function lineLog(
+  clock: Clock,
+  component: string,
+  write: (line: string) => void = console.log
+): Log {
   return (action, fields) => write(formatLogLine(clock.now(), component, action, fields))
 }
 
@@ -41,7 +50,8 @@ export function errorText(error: unknown): string {
   if (error instanceof Error) {
     // fetch failures hide the useful part (ECONNREFUSED, timeout) in `cause`
     const cause = (error as { cause?: unknown }).cause
-    const causeText = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : ''
+    const causeText =
+      cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : ''
     return `${error.name === 'Error' ? '' : error.name + ': '}${error.message}${causeText}`
   }
   return String(error)

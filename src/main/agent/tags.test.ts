@@ -33,7 +33,11 @@ describe('agent tags', () => {
     const value = tags['synkti:event:interruption-notice']
     expect(value.length).toBeLessThanOrEqual(256)
     const [record] = parseAgentTags(tags, 'i-1')
-    expect(record.event).toEqual({ ...event, source: 'instance-tags', detail: 'recorded by the agent from imds' })
+    expect(record.event).toEqual({
+      ...event,
+      source: 'instance-tags',
+      detail: 'recorded by the agent from imds'
+    })
     expect(record.drainOutcome).toBe('timed-out')
     expect(record.drainReason).toMatch(/^x+…$/)
   })
@@ -47,7 +51,11 @@ describe('agent tags', () => {
       'synkti:event:rebalance-recommendation': '{"t":5,"s":"imds"}'
     })
     expect(records).toHaveLength(1)
-    expect(records[0].event).toMatchObject({ kind: 'rebalance-recommendation', observedAt: 5, instanceId: '' })
+    expect(records[0].event).toMatchObject({
+      kind: 'rebalance-recommendation',
+      observedAt: 5,
+      instanceId: ''
+    })
   })
 
   it('the EC2 recorder sends CreateTags for the instance', async () => {
@@ -78,8 +86,17 @@ describe('cockpit client', () => {
   it('retries 503 with backoff and stops after the bounded attempts', async () => {
     stub = await startCockpitStub('t')
     stub.failWith = 503
-    const client = createCockpitClient({ cockpitUrl: stub.url + '/', token: 't', clock: systemClock, retry: { attempts: 3, baseMs: 5, maxMs: 10 } })
-    expect(await client.post('/api/agent/events', { a: 1 })).toEqual({ ok: false, attempts: 3, reason: 'HTTP 503' })
+    const client = createCockpitClient({
+      cockpitUrl: stub.url + '/',
+      token: 't',
+      clock: systemClock,
+      retry: { attempts: 3, baseMs: 5, maxMs: 10 }
+    })
+    expect(await client.post('/api/agent/events', { a: 1 })).toEqual({
+      ok: false,
+      attempts: 3,
+      reason: 'HTTP 503'
+    })
     stub.failWith = undefined
     expect(await client.post('/api/agent/events', { a: 2 })).toEqual({ ok: true, attempts: 1 })
     expect(stub.events).toEqual([{ a: 2 }])
@@ -88,8 +105,12 @@ describe('cockpit client', () => {
 
 describe('log lines', () => {
   it('one line: time, component, action, fields; quoted only when needed', () => {
-    expect(formatLogLine(Date.parse('2026-11-23T14:00:00Z'), 'agent', 'notice', { action: 'terminate', skip: undefined, reason: 'a b' })).toBe(
-      '2026-11-23T14:00:00.000Z agent notice action=terminate reason="a b"'
-    )
+    expect(
+      formatLogLine(Date.parse('2026-11-23T14:00:00Z'), 'agent', 'notice', {
+        action: 'terminate',
+        skip: undefined,
+        reason: 'a b'
+      })
+    ).toBe('2026-11-23T14:00:00.000Z agent notice action=terminate reason="a b"')
   })
 })

@@ -2,7 +2,12 @@
 // on the instance itself, where the cockpit finds it with its next DescribeInstances. This file has
 // no AWS SDK import so the cockpit side can parse tags without loading the agent's dependencies.
 import { z } from 'zod'
-import type { DrainOutcome, DrainResult, InterruptionEvent, InterruptionKind } from '../../shared/fleet'
+import type {
+  DrainOutcome,
+  DrainResult,
+  InterruptionEvent,
+  InterruptionKind
+} from '../../shared/fleet'
 import type { CheckpointDecision, CheckpointPlan } from '../checkpoint/plan'
 
 export const AGENT_TAG_PREFIX = 'synkti:event:'
@@ -48,7 +53,11 @@ const tagValueSchema = z.object({
 })
 type TagValue = z.infer<typeof tagValueSchema>
 
-const KINDS: readonly InterruptionKind[] = ['interruption-notice', 'rebalance-recommendation', 'state-change']
+const KINDS: readonly InterruptionKind[] = [
+  'interruption-notice',
+  'rebalance-recommendation',
+  'state-change'
+]
 
 export function buildAgentTags(report: AgentEventReport): Record<string, string> {
   const value: TagValue = {
@@ -102,7 +111,12 @@ function parseValue(raw: string): TagValue | undefined {
 }
 
 function toRecord(instanceId: string, kind: InterruptionKind, value: TagValue): AgentTagRecord {
-  const event: InterruptionEvent = { instanceId, kind, source: 'instance-tags', observedAt: value.t }
+  const event: InterruptionEvent = {
+    instanceId,
+    kind,
+    source: 'instance-tags',
+    observedAt: value.t
+  }
   if (value.a) event.action = value.a
   if (value.dl !== undefined) event.deadline = value.dl
   if (value.s) event.detail = `recorded by the agent from ${value.s}`

@@ -30,12 +30,17 @@ function checkTracePath(config: SimulationConfig, allowed: string[]): void {
     const rel = relative(resolve(dir), path)
     return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
   })
-  if (!inside) throw new ApiError('bad-request', `trace ${config.market.path} is not a bundled trace or a history export`)
+  if (!inside)
+    throw new ApiError(
+      'bad-request',
+      `trace ${config.market.path} is not a bundled trace or a history export`
+    )
 }
 
 function failed(error: unknown): ApiError {
   if (error instanceof ApiError) return error
-  if (isProviderError(error)) return new ApiError(error.code === 'not-found' ? 'not-found' : 'bad-request', error.message)
+  if (isProviderError(error))
+    return new ApiError(error.code === 'not-found' ? 'not-found' : 'bad-request', error.message)
   return new ApiError('failed', error instanceof Error ? error.message : String(error))
 }
 
@@ -63,23 +68,49 @@ export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
         return { ok: true as const }
       }),
     drainInstance: (input) => guard(() => engine.drain(input.instanceId)),
-    spotPrices: (input) => guard(() => history.spotPrices(input.from, input.to, { zone: input.zone, instanceType: input.instanceType })),
-    events: (input) => guard(() => history.eventsBetween(input.from, input.to, { kinds: input.kinds, instanceId: input.instanceId, limit: input.limit })),
+    spotPrices: (input) =>
+      guard(() =>
+        history.spotPrices(input.from, input.to, {
+          zone: input.zone,
+          instanceType: input.instanceType
+        })
+      ),
+    events: (input) =>
+      guard(() =>
+        history.eventsBetween(input.from, input.to, {
+          kinds: input.kinds,
+          instanceId: input.instanceId,
+          limit: input.limit
+        })
+      ),
     fleetAt: (input) => guard(() => history.fleetAt(input.at)),
     costs: (input) => guard(() => history.costBy(input.by, input.from, input.to)),
     savings: (input) => guard(() => history.savings(input.from, input.to)),
     exportTrace: (input) =>
       guard(() => {
-        const traces = history.exportTrace(input.from, input.to, { gapSeconds: input.gapSeconds ?? 300 })
+        const traces = history.exportTrace(input.from, input.to, {
+          gapSeconds: input.gapSeconds ?? 300
+        })
         const zones = Object.keys(traces).sort()
-        if (zones.length === 0) throw new ApiError('bad-request', 'no spot instances ran in that window: there is nothing to export')
+        if (zones.length === 0)
+          throw new ApiError(
+            'bad-request',
+            'no spot instances ran in that window: there is nothing to export'
+          )
         const stamp = new Date(input.from).toISOString().replace(/[:.]/g, '-')
-        const dir = join(deps.exportsDir, `${stamp}_${Math.round((input.to - input.from) / 60_000)}min`)
+        const dir = join(
+          deps.exportsDir,
+          `${stamp}_${Math.round((input.to - input.from) / 60_000)}min`
+        )
         mkdirSync(dir, { recursive: true })
         history.exportTraceFiles(dir, input.from, input.to, { gapSeconds: input.gapSeconds ?? 300 })
         return zones.map((zone) => ({ zone, json: JSON.stringify(traces[zone]), path: dir }))
       }),
-    bundledTraces: () => guard(() => [...(bundled ??= bundledTraces(deps.bundledTracesDir)), ...exportedTraces(deps.exportsDir)]),
+    bundledTraces: () =>
+      guard(() => [
+        ...(bundled ??= bundledTraces(deps.bundledTracesDir)),
+        ...exportedTraces(deps.exportsDir)
+      ]),
     defaultSimulationConfig: async () => defaultSimulationConfig(),
     startSimulation: (input) =>
       guard(() => {
@@ -95,15 +126,27 @@ export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
       }),
     cancelSimulation: (input) =>
       guard(() => {
-        if (!jobs.cancel(input.jobId)) throw new ApiError('not-found', `no simulation ${input.jobId}`)
+        if (!jobs.cancel(input.jobId))
+          throw new ApiError('not-found', `no simulation ${input.jobId}`)
         return { ok: true as const }
       }),
-    listSimulationRuns: () => guard(() => history.listSimulationRuns().map((r) => ({ id: r.id, name: r.name, createdAt: r.createdAt }))),
+    listSimulationRuns: () =>
+      guard(() =>
+        history
+          .listSimulationRuns()
+          .map((r) => ({ id: r.id, name: r.name, createdAt: r.createdAt }))
+      ),
     getSimulationRun: (input) =>
       guard(() => {
         const run = history.getSimulationRun(input.id)
         if (!run) throw new ApiError('not-found', `no saved simulation run ${input.id}`)
-        return { id: run.id, name: run.name, createdAt: run.createdAt, config: run.config, output: run.output }
+        return {
+          id: run.id,
+          name: run.name,
+          createdAt: run.createdAt,
+          config: run.config,
+          output: run.output
+        }
       }),
     getSettings: async () => settings.get(),
     updateSettings: (input) => guard(() => settings.set(input.settings as Settings)),

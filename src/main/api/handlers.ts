@@ -19,8 +19,13 @@ export class ApiError extends Error {
  * against the shared schema, then runs the handler. A bad payload becomes an ApiError with a clear
  * message, never a crash.
  */
-export async function dispatchApiCall(handlers: ApiHandlers, method: string, input: unknown): Promise<unknown> {
-  if (!Object.prototype.hasOwnProperty.call(handlers, method)) throw new ApiError('not-found', `unknown method "${method}"`)
+export async function dispatchApiCall(
+  handlers: ApiHandlers,
+  method: string,
+  input: unknown
+): Promise<unknown> {
+  if (!Object.prototype.hasOwnProperty.call(handlers, method))
+    throw new ApiError('not-found', `unknown method "${method}"`)
   const checked = validateApiInput(method as ApiMethod, input)
   if (!checked.ok) throw new ApiError('bad-request', `${method}: ${checked.message}`)
   const handler = handlers[method as ApiMethod] as (input: unknown) => Promise<unknown>

@@ -59,11 +59,19 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store'
+  })
   res.end(text)
 }
 
-function sendError(res: ServerResponse, status: number, code: ApiErrorBody['error']['code'], message: string): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ApiErrorBody['error']['code'],
+  message: string
+): void {
   sendJson(res, status, { error: { code, message } } satisfies ApiErrorBody)
 }
 
@@ -93,7 +101,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   })
 }
 
-const STATUS_OF: Record<ApiErrorBody['error']['code'], number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, failed: 500 }
+const STATUS_OF: Record<ApiErrorBody['error']['code'], number> = {
+  'bad-request': 400,
+  unauthorized: 401,
+  'not-found': 404,
+  failed: 500
+}
 
 /**
  * The daemon's HTTP transport: the cockpit's static files, the RPC endpoint of the shared contract
@@ -106,10 +119,12 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const streams = new Set<ServerResponse>()
 
   const serveStatic = (res: ServerResponse, pathname: string): void => {
-    if (!staticRoot) return sendError(res, 404, 'not-found', 'no cockpit is bundled with this daemon')
+    if (!staticRoot)
+      return sendError(res, 404, 'not-found', 'no cockpit is bundled with this daemon')
     const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
     let file = join(staticRoot, relative)
-    if (!file.startsWith(staticRoot + sep) && file !== staticRoot) return sendError(res, 404, 'not-found', 'not found')
+    if (!file.startsWith(staticRoot + sep) && file !== staticRoot)
+      return sendError(res, 404, 'not-found', 'not found')
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(staticRoot, 'index.html')
     if (!existsSync(file)) return sendError(res, 404, 'not-found', 'not found')
     res.writeHead(200, {
@@ -123,11 +138,20 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   }
 
   const openStream = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive'
+    })
     res.write(': connected\n\n')
     streams.add(res)
-    const unsubscribe = options.stream.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`))
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.streamHeartbeatMs ?? 15_000)
+    const unsubscribe = options.stream.subscribe((event) =>
+      res.write(`data: ${JSON.stringify(event)}\n\n`)
+    )
+    const heartbeat = setInterval(
+      () => res.write(': keep-alive\n\n'),
+      options.streamHeartbeatMs ?? 15_000
+    )
     heartbeat.unref()
     req.on('close', () => {
       clearInterval(heartbeat)
@@ -139,35 +163,46 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (!url.pathname.startsWith('/api/')) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 404, 'not-found', 'not found')
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, 404, 'not-found', 'not found')
       return serveStatic(res, url.pathname)
     }
-    if (!sameToken(tokenOf(req, url), options.token)) return sendError(res, 401, 'unauthorized', 'missing or wrong token')
+    if (!sameToken(tokenOf(req, url), options.token))
+      return sendError(res, 401, 'unauthorized', 'missing or wrong token')
     if (url.pathname === '/api/stream' && req.method === 'GET') return openStream(req, res)
-    if (req.method !== 'POST') return sendError(res, 404, 'not-found', `no route ${req.method} ${url.pathname}`)
+    if (req.method !== 'POST')
+      return sendError(res, 404, 'not-found', `no route ${req.method} ${url.pathname}`)
     try {
       const body = await readJson(req)
       if (url.pathname.startsWith('/api/rpc/')) {
-        const result = await dispatchApiCall(options.handlers, url.pathname.slice('/api/rpc/'.length), body)
+        const result = await dispatchApiCall(
+          options.handlers,
+          url.pathname.slice('/api/rpc/'.length),
+          body
+        )
         return sendJson(res, 200, { result })
       }
       if (url.pathname === '/api/agent/events' || url.pathname === '/api/agent/heartbeat') {
-        if (!options.agentSink) return sendError(res, 404, 'not-found', 'this daemon takes no agent reports')
+        if (!options.agentSink)
+          return sendError(res, 404, 'not-found', 'this daemon takes no agent reports')
         await options.agentSink(url.pathname.endsWith('events') ? 'events' : 'heartbeat', body)
         return sendJson(res, 200, { ok: true })
       }
       return sendError(res, 404, 'not-found', `no route POST ${url.pathname}`)
     } catch (error) {
-      if (error instanceof ApiError) return sendError(res, STATUS_OF[error.code], error.code, error.message)
+      if (error instanceof ApiError)
+        return sendError(res, STATUS_OF[error.code], error.code, error.message)
       // errors that mark themselves as the caller's fault (e.g. a malformed agent report)
-      if ((error as { badRequest?: boolean }).badRequest === true) return sendError(res, 400, 'bad-request', (error as Error).message)
+      if ((error as { badRequest?: boolean }).badRequest === true)
+        return sendError(res, 400, 'bad-request', (error as Error).message)
       return sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
     }
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
-      if (!res.headersSent) sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
+      if (!res.headersSent)
+        sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
       else res.end()
     })
   })

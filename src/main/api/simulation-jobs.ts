@@ -46,7 +46,12 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
           update(jobId, { state: 'done', done: config.runs, output, runId })
         },
         (error) =>
-          update(jobId, abort.signal.aborted ? { state: 'cancelled' } : { state: 'failed', error: error instanceof Error ? error.message : String(error) })
+          update(
+            jobId,
+            abort.signal.aborted
+              ? { state: 'cancelled' }
+              : { state: 'failed', error: error instanceof Error ? error.message : String(error) }
+          )
       )
       return { jobId }
     },
@@ -68,7 +73,13 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
 export type SimulationJobs = ReturnType<typeof createSimulationJobs>
 
 function defaultName(config: SimulationConfig): string {
-  const market = config.market.kind === 'trace' ? config.market.path.split(/[\\/]/).filter(Boolean).pop() : 'synthetic'
-  const workload = config.workload.kind === 'batch' ? `${config.workload.tasks} tasks` : `job ${config.workload.computeHours} h / ${config.workload.deadlineHours} h`
+  const market =
+    config.market.kind === 'trace'
+      ? config.market.path.split(/[\\/]/).filter(Boolean).pop()
+      : 'synthetic'
+  const workload =
+    config.workload.kind === 'batch'
+      ? `${config.workload.tasks} tasks`
+      : `job ${config.workload.computeHours} h / ${config.workload.deadlineHours} h`
   return `${workload}, ${config.durationHours} h, ${market}, seed ${config.seed}`
 }

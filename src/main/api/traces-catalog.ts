@@ -43,7 +43,16 @@ export function exportedTraces(dir: string): TraceInfo[] {
     .flatMap((name) => {
       try {
         const trace = loadTrace(join(dir, name))
-        return [{ id: `history/${name}`, label: `history: ${basename(name)}`, path: join(dir, name), zones: trace.zones.length, hours: Math.round((trace.ticks * trace.gapSeconds) / 360) / 10, source: 'history' as const }]
+        return [
+          {
+            id: `history/${name}`,
+            label: `history: ${basename(name)}`,
+            path: join(dir, name),
+            zones: trace.zones.length,
+            hours: Math.round((trace.ticks * trace.gapSeconds) / 360) / 10,
+            source: 'history' as const
+          }
+        ]
       } catch {
         return []
       }

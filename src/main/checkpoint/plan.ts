@@ -27,8 +27,10 @@ export function planCheckpoint(
   const transferableGiB = Math.max(0, bandwidthGiBps) * Math.max(0, secondsLeft)
   if (stateGiB <= 0) return { decision: 'full', savedFraction: 1, transferableGiB }
   const ratio = transferableGiB / stateGiB
-  if (ratio >= thresholds.fullThreshold) return { decision: 'full', savedFraction: 1, transferableGiB }
-  if (ratio >= thresholds.partialThreshold) return { decision: 'partial', savedFraction: ratio, transferableGiB }
+  if (ratio >= thresholds.fullThreshold)
+    return { decision: 'full', savedFraction: 1, transferableGiB }
+  if (ratio >= thresholds.partialThreshold)
+    return { decision: 'partial', savedFraction: ratio, transferableGiB }
   return { decision: 'restart', savedFraction: 0, transferableGiB }
 }
 

@@ -31,17 +31,31 @@ function checkUrl(flag: string, value: string): string {
 export function registerAgent(program: Command): void {
   program
     .command('agent')
-    .description('run the node agent on a GPU instance: watch IMDS, drain vLLM on a notice, report to the cockpit')
-    .option('--cockpit-url <url>', 'the cockpit or daemon the agent reports to (env SYNKTI_COCKPIT_URL)')
+    .description(
+      'run the node agent on a GPU instance: watch IMDS, drain vLLM on a notice, report to the cockpit'
+    )
+    .option(
+      '--cockpit-url <url>',
+      'the cockpit or daemon the agent reports to (env SYNKTI_COCKPIT_URL)'
+    )
     .option('--token <token>', 'shared token of the cockpit (env SYNKTI_TOKEN)')
     .option('--instance-id <id>', 'default: read from the instance metadata service')
     .option('--metrics-url <url>', 'vLLM Prometheus metrics', 'http://127.0.0.1:8000/metrics')
-    .option('--router-deregister-url <url>', 'POSTed {instanceId} to stop routing here before draining')
+    .option(
+      '--router-deregister-url <url>',
+      'POSTed {instanceId} to stop routing here before draining'
+    )
     .option('--poll <ms>', 'IMDS poll interval, ms', '2000')
     .option('--heartbeat <ms>', 'heartbeat interval, ms', '15000')
     .option('--drain-margin <ms>', 'drain ends this long before the notice time, ms', '5000')
-    .option('--imds-endpoint <url>', 'metadata endpoint (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then 169.254.169.254)')
-    .option('--state-gib <n>', 'checkpointable state of the batch job, GiB (enables the checkpoint planner)')
+    .option(
+      '--imds-endpoint <url>',
+      'metadata endpoint (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then 169.254.169.254)'
+    )
+    .option(
+      '--state-gib <n>',
+      'checkpointable state of the batch job, GiB (enables the checkpoint planner)'
+    )
     .option('--bandwidth-gibps <n>', 'measured upload bandwidth for checkpoints, GiB/s')
     .option('--no-report-load', 'do not send the local vLLM queue with heartbeats')
     .action(async (flags: AgentFlags) => {
@@ -56,13 +70,23 @@ export function registerAgent(program: Command): void {
         token,
         instanceId: flags.instanceId,
         metricsUrl: checkUrl('--metrics-url', flags.metricsUrl!),
-        routerDeregisterUrl: flags.routerDeregisterUrl ? checkUrl('--router-deregister-url', flags.routerDeregisterUrl) : undefined,
+        routerDeregisterUrl: flags.routerDeregisterUrl
+          ? checkUrl('--router-deregister-url', flags.routerDeregisterUrl)
+          : undefined,
         pollMs: parseNumberFlag('--poll', flags.poll!, 'integer>=1'),
         heartbeatMs: parseNumberFlag('--heartbeat', flags.heartbeat!, 'integer>=1'),
         drainMarginMs: parseNumberFlag('--drain-margin', flags.drainMargin!, 'integer>=0'),
-        imdsEndpoint: flags.imdsEndpoint ? checkUrl('--imds-endpoint', flags.imdsEndpoint) : undefined,
-        checkpointStateGiB: flags.stateGib !== undefined ? parseNumberFlag('--state-gib', flags.stateGib, 'positive') : undefined,
-        checkpointBandwidthGiBps: flags.bandwidthGibps !== undefined ? parseNumberFlag('--bandwidth-gibps', flags.bandwidthGibps, 'positive') : undefined,
+        imdsEndpoint: flags.imdsEndpoint
+          ? checkUrl('--imds-endpoint', flags.imdsEndpoint)
+          : undefined,
+        checkpointStateGiB:
+          flags.stateGib !== undefined
+            ? parseNumberFlag('--state-gib', flags.stateGib, 'positive')
+            : undefined,
+        checkpointBandwidthGiBps:
+          flags.bandwidthGibps !== undefined
+            ? parseNumberFlag('--bandwidth-gibps', flags.bandwidthGibps, 'positive')
+            : undefined,
         heartbeatLoad: flags.reportLoad
       })
       const stop = (): void => void handle.stop()

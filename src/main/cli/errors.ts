@@ -4,7 +4,11 @@ export class UsageError extends Error {
 }
 
 /** Parses a flag's number, naming the flag and what it wants when the value is not acceptable. */
-export function parseNumberFlag(flag: string, raw: string, rule: 'positive' | 'non-negative' | 'integer>=0' | 'integer>=1'): number {
+export function parseNumberFlag(
+  flag: string,
+  raw: string,
+  rule: 'positive' | 'non-negative' | 'integer>=0' | 'integer>=1'
+): number {
   const value = Number(raw)
   const integer = rule.startsWith('integer')
   const bad =

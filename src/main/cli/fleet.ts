@@ -18,7 +18,8 @@ interface FleetFlags {
 
 function providerFrom(flags: FleetFlags): CloudProvider {
   const kind = checkProvider(flags.provider) ?? 'sandbox'
-  if (kind === 'sandbox') return createSandboxProvider({ clock: systemClock, fleetTag: flags.fleetTag })
+  if (kind === 'sandbox')
+    return createSandboxProvider({ clock: systemClock, fleetTag: flags.fleetTag })
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
   if (!region) throw new UsageError('--region (or AWS_REGION) is required with --provider aws')
   return createAwsProvider({ region, profile: flags.profile, fleetTag: flags.fleetTag })
@@ -36,14 +37,30 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n')
 }
 
 function instanceRows(list: ManagedInstance[]): string {
   if (list.length === 0) return 'no instances in this fleet'
   return table([
     ['id', 'name', 'type', 'zone', 'market', 'state', '$/h', 'model'],
-    ...list.map((i) => [i.id, i.name, i.instanceType, i.zone, i.market, i.state, i.pricePerHour.toFixed(3), i.model ?? ''])
+    ...list.map((i) => [
+      i.id,
+      i.name,
+      i.instanceType,
+      i.zone,
+      i.market,
+      i.state,
+      i.pricePerHour.toFixed(3),
+      i.model ?? ''
+    ])
   ])
 }
 
@@ -58,11 +75,15 @@ function withProviderOptions(command: Command): Command {
 
 /** `synkti fleet list|launch|terminate|prices`. The sandbox lives inside one process: use `synkti serve` for a lasting one. */
 export function registerFleet(program: Command): void {
-  const fleet = program.command('fleet').description('list, launch and terminate the fleet\'s instances; spot prices')
-  withProviderOptions(fleet.command('list').description('this fleet\'s instances')).action(async (flags: FleetFlags) => {
-    const list = await run(() => providerFrom(flags).listInstances())
-    process.stdout.write((flags.json ? JSON.stringify(list, null, 2) : instanceRows(list)) + '\n')
-  })
+  const fleet = program
+    .command('fleet')
+    .description("list, launch and terminate the fleet's instances; spot prices")
+  withProviderOptions(fleet.command('list').description("this fleet's instances")).action(
+    async (flags: FleetFlags) => {
+      const list = await run(() => providerFrom(flags).listInstances())
+      process.stdout.write((flags.json ? JSON.stringify(list, null, 2) : instanceRows(list)) + '\n')
+    }
+  )
   withProviderOptions(fleet.command('launch').description('launch one instance'))
     .requiredOption('--type <instance-type>', 'e.g. g5.xlarge')
     .option('--market <market>', 'spot or ondemand', 'spot')
@@ -70,29 +91,47 @@ export function registerFleet(program: Command): void {
     .option('--name <name>', 'Name tag', 'synkti-cli')
     .option('--model <model>', 'model the instance serves (synkti:model tag)')
     .option('--dry-run', 'only check that the launch would be allowed')
-    .action(async (flags: FleetFlags & { type: string; market: string; zone?: string[]; name: string; model?: string; dryRun?: boolean }) => {
-      if (flags.market !== 'spot' && flags.market !== 'ondemand') throw new UsageError(`--market must be spot or ondemand, got "${flags.market}"`)
-      const provider = providerFrom(flags)
-      try {
-        const instance = await provider.launch({
-          instanceType: flags.type,
-          market: flags.market,
-          zones: flags.zone,
-          name: flags.name,
-          model: flags.model,
-          dryRun: flags.dryRun
-        })
-        process.stdout.write((flags.json ? JSON.stringify(instance, null, 2) : instanceRows([instance])) + '\n')
-      } catch (error) {
-        if (isProviderError(error) && error.code === 'dry-run-ok') {
-          process.stdout.write(`${error.message}\n`)
-          return
+    .action(
+      async (
+        flags: FleetFlags & {
+          type: string
+          market: string
+          zone?: string[]
+          name: string
+          model?: string
+          dryRun?: boolean
         }
-        if (isProviderError(error)) throw new UsageError(error.message)
-        throw error
+      ) => {
+        if (flags.market !== 'spot' && flags.market !== 'ondemand')
+          throw new UsageError(`--market must be spot or ondemand, got "${flags.market}"`)
+        const provider = providerFrom(flags)
+        try {
+          const instance = await provider.launch({
+            instanceType: flags.type,
+            market: flags.market,
+            zones: flags.zone,
+            name: flags.name,
+            model: flags.model,
+            dryRun: flags.dryRun
+          })
+          process.stdout.write(
+            (flags.json ? JSON.stringify(instance, null, 2) : instanceRows([instance])) + '\n'
+          )
+        } catch (error) {
+          if (isProviderError(error) && error.code === 'dry-run-ok') {
+            process.stdout.write(`${error.message}\n`)
+            return
+          }
+          if (isProviderError(error)) throw new UsageError(error.message)
+          throw error
+        }
       }
-    })
-  withProviderOptions(fleet.command('terminate').description('terminate instances this fleet owns (others are refused)'))
+    )
+  withProviderOptions(
+    fleet
+      .command('terminate')
+      .description('terminate instances this fleet owns (others are refused)')
+  )
     .argument('<instance-id...>')
     .action(async (ids: string[], flags: FleetFlags) => {
       const provider = providerFrom(flags)
@@ -108,9 +147,26 @@ export function registerFleet(program: Command): void {
       const hours = Number(flags.hours)
       if (!(hours > 0)) throw new UsageError(`--hours must be a number > 0, got "${flags.hours}"`)
       const now = Date.now()
-      const points = await run(() => providerFrom(flags).spotPriceHistory({ instanceTypes: flags.type, from: now - hours * 3_600_000, to: now }))
+      const points = await run(() =>
+        providerFrom(flags).spotPriceHistory({
+          instanceTypes: flags.type,
+          from: now - hours * 3_600_000,
+          to: now
+        })
+      )
       if (flags.json) process.stdout.write(JSON.stringify(points, null, 2) + '\n')
       else if (points.length === 0) process.stdout.write('no spot prices in that window\n')
-      else process.stdout.write(table([['time', 'zone', 'type', '$/h'], ...points.map((p) => [new Date(p.at).toISOString(), p.zone, p.instanceType, p.price.toFixed(4)])]) + '\n')
+      else
+        process.stdout.write(
+          table([
+            ['time', 'zone', 'type', '$/h'],
+            ...points.map((p) => [
+              new Date(p.at).toISOString(),
+              p.zone,
+              p.instanceType,
+              p.price.toFixed(4)
+            ])
+          ]) + '\n'
+        )
     })
 }

@@ -11,7 +11,18 @@ function show(m: MetricSummary, digits: number, withCi: boolean): string {
 export function formatResultsTable(output: SimulationOutput): string {
   const many = output.config.runs > 1
   const deadline = output.config.workload.kind === 'deadline'
-  const header = ['policy', 'cost $', 'savings %', 'spot h', 'on-demand h', 'completed', deadline ? 'finish h' : 'p50 h', 'preemptions', 'lost GPU-h', deadline ? 'deadline met %' : 'ckpt full/part/restart']
+  const header = [
+    'policy',
+    'cost $',
+    'savings %',
+    'spot h',
+    'on-demand h',
+    'completed',
+    deadline ? 'finish h' : 'p50 h',
+    'preemptions',
+    'lost GPU-h',
+    deadline ? 'deadline met %' : 'ckpt full/part/restart'
+  ]
   const rows = output.results.map(({ policy, metrics: m }) => [
     policy,
     show(m.total_cost, 2, many),
@@ -24,11 +35,17 @@ export function formatResultsTable(output: SimulationOutput): string {
     show(m.work_lost_gpu_hours, 2, many),
     deadline
       ? show(m.deadline_met_pct, 0, many)
-      : [m.checkpoints_full, m.checkpoints_partial, m.checkpoints_restart].map((x) => show(x, many ? 1 : 0, false)).join('/')
+      : [m.checkpoints_full, m.checkpoints_partial, m.checkpoints_restart]
+          .map((x) => show(x, many ? 1 : 0, false))
+          .join('/')
   ])
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
-  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
-  const market = output.config.market.kind === 'trace' ? `trace ${output.config.market.path}` : 'synthetic market'
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
+  const market =
+    output.config.market.kind === 'trace'
+      ? `trace ${output.config.market.path}`
+      : 'synthetic market'
   const workload =
     output.config.workload.kind === 'batch'
       ? `${output.config.workload.tasks} tasks`

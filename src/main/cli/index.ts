@@ -10,7 +10,9 @@ import { registerSimulate } from './simulate'
 
 export function buildProgram(): Command {
   const program = new Command('synkti')
-    .description('Run GPU workloads on cloud spot instances: fleet engine, node agent, daemon and what-if simulator')
+    .description(
+      'Run GPU workloads on cloud spot instances: fleet engine, node agent, daemon and what-if simulator'
+    )
     .version(process.env.SYNKTI_VERSION ?? '0.1.0')
     .showHelpAfterError(false)
     .exitOverride()
@@ -36,7 +38,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return 0
       // commander's own message is already one clear line ("error: unknown option '--foo'")
       process.stderr.write(`synkti: ${error.message.replace(/^error: /, '')}\n`)
       return 2
@@ -45,7 +52,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synkti: ${error.message}\n`)
       return 2
     }
-    process.stderr.write(`synkti: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(
+      `synkti: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`
+    )
     if (process.env.SYNKTI_DEBUG) console.error(error)
     return 1
   }

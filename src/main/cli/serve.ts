@@ -32,7 +32,8 @@ export function rendererDir(): string | undefined {
 
 export function checkProvider(value: string | undefined): 'sandbox' | 'aws' | undefined {
   if (value === undefined) return undefined
-  if (value !== 'sandbox' && value !== 'aws') throw new UsageError(`--provider must be sandbox or aws, got "${value}"`)
+  if (value !== 'sandbox' && value !== 'aws')
+    throw new UsageError(`--provider must be sandbox or aws, got "${value}"`)
   return value
 }
 
@@ -40,12 +41,14 @@ export function checkProvider(value: string | undefined): 'sandbox' | 'aws' | un
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the engine headless and serve the cockpit and its API over HTTP (token required)')
+    .description(
+      'run the engine headless and serve the cockpit and its API over HTTP (token required)'
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '7777')
     .option('--token <token>', 'API and agent token (default: a new random one, printed)')
     .option('--db <path>', 'history file (default <data dir>/history.db)')
-    .option('--data-dir <dir>', 'settings and history folder (default: the desktop app\'s)')
+    .option('--data-dir <dir>', "settings and history folder (default: the desktop app's)")
     .option('--provider <name>', 'sandbox or aws (default: the settings, sandbox at first)')
     .option('--region <region>', 'AWS region (overrides the settings)')
     .option('--profile <name>', 'AWS named profile (overrides the settings)')
@@ -55,11 +58,17 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const port = parseNumberFlag('--port', flags.port, 'integer>=0')
       if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${flags.port}"`)
-      const exitAfter = flags.exitAfter !== undefined ? parseNumberFlag('--exit-after', flags.exitAfter, 'positive') : undefined
-      if (flags.token !== undefined && flags.token.length < 16) throw new UsageError('--token must be at least 16 characters')
+      const exitAfter =
+        flags.exitAfter !== undefined
+          ? parseNumberFlag('--exit-after', flags.exitAfter, 'positive')
+          : undefined
+      if (flags.token !== undefined && flags.token.length < 16)
+        throw new UsageError('--token must be at least 16 characters')
       const mode = checkProvider(flags.provider)
       const dataDir = flags.dataDir ?? defaultDataDir()
-      const log = quietRepeats((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
+      const log = quietRepeats((line) =>
+        process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+      )
       const runtime = await startRuntime({
         dataDir,
         dbPath: flags.db,
@@ -86,11 +95,21 @@ export function registerServe(program: Command): void {
       } catch (error) {
         await runtime.stop()
         const code = (error as NodeJS.ErrnoException).code
-        throw new UsageError(code === 'EADDRINUSE' ? `port ${port} is already in use: pick another with --port` : `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`)
+        throw new UsageError(
+          code === 'EADDRINUSE'
+            ? `port ${port} is already in use: pick another with --port`
+            : `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`
+        )
       }
-      if (!LOOPBACK.has(flags.host)) log(`warning: listening on ${flags.host}, reachable from other machines; keep the token secret`)
-      process.stdout.write(`Synkti cockpit (${runtime.mode}): ${server.url}/#token=${runtime.token}\n`)
-      if (!staticDir) process.stdout.write('(the cockpit is not built: API only; run `npm run build`)\n')
+      if (!LOOPBACK.has(flags.host))
+        log(
+          `warning: listening on ${flags.host}, reachable from other machines; keep the token secret`
+        )
+      process.stdout.write(
+        `Synkti cockpit (${runtime.mode}): ${server.url}/#token=${runtime.token}\n`
+      )
+      if (!staticDir)
+        process.stdout.write('(the cockpit is not built: API only; run `npm run build`)\n')
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve()
         process.once('SIGINT', stop)
@@ -107,7 +126,11 @@ export function registerServe(program: Command): void {
  * A failing poll repeats the same line every few seconds: print a line at most once per window, and
  * say how often it came meanwhile when it is printed again, so the log stays readable.
  */
-export function quietRepeats(write: (line: string) => void, windowMs = 600_000, now: () => number = Date.now): (line: string) => void {
+export function quietRepeats(
+  write: (line: string) => void,
+  windowMs = 600_000,
+  now: () => number = Date.now
+): (line: string) => void {
   const seen = new Map<string, { printedAt: number; suppressed: number }>()
   return (line) => {
     const entry = seen.get(line)
@@ -116,7 +139,9 @@ export function quietRepeats(write: (line: string) => void, windowMs = 600_000, 
       entry.suppressed++
       return
     }
-    write(entry?.suppressed ? `${line} (${entry.suppressed} more times since it was last shown)` : line)
+    write(
+      entry?.suppressed ? `${line} (${entry.suppressed} more times since it was last shown)` : line
+    )
     seen.set(line, { printedAt: t, suppressed: 0 })
     if (seen.size > 1000) seen.delete(seen.keys().next().value!)
   }

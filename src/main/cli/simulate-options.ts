@@ -1,4 +1,9 @@
-import { ALL_POLICIES, MIGRATION_STRATEGIES, type PolicyName, type SimulationConfig } from '../../shared/simulation'
+import {
+  ALL_POLICIES,
+  MIGRATION_STRATEGIES,
+  type PolicyName,
+  type SimulationConfig
+} from '../../shared/simulation'
 import { checkSimulationConfig } from '../../shared/simulation-schema'
 import { defaultSimulationConfig } from '../simulator/config'
 import { loadTrace, TraceError } from '../simulator/traces'
@@ -33,35 +38,51 @@ export interface SimulateFlags {
 const DEADLINE_DEFAULT_POLICIES: PolicyName[] = ['greedy', 'uniform-progress', 'ondemand']
 
 /** Turns flags into a validated config (and the loaded trace), or throws UsageError naming the flag or file. */
-export function configFromFlags(flags: SimulateFlags): { config: SimulationConfig; trace?: LoadedTrace } {
+export function configFromFlags(flags: SimulateFlags): {
+  config: SimulationConfig
+  trace?: LoadedTrace
+} {
   const config = defaultSimulationConfig()
   const type = config.instanceTypes[0]
-  if (flags.duration !== undefined) config.durationHours = parseNumberFlag('--duration', flags.duration, 'positive')
+  if (flags.duration !== undefined)
+    config.durationHours = parseNumberFlag('--duration', flags.duration, 'positive')
   if (flags.seed !== undefined) {
     config.seed = parseNumberFlag('--seed', flags.seed, 'integer>=0')
-    if (config.seed >= 2 ** 31) throw new UsageError(`--seed must be below 2147483648, got "${flags.seed}"`)
+    if (config.seed >= 2 ** 31)
+      throw new UsageError(`--seed must be below 2147483648, got "${flags.seed}"`)
   }
   if (flags.runs !== undefined) config.runs = parseNumberFlag('--runs', flags.runs, 'integer>=1')
-  if (flags.grace !== undefined) config.graceSeconds = parseNumberFlag('--grace', flags.grace, 'positive')
+  if (flags.grace !== undefined)
+    config.graceSeconds = parseNumberFlag('--grace', flags.grace, 'positive')
   if (flags.migration !== undefined) {
     if (!(MIGRATION_STRATEGIES as readonly string[]).includes(flags.migration))
-      throw new UsageError(`--migration must be one of ${MIGRATION_STRATEGIES.join(', ')}, got "${flags.migration}"`)
+      throw new UsageError(
+        `--migration must be one of ${MIGRATION_STRATEGIES.join(', ')}, got "${flags.migration}"`
+      )
     config.migration = flags.migration as SimulationConfig['migration']
   }
 
   const jobFlags = [flags.job, flags.deadline].filter((f) => f !== undefined).length
-  if (jobFlags === 1) throw new UsageError('--job and --deadline go together: give both for a deadline job')
-  if (flags.changeover !== undefined && jobFlags === 0) throw new UsageError('--changeover needs a deadline job (--job and --deadline)')
+  if (jobFlags === 1)
+    throw new UsageError('--job and --deadline go together: give both for a deadline job')
+  if (flags.changeover !== undefined && jobFlags === 0)
+    throw new UsageError('--changeover needs a deadline job (--job and --deadline)')
   if (jobFlags === 2) {
-    if (flags.tasks !== undefined) throw new UsageError('--tasks describes a batch workload; it cannot be combined with --job')
+    if (flags.tasks !== undefined)
+      throw new UsageError('--tasks describes a batch workload; it cannot be combined with --job')
     config.workload = {
       kind: 'deadline',
       computeHours: parseNumberFlag('--job', flags.job!, 'positive'),
       deadlineHours: parseNumberFlag('--deadline', flags.deadline!, 'positive')
     }
     if (config.workload.computeHours > config.workload.deadlineHours)
-      throw new UsageError(`--job (${flags.job} h) cannot be longer than --deadline (${flags.deadline} h)`)
-    config.changeoverSeconds = flags.changeover !== undefined ? parseNumberFlag('--changeover', flags.changeover, 'non-negative') * 3600 : 0.1 * 3600
+      throw new UsageError(
+        `--job (${flags.job} h) cannot be longer than --deadline (${flags.deadline} h)`
+      )
+    config.changeoverSeconds =
+      flags.changeover !== undefined
+        ? parseNumberFlag('--changeover', flags.changeover, 'non-negative') * 3600
+        : 0.1 * 3600
     config.policies = [...DEADLINE_DEFAULT_POLICIES]
   } else if (flags.tasks !== undefined && config.workload.kind === 'batch') {
     config.workload.tasks = parseNumberFlag('--tasks', flags.tasks, 'integer>=1')
@@ -71,8 +92,14 @@ export function configFromFlags(flags: SimulateFlags): { config: SimulationConfi
 
   let trace: LoadedTrace | undefined
   if (flags.trace !== undefined) {
-    for (const [flag, value] of [['--preemption-rate', flags.preemptionRate], ['--hazard', flags.hazard]] as const) {
-      if (value !== undefined) throw new UsageError(`${flag} applies to the synthetic market; with --trace, preemptions come from the trace`)
+    for (const [flag, value] of [
+      ['--preemption-rate', flags.preemptionRate],
+      ['--hazard', flags.hazard]
+    ] as const) {
+      if (value !== undefined)
+        throw new UsageError(
+          `${flag} applies to the synthetic market; with --trace, preemptions come from the trace`
+        )
     }
     try {
       trace = loadTrace(flags.trace)
@@ -80,7 +107,10 @@ export function configFromFlags(flags: SimulateFlags): { config: SimulationConfi
       if (error instanceof TraceError) throw new UsageError(error.message)
       throw error
     }
-    const capacity = flags.traceCapacity !== undefined ? parseNumberFlag('--trace-capacity', flags.traceCapacity, 'integer>=1') : 1000
+    const capacity =
+      flags.traceCapacity !== undefined
+        ? parseNumberFlag('--trace-capacity', flags.traceCapacity, 'integer>=1')
+        : 1000
     config.market = { kind: 'trace', path: flags.trace, binaryCapacity: capacity }
     if (trace.instanceType) config.instanceTypes = [{ ...trace.instanceType }]
   } else {
@@ -88,22 +118,42 @@ export function configFromFlags(flags: SimulateFlags): { config: SimulationConfi
     const market = config.market
     if (market.kind === 'synthetic') {
       const hazard = flags.hazard ?? 'fixed'
-      if (hazard !== 'fixed' && hazard !== 'price-linked') throw new UsageError(`--hazard must be fixed or price-linked, got "${hazard}"`)
-      const rate = flags.preemptionRate !== undefined ? parseNumberFlag('--preemption-rate', flags.preemptionRate, 'non-negative') : undefined
-      if (hazard === 'fixed') market.hazard = { kind: 'fixed', perHour: rate ?? (market.hazard.kind === 'fixed' ? market.hazard.perHour : 0.05) }
+      if (hazard !== 'fixed' && hazard !== 'price-linked')
+        throw new UsageError(`--hazard must be fixed or price-linked, got "${hazard}"`)
+      const rate =
+        flags.preemptionRate !== undefined
+          ? parseNumberFlag('--preemption-rate', flags.preemptionRate, 'non-negative')
+          : undefined
+      if (hazard === 'fixed')
+        market.hazard = {
+          kind: 'fixed',
+          perHour: rate ?? (market.hazard.kind === 'fixed' ? market.hazard.perHour : 0.05)
+        }
       else {
-        const elasticity = flags.hazardElasticity !== undefined ? parseNumberFlag('--hazard-elasticity', flags.hazardElasticity, 'non-negative') : 2
+        const elasticity =
+          flags.hazardElasticity !== undefined
+            ? parseNumberFlag('--hazard-elasticity', flags.hazardElasticity, 'non-negative')
+            : 2
         market.hazard = { kind: 'price-linked', basePerHour: rate ?? 0.05, elasticity }
       }
     }
   }
-  if (flags.hazardElasticity !== undefined && flags.hazard !== 'price-linked') throw new UsageError('--hazard-elasticity needs --hazard price-linked')
+  if (flags.hazardElasticity !== undefined && flags.hazard !== 'price-linked')
+    throw new UsageError('--hazard-elasticity needs --hazard price-linked')
 
   const instanceType = config.instanceTypes[0] ?? type
-  if (flags.ondemandPrice !== undefined) instanceType.onDemandPrice = parseNumberFlag('--ondemand-price', flags.ondemandPrice, 'positive')
-  if (flags.spotPrice !== undefined) instanceType.meanSpotPrice = parseNumberFlag('--spot-price', flags.spotPrice, 'positive')
+  if (flags.ondemandPrice !== undefined)
+    instanceType.onDemandPrice = parseNumberFlag(
+      '--ondemand-price',
+      flags.ondemandPrice,
+      'positive'
+    )
+  if (flags.spotPrice !== undefined)
+    instanceType.meanSpotPrice = parseNumberFlag('--spot-price', flags.spotPrice, 'positive')
   if (instanceType.meanSpotPrice > instanceType.onDemandPrice)
-    throw new UsageError(`--spot-price ($${instanceType.meanSpotPrice}/h) must not exceed the on-demand price ($${instanceType.onDemandPrice}/h)`)
+    throw new UsageError(
+      `--spot-price ($${instanceType.meanSpotPrice}/h) must not exceed the on-demand price ($${instanceType.onDemandPrice}/h)`
+    )
 
   const check = checkSimulationConfig(config)
   if (!check.ok) throw new UsageError(check.errors[0].message)
@@ -111,12 +161,17 @@ export function configFromFlags(flags: SimulateFlags): { config: SimulationConfi
 }
 
 export function parsePolicies(raw: string): PolicyName[] {
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
   if (names.length === 0) throw new UsageError('--policies needs at least one policy')
   const seen = new Set<string>()
   for (const name of names) {
     if (!(ALL_POLICIES as readonly string[]).includes(name))
-      throw new UsageError(`unknown policy "${name}" in --policies (known: ${ALL_POLICIES.join(', ')})`)
+      throw new UsageError(
+        `unknown policy "${name}" in --policies (known: ${ALL_POLICIES.join(', ')})`
+      )
     if (seen.has(name)) throw new UsageError(`policy "${name}" is listed twice in --policies`)
     seen.add(name)
   }

@@ -11,7 +11,9 @@ const FOUR_NODE = path.join(TRACES, 'aws-v100-4node-preemption-2023-08')
 const SMALL = ['--tasks', '10', '--duration', '12']
 
 /** Runs `synkti simulate ...` in-process, capturing what it writes. */
-async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function simulate(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout: string[] = []
   const stderr: string[] = []
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -32,7 +34,10 @@ async function simulate(...args: string[]): Promise<{ code: number; stdout: stri
 }
 
 /** A usage error: exit 2, nothing on stdout, exactly one line on stderr, no stack trace. */
-function expectUsageError(result: { code: number; stdout: string; stderr: string }, ...mentions: string[]): void {
+function expectUsageError(
+  result: { code: number; stdout: string; stderr: string },
+  ...mentions: string[]
+): void {
   expect(result.code).toBe(2)
   expect(result.stdout).toBe('')
   expect(result.stderr.endsWith('\n')).toBe(true)
@@ -56,7 +61,11 @@ describe('synkti simulate: bad input exits 2 with one line', () => {
   })
 
   it('names an unknown policy and lists the known ones', async () => {
-    expectUsageError(await simulate('--policies', 'greedy,cheapest'), 'unknown policy "cheapest"', 'uniform-progress')
+    expectUsageError(
+      await simulate('--policies', 'greedy,cheapest'),
+      'unknown policy "cheapest"',
+      'uniform-progress'
+    )
   })
 
   it('rejects a non-positive duration', async () => {
@@ -71,7 +80,10 @@ describe('synkti simulate: bad input exits 2 with one line', () => {
   })
 
   it('rejects uniform-progress on a batch workload', async () => {
-    expectUsageError(await simulate('--policies', 'uniform-progress'), 'uniform-progress needs a deadline job')
+    expectUsageError(
+      await simulate('--policies', 'uniform-progress'),
+      'uniform-progress needs a deadline job'
+    )
   })
 
   it('names a trace path that cannot be read', async () => {
@@ -110,7 +122,8 @@ describe('synkti simulate: results', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`JSON written to ${file}`)
     expect(result.stdout).toMatch(/^10 tasks over 12 h, synthetic market, seed 42, 2 runs/)
-    for (const p of ['greedy', 'fallback', 'ondemand']) expect(result.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'))
+    for (const p of ['greedy', 'fallback', 'ondemand'])
+      expect(result.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'))
     const out = JSON.parse(readFileSync(file, 'utf8')) as SimulationOutput
     expect(out.schema).toBe(1)
     expect(out.seed).toBe(42)

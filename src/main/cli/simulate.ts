@@ -12,29 +12,50 @@ export function registerSimulate(program: Command): void {
     .description('what would each policy have cost? a deterministic discrete-event spot simulation')
     .option('--duration <hours>', 'simulated window, hours', '48')
     .option('--tasks <n>', 'batch tasks (default 100)')
-    .option('--policies <list>', 'comma-separated: greedy, fallback, ondemand, uniform-progress (default greedy,fallback,ondemand; with --job greedy,uniform-progress,ondemand)')
+    .option(
+      '--policies <list>',
+      'comma-separated: greedy, fallback, ondemand, uniform-progress (default greedy,fallback,ondemand; with --job greedy,uniform-progress,ondemand)'
+    )
     .option('--output <file>', 'write the JSON result to this file')
     .option('--json', 'print the JSON result on stdout instead of the table')
-    .option('--spot-price <usd>', 'mean spot price, $/h (synthetic market; constant price for traces without prices)')
+    .option(
+      '--spot-price <usd>',
+      'mean spot price, $/h (synthetic market; constant price for traces without prices)'
+    )
     .option('--ondemand-price <usd>', 'on-demand price, $/h')
     .option('--seed <n>', 'seed of every random draw (default 1)')
     .option('--runs <n>', 'seeded runs; with --trace each starts at a random offset (default 1)')
     .option('--trace <path>', 'replay a spot trace file or folder instead of the synthetic market')
-    .option('--trace-capacity <n>', 'instances a 0/1 probe trace allows per zone while available (default 1000)')
-    .option('--preemption-rate <per-hour>', 'hourly reclaim hazard of a spot instance (synthetic market, default 0.05)')
-    .option('--hazard <kind>', 'fixed, or price-linked: the hazard rises with the spot price (default fixed)')
+    .option(
+      '--trace-capacity <n>',
+      'instances a 0/1 probe trace allows per zone while available (default 1000)'
+    )
+    .option(
+      '--preemption-rate <per-hour>',
+      'hourly reclaim hazard of a spot instance (synthetic market, default 0.05)'
+    )
+    .option(
+      '--hazard <kind>',
+      'fixed, or price-linked: the hazard rises with the spot price (default fixed)'
+    )
     .option('--hazard-elasticity <k>', 'price-linked hazard: rate * (price / mean) ^ k (default 2)')
     .option('--grace <seconds>', 'interruption notice, seconds (default 120)')
-    .option('--migration <strategy>', 'placement of displaced tasks: optimal, first-fit or naive (default optimal)')
+    .option(
+      '--migration <strategy>',
+      'placement of displaced tasks: optimal, first-fit or naive (default optimal)'
+    )
     .option('--job <hours>', 'deadline job: compute time C, hours')
     .option('--deadline <hours>', 'deadline job: deadline R, hours from the start')
     .option('--changeover <hours>', 'deadline job: changeover delay d, hours (default 0.1)')
     .option('--workers <n>', 'worker threads for many runs (default: one per core when runs >= 8)')
-    .option('--timeline', 'include the first run\'s event timeline per policy in the JSON')
+    .option('--timeline', "include the first run's event timeline per policy in the JSON")
     .action(async (flags: SimulateFlags) => {
       // commander fills the default for --duration; the others stay undefined so configFromFlags knows what was given
       const { config, trace } = configFromFlags(flags)
-      const workers = flags.workers !== undefined ? parseNumberFlag('--workers', flags.workers, 'integer>=0') : undefined
+      const workers =
+        flags.workers !== undefined
+          ? parseNumberFlag('--workers', flags.workers, 'integer>=0')
+          : undefined
       try {
         prepareSimulation(config, trace)
       } catch (error) {
@@ -42,23 +63,38 @@ export function registerSimulate(program: Command): void {
         throw error
       }
       const progress = progressReporter(config.runs)
-      const output = await runSimulation(config, { workers, trace, onProgress: progress.update, timeline: flags.timeline })
+      const output = await runSimulation(config, {
+        workers,
+        trace,
+        onProgress: progress.update,
+        timeline: flags.timeline
+      })
       progress.end()
       const json = JSON.stringify(output, null, 2) + '\n'
       if (flags.output) {
         try {
           writeFileSync(flags.output, json)
         } catch (error) {
-          throw new UsageError(`--output: cannot write ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+          throw new UsageError(
+            `--output: cannot write ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
+          )
         }
       }
       if (flags.json) process.stdout.write(json)
-      else process.stdout.write(formatResultsTable(output) + '\n' + (flags.output ? `JSON written to ${flags.output}\n` : ''))
+      else
+        process.stdout.write(
+          formatResultsTable(output) +
+            '\n' +
+            (flags.output ? `JSON written to ${flags.output}\n` : '')
+        )
     })
 }
 
 /** Progress on stderr for long sweeps: a live line on a terminal, a line per 10% otherwise. */
-function progressReporter(total: number): { update: (done: number, total: number) => void; end: () => void } {
+function progressReporter(total: number): {
+  update: (done: number, total: number) => void
+  end: () => void
+} {
   const started = Date.now()
   const tty = process.stderr.isTTY
   let lastDecile = 0

@@ -16,7 +16,14 @@ function fakeIpc() {
 }
 
 const handlers = {
-  status: vi.fn(async () => ({ mode: 'sandbox', startedAt: 0, now: 1, message: 'ok', version: 't', dataDir: '/tmp' })),
+  status: vi.fn(async () => ({
+    mode: 'sandbox',
+    startedAt: 0,
+    now: 1,
+    message: 'ok',
+    version: 't',
+    dataDir: '/tmp'
+  })),
   events: vi.fn(async () => [])
 } as unknown as ApiHandlers
 
@@ -33,16 +40,24 @@ describe('Electron bridge', () => {
     const ipc = fakeIpc()
     registerBridge(ipc, handlers, () => true)
     const call = ipc.handlers.get(IPC_RPC_CHANNEL)!
-    expect(await call({}, 'events', { from: 'yesterday', to: 5 })).toEqual({ error: { code: 'bad-request', message: expect.stringMatching(/^events: from/) } })
-    expect(await call({}, 'rm -rf', {})).toEqual({ error: { code: 'not-found', message: 'unknown method "rm -rf"' } })
-    expect(await call({}, 42, {})).toEqual({ error: { code: 'bad-request', message: 'method must be a string' } })
+    expect(await call({}, 'events', { from: 'yesterday', to: 5 })).toEqual({
+      error: { code: 'bad-request', message: expect.stringMatching(/^events: from/) }
+    })
+    expect(await call({}, 'rm -rf', {})).toEqual({
+      error: { code: 'not-found', message: 'unknown method "rm -rf"' }
+    })
+    expect(await call({}, 42, {})).toEqual({
+      error: { code: 'bad-request', message: 'method must be a string' }
+    })
     expect(handlers.events).not.toHaveBeenCalled()
   })
 
   it('refuses calls from frames other than the app window', async () => {
     const ipc = fakeIpc()
     registerBridge(ipc, handlers, () => false)
-    expect(await ipc.handlers.get(IPC_RPC_CHANNEL)!({}, 'status', {})).toEqual({ error: expect.objectContaining({ code: 'unauthorized' }) })
+    expect(await ipc.handlers.get(IPC_RPC_CHANNEL)!({}, 'status', {})).toEqual({
+      error: expect.objectContaining({ code: 'unauthorized' })
+    })
   })
 
   it('unregisters its channel', () => {
@@ -60,14 +75,23 @@ describe('Electron bridge', () => {
     destroyed = true
     hub.publish({ type: 'event', event: { at: 2, kind: 'notice', instanceId: 'i-2' } })
     expect(contents.send).toHaveBeenCalledTimes(1)
-    expect(contents.send).toHaveBeenCalledWith(IPC_STREAM_CHANNEL, expect.objectContaining({ type: 'event' }))
+    expect(contents.send).toHaveBeenCalledWith(
+      IPC_STREAM_CHANNEL,
+      expect.objectContaining({ type: 'event' })
+    )
   })
 })
 
 describe('cockpit window', () => {
   it('isolates the renderer: context isolation and sandbox on, no Node', () => {
     const options = cockpitWindowOptions('/app/preload.js')
-    expect(options.webPreferences).toMatchObject({ preload: '/app/preload.js', contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+    expect(options.webPreferences).toMatchObject({
+      preload: '/app/preload.js',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true
+    })
   })
 
   it('allows navigation only to the app itself', () => {

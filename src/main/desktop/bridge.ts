@@ -13,21 +13,34 @@ export function registerBridge(
   handlers: ApiHandlers,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean
 ): () => void {
-  ipcMain.handle(IPC_RPC_CHANNEL, async (event, method: unknown, input: unknown): Promise<ApiEnvelope> => {
-    if (!isTrustedSender(event)) return { error: { code: 'unauthorized', message: 'calls are only accepted from the Synkti window' } }
-    if (typeof method !== 'string') return { error: { code: 'bad-request', message: 'method must be a string' } }
-    try {
-      return { result: await dispatchApiCall(handlers, method, input) }
-    } catch (error) {
-      if (error instanceof ApiError) return { error: { code: error.code, message: error.message } }
-      return { error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } }
+  ipcMain.handle(
+    IPC_RPC_CHANNEL,
+    async (event, method: unknown, input: unknown): Promise<ApiEnvelope> => {
+      if (!isTrustedSender(event))
+        return {
+          error: { code: 'unauthorized', message: 'calls are only accepted from the Synkti window' }
+        }
+      if (typeof method !== 'string')
+        return { error: { code: 'bad-request', message: 'method must be a string' } }
+      try {
+        return { result: await dispatchApiCall(handlers, method, input) }
+      } catch (error) {
+        if (error instanceof ApiError)
+          return { error: { code: error.code, message: error.message } }
+        return {
+          error: { code: 'failed', message: error instanceof Error ? error.message : String(error) }
+        }
+      }
     }
-  })
+  )
   return () => ipcMain.removeHandler(IPC_RPC_CHANNEL)
 }
 
 /** Forwards the engine's live events to the window. */
-export function forwardStream(hub: StreamHub, webContents: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
+export function forwardStream(
+  hub: StreamHub,
+  webContents: Pick<WebContents, 'send' | 'isDestroyed'>
+): () => void {
   return hub.subscribe((event) => {
     if (!webContents.isDestroyed()) webContents.send(IPC_STREAM_CHANNEL, event)
   })

@@ -11,7 +11,12 @@ afterEach(async () => {
 })
 
 /** Drive a manual clock in poll-sized steps until the promise settles (bounded). */
-async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs: number, maxSteps = 400): Promise<T> {
+async function drive<T>(
+  clock: ManualClock,
+  promise: Promise<T>,
+  stepMs: number,
+  maxSteps = 400
+): Promise<T> {
   let settled = false
   void promise.finally(() => (settled = true)).catch(() => {})
   for (let i = 0; i < maxSteps && !settled; i++) {
@@ -34,7 +39,11 @@ describe('drain', () => {
     expect((await fetch(stub.healthUrl)).status).toBe(200) // healthy, yet not drained
     const clock = manualClock(1_000_000)
     const deadline = clock.now() + 3000
-    const result = await drive(clock, drain({ metricsUrl: stub.metricsUrl, deadline, pollMs: 500, clock }), 100)
+    const result = await drive(
+      clock,
+      drain({ metricsUrl: stub.metricsUrl, deadline, pollMs: 500, clock }),
+      100
+    )
     expect(result).toMatchObject({
       outcome: 'timed-out',
       startedAt: 1_000_000,
@@ -49,7 +58,11 @@ describe('drain', () => {
 
   it('draining to zero: drained, with durations', async () => {
     stub = await startVllmStub({ kind: 'draining', running: 6, waiting: 3, polls: 4 })
-    const result = await drain({ metricsUrl: stub.metricsUrl, deadline: Date.now() + 5000, pollMs: 20 })
+    const result = await drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 5000,
+      pollMs: 20
+    })
     expect(result).toMatchObject({ outcome: 'drained', lastRunning: 0, lastWaiting: 0 })
     expect(result.reason).toBeUndefined()
     expect(stub.metricsRequests).toBe(4)
@@ -83,15 +96,23 @@ describe('drain', () => {
     })
     expect(stub.metricsRequests).toBe(3) // waited until empty
     expect(result.outcome).toBe('failed')
-    expect(result.reason).toBe('router deregistration failed (router said 503); queue drained afterwards')
+    expect(result.reason).toBe(
+      'router deregistration failed (router said 503); queue drained afterwards'
+    )
     expect(result.lastRunning).toBe(0)
   })
 
   it('unreachable from the start: failed (never answered), not idle', async () => {
     stub = await startVllmStub({ kind: 'unreachable' })
-    const result = await drain({ metricsUrl: stub.metricsUrl, deadline: Date.now() + 300, pollMs: 50 })
+    const result = await drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 300,
+      pollMs: 50
+    })
     expect(result.outcome).toBe('failed')
-    expect(result.reason).toMatch(/^metrics never answered by the deadline; last error: metrics endpoint unreachable .*ECONNREFUSED/)
+    expect(result.reason).toMatch(
+      /^metrics never answered by the deadline; last error: metrics endpoint unreachable .*ECONNREFUSED/
+    )
     expect(result).toMatchObject({ lastRunning: null, lastWaiting: null })
     expect(result.endedAt - result.startedAt).toBeGreaterThanOrEqual(250)
   })
@@ -104,18 +125,33 @@ describe('drain', () => {
     const done = await result
     expect(done.outcome).toBe('timed-out')
     expect(done.lastRunning).toBe(3)
-    expect(done.reason).toMatch(/^not seen idle by the deadline; last error: metrics endpoint unreachable/)
+    expect(done.reason).toMatch(
+      /^not seen idle by the deadline; last error: metrics endpoint unreachable/
+    )
   })
 
   it('garbage body and HTTP 500 are not idle', async () => {
     stub = await startVllmStub({ kind: 'garbage' })
-    const garbage = await drain({ metricsUrl: stub.metricsUrl, deadline: Date.now() + 150, pollMs: 30 })
+    const garbage = await drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 150,
+      pollMs: 30
+    })
     expect(garbage.outcome).toBe('failed')
-    expect(garbage.reason).toContain('unparsable for drain: metrics without vllm num_requests_running and num_requests_waiting')
+    expect(garbage.reason).toContain(
+      'unparsable for drain: metrics without vllm num_requests_running and num_requests_waiting'
+    )
 
     await stub.setMode({ kind: 'error' })
-    expect(await probeMetrics(stub.metricsUrl, 500)).toEqual({ ok: false, reason: 'metrics endpoint answered HTTP 500' })
-    const failing = await drain({ metricsUrl: stub.metricsUrl, deadline: Date.now() + 150, pollMs: 30 })
+    expect(await probeMetrics(stub.metricsUrl, 500)).toEqual({
+      ok: false,
+      reason: 'metrics endpoint answered HTTP 500'
+    })
+    const failing = await drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 150,
+      pollMs: 30
+    })
     expect(failing).toMatchObject({ outcome: 'failed', lastRunning: null })
   })
 
@@ -130,8 +166,16 @@ describe('drain', () => {
   it('stops on its AbortSignal with failed', async () => {
     stub = await startVllmStub({ kind: 'busy', running: 1, waiting: 0 })
     const controller = new AbortController()
-    const result = drain({ metricsUrl: stub.metricsUrl, deadline: Date.now() + 10_000, pollMs: 20, signal: controller.signal })
+    const result = drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 10_000,
+      pollMs: 20,
+      signal: controller.signal
+    })
     setTimeout(() => controller.abort(), 50)
-    expect(await result).toMatchObject({ outcome: 'failed', reason: 'drain aborted before the queue was seen empty' })
+    expect(await result).toMatchObject({
+      outcome: 'failed',
+      reason: 'drain aborted before the queue was seen empty'
+    })
   })
 })

@@ -8,7 +8,10 @@ import { parseVllmQueue, type QueueDepth } from './metrics'
 export const DEFAULT_DRAIN_MARGIN_MS = 5000
 
 /** Stop draining this long before the notice time, leaving room to report and shut down. */
-export function drainDeadline(noticeDeadlineMs: number, marginMs = DEFAULT_DRAIN_MARGIN_MS): number {
+export function drainDeadline(
+  noticeDeadlineMs: number,
+  marginMs = DEFAULT_DRAIN_MARGIN_MS
+): number {
   return noticeDeadlineMs - marginMs
 }
 
@@ -42,9 +45,12 @@ export async function probeMetrics(
 ): Promise<MetricsProbe> {
   const timeout = AbortSignal.timeout(Math.max(1, timeoutMs))
   try {
-    const res = await doFetch(metricsUrl, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout })
+    const res = await doFetch(metricsUrl, {
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout
+    })
     const body = await res.text()
-    if (res.status !== 200) return { ok: false, reason: `metrics endpoint answered HTTP ${res.status}` }
+    if (res.status !== 200)
+      return { ok: false, reason: `metrics endpoint answered HTTP ${res.status}` }
     const parsed = parseVllmQueue(body)
     return parsed.ok ? parsed : { ok: false, reason: `unparsable for drain: ${parsed.reason}` }
   } catch (error) {
@@ -80,7 +86,11 @@ export async function drain(options: DrainOptions): Promise<DrainResult> {
   const startedAt = clock.now()
   const deregisterError = await runDeregister(options.deregister)
   const deregisterMs = clock.now() - startedAt
-  log('drain-start', { deadline: new Date(options.deadline).toISOString(), deregisterMs, deregisterError })
+  log('drain-start', {
+    deadline: new Date(options.deadline).toISOString(),
+    deregisterMs,
+    deregisterError
+  })
 
   const state = await pollUntilIdle(options, clock, log)
   const result = summarise(state, deregisterError, options.signal?.aborted === true)
@@ -154,7 +164,10 @@ function summarise(
   const queue = queueReason(state, aborted)
   if (deregisterError) {
     const tail = idle ? 'queue drained afterwards' : queue
-    return { outcome: 'failed', reason: `router deregistration failed (${deregisterError}); ${tail}` }
+    return {
+      outcome: 'failed',
+      reason: `router deregistration failed (${deregisterError}); ${tail}`
+    }
   }
   if (idle) return { outcome: 'drained' }
   return { outcome: !state.answered || aborted ? 'failed' : 'timed-out', reason: queue }
@@ -162,7 +175,8 @@ function summarise(
 
 function queueReason(state: DrainState, aborted: boolean): string {
   if (aborted) return 'drain aborted before the queue was seen empty'
-  if (!state.answered) return `metrics never answered by the deadline; last error: ${state.lastError}`
+  if (!state.answered)
+    return `metrics never answered by the deadline; last error: ${state.lastError}`
   if (state.lastError) return `not seen idle by the deadline; last error: ${state.lastError}`
   return `still ${state.lastRunning} running and ${state.lastWaiting} waiting at the deadline`
 }

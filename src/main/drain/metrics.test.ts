@@ -13,7 +13,12 @@ describe('parseVllmQueue', () => {
   it('the library accepts colons in names and keeps labels', () => {
     const families = parsePrometheusTextFormat('vllm:num_requests_running{model_name="x"} 3\n')
     expect(families).toEqual([
-      { name: 'vllm:num_requests_running', help: '', type: 'UNTYPED', metrics: [{ value: '3', labels: { model_name: 'x' } }] }
+      {
+        name: 'vllm:num_requests_running',
+        help: '',
+        type: 'UNTYPED',
+        metrics: [{ value: '3', labels: { model_name: 'x' } }]
+      }
     ])
   })
 
@@ -24,11 +29,15 @@ describe('parseVllmQueue', () => {
       waiting: 1
     })
     expect(
-      parseVllmQueue('vllm:scheduler_num_requests_running{a="b"} 4\nvllm:scheduler_num_requests_waiting{a="b"} 0\n')
+      parseVllmQueue(
+        'vllm:scheduler_num_requests_running{a="b"} 4\nvllm:scheduler_num_requests_waiting{a="b"} 0\n'
+      )
     ).toEqual({ ok: true, running: 4, waiting: 0 })
     // not a vllm metric, and not the same name with a suffix
     expect(parseVllmQueue('num_requests_running 0\nnum_requests_waiting 0\n').ok).toBe(false)
-    expect(parseVllmQueue('vllm:num_requests_running_total 0\nvllm:num_requests_waiting 0\n').ok).toBe(false)
+    expect(
+      parseVllmQueue('vllm:num_requests_running_total 0\nvllm:num_requests_waiting 0\n').ok
+    ).toBe(false)
   })
 
   it('treats a body without the gauges as unparsable, not idle', () => {
@@ -39,17 +48,23 @@ describe('parseVllmQueue', () => {
       ok: false,
       reason: 'metrics without vllm num_requests_waiting'
     })
-    expect(parseVllmQueue('vllm:num_requests_running NaN\nvllm:num_requests_waiting 0\n').ok).toBe(false)
+    expect(parseVllmQueue('vllm:num_requests_running NaN\nvllm:num_requests_waiting 0\n').ok).toBe(
+      false
+    )
   })
 
   it('works around the library dropping the last line without a trailing newline', () => {
     const body = 'vllm:num_requests_running 0\nvllm:num_requests_waiting 5'
-    expect(parsePrometheusTextFormat(body).map((f) => f.name)).toEqual(['vllm:num_requests_running']) // the bug
+    expect(parsePrometheusTextFormat(body).map((f) => f.name)).toEqual([
+      'vllm:num_requests_running'
+    ]) // the bug
     expect(parseVllmQueue(body)).toEqual({ ok: true, running: 0, waiting: 5 })
   })
 
   it('survives an empty HELP line, which makes the library throw', () => {
-    const body = '# HELP vllm:lora_requests_info \n# TYPE vllm:lora_requests_info gauge\n' + renderVllmMetrics({ running: 1, waiting: 2 })
+    const body =
+      '# HELP vllm:lora_requests_info \n# TYPE vllm:lora_requests_info gauge\n' +
+      renderVllmMetrics({ running: 1, waiting: 2 })
     expect(() => parsePrometheusTextFormat(body)).toThrow(/invalid line/)
     expect(parseVllmQueue(body)).toEqual({ ok: true, running: 1, waiting: 2 })
   })

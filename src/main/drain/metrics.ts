@@ -21,11 +21,15 @@ export function parseVllmQueue(body: string): QueueParse {
   const families = parseLenient(body)
   const running = sumMatching(families, RUNNING)
   const waiting = sumMatching(families, WAITING)
-  const missing = [running === undefined && 'num_requests_running', waiting === undefined && 'num_requests_waiting']
+  const missing = [
+    running === undefined && 'num_requests_running',
+    waiting === undefined && 'num_requests_waiting'
+  ]
     .filter(Boolean)
     .join(' and ')
   if (missing) return { ok: false, reason: `metrics without vllm ${missing}` }
-  if (Number.isNaN(running) || Number.isNaN(waiting)) return { ok: false, reason: 'non-numeric vllm queue gauge' }
+  if (Number.isNaN(running) || Number.isNaN(waiting))
+    return { ok: false, reason: 'non-numeric vllm queue gauge' }
   return { ok: true, running: running!, waiting: waiting! }
 }
 

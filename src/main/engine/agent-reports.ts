@@ -38,7 +38,13 @@ export const agentHeartbeatSchema = z.object({
 })
 
 export type ParsedAgentReport =
-  | { kind: 'events'; instanceId: string; event: InterruptionEvent; drain?: DrainResult; checkpoint?: Record<string, unknown> }
+  | {
+      kind: 'events'
+      instanceId: string
+      event: InterruptionEvent
+      drain?: DrainResult
+      checkpoint?: Record<string, unknown>
+    }
   | { kind: 'heartbeat'; instanceId: string; at: number; state: string; load?: number }
 
 /** Validates a node agent's report; a malformed one is refused with the field that is wrong. */
@@ -47,7 +53,9 @@ export function parseAgentReport(kind: 'events' | 'heartbeat', body: unknown): P
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new AgentReportError(`agent ${kind} report: ${issue.path.join('.') || 'body'}: ${issue.message}`)
+    throw new AgentReportError(
+      `agent ${kind} report: ${issue.path.join('.') || 'body'}: ${issue.message}`
+    )
   }
   return { kind, ...parsed.data } as ParsedAgentReport
 }
@@ -58,11 +66,27 @@ export class AgentReportError extends Error {
 }
 
 /** Forwards a report to the engine: the event to the interruption path, a drain result to history. */
-export async function handleAgentReport(kind: 'events' | 'heartbeat', body: unknown, ctx: OperationsContext | undefined): Promise<ParsedAgentReport> {
+export async function handleAgentReport(
+  kind: 'events' | 'heartbeat',
+  body: unknown,
+  ctx: OperationsContext | undefined
+): Promise<ParsedAgentReport> {
   const report = parseAgentReport(kind, body)
   if (!ctx || report.kind !== 'events') return report
   ctx.interruption(report.event)
-  if (report.drain) ctx.record({ at: report.drain.endedAt, kind: 'drain-end', instanceId: report.instanceId, data: { ...report.drain, source: 'agent' } })
-  if (report.checkpoint) ctx.record({ at: report.event.observedAt, kind: 'checkpoint', instanceId: report.instanceId, data: report.checkpoint })
+  if (report.drain)
+    ctx.record({
+      at: report.drain.endedAt,
+      kind: 'drain-end',
+      instanceId: report.instanceId,
+      data: { ...report.drain, source: 'agent' }
+    })
+  if (report.checkpoint)
+    ctx.record({
+      at: report.event.observedAt,
+      kind: 'checkpoint',
+      instanceId: report.instanceId,
+      data: report.checkpoint
+    })
   return report
 }

@@ -119,7 +119,9 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     costOf(instance: ManagedInstance, now: number, history: History) {
       if (now - costCache.at > 5000) {
         costCache.at = now
-        costCache.byInstance = new Map(history.costBy('instance', 0, now).map((row) => [row.key, row.cost]))
+        costCache.byInstance = new Map(
+          history.costBy('instance', 0, now).map((row) => [row.key, row.cost])
+        )
       }
       return costCache.byInstance.get(instance.id) ?? 0
     },
@@ -134,11 +136,20 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     userData(model) {
       const s = o.settings()
       if (!s.fleet.cockpitUrl) return undefined
-      return agentUserData({ cockpitUrl: s.fleet.cockpitUrl, token: o.agentToken, model: model || undefined })
+      return agentUserData({
+        cockpitUrl: s.fleet.cockpitUrl,
+        token: o.agentToken,
+        model: model || undefined
+      })
     },
     async agentReport(kind, body) {
       const report = await handleAgentReport(kind, body, ctx)
-      if (report.kind === 'heartbeat') heartbeats.set(report.instanceId, { at: o.clock.now(), state: report.state, load: report.load })
+      if (report.kind === 'heartbeat')
+        heartbeats.set(report.instanceId, {
+          at: o.clock.now(),
+          state: report.state,
+          load: report.load
+        })
       else if (report.drain) {
         drainReports.set(report.instanceId, report.drain)
         drainWaiters.get(report.instanceId)?.(report.drain)

@@ -3,7 +3,11 @@ import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import type { CredentialCheck } from '../../shared/api'
 
 /** Asks STS who the configured credentials belong to; the answer is one line either way. */
-export async function checkAwsCredentials(profile: string, region: string, client?: STSClient): Promise<CredentialCheck> {
+export async function checkAwsCredentials(
+  profile: string,
+  region: string,
+  client?: STSClient
+): Promise<CredentialCheck> {
   const sts =
     client ??
     new STSClient({
@@ -19,7 +23,9 @@ export async function checkAwsCredentials(profile: string, region: string, clien
     const name = (error as { name?: string }).name ?? 'Error'
     const message = (error as Error).message?.split('\n')[0] ?? String(error)
     if (name === 'CredentialsProviderError' || /credential|token|expired|sso/i.test(message)) {
-      const hint = profile ? `run \`aws sso login --profile ${profile}\` or check ~/.aws/credentials` : 'set AWS_PROFILE or configure ~/.aws/credentials'
+      const hint = profile
+        ? `run \`aws sso login --profile ${profile}\` or check ~/.aws/credentials`
+        : 'set AWS_PROFILE or configure ~/.aws/credentials'
       return { ok: false, message: `no usable AWS credentials for ${who}: ${message} (${hint})` }
     }
     return { ok: false, message: `AWS did not accept ${who}: ${name}: ${message}` }

@@ -11,31 +11,92 @@ import { openSettingsStore, SettingsError } from './settings-store'
 import { agentUserData } from './user-data'
 
 const instance = (id: string, state: ManagedInstance['state']): ManagedInstance => ({
-  id, name: id, provider: 'sandbox', region: 'r', zone: 'r-a', instanceType: 'g5.xlarge', market: 'spot', state,
-  gpus: 1, gpuMemoryGiB: 24, pricePerHour: 0.3, onDemandPricePerHour: 1, launchedAt: 0, tags: {}
+  id,
+  name: id,
+  provider: 'sandbox',
+  region: 'r',
+  zone: 'r-a',
+  instanceType: 'g5.xlarge',
+  market: 'spot',
+  state,
+  gpus: 1,
+  gpuMemoryGiB: 24,
+  pricePerHour: 0.3,
+  onDemandPricePerHour: 1,
+  launchedAt: 0,
+  tags: {}
 })
 
 describe('fleet diff', () => {
   it('records instances launched outside Synkti, but not its own launches again', () => {
-    const events = diffFleet(new Map(), [instance('i-own', 'pending'), instance('i-other', 'pending')], 5, (id) => id === 'i-own')
-    expect(events).toEqual([{ at: 5, kind: 'launch', instanceId: 'i-other', data: { instance: instance('i-other', 'pending'), discovered: true } }])
+    const events = diffFleet(
+      new Map(),
+      [instance('i-own', 'pending'), instance('i-other', 'pending')],
+      5,
+      (id) => id === 'i-own'
+    )
+    expect(events).toEqual([
+      {
+        at: 5,
+        kind: 'launch',
+        instanceId: 'i-other',
+        data: { instance: instance('i-other', 'pending'), discovered: true }
+      }
+    ])
   })
   it('records pending → running once, and instances that disappeared as terminated', () => {
-    const known = new Map([['a', instance('a', 'pending')], ['b', instance('b', 'running')]])
+    const known = new Map([
+      ['a', instance('a', 'pending')],
+      ['b', instance('b', 'running')]
+    ])
     const events = diffFleet(known, [instance('a', 'running')], 9, () => true)
-    expect(events.map((e) => [e.kind, e.instanceId])).toEqual([['running', 'a'], ['terminate', 'b']])
-    expect(diffFleet(new Map([['a', instance('a', 'running')]]), [instance('a', 'running')], 10, () => true)).toEqual([])
+    expect(events.map((e) => [e.kind, e.instanceId])).toEqual([
+      ['running', 'a'],
+      ['terminate', 'b']
+    ])
+    expect(
+      diffFleet(
+        new Map([['a', instance('a', 'running')]]),
+        [instance('a', 'running')],
+        10,
+        () => true
+      )
+    ).toEqual([])
   })
 })
 
 describe('agent reports', () => {
-  const event = { instanceId: 'i-1', kind: 'interruption-notice', action: 'terminate', deadline: 2, source: 'imds', observedAt: 1 }
+  const event = {
+    instanceId: 'i-1',
+    kind: 'interruption-notice',
+    action: 'terminate',
+    deadline: 2,
+    source: 'imds',
+    observedAt: 1
+  }
   it('accepts a notice with its drain result', () => {
-    const report = parseAgentReport('events', { instanceId: 'i-1', event, drain: { outcome: 'drained', startedAt: 1, endedAt: 2, deregisterMs: 3, lastRunning: 0, lastWaiting: 0 } })
-    expect(report).toMatchObject({ kind: 'events', instanceId: 'i-1', drain: { outcome: 'drained' } })
+    const report = parseAgentReport('events', {
+      instanceId: 'i-1',
+      event,
+      drain: {
+        outcome: 'drained',
+        startedAt: 1,
+        endedAt: 2,
+        deregisterMs: 3,
+        lastRunning: 0,
+        lastWaiting: 0
+      }
+    })
+    expect(report).toMatchObject({
+      kind: 'events',
+      instanceId: 'i-1',
+      drain: { outcome: 'drained' }
+    })
   })
   it('refuses a malformed report naming the field', () => {
-    expect(() => parseAgentReport('events', { instanceId: 'i-1', event: { ...event, kind: 'meteor' } })).toThrow(/event\.kind/)
+    expect(() =>
+      parseAgentReport('events', { instanceId: 'i-1', event: { ...event, kind: 'meteor' } })
+    ).toThrow(/event\.kind/)
     expect(() => parseAgentReport('heartbeat', { at: 1 })).toThrow(/instanceId/)
   })
 })
@@ -53,7 +114,9 @@ describe('settings store', () => {
   it('refuses bad settings with the field and keeps the old ones', () => {
     dir = mkdtempSync(join(tmpdir(), 'synkti-settings-'))
     const store = openSettingsStore(dir)
-    expect(() => store.set({ ...DEFAULT_SETTINGS, aws: { ...DEFAULT_SETTINGS.aws, regions: ['moon-1'] } })).toThrow(SettingsError)
+    expect(() =>
+      store.set({ ...DEFAULT_SETTINGS, aws: { ...DEFAULT_SETTINGS.aws, regions: ['moon-1'] } })
+    ).toThrow(SettingsError)
     expect(() => store.set({ ...DEFAULT_SETTINGS, budgetPerHour: -1 })).toThrow(/budgetPerHour/)
     expect(store.get()).toEqual(DEFAULT_SETTINGS)
   })
@@ -68,7 +131,11 @@ describe('settings store', () => {
 
 describe('launch user-data', () => {
   it('starts vLLM for the model and the agent as a service with the cockpit URL and token', () => {
-    const script = agentUserData({ cockpitUrl: 'http://10.0.0.5:7777', token: 'tok', model: "org/model'x" })
+    const script = agentUserData({
+      cockpitUrl: 'http://10.0.0.5:7777',
+      token: 'tok',
+      model: "org/model'x"
+    })
     expect(script.startsWith('#!/bin/bash\n')).toBe(true)
     expect(script).toContain("--model 'org/model'\\''x'")
     expect(script).toContain('Environment=SYNKTI_COCKPIT_URL=http://10.0.0.5:7777')

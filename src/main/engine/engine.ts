@@ -1,5 +1,10 @@
 import type { EngineStatus, FleetInstanceView, Settings, StreamEvent } from '../../shared/api'
-import type { DrainResult, FleetEvent, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import type {
+  DrainResult,
+  FleetEvent,
+  InterruptionEvent,
+  ManagedInstance
+} from '../../shared/fleet'
 import { parseAgentTags } from '../agent/tags'
 import type { Clock } from '../clock'
 import {
@@ -44,7 +49,13 @@ export interface Engine {
   syncNow(): Promise<void>
   instances(): FleetInstanceView[]
   status(): EngineStatus
-  launch(req: { instanceType: string; market: 'spot' | 'ondemand'; zone?: string; model?: string; name?: string }): Promise<ManagedInstance>
+  launch(req: {
+    instanceType: string
+    market: 'spot' | 'ondemand'
+    zone?: string
+    model?: string
+    name?: string
+  }): Promise<ManagedInstance>
   terminate(instanceId: string): Promise<void>
   drain(instanceId: string): Promise<DrainResult>
   /** an interruption from any source: de-duplicated, recorded, and a notice starts a failover */
@@ -96,12 +107,25 @@ export function createEngine(deps: EngineDeps): Engine {
   let budget = createBudget(0)
   let standby: StandbyPool
   let failover: FailoverCoordinator
-  const launchDeps = () => ({ provider, clock, record, budget, excludeFromSpend: () => failover?.failingOver() ?? new Set<string>() })
-  const priceOf = (instanceType: string, market: 'spot' | 'ondemand'): number | undefined => operations.priceOf(instanceType, market)
+  const launchDeps = () => ({
+    provider,
+    clock,
+    record,
+    budget,
+    excludeFromSpend: () => failover?.failingOver() ?? new Set<string>()
+  })
+  const priceOf = (instanceType: string, market: 'spot' | 'ondemand'): number | undefined =>
+    operations.priceOf(instanceType, market)
 
   const shapeFailover = (): void => {
     const s = deps.settings()
-    const key = JSON.stringify([s.budgetPerHour, s.standbySize, s.strategy, s.fleet, s.drainMarginSeconds])
+    const key = JSON.stringify([
+      s.budgetPerHour,
+      s.standbySize,
+      s.strategy,
+      s.fleet,
+      s.drainMarginSeconds
+    ])
     if (key === shapedBy) return
     shapedBy = key
     budget = createBudget(s.budgetPerHour)
@@ -129,7 +153,12 @@ export function createEngine(deps: EngineDeps): Engine {
       drainMarginMs: operations.drainMarginMs(s),
       launchPollMs: operations.launchPollMs,
       health: operations.health,
-      replacement: { instanceType: s.fleet.instanceType, zones: operations.zones, onDemandFallback: true, priceOf }
+      replacement: {
+        instanceType: s.fleet.instanceType,
+        zones: operations.zones,
+        onDemandFallback: true,
+        priceOf
+      }
     })
   }
   shapeFailover()
@@ -151,16 +180,26 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const instances = (): FleetInstanceView[] => {
     const now = clock.now()
-    return [...known.values()].sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id)).map((i) => view(i, now))
+    return [...known.values()]
+      .sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id))
+      .map((i) => view(i, now))
   }
 
   const accrue = (now: number): void => {
     for (const instance of known.values()) {
       // after a restart the ledger says how far an instance was already billed
-      const from = accruedUntil.get(instance.id) ?? history.billedUntil(instance.id) ?? instance.launchedAt
+      const from =
+        accruedUntil.get(instance.id) ?? history.billedUntil(instance.id) ?? instance.launchedAt
       if (now - from < 1000) continue
       try {
-        history.accrue(instance.id, from, now, instance.pricePerHour, instance.onDemandPricePerHour, operations.billingRate)
+        history.accrue(
+          instance.id,
+          from,
+          now,
+          instance.pricePerHour,
+          instance.onDemandPricePerHour,
+          operations.billingRate
+        )
         accruedUntil.set(instance.id, now)
       } catch (error) {
         log(`billing of ${instance.id} skipped: ${(error as Error).message}`)
@@ -171,9 +210,18 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const recordPrices = async (now: number): Promise<void> => {
     if (now - lastPriceAt < operations.priceIntervalMs) return
-    const types = [...new Set([deps.settings().fleet.instanceType, ...[...known.values()].map((i) => i.instanceType)])]
+    const types = [
+      ...new Set([
+        deps.settings().fleet.instanceType,
+        ...[...known.values()].map((i) => i.instanceType)
+      ])
+    ]
     try {
-      const points = await provider.spotPriceHistory({ instanceTypes: types, from: lastPriceAt, to: now })
+      const points = await provider.spotPriceHistory({
+        instanceTypes: types,
+        from: lastPriceAt,
+        to: now
+      })
       history.recordSpotPrices(points)
       lastPriceAt = now
     } catch (error) {
@@ -198,7 +246,8 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     known.clear()
     for (const instance of listed) known.set(instance.id, instance)
-    for (const instance of listed) for (const tagged of parseAgentTags(instance.tags, instance.id)) interruption(tagged.event)
+    for (const instance of listed)
+      for (const tagged of parseAgentTags(instance.tags, instance.id)) interruption(tagged.event)
     await recordPrices(now)
     message = `${deps.mode}: ${known.size} instance${known.size === 1 ? '' : 's'}, ${notices.size} under notice, standby ${standby.status().ready}/${standby.size}`
     deps.publish({ type: 'fleet', instances: instances() })
@@ -214,12 +263,22 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const interruption = (event: InterruptionEvent): void => {
     if (!deduper.accept(event)) return
-    const kind = event.kind === 'interruption-notice' ? 'notice' : event.kind === 'rebalance-recommendation' ? 'rebalance' : undefined
+    const kind =
+      event.kind === 'interruption-notice'
+        ? 'notice'
+        : event.kind === 'rebalance-recommendation'
+          ? 'rebalance'
+          : undefined
     if (!kind) {
       // a reclaim seen after the fact: recorded with its reason; the sync then knows it is gone
       if (!terminatedRecorded.has(event.instanceId)) {
         terminatedRecorded.add(event.instanceId)
-        record({ at: event.observedAt, kind: 'terminate', instanceId: event.instanceId, data: { reason: event.detail, source: event.source } })
+        record({
+          at: event.observedAt,
+          kind: 'terminate',
+          instanceId: event.instanceId,
+          data: { reason: event.detail, source: event.source }
+        })
       }
       return
     }
@@ -228,7 +287,13 @@ export function createEngine(deps: EngineDeps): Engine {
       at: event.observedAt,
       kind,
       instanceId: event.instanceId,
-      data: { action: event.action, deadline: event.deadline, source: event.source, zone: subject?.zone, instanceType: subject?.instanceType }
+      data: {
+        action: event.action,
+        deadline: event.deadline,
+        source: event.source,
+        zone: subject?.zone,
+        instanceType: subject?.instanceType
+      }
     })
     if (kind !== 'notice') return
     notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
@@ -236,14 +301,20 @@ export function createEngine(deps: EngineDeps): Engine {
     shapeFailover()
     failover.handleNotice(event).then(
       (result) => {
-        log(`failover of ${event.instanceId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`)
+        log(
+          `failover of ${event.instanceId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`
+        )
         try {
           history.recordFailover({
             instanceId: result.instanceId,
             startedAt: result.startedAt,
             endedAt: result.endedAt,
             outcome: result.outcome,
-            phases: result.phases.map((p) => ({ name: p.phase, startedAt: p.startedAt, endedAt: p.endedAt }))
+            phases: result.phases.map((p) => ({
+              name: p.phase,
+              startedAt: p.startedAt,
+              endedAt: p.endedAt
+            }))
           })
         } catch (error) {
           log(`failover of ${event.instanceId} not recorded: ${(error as Error).message}`)
@@ -265,7 +336,12 @@ export function createEngine(deps: EngineDeps): Engine {
       userData: operations.userData(req.model ?? s.fleet.model)
     }
     shapeFailover()
-    const result: LaunchResult = await launchWithinBudget(launchDeps(), request, priceOf(req.instanceType, req.market) ?? 0, { by: 'user' })
+    const result: LaunchResult = await launchWithinBudget(
+      launchDeps(),
+      request,
+      priceOf(req.instanceType, req.market) ?? 0,
+      { by: 'user' }
+    )
     if (!result.ok) throw new Error(result.reason)
     await syncNow()
     return result.instance
@@ -276,7 +352,8 @@ export function createEngine(deps: EngineDeps): Engine {
       try {
         await syncNow()
         shapeFailover()
-        if (standby.status().ready + standby.status().pending < standby.size) void standby.refill().catch((e) => log(`standby refill: ${(e as Error).message}`))
+        if (standby.status().ready + standby.status().pending < standby.size)
+          void standby.refill().catch((e) => log(`standby refill: ${(e as Error).message}`))
       } catch (error) {
         message = `${deps.mode}: ${(error as Error).message}`
         log(`sync failed: ${(error as Error).message}`)
@@ -306,16 +383,19 @@ export function createEngine(deps: EngineDeps): Engine {
       for (const instance of history.fleetAt(clock.now())) {
         known.set(instance.id, instance)
         if (instance.state !== 'pending') runningRecorded.add(instance.id)
-        if (instance.state === 'draining' && instance.noticeDeadline) notices.set(instance.id, instance.noticeDeadline)
+        if (instance.state === 'draining' && instance.noticeDeadline)
+          notices.set(instance.id, instance.noticeDeadline)
       }
       operations.start({ interruption, record, known: () => [...known.values()] })
       await syncNow().catch((error) => log(`first sync failed: ${(error as Error).message}`))
       if (deps.demoFleet && known.size === 0) {
         const s = deps.settings()
         for (let k = 0; k < deps.demoFleet; k++) {
-          await launch({ instanceType: s.fleet.instanceType, market: 'spot', name: `demo-${k + 1}` }).catch((error) =>
-            log(`demo launch failed: ${(error as Error).message}`)
-          )
+          await launch({
+            instanceType: s.fleet.instanceType,
+            market: 'spot',
+            name: `demo-${k + 1}`
+          }).catch((error) => log(`demo launch failed: ${(error as Error).message}`))
         }
       }
       loop = new AbortController()
@@ -326,7 +406,9 @@ export function createEngine(deps: EngineDeps): Engine {
       await loopDone
       // let failovers in flight finish (and be recorded) while the provider still runs, but not forever
       const settled = failover.idle().then(() => true)
-      const gaveUp = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS).unref())
+      const gaveUp = new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(false), STOP_GRACE_MS).unref()
+      )
       if (!(await Promise.race([settled, gaveUp]))) log('stopping with failovers still in flight')
       operations.stop()
       accrue(clock.now())
@@ -339,7 +421,10 @@ export function createEngine(deps: EngineDeps): Engine {
       const instance = known.get(instanceId)
       if (!instance) throw new Error(`instance ${instanceId} is not in this fleet`)
       record({ at: clock.now(), kind: 'drain-start', instanceId, data: { by: 'user' } })
-      const result = await operations.drain(instance, clock.now() + 120_000 - operations.drainMarginMs(deps.settings()))
+      const result = await operations.drain(
+        instance,
+        clock.now() + 120_000 - operations.drainMarginMs(deps.settings())
+      )
       record({ at: clock.now(), kind: 'drain-end', instanceId, data: { ...result, by: 'user' } })
       return result
     },

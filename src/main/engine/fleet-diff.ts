@@ -18,13 +18,25 @@ export function diffFleet(
     seen.add(instance.id)
     const before = known.get(instance.id)
     if (!before && !recorded(instance.id)) {
-      events.push({ at: now, kind: 'launch', instanceId: instance.id, data: { instance, discovered: true } })
+      events.push({
+        at: now,
+        kind: 'launch',
+        instanceId: instance.id,
+        data: { instance, discovered: true }
+      })
     }
     // `known` starts from history's fleet at start-up, so a restart does not repeat 'running'
-    if (instance.state === 'running' && (!before || before.state === 'pending')) events.push({ at: now, kind: 'running', instanceId: instance.id })
+    if (instance.state === 'running' && (!before || before.state === 'pending'))
+      events.push({ at: now, kind: 'running', instanceId: instance.id })
   }
   for (const [id, instance] of known) {
-    if (!seen.has(id)) events.push({ at: now, kind: 'terminate', instanceId: id, data: { zone: instance.zone, market: instance.market } })
+    if (!seen.has(id))
+      events.push({
+        at: now,
+        kind: 'terminate',
+        instanceId: id,
+        data: { zone: instance.zone, market: instance.market }
+      })
   }
   return events
 }

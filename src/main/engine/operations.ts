@@ -1,5 +1,10 @@
 import type { Settings } from '../../shared/api'
-import type { DrainResult, FleetEvent, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import type {
+  DrainResult,
+  FleetEvent,
+  InterruptionEvent,
+  ManagedInstance
+} from '../../shared/fleet'
 import type { CheckpointPlan } from '../checkpoint/plan'
 import type { LiveFacts } from '../failover'
 import type { History } from '../history'

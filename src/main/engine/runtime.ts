@@ -75,7 +75,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       seed,
       fleetTag: current.aws.fleetTag,
       speed: current.sandbox.speed,
-      market: current.sandbox.tracePath ? { kind: 'trace', path: current.sandbox.tracePath } : { kind: 'synthetic' }
+      market: current.sandbox.tracePath
+        ? { kind: 'trace', path: current.sandbox.tracePath }
+        : { kind: 'synthetic' }
     })
     provider = sandbox
     operations = createSandboxOperations(sandbox, clock, seed)
@@ -84,15 +86,26 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const profile = o.profile ?? (current.aws.profile || undefined)
     const launch = {
       imageId: current.aws.imageId || undefined,
-      securityGroupIds: current.aws.securityGroupIds.length ? current.aws.securityGroupIds : undefined,
+      securityGroupIds: current.aws.securityGroupIds.length
+        ? current.aws.securityGroupIds
+        : undefined,
       keyName: current.aws.keyName || undefined,
-      instanceProfile: current.aws.instanceProfileName ? { name: current.aws.instanceProfileName } : undefined
+      instanceProfile: current.aws.instanceProfileName
+        ? { name: current.aws.instanceProfileName }
+        : undefined
     }
     provider =
       regions.length === 1
         ? createAwsProvider({ region: regions[0], profile, fleetTag: current.aws.fleetTag, launch })
         : createMultiRegionProvider(regions, { profile, fleetTag: current.aws.fleetTag, launch })
-    operations = createAwsOperations({ provider, clock, settings: settings.get, agentToken: token, history, log })
+    operations = createAwsOperations({
+      provider,
+      clock,
+      settings: settings.get,
+      agentToken: token,
+      history,
+      log
+    })
   }
 
   const jobs = createSimulationJobs({

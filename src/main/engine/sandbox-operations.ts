@@ -12,7 +12,11 @@ import { handleAgentReport } from './agent-reports'
  * request queue (seeded): a drain stops routing and waits for that queue to empty, and fails closed
  * (timed-out) when the notice runs out first, exactly like the real drain.
  */
-export function createSandboxOperations(sandbox: SandboxProvider, clock: Clock, seed = 1): FleetOperations {
+export function createSandboxOperations(
+  sandbox: SandboxProvider,
+  clock: Clock,
+  seed = 1
+): FleetOperations {
   const random = createRandom(seed).fork(7)
   const queues = new Map<string, number>()
   const models = new Map<string, Set<string>>()
@@ -45,7 +49,15 @@ export function createSandboxOperations(sandbox: SandboxProvider, clock: Clock, 
       }
       queues.set(instance.id, running)
       const endedAt = clock.now()
-      if (running === 0) return { outcome: 'drained', startedAt, endedAt, deregisterMs: 0, lastRunning: 0, lastWaiting: 0 }
+      if (running === 0)
+        return {
+          outcome: 'drained',
+          startedAt,
+          endedAt,
+          deregisterMs: 0,
+          lastRunning: 0,
+          lastWaiting: 0
+        }
       return {
         outcome: 'timed-out',
         startedAt,

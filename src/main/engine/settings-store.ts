@@ -17,9 +17,13 @@ export function openSettingsStore(dataDir: string): SettingsStore {
   let warning: string | undefined
   if (existsSync(file)) {
     try {
-      const parsed = settingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...JSON.parse(readFileSync(file, 'utf8')) })
+      const parsed = settingsSchema.safeParse({
+        ...DEFAULT_SETTINGS,
+        ...JSON.parse(readFileSync(file, 'utf8'))
+      })
       if (parsed.success) current = parsed.data
-      else warning = `${file}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}; using defaults`
+      else
+        warning = `${file}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}; using defaults`
     } catch (error) {
       warning = `${file} is not valid JSON (${(error as Error).message}); using defaults`
     }

@@ -10,7 +10,8 @@ describe('budget', () => {
     const d = b.reserve(g5, 4.2)
     expect(d).toEqual({
       ok: false,
-      reason: 'launch of g5.xlarge ($1.01/h) blocked: fleet spend $4.20/h + $1.01/h exceeds the budget cap $5.00/h'
+      reason:
+        'launch of g5.xlarge ($1.01/h) blocked: fleet spend $4.20/h + $1.01/h exceeds the budget cap $5.00/h'
     })
     expect(b.reserve(g5, 3.99).ok).toBe(true) // exactly the cap is allowed
   })
@@ -37,14 +38,21 @@ describe('budget', () => {
   it('blocks an unknown price under a cap, and rejects a bad cap', () => {
     const d = createBudget(10).reserve({ instanceType: 'g6.xlarge', pricePerHour: NaN }, 0)
     expect(d.ok).toBe(false)
-    if (!d.ok) expect(d.reason).toBe('launch of g6.xlarge blocked: its price is unknown, so it cannot be checked against the budget cap $10.00/h')
+    if (!d.ok)
+      expect(d.reason).toBe(
+        'launch of g6.xlarge blocked: its price is unknown, so it cannot be checked against the budget cap $10.00/h'
+      )
     expect(() => createBudget(-1)).toThrow(/>= 0/)
     expect(() => createBudget(NaN)).toThrow(/>= 0/)
   })
 
   it('fleet spend counts billed instances, not noticed, stopped or excluded ones', () => {
-    const i = (id: string, state: ManagedInstance['state'], price: number, extra: Partial<ManagedInstance> = {}) =>
-      ({ id, state, pricePerHour: price, ...extra }) as ManagedInstance
+    const i = (
+      id: string,
+      state: ManagedInstance['state'],
+      price: number,
+      extra: Partial<ManagedInstance> = {}
+    ) => ({ id, state, pricePerHour: price, ...extra }) as ManagedInstance
     const fleet = [
       i('a', 'running', 1),
       i('b', 'pending', 2),

@@ -26,7 +26,8 @@ export interface Budget {
 const money = (x: number): string => `$${x.toFixed(2)}/h`
 
 export function createBudget(capPerHour: number): Budget {
-  if (!(capPerHour >= 0)) throw new Error(`budget cap must be >= 0 $/h (0 = no cap), got ${capPerHour}`)
+  if (!(capPerHour >= 0))
+    throw new Error(`budget cap must be >= 0 $/h (0 = no cap), got ${capPerHour}`)
   const reservations = new Set<{ price: number }>()
   const reserved = (): number => {
     let sum = 0
@@ -39,7 +40,10 @@ export function createBudget(capPerHour: number): Budget {
     reserve(launch, fleetSpendPerHour) {
       const what = `launch of ${launch.instanceType}`
       if (capPerHour > 0 && !Number.isFinite(launch.pricePerHour)) {
-        return { ok: false, reason: `${what} blocked: its price is unknown, so it cannot be checked against the budget cap ${money(capPerHour)}` }
+        return {
+          ok: false,
+          reason: `${what} blocked: its price is unknown, so it cannot be checked against the budget cap ${money(capPerHour)}`
+        }
       }
       const spend = fleetSpendPerHour + reserved()
       // an epsilon so float rounding never blocks a launch that exactly meets the cap
@@ -64,7 +68,10 @@ const BILLED = new Set<ManagedInstance['state']>(['pending', 'running', 'drainin
  * (being failed over), are left out: they are going away, so their replacement does not add to
  * the steady-state spend the cap is about.
  */
-export function fleetSpendPerHour(instances: readonly ManagedInstance[], exclude: ReadonlySet<string> = new Set()): number {
+export function fleetSpendPerHour(
+  instances: readonly ManagedInstance[],
+  exclude: ReadonlySet<string> = new Set()
+): number {
   let sum = 0
   for (const i of instances) {
     if (!BILLED.has(i.state) || i.noticeDeadline !== undefined || exclude.has(i.id)) continue

@@ -13,7 +13,14 @@ describe('failover coordinator', () => {
     expect(rec.outcome).toBe('ok')
     expect(rec.target).toMatchObject({ instanceId: spare.id, via: 'standby' })
     expect(rec.selection).toEqual({ by: 'standby', batchSize: 1 })
-    expect(rec.phases.map((p) => p.phase)).toEqual(['drain', 'select', 'spawn', 'start-serving', 'health-check', 'route'])
+    expect(rec.phases.map((p) => p.phase)).toEqual([
+      'drain',
+      'select',
+      'spawn',
+      'start-serving',
+      'health-check',
+      'route'
+    ])
     for (const p of rec.phases) {
       expect(p.outcome).toBe('ok')
       expect(p.durationMs).toBe(p.endedAt - p.startedAt)
@@ -34,7 +41,10 @@ describe('failover coordinator', () => {
     const end = h.kinds('failover-end')
     expect(end).toHaveLength(1)
     expect(end[0].data).toMatchObject({ outcome: 'ok', instanceId: 'i-a' })
-    expect(h.kinds('drain-start', 'drain-end').map((e) => e.kind)).toEqual(['drain-start', 'drain-end'])
+    expect(h.kinds('drain-start', 'drain-end').map((e) => e.kind)).toEqual([
+      'drain-start',
+      'drain-end'
+    ])
 
     // the refill started by take() brings a new spare up
     await settle(h.clock, h.pool.refill())
@@ -51,7 +61,11 @@ describe('failover coordinator', () => {
 
     expect(rec.outcome).toBe('ok')
     expect(h.provider.launchRequests).toHaveLength(1)
-    expect(h.provider.launchRequests[0]).toMatchObject({ market: 'spot', zones: ['us-east-1b', 'us-east-1c'], model: 'llama-8b' })
+    expect(h.provider.launchRequests[0]).toMatchObject({
+      market: 'spot',
+      zones: ['us-east-1b', 'us-east-1c'],
+      model: 'llama-8b'
+    })
     expect(rec.target).toMatchObject({ via: 'spot', zone: 'us-east-1b', instanceType: 'g5.xlarge' })
     const spawn = rec.phases.find((p) => p.phase === 'spawn')
     expect(spawn?.durationMs).toBeGreaterThanOrEqual(60_000) // boot time of the fake
@@ -74,7 +88,9 @@ describe('failover coordinator', () => {
     const failedLaunch = h.kinds('launch-failed')
     expect(failedLaunch).toHaveLength(1)
     expect(failedLaunch[0].data).toMatchObject({ code: 'capacity', market: 'spot' })
-    expect(String(failedLaunch[0].data?.reason)).toContain('No spot capacity for g5.xlarge in us-east-1b, us-east-1c')
+    expect(String(failedLaunch[0].data?.reason)).toContain(
+      'No spot capacity for g5.xlarge in us-east-1b, us-east-1c'
+    )
   })
 
   it('blocks a launch over the budget cap with the reason, recorded as budget-blocked', async () => {
@@ -89,12 +105,20 @@ describe('failover coordinator', () => {
 
     const rec = await settle(h.clock, h.coordinator.handleNotice(h.notice('i-a')))
 
-    const reason = 'launch of g5.xlarge ($1.01/h) blocked: fleet spend $4.20/h + $1.01/h exceeds the budget cap $5.00/h'
+    const reason =
+      'launch of g5.xlarge ($1.01/h) blocked: fleet spend $4.20/h + $1.01/h exceeds the budget cap $5.00/h'
     expect(rec.outcome).toBe('failed')
-    expect(rec.reason).toBe(`spawn: spot capacity exhausted, and the on-demand fallback failed: ${reason}`)
+    expect(rec.reason).toBe(
+      `spawn: spot capacity exhausted, and the on-demand fallback failed: ${reason}`
+    )
     const blocked = h.kinds('budget-blocked')
     expect(blocked).toHaveLength(1)
-    expect(blocked[0].data).toMatchObject({ reason, instanceType: 'g5.xlarge', market: 'ondemand', capPerHour: 5 })
+    expect(blocked[0].data).toMatchObject({
+      reason,
+      instanceType: 'g5.xlarge',
+      market: 'ondemand',
+      capPerHour: 5
+    })
     expect(h.provider.launchRequests.map((r) => r.market)).toEqual(['spot']) // on-demand never reached the cloud
     expect(h.routes).toEqual([])
     expect(h.kinds('failover-end')[0].data).toMatchObject({ outcome: 'failed', reason: rec.reason })
@@ -135,7 +159,9 @@ describe('failover coordinator', () => {
     h.serving('i-b', 'model-b')
     const recs = await settle(
       h.clock,
-      Promise.all(['i-a', 'i-b', 'i-b', 'i-a'].map((id) => h.coordinator.handleNotice(h.notice(id))))
+      Promise.all(
+        ['i-a', 'i-b', 'i-b', 'i-a'].map((id) => h.coordinator.handleNotice(h.notice(id)))
+      )
     )
     expect(recs.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok', 'ok'])
     expect(h.provider.launchRequests).toHaveLength(2)
@@ -152,7 +178,9 @@ describe('failover coordinator', () => {
     expect(dup).toBe(first)
     const rec = await settle(h.clock, first)
     const after = await h.coordinator.handleNotice(h.notice('i-a'))
-    const gone = await h.coordinator.handleNotice(h.notice('i-a', { kind: 'state-change', detail: 'instance-terminated-no-capacity' }))
+    const gone = await h.coordinator.handleNotice(
+      h.notice('i-a', { kind: 'state-change', detail: 'instance-terminated-no-capacity' })
+    )
     expect(after).toBe(rec)
     expect(gone).toBe(rec)
     expect(h.provider.launchRequests).toHaveLength(1)
@@ -164,7 +192,15 @@ describe('failover coordinator', () => {
       async () => {
         throw new Error('agent unreachable')
       },
-      async () => ({ outcome: 'timed-out', startedAt: 0, endedAt: 0, deregisterMs: 1, lastRunning: 3, lastWaiting: 1, reason: 'still 3 running and 1 waiting at the deadline' })
+      async () => ({
+        outcome: 'timed-out',
+        startedAt: 0,
+        endedAt: 0,
+        deregisterMs: 1,
+        lastRunning: 3,
+        lastWaiting: 1,
+        reason: 'still 3 running and 1 waiting at the deadline'
+      })
     ]
     for (const drain of cases) {
       const h = createHarness({ drain, standby: { size: 1 } })
@@ -190,7 +226,9 @@ describe('failover coordinator', () => {
     const rec = await settle(h.clock, h.coordinator.handleNotice(h.notice('i-a')))
 
     expect(rec.outcome).toBe('failed')
-    expect(rec.reason).toBe(`health-check of ${spare.id}: /health did not answer 200 in 5 tries over 4 s`)
+    expect(rec.reason).toBe(
+      `health-check of ${spare.id}: /health did not answer 200 in 5 tries over 4 s`
+    )
     expect(h.healthCalls.get(spare.id)).toBe(5)
     expect(rec.phases.map((p) => [p.phase, p.outcome])).toEqual([
       ['drain', 'ok'],
@@ -208,19 +246,30 @@ describe('failover coordinator', () => {
     { gbps: 10, noticeS: 120, decision: 'full' }, // 139.7 GiB fit
     { gbps: 10, noticeS: 40, decision: 'partial' }, // 46.6 GiB fit
     { gbps: 1, noticeS: 120, decision: 'restart' } // 14.0 GiB fit
-  ])('plans the checkpoint from bandwidth and time left: $gbps Gbit/s, $noticeS s -> $decision', async ({ gbps, noticeS, decision }) => {
-    const h = createHarness()
-    h.serving('i-a', 'trainer')
-    h.facts['i-a'] = { stateGiB: 100, bandwidthGbps: gbps }
-    const rec = await settle(h.clock, h.coordinator.handleNotice(h.notice('i-a', { deadline: h.clock.now() + noticeS * 1000 })))
+  ])(
+    'plans the checkpoint from bandwidth and time left: $gbps Gbit/s, $noticeS s -> $decision',
+    async ({ gbps, noticeS, decision }) => {
+      const h = createHarness()
+      h.serving('i-a', 'trainer')
+      h.facts['i-a'] = { stateGiB: 100, bandwidthGbps: gbps }
+      const rec = await settle(
+        h.clock,
+        h.coordinator.handleNotice(h.notice('i-a', { deadline: h.clock.now() + noticeS * 1000 }))
+      )
 
-    expect(rec.checkpoint?.decision).toBe(decision)
-    expect(h.checkpoints).toEqual([['i-a', rec.checkpoint]])
-    const ev = h.kinds('checkpoint')
-    expect(ev).toHaveLength(1)
-    expect(ev[0].data).toMatchObject({ decision, stateGiB: 100, bandwidthGbps: gbps, secondsLeft: noticeS })
-    expect(rec.phases[0]).toMatchObject({ phase: 'checkpoint', outcome: 'ok' })
-  })
+      expect(rec.checkpoint?.decision).toBe(decision)
+      expect(h.checkpoints).toEqual([['i-a', rec.checkpoint]])
+      const ev = h.kinds('checkpoint')
+      expect(ev).toHaveLength(1)
+      expect(ev[0].data).toMatchObject({
+        decision,
+        stateGiB: 100,
+        bandwidthGbps: gbps,
+        secondsLeft: noticeS
+      })
+      expect(rec.phases[0]).toMatchObject({ phase: 'checkpoint', outcome: 'ok' })
+    }
+  )
 
   it('drops a noticed standby spare from the pool and refills instead of failing over', async () => {
     const h = createHarness({ standby: { size: 1 } })
@@ -237,7 +286,10 @@ describe('failover coordinator', () => {
   it('records a rebalance recommendation and an unknown instance instead of dropping them', async () => {
     const h = createHarness()
     h.serving('i-a', 'llama-8b')
-    const reb = await settle(h.clock, h.coordinator.handleNotice(h.notice('i-a', { kind: 'rebalance-recommendation' })))
+    const reb = await settle(
+      h.clock,
+      h.coordinator.handleNotice(h.notice('i-a', { kind: 'rebalance-recommendation' }))
+    )
     expect(reb).toMatchObject({ outcome: 'skipped' })
     const unknown = await settle(h.clock, h.coordinator.handleNotice(h.notice('i-nope')))
     expect(unknown.outcome).toBe('failed')

@@ -3,9 +3,20 @@
 // select -> spawn -> start-serving -> health-check -> route, because waiting for the drain before
 // looking for a new home would spend the grace period twice; route and the final record still wait
 // for the drain. Every phase is timed and recorded; nothing fails silently.
-import type { CapacityMarket, DrainResult, FleetEvent, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import type {
+  CapacityMarket,
+  DrainResult,
+  FleetEvent,
+  InterruptionEvent,
+  ManagedInstance
+} from '../../shared/fleet'
 import { errorText } from '../agent/log'
-import { DEFAULT_CHECKPOINT, gbpsToGiBps, planCheckpoint, type CheckpointPlan } from '../checkpoint/plan'
+import {
+  DEFAULT_CHECKPOINT,
+  gbpsToGiBps,
+  planCheckpoint,
+  type CheckpointPlan
+} from '../checkpoint/plan'
 import type { Clock } from '../clock'
 import { DEFAULT_DRAIN_MARGIN_MS, drainDeadline } from '../drain/drain'
 import { MODEL_TAG_KEY, type CloudProvider } from '../providers/types'
@@ -184,19 +195,27 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
     } catch (error) {
       return failed(`cannot list the fleet to find ${event.instanceId}: ${errorText(error)}`)
     }
-    if (!instance) return failed(`${event.instanceId} is not in the fleet (not ours, or already gone): nothing known to move`)
+    if (!instance)
+      return failed(
+        `${event.instanceId} is not in the fleet (not ours, or already gone): nothing known to move`
+      )
     job.instance = instance
-    if (deps.standby.discard(instance.id)) return skipped('a standby spare: dropped from the pool, which refills')
+    if (deps.standby.discard(instance.id))
+      return skipped('a standby spare: dropped from the pool, which refills')
     job.model = instance.model ?? instance.tags[MODEL_TAG_KEY]
     try {
       job.facts = await deps.liveFacts(instance)
     } catch (error) {
       // placement still works on defaults; the checkpoint cannot be planned without the state size
-      job.warnings.push(`live facts of ${instance.id} unavailable (${errorText(error)}): no checkpoint, default memory need`)
+      job.warnings.push(
+        `live facts of ${instance.id} unavailable (${errorText(error)}): no checkpoint, default memory need`
+      )
     }
     if (!job.model) {
       await drainPhase(deps, job)
-      return skipped(`${instance.id} serves no known model (no ${MODEL_TAG_KEY} tag): nothing to move`)
+      return skipped(
+        `${instance.id} serves no known model (no ${MODEL_TAG_KEY} tag): nothing to move`
+      )
     }
     return undefined
   }
@@ -218,7 +237,8 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
       await deps.route(job.instance as ManagedInstance, target)
       return ok(undefined, { from: job.instanceId, to: target.id })
     })
-    if (routed.outcome === 'failed') return failed(`route ${job.instanceId} -> ${target.id}: ${routed.reason}`)
+    if (routed.outcome === 'failed')
+      return failed(`route ${job.instanceId} -> ${target.id}: ${routed.reason}`)
     return ok()
   }
 
@@ -227,7 +247,8 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
     job.selection = selection
     if (selection.via === 'existing') job.reservedSlot = selection.instance.id
     const detail = { via: selection.via, by: selection.by, batchSize: selection.batchSize }
-    if (selection.via === 'launch') return ok(undefined, { ...detail, ...(selection.note ? { note: selection.note } : {}) })
+    if (selection.via === 'launch')
+      return ok(undefined, { ...detail, ...(selection.note ? { note: selection.note } : {}) })
     return ok(undefined, { ...detail, instanceId: selection.instance.id })
   }
 
@@ -245,7 +266,10 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
         return ok(undefined, { promoted: up.id })
       }
     }
-    return launchPhase(job, sel.via === 'standby' ? `spare ${sel.instance.id} is no longer running` : undefined)
+    return launchPhase(
+      job,
+      sel.via === 'standby' ? `spare ${sel.instance.id} is no longer running` : undefined
+    )
   }
 
   async function stillRunning(id: string): Promise<ManagedInstance | undefined> {
@@ -255,12 +279,18 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
 
   async function launchPhase(job: Job, note?: string): Promise<PhaseResult<unknown>> {
     const launched = await launchReplacement(launchDeps, deps.replacement ?? {}, job)
-    if (!launched.ok) return failed(launched.reason, { attempts: launched.attempts, ...(note ? { note } : {}) })
+    if (!launched.ok)
+      return failed(launched.reason, { attempts: launched.attempts, ...(note ? { note } : {}) })
     const up = await waitRunning(deps, launched.instance.id, {
       pollMs: deps.launchPollMs ?? 5000,
       timeoutMs: deps.launchTimeoutMs ?? 600_000
     })
-    const detail = { instanceId: launched.instance.id, market: launched.instance.market, zone: launched.instance.zone, attempts: launched.attempts }
+    const detail = {
+      instanceId: launched.instance.id,
+      market: launched.instance.market,
+      zone: launched.instance.zone,
+      attempts: launched.attempts
+    }
     if (!up.ok) return failed(up.reason, detail)
     setTarget(job, up.instance, launched.instance.market)
     holdSlot(job, up.instance.id)
@@ -280,13 +310,20 @@ export function createFailoverCoordinator(deps: FailoverDeps): FailoverCoordinat
       ...(verdict.reason ? { reason: verdict.reason } : {}),
       ...(job.model ? { model: job.model } : {}),
       ...(job.target ? { target: targetOf(job.target) } : {}),
-      ...(job.selection ? { selection: { by: job.selection.by, batchSize: job.selection.batchSize } } : {}),
+      ...(job.selection
+        ? { selection: { by: job.selection.by, batchSize: job.selection.batchSize } }
+        : {}),
       phases: sortPhases(job.phases),
       ...(job.drain ? { drain: job.drain } : {}),
       ...(job.checkpoint ? { checkpoint: job.checkpoint } : {}),
       ...(job.warnings.length ? { warnings: job.warnings } : {})
     }
-    safeRecord(deps.record, { at: endedAt, kind: 'failover-end', instanceId: job.instanceId, data: { ...record } })
+    safeRecord(deps.record, {
+      at: endedAt,
+      kind: 'failover-end',
+      instanceId: job.instanceId,
+      data: { ...record }
+    })
     return record
   }
 
@@ -310,7 +347,13 @@ function targetOf(t: FailoverTarget): FailoverTarget {
 }
 
 function setTarget(job: Job, instance: ManagedInstance, via: FailoverTarget['via']): void {
-  job.target = { instance, instanceId: instance.id, via, instanceType: instance.instanceType, zone: instance.zone }
+  job.target = {
+    instance,
+    instanceId: instance.id,
+    via,
+    instanceType: instance.instanceType,
+    zone: instance.zone
+  }
 }
 
 function workloadOf(job: Job): DisplacedWorkload {
@@ -332,16 +375,31 @@ async function candidates(
   reserved: ReadonlyMap<string, number>
 ): Promise<Candidate[]> {
   const list = (await deps.provider.listInstances()).filter(
-    (i) => i.state === 'running' && i.noticeDeadline === undefined && !excluded.has(i.id) && !deps.standby.owns(i.id) && !i.standby
+    (i) =>
+      i.state === 'running' &&
+      i.noticeDeadline === undefined &&
+      !excluded.has(i.id) &&
+      !deps.standby.owns(i.id) &&
+      !i.standby
   )
-  const facts = await Promise.all(list.map((i) => Promise.resolve(deps.liveFacts(i)).catch(() => undefined)))
+  const facts = await Promise.all(
+    list.map((i) => Promise.resolve(deps.liveFacts(i)).catch(() => undefined))
+  )
   // an instance whose live facts cannot be read cannot be judged: it is not offered
   return list.flatMap((instance, k) => {
     const f = facts[k]
     if (!f) return []
     const free = f.freeSlots ?? Math.max(0, instance.gpus - f.modelsLoaded.length)
     const freeSlots = Math.max(0, free - (reserved.get(instance.id) ?? 0))
-    return [{ instance, freeSlots, load: f.load, modelsLoaded: f.modelsLoaded, bandwidthGbps: f.bandwidthGbps }]
+    return [
+      {
+        instance,
+        freeSlots,
+        load: f.load,
+        modelsLoaded: f.modelsLoaded,
+        bandwidthGbps: f.bandwidthGbps
+      }
+    ]
   })
 }
 
@@ -353,10 +411,20 @@ async function checkpointPhase(deps: FailoverDeps, job: Job): Promise<void> {
   await runPhase(job, 'checkpoint', async () => {
     const facts = job.facts as LiveFacts
     const secondsLeft = Math.max(0, (job.deadline - deps.clock.now()) / 1000)
-    const plan = planCheckpoint(stateGiB, gbpsToGiBps(facts.bandwidthGbps), secondsLeft, deps.checkpointThresholds ?? DEFAULT_CHECKPOINT)
+    const plan = planCheckpoint(
+      stateGiB,
+      gbpsToGiBps(facts.bandwidthGbps),
+      secondsLeft,
+      deps.checkpointThresholds ?? DEFAULT_CHECKPOINT
+    )
     job.checkpoint = plan
     const detail = { ...plan, stateGiB, bandwidthGbps: facts.bandwidthGbps, secondsLeft }
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'checkpoint', instanceId: job.instanceId, data: detail })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'checkpoint',
+      instanceId: job.instanceId,
+      data: detail
+    })
     if (deps.checkpoint) await deps.checkpoint(job.instance as ManagedInstance, plan)
     return ok(undefined, detail)
   })
@@ -365,29 +433,57 @@ async function checkpointPhase(deps: FailoverDeps, job: Job): Promise<void> {
 async function drainPhase(deps: FailoverDeps, job: Job): Promise<void> {
   const instance = job.instance as ManagedInstance
   await runPhase(job, 'drain', async () => {
-    if (job.event.kind === 'state-change') return skipped(`${instance.id} is already ${job.event.action ?? 'gone'}: nothing to drain`)
+    if (job.event.kind === 'state-change')
+      return skipped(`${instance.id} is already ${job.event.action ?? 'gone'}: nothing to drain`)
     const deadline = drainDeadline(job.deadline, deps.drainMarginMs ?? DEFAULT_DRAIN_MARGIN_MS)
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'drain-start', instanceId: instance.id, data: { deadline } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'drain-start',
+      instanceId: instance.id,
+      data: { deadline }
+    })
     const result = await runDrain(deps, instance, deadline)
     job.drain = result
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'drain-end', instanceId: instance.id, data: { ...result } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'drain-end',
+      instanceId: instance.id,
+      data: { ...result }
+    })
     const detail = { drainOutcome: result.outcome }
-    return result.outcome === 'drained' ? ok(undefined, detail) : failed(`${result.outcome}: ${result.reason ?? 'no reason given'}`, detail)
+    return result.outcome === 'drained'
+      ? ok(undefined, detail)
+      : failed(`${result.outcome}: ${result.reason ?? 'no reason given'}`, detail)
   })
 }
 
 /** A drain that throws is a failed drain, with a reason, not a crashed failover. */
-async function runDrain(deps: FailoverDeps, instance: ManagedInstance, deadline: number): Promise<DrainResult> {
+async function runDrain(
+  deps: FailoverDeps,
+  instance: ManagedInstance,
+  deadline: number
+): Promise<DrainResult> {
   const startedAt = deps.clock.now()
   try {
     return await deps.drain(instance, deadline)
   } catch (error) {
     const endedAt = deps.clock.now()
-    return { outcome: 'failed', startedAt, endedAt, deregisterMs: 0, lastRunning: null, lastWaiting: null, reason: errorText(error) }
+    return {
+      outcome: 'failed',
+      startedAt,
+      endedAt,
+      deregisterMs: 0,
+      lastRunning: null,
+      lastWaiting: null,
+      reason: errorText(error)
+    }
   }
 }
 
-async function healthPhase(deps: FailoverDeps, target: ManagedInstance): Promise<PhaseResult<unknown>> {
+async function healthPhase(
+  deps: FailoverDeps,
+  target: ManagedInstance
+): Promise<PhaseResult<unknown>> {
   const retries = Math.max(1, deps.health?.retries ?? 30)
   const intervalMs = deps.health?.intervalMs ?? 2000
   let lastError = ''
@@ -400,7 +496,10 @@ async function healthPhase(deps: FailoverDeps, target: ManagedInstance): Promise
     }
     if (attempt < retries) await deps.clock.sleep(intervalMs)
   }
-  return failed(`/health did not answer 200 in ${retries} tries over ${((retries - 1) * intervalMs) / 1000} s${lastError}`, { attempts: retries })
+  return failed(
+    `/health did not answer 200 in ${retries} tries over ${((retries - 1) * intervalMs) / 1000} s${lastError}`,
+    { attempts: retries }
+  )
 }
 
 // ---- replacement launches ----
@@ -410,32 +509,58 @@ async function launchReplacement(
   deps: LaunchDeps,
   policy: ReplacementPolicy,
   job: Job
-): Promise<{ ok: true; instance: ManagedInstance; attempts: string[] } | { ok: false; reason: string; attempts: string[] }> {
+): Promise<
+  | { ok: true; instance: ManagedInstance; attempts: string[] }
+  | { ok: false; reason: string; attempts: string[] }
+> {
   const noticed = job.instance as ManagedInstance
   const instanceType = policy.instanceType ?? noticed.instanceType
   const { others, all } = zoneOrder(policy.zones, noticed.zone)
   const attempts: string[] = []
   const base = { instanceType, name: replacementName(noticed.name), model: job.model }
   const context = { purpose: 'failover', replaces: noticed.id }
-  const spot = await launchWithinBudget(deps, { ...base, market: 'spot', zones: others }, priceOf(policy, noticed, instanceType, 'spot'), context)
+  const spot = await launchWithinBudget(
+    deps,
+    { ...base, market: 'spot', zones: others },
+    priceOf(policy, noticed, instanceType, 'spot'),
+    context
+  )
   if (spot.ok) return { ok: true, instance: spot.instance, attempts }
   attempts.push(`spot: ${spot.reason}`)
-  if (spot.code !== 'capacity' || policy.onDemandFallback === false) return { ok: false, reason: spot.reason, attempts }
-  const od = await launchWithinBudget(deps, { ...base, market: 'ondemand', zones: all }, priceOf(policy, noticed, instanceType, 'ondemand'), context)
+  if (spot.code !== 'capacity' || policy.onDemandFallback === false)
+    return { ok: false, reason: spot.reason, attempts }
+  const od = await launchWithinBudget(
+    deps,
+    { ...base, market: 'ondemand', zones: all },
+    priceOf(policy, noticed, instanceType, 'ondemand'),
+    context
+  )
   if (od.ok) return { ok: true, instance: od.instance, attempts }
   attempts.push(`on-demand: ${od.reason}`)
-  return { ok: false, reason: `spot capacity exhausted, and the on-demand fallback failed: ${od.reason}`, attempts }
+  return {
+    ok: false,
+    reason: `spot capacity exhausted, and the on-demand fallback failed: ${od.reason}`,
+    attempts
+  }
 }
 
 /** Other zones first: the noticed zone is the one whose spot capacity is being reclaimed. */
-function zoneOrder(zones: string[] | undefined, noticedZone: string): { others?: string[]; all?: string[] } {
+function zoneOrder(
+  zones: string[] | undefined,
+  noticedZone: string
+): { others?: string[]; all?: string[] } {
   if (!zones?.length) return {}
   const others = zones.filter((z) => z !== noticedZone)
   const all = zones.includes(noticedZone) ? [...others, noticedZone] : others
   return { others: others.length ? others : all, all }
 }
 
-function priceOf(policy: ReplacementPolicy, noticed: ManagedInstance, instanceType: string, market: CapacityMarket): number {
+function priceOf(
+  policy: ReplacementPolicy,
+  noticed: ManagedInstance,
+  instanceType: string,
+  market: CapacityMarket
+): number {
   const given = policy.priceOf?.(instanceType, market)
   if (given !== undefined) return given
   if (instanceType !== noticed.instanceType) return NaN // unknown: the budget blocks it when capped

@@ -58,7 +58,8 @@ export class FakeProvider implements CloudProvider {
   /** every launch request, including failed ones, in order */
   readonly launchRequests: LaunchRequest[] = []
   /** every (zone, market) attempt the provider made, with what happened */
-  readonly attempts: { zone: string; market: CapacityMarket; instanceType: string; ok: boolean }[] = []
+  readonly attempts: { zone: string; market: CapacityMarket; instanceType: string; ok: boolean }[] =
+    []
   readonly terminated: string[] = []
   readonly notices: InterruptionEvent[] = []
   bootMs: number
@@ -132,17 +133,26 @@ export class FakeProvider implements CloudProvider {
     await Promise.resolve()
     this.launchRequests.push({ ...req, zones: req.zones && [...req.zones] })
     const type = this.catalog[req.instanceType]
-    if (!type) throw new ProviderError('invalid-parameter', `Launching ${req.instanceType} failed: unknown instance type`)
+    if (!type)
+      throw new ProviderError(
+        'invalid-parameter',
+        `Launching ${req.instanceType} failed: unknown instance type`
+      )
     const zones = req.zones?.length ? req.zones : this.zones
     const tried: string[] = []
     for (const zone of zones) {
       const ok = !this.consumeFailure(req, zone)
-      if (!req.dryRun) this.attempts.push({ zone, market: req.market, instanceType: req.instanceType, ok })
+      if (!req.dryRun)
+        this.attempts.push({ zone, market: req.market, instanceType: req.instanceType, ok })
       if (!ok) {
         tried.push(zone)
         continue
       }
-      if (req.dryRun) throw new ProviderError('dry-run-ok', `Dry run: launching ${req.instanceType} in ${zone} would have succeeded`)
+      if (req.dryRun)
+        throw new ProviderError(
+          'dry-run-ok',
+          `Dry run: launching ${req.instanceType} in ${zone} would have succeeded`
+        )
       return this.create(req, type, zone)
     }
     throw new ProviderError(
@@ -163,7 +173,13 @@ export class FakeProvider implements CloudProvider {
   async spotPriceHistory(q: SpotPriceQuery): Promise<SpotPricePoint[]> {
     const zones = q.zones ?? this.zones
     return q.instanceTypes.flatMap((t) =>
-      zones.map((zone) => ({ at: q.from, region: this.region, zone, instanceType: t, price: this.type(t).spotPricePerHour }))
+      zones.map((zone) => ({
+        at: q.from,
+        region: this.region,
+        zone,
+        instanceType: t,
+        price: this.type(t).spotPricePerHour
+      }))
     )
   }
 
@@ -189,7 +205,8 @@ export class FakeProvider implements CloudProvider {
 
   async tagInstance(instanceId: string, tags: Record<string, string>): Promise<void> {
     await Promise.resolve()
-    if (FLEET_TAG_KEY in tags) throw new ProviderError('invalid-parameter', `the ${FLEET_TAG_KEY} tag cannot be changed`)
+    if (FLEET_TAG_KEY in tags)
+      throw new ProviderError('invalid-parameter', `the ${FLEET_TAG_KEY} tag cannot be changed`)
     const i = this.owned(instanceId, 'Tagging')
     this.instances.set(instanceId, { ...i, tags: { ...i.tags, ...tags } })
   }
@@ -256,7 +273,10 @@ export class FakeProvider implements CloudProvider {
   private owned(id: string, what: string): ManagedInstance {
     const i = this.mustGet(id)
     if (i.tags[FLEET_TAG_KEY] !== this.fleetTag) {
-      throw new ProviderError('not-owned', `${what} ${id} refused: not tagged ${FLEET_TAG_KEY}=${this.fleetTag}`)
+      throw new ProviderError(
+        'not-owned',
+        `${what} ${id} refused: not tagged ${FLEET_TAG_KEY}=${this.fleetTag}`
+      )
     }
     return i
   }

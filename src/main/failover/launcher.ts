@@ -36,29 +36,52 @@ export async function launchWithinBudget(
   pricePerHour: number,
   context: Record<string, unknown> = {}
 ): Promise<LaunchResult> {
-  const what = { instanceType: req.instanceType, market: req.market, zones: req.zones ?? [], pricePerHour, ...context }
+  const what = {
+    instanceType: req.instanceType,
+    market: req.market,
+    zones: req.zones ?? [],
+    pricePerHour,
+    ...context
+  }
   let spend: number
   try {
     spend = await currentSpend(deps)
   } catch (error) {
     const reason = `launch of ${req.instanceType} not attempted: fleet spend unknown for the budget check (${errorText(error)})`
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'launch-failed', data: { ...what, code: 'unknown', reason } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'launch-failed',
+      data: { ...what, code: 'unknown', reason }
+    })
     return { ok: false, code: 'unknown', reason }
   }
   const decision = deps.budget.reserve({ instanceType: req.instanceType, pricePerHour }, spend)
   const at = deps.clock.now()
   if (!decision.ok) {
-    safeRecord(deps.record, { at, kind: 'budget-blocked', data: { ...what, capPerHour: deps.budget.capPerHour, reason: decision.reason } })
+    safeRecord(deps.record, {
+      at,
+      kind: 'budget-blocked',
+      data: { ...what, capPerHour: deps.budget.capPerHour, reason: decision.reason }
+    })
     return { ok: false, code: 'budget', reason: decision.reason }
   }
   try {
     const instance = await deps.provider.launch(req)
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'launch', instanceId: instance.id, data: { instance, ...context } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'launch',
+      instanceId: instance.id,
+      data: { instance, ...context }
+    })
     return { ok: true, instance }
   } catch (error) {
     const code = isProviderError(error) ? error.code : 'unknown'
     const reason = errorText(error)
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'launch-failed', data: { ...what, code, reason } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'launch-failed',
+      data: { ...what, code, reason }
+    })
     return { ok: false, code, reason }
   } finally {
     decision.release() // the instance now shows in listInstances, or there is none
@@ -92,7 +115,10 @@ export async function waitRunning(
     try {
       const found = (await deps.provider.listInstances()).find((i) => i.id === instanceId)
       if (!found || GONE.has(found.state)) {
-        return { ok: false, reason: `${instanceId} ${found ? `went ${found.state}` : 'disappeared'} before it was running` }
+        return {
+          ok: false,
+          reason: `${instanceId} ${found ? `went ${found.state}` : 'disappeared'} before it was running`
+        }
       }
       if (found.state === 'running') {
         safeRecord(deps.record, { at: clock.now(), kind: 'running', instanceId })
@@ -103,7 +129,11 @@ export async function waitRunning(
       lastError = `; last listing error: ${errorText(error)}`
     }
     const left = deadline - clock.now()
-    if (left <= 0) return { ok: false, reason: `${instanceId} still not running after ${o.timeoutMs / 1000} s${lastError}` }
+    if (left <= 0)
+      return {
+        ok: false,
+        reason: `${instanceId} still not running after ${o.timeoutMs / 1000} s${lastError}`
+      }
     await clock.sleep(Math.min(o.pollMs, left))
   }
 }

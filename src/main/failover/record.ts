@@ -8,7 +8,15 @@ import type { Clock } from '../clock'
 import type { StrategyName } from '../placement/strategies'
 import { safeRecord } from './launcher'
 
-export const FAILOVER_PHASES = ['checkpoint', 'drain', 'select', 'spawn', 'start-serving', 'health-check', 'route'] as const
+export const FAILOVER_PHASES = [
+  'checkpoint',
+  'drain',
+  'select',
+  'spawn',
+  'start-serving',
+  'health-check',
+  'route'
+] as const
 export type FailoverPhase = (typeof FAILOVER_PHASES)[number]
 export type PhaseOutcome = 'ok' | 'failed' | 'skipped'
 
@@ -64,9 +72,21 @@ export interface PhaseResult<T> {
   value?: T
 }
 
-export const ok = <T>(value?: T, detail?: Record<string, unknown>): PhaseResult<T> => ({ outcome: 'ok', value, detail })
-export const failed = <T>(reason: string, detail?: Record<string, unknown>): PhaseResult<T> => ({ outcome: 'failed', reason, detail })
-export const skipped = <T>(reason: string, detail?: Record<string, unknown>): PhaseResult<T> => ({ outcome: 'skipped', reason, detail })
+export const ok = <T>(value?: T, detail?: Record<string, unknown>): PhaseResult<T> => ({
+  outcome: 'ok',
+  value,
+  detail
+})
+export const failed = <T>(reason: string, detail?: Record<string, unknown>): PhaseResult<T> => ({
+  outcome: 'failed',
+  reason,
+  detail
+})
+export const skipped = <T>(reason: string, detail?: Record<string, unknown>): PhaseResult<T> => ({
+  outcome: 'skipped',
+  reason,
+  detail
+})
 
 export interface PhaseContext {
   clock: Clock
@@ -99,10 +119,17 @@ export async function runPhase<T>(
     ...(result.detail !== undefined ? { detail: result.detail } : {})
   }
   ctx.phases.push(entry)
-  safeRecord(ctx.record, { at: endedAt, kind: 'failover-phase', instanceId: ctx.instanceId, data: { ...entry } })
+  safeRecord(ctx.record, {
+    at: endedAt,
+    kind: 'failover-phase',
+    instanceId: ctx.instanceId,
+    data: { ...entry }
+  })
   return result
 }
 
 export function sortPhases(phases: PhaseRecord[]): PhaseRecord[] {
-  return [...phases].sort((a, b) => FAILOVER_PHASES.indexOf(a.phase) - FAILOVER_PHASES.indexOf(b.phase))
+  return [...phases].sort(
+    (a, b) => FAILOVER_PHASES.indexOf(a.phase) - FAILOVER_PHASES.indexOf(b.phase)
+  )
 }

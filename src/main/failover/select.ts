@@ -73,7 +73,12 @@ export function createSelector(deps: SelectorDeps): Selector {
     if (deps.batchWindowMs > 0) await deps.clock.sleep(deps.batchWindowMs)
     else await Promise.resolve() // still batch what arrives in the same tick
     if (open === batch) open = undefined
-    const run = solving.then(() => placeBatch(deps, batch.map((w) => w.req)))
+    const run = solving.then(() =>
+      placeBatch(
+        deps,
+        batch.map((w) => w.req)
+      )
+    )
     solving = run.catch(() => undefined)
     try {
       const placed = await run
@@ -96,7 +101,10 @@ export function createSelector(deps: SelectorDeps): Selector {
 }
 
 /** Spares first, in arrival order; then running instances; the rest launch. */
-export async function placeBatch(deps: SelectorDeps, reqs: readonly SelectRequest[]): Promise<Selection[]> {
+export async function placeBatch(
+  deps: SelectorDeps,
+  reqs: readonly SelectRequest[]
+): Promise<Selection[]> {
   const out: (Selection | undefined)[] = reqs.map(({ workload: w }) => {
     const spare = deps.standby.take(w.model, w.gpuMemoryGiB)
     return spare && { via: 'standby', instance: spare, by: 'standby' }
@@ -112,7 +120,11 @@ export async function placeBatch(deps: SelectorDeps, reqs: readonly SelectReques
     for (const k of rest) out[k] = { via: 'launch', by: 'launch', note }
     return out as Selection[]
   }
-  const targets = placeRest(deps, rest.map((k) => reqs[k].workload), candidates)
+  const targets = placeRest(
+    deps,
+    rest.map((k) => reqs[k].workload),
+    candidates
+  )
   const by: StrategyName = rest.length > 1 ? 'optimal' : deps.strategy
   rest.forEach((k, r) => {
     const t = targets[r]
@@ -127,7 +139,13 @@ export async function placeBatch(deps: SelectorDeps, reqs: readonly SelectReques
 }
 
 /** Several at once: the joint optimum; one alone: the configured strategy. */
-function placeRest(deps: SelectorDeps, workloads: DisplacedWorkload[], candidates: Candidate[]): ArrayLike<number> {
+function placeRest(
+  deps: SelectorDeps,
+  workloads: DisplacedWorkload[],
+  candidates: Candidate[]
+): ArrayLike<number> {
   if (workloads.length > 1) return assignOptimal(workloads, candidates, deps.cost).targets
-  return [selectTarget(deps.strategy, workloads[0], candidates, { ...deps.cost, random: deps.random })]
+  return [
+    selectTarget(deps.strategy, workloads[0], candidates, { ...deps.cost, random: deps.random })
+  ]
 }

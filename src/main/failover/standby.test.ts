@@ -12,7 +12,15 @@ function setup(config: Partial<StandbyConfig> = {}, cap = 0) {
   const events: FleetEvent[] = []
   const pool = createStandbyPool(
     { provider, clock, record: (e) => void events.push(e), budget: createBudget(cap) },
-    { size: 2, instanceType: 'g5.xlarge', market: 'spot', zones: ZONES, pricePerHour: 0.45, pollMs: 5000, ...config }
+    {
+      size: 2,
+      instanceType: 'g5.xlarge',
+      market: 'spot',
+      zones: ZONES,
+      pricePerHour: 0.45,
+      pollMs: 5000,
+      ...config
+    }
   )
   return { clock, provider, events, pool }
 }
@@ -78,7 +86,9 @@ describe('standby pool', () => {
     s.provider.failCapacity({ market: 'spot', times: 3 })
     await settle(s.clock, s.pool.refill())
     expect(s.pool.status().ready).toBe(0)
-    expect(s.pool.status().lastError).toMatch(/No spot capacity for g5.xlarge in us-east-1a, us-east-1b, us-east-1c/)
+    expect(s.pool.status().lastError).toMatch(
+      /No spot capacity for g5.xlarge in us-east-1a, us-east-1b, us-east-1c/
+    )
     expect(s.events.filter((e) => e.kind === 'launch-failed')).toHaveLength(1)
     await settle(s.clock, s.pool.refill())
     expect(s.pool.status()).toMatchObject({ ready: 1, pending: 0 })
@@ -93,7 +103,10 @@ describe('standby pool', () => {
     expect(s.provider.terminated).toHaveLength(1)
     expect(s.pool.status().lastError).toMatch(/still not running after 20 s/)
     const failed = s.events.filter((e) => e.kind === 'launch-failed')
-    expect(failed[0]).toMatchObject({ instanceId: s.provider.terminated[0], data: { purpose: 'standby' } })
+    expect(failed[0]).toMatchObject({
+      instanceId: s.provider.terminated[0],
+      data: { purpose: 'standby' }
+    })
   })
 
   it('discard() drops a spare that got a notice and refills', async () => {

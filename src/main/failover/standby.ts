@@ -58,8 +58,16 @@ export function createStandbyPool(deps: LaunchDeps, config: StandbyConfig): Stan
     pending++
     try {
       const name = `${config.namePrefix ?? 'synkti'}-standby-${++seq}`
-      const req = { instanceType: config.instanceType, market: config.market, zones: config.zones, name, model: config.model }
-      const launched = await launchWithinBudget(deps, req, config.pricePerHour, { purpose: 'standby' })
+      const req = {
+        instanceType: config.instanceType,
+        market: config.market,
+        zones: config.zones,
+        name,
+        model: config.model
+      }
+      const launched = await launchWithinBudget(deps, req, config.pricePerHour, {
+        purpose: 'standby'
+      })
       if (!launched.ok) return fail(launched.reason)
       const up = await waitRunning(deps, launched.instance.id, {
         pollMs: config.pollMs ?? 5000,
@@ -81,7 +89,12 @@ export function createStandbyPool(deps: LaunchDeps, config: StandbyConfig): Stan
 
   /** a spare that never came up is paid for and useless: terminate it, best effort */
   async function abandon(instanceId: string, reason: string): Promise<false> {
-    safeRecord(deps.record, { at: deps.clock.now(), kind: 'launch-failed', instanceId, data: { purpose: 'standby', reason } })
+    safeRecord(deps.record, {
+      at: deps.clock.now(),
+      kind: 'launch-failed',
+      instanceId,
+      data: { purpose: 'standby', reason }
+    })
     await deps.provider.terminate(instanceId).catch((e: unknown) => {
       reason += `; terminating it failed too: ${errorText(e)}`
     })
@@ -130,7 +143,12 @@ export function createStandbyPool(deps: LaunchDeps, config: StandbyConfig): Stan
   return {
     size: config.size,
     ready: () => ready.map((i) => ({ ...i })),
-    status: () => ({ size: config.size, ready: ready.length, pending, ...(lastError ? { lastError } : {}) }),
+    status: () => ({
+      size: config.size,
+      ready: ready.length,
+      pending,
+      ...(lastError ? { lastError } : {})
+    }),
     owns: (id) => ready.some((i) => i.id === id),
     take,
     discard,

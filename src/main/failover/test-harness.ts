@@ -1,12 +1,22 @@
 // Test wiring for the coordinator: fake provider, manual clock, scripted node agent, router and
 // drain, and a recorder that keeps every event. Not used outside tests.
-import type { DrainResult, FleetEvent, FleetEventKind, InterruptionEvent, ManagedInstance } from '../../shared/fleet'
+import type {
+  DrainResult,
+  FleetEvent,
+  FleetEventKind,
+  InterruptionEvent,
+  ManagedInstance
+} from '../../shared/fleet'
 import type { CheckpointPlan } from '../checkpoint/plan'
 import { manualClock, type ManualClock } from '../clock'
 import { MODEL_TAG_KEY } from '../providers/types'
 import type { StrategyName } from '../placement/strategies'
 import { createBudget } from './budget'
-import { createFailoverCoordinator, type FailoverCoordinator, type FailoverDeps } from './coordinator'
+import {
+  createFailoverCoordinator,
+  type FailoverCoordinator,
+  type FailoverDeps
+} from './coordinator'
 import { FakeProvider } from './fake-provider'
 import type { LiveFacts } from './select'
 import { createStandbyPool, type StandbyConfig, type StandbyPool } from './standby'
@@ -15,7 +25,12 @@ export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0)
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c']
 
 /** Advances the manual clock in steps until the promise settles; a stuck promise fails the test. */
-export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 50, maxSteps = 200_000): Promise<T> {
+export async function settle<T>(
+  clock: ManualClock,
+  p: Promise<T>,
+  stepMs = 50,
+  maxSteps = 200_000
+): Promise<T> {
   let done = false
   const watched = p.finally(() => {
     done = true
@@ -24,7 +39,8 @@ export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 50, 
     await new Promise((r) => setImmediate(r))
     if (!done) await clock.advance(stepMs)
   }
-  if (!done) throw new Error(`promise still pending after ${(maxSteps * stepMs) / 1000} s of clock time`)
+  if (!done)
+    throw new Error(`promise still pending after ${(maxSteps * stepMs) / 1000} s of clock time`)
   return watched
 }
 
@@ -69,8 +85,22 @@ export function createHarness(o: HarnessOptions = {}): Harness {
   const healthCalls = new Map<string, number>()
   let coordinator: FailoverCoordinator | undefined
   const pool = createStandbyPool(
-    { provider, clock, record, budget, excludeFromSpend: () => coordinator?.failingOver() ?? new Set() },
-    { size: 0, instanceType: 'g5.xlarge', market: 'spot', zones: ZONES, pricePerHour: 0.45, pollMs: 5000, ...o.standby }
+    {
+      provider,
+      clock,
+      record,
+      budget,
+      excludeFromSpend: () => coordinator?.failingOver() ?? new Set()
+    },
+    {
+      size: 0,
+      instanceType: 'g5.xlarge',
+      market: 'spot',
+      zones: ZONES,
+      pricePerHour: 0.45,
+      pollMs: 5000,
+      ...o.standby
+    }
   )
   coordinator = createFailoverCoordinator({
     provider,
@@ -93,7 +123,12 @@ export function createHarness(o: HarnessOptions = {}): Harness {
     },
     route: async (from, to) => void routes.push([from.id, to.id]),
     checkpoint: async (i, plan) => void checkpoints.push([i.id, plan]),
-    liveFacts: (i) => ({ load: 0, modelsLoaded: i.model ? [i.model] : [], bandwidthGbps: 10, ...facts[i.id] }),
+    liveFacts: (i) => ({
+      load: 0,
+      modelsLoaded: i.model ? [i.model] : [],
+      bandwidthGbps: 10,
+      ...facts[i.id]
+    }),
     ...o.deps
   })
   return {
@@ -107,7 +142,14 @@ export function createHarness(o: HarnessOptions = {}): Harness {
     checkpoints,
     healthCalls,
     facts,
-    serving: (id, model, over = {}) => provider.add({ id, model, zone: ZONES[0], ...over, tags: { [MODEL_TAG_KEY]: model, ...over.tags } }),
+    serving: (id, model, over = {}) =>
+      provider.add({
+        id,
+        model,
+        zone: ZONES[0],
+        ...over,
+        tags: { [MODEL_TAG_KEY]: model, ...over.tags }
+      }),
     notice: (instanceId, over = {}) => ({
       instanceId,
       kind: 'interruption-notice',
@@ -125,5 +167,12 @@ export function createHarness(o: HarnessOptions = {}): Harness {
 export async function drained(clock: ManualClock, ms: number): Promise<DrainResult> {
   const startedAt = clock.now()
   await clock.sleep(ms)
-  return { outcome: 'drained', startedAt, endedAt: clock.now(), deregisterMs: 5, lastRunning: 0, lastWaiting: 0 }
+  return {
+    outcome: 'drained',
+    startedAt,
+    endedAt: clock.now(),
+    deregisterMs: 5,
+    lastRunning: 0,
+    lastWaiting: 0
+  }
 }

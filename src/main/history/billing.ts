@@ -22,7 +22,11 @@ export function costOf(pricePerHour: number, ms: number): number {
  * Cost per UTC day of the segments clipped to [fromMs, toMs). A segment across midnight is split:
  * its price is constant, so each day gets the share of its own seconds.
  */
-export function costByDay(segments: Iterable<LedgerSegment>, fromMs: number, toMs: number): CostRow[] {
+export function costByDay(
+  segments: Iterable<LedgerSegment>,
+  fromMs: number,
+  toMs: number
+): CostRow[] {
   const days = new Map<string, CostRow>()
   for (const s of segments) {
     let start = Math.max(s.fromMs, fromMs)

@@ -13,7 +13,14 @@ describe('billing ledger and cost queries', () => {
   beforeEach(() => {
     h = openHistory(':memory:')
     h.upsertInstance(instance('a'))
-    h.upsertInstance(instance('b', { market: 'ondemand', instanceType: 'g5.2xlarge', zone: 'us-east-1b', onDemandPricePerHour: 2 }))
+    h.upsertInstance(
+      instance('b', {
+        market: 'ondemand',
+        instanceType: 'g5.2xlarge',
+        zone: 'us-east-1b',
+        onDemandPricePerHour: 2
+      })
+    )
     h.upsertInstance(instance('c', { zone: 'us-east-1b' }))
     h.accrue('a', T0, T0 + HOUR, 0.3, 1)
     h.accrue('a', T0 + HOUR, T0 + 2 * HOUR, 0.3, 1)
@@ -24,8 +31,9 @@ describe('billing ledger and cost queries', () => {
   afterEach(() => h.close())
 
   const all = [T0, T0 + 48 * HOUR] as const
-  const close = (rows: { key: string; cost: number; ondemandCost: number; instanceHours: number }[]) =>
-    rows.map((r) => [r.key, round(r.cost), round(r.ondemandCost), round(r.instanceHours)])
+  const close = (
+    rows: { key: string; cost: number; ondemandCost: number; instanceHours: number }[]
+  ) => rows.map((r) => [r.key, round(r.cost), round(r.ondemandCost), round(r.instanceHours)])
 
   it('keeps one ledger row per price segment', () => {
     expect(h.stats().billingRows).toBe(4)
@@ -82,7 +90,11 @@ describe('billing ledger and cost queries', () => {
   })
 
   it('splits by day in pure form too', () => {
-    const rows = costByDay([{ fromMs: T0 - HOUR, toMs: T0 + HOUR, pricePerHour: 1, ondemandPricePerHour: 3 }], T0 - HOUR, T0 + HOUR)
+    const rows = costByDay(
+      [{ fromMs: T0 - HOUR, toMs: T0 + HOUR, pricePerHour: 1, ondemandPricePerHour: 3 }],
+      T0 - HOUR,
+      T0 + HOUR
+    )
     expect(close(rows)).toEqual([
       ['2024-12-31', 1, 3, 1],
       ['2025-01-01', 1, 3, 1]
@@ -114,7 +126,12 @@ describe('billing a simulated cloud whose clock runs faster', () => {
     expect(h.costBy('day', ...window)[0].cost).toBeCloseTo(3.6, 9)
     expect(h.savings(...window).savingsPct).toBeCloseTo(70, 9)
     // the price in force stays the real $/h
-    h.recordEvent({ at: T0, kind: 'launch', instanceId: 's', data: { instance: instance('s', { pricePerHour: 0.3 }) } })
+    h.recordEvent({
+      at: T0,
+      kind: 'launch',
+      instanceId: 's',
+      data: { instance: instance('s', { pricePerHour: 0.3 }) }
+    })
     expect(h.fleetAt(T0 + MIN).find((i) => i.id === 's')?.pricePerHour).toBe(0.3)
     expect(() => h.accrue('s', T0 + 2 * MIN, T0 + 3 * MIN, 0.3, 1, 0)).toThrow(/timeScale/)
     h.close()

@@ -6,7 +6,15 @@ import type { FleetEvent, FleetEventKind, ManagedInstance } from '../../shared/f
 export type Fleet = Map<string, ManagedInstance>
 
 /** The kinds that change the fleet; every other kind is detail for the timeline. */
-export const LIFECYCLE_KINDS = ['launch', 'running', 'notice', 'drain-start', 'standby', 'terminate', 'launch-failed'] as const satisfies readonly FleetEventKind[]
+export const LIFECYCLE_KINDS = [
+  'launch',
+  'running',
+  'notice',
+  'drain-start',
+  'standby',
+  'terminate',
+  'launch-failed'
+] as const satisfies readonly FleetEventKind[]
 
 /** Instance attributes for a launch event; history passes one backed by its instances table. */
 export type InstanceLookup = (instanceId: string, launch: FleetEvent) => ManagedInstance | undefined
@@ -15,7 +23,10 @@ export type InstanceLookup = (instanceId: string, launch: FleetEvent) => Managed
 export function launchSnapshot(data: FleetEvent['data']): ManagedInstance | undefined {
   if (!data) return undefined
   const candidate = (isRecord(data.instance) ? data.instance : data) as Partial<ManagedInstance>
-  const ok = typeof candidate.id === 'string' && typeof candidate.zone === 'string' && typeof candidate.market === 'string'
+  const ok =
+    typeof candidate.id === 'string' &&
+    typeof candidate.zone === 'string' &&
+    typeof candidate.market === 'string'
   return ok ? (candidate as ManagedInstance) : undefined
 }
 
@@ -64,7 +75,11 @@ function transition(current: ManagedInstance, e: FleetEvent): ManagedInstance {
     }
     case 'notice': {
       const deadline = e.data?.deadline
-      return { ...current, state: 'draining', noticeDeadline: typeof deadline === 'number' ? deadline : e.at }
+      return {
+        ...current,
+        state: 'draining',
+        noticeDeadline: typeof deadline === 'number' ? deadline : e.at
+      }
     }
     case 'drain-start':
       return { ...current, state: 'draining' }

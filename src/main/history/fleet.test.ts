@@ -8,7 +8,10 @@ import type { History } from './types'
 
 const at = (m: number): number => T0 + m * MIN
 const states = (fleet: ManagedInstance[]): string[] =>
-  fleet.map((i) => `${i.id}:${i.state}${i.noticeDeadline !== undefined ? `@${(i.noticeDeadline - T0) / MIN}` : ''}`)
+  fleet.map(
+    (i) =>
+      `${i.id}:${i.state}${i.noticeDeadline !== undefined ? `@${(i.noticeDeadline - T0) / MIN}` : ''}`
+  )
 
 describe('event log, fleetAt and replay', () => {
   let h: History
@@ -33,11 +36,30 @@ describe('event log, fleetAt and replay', () => {
 
   it('rebuilds full instances, priced as at the instant', () => {
     h.recordSpotPrices([
-      { at: at(0), region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.31 },
-      { at: at(40), region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.35 }
+      {
+        at: at(0),
+        region: 'us-east-1',
+        zone: 'us-east-1a',
+        instanceType: 'g5.xlarge',
+        price: 0.31
+      },
+      {
+        at: at(40),
+        region: 'us-east-1',
+        zone: 'us-east-1a',
+        instanceType: 'g5.xlarge',
+        price: 0.35
+      }
     ])
     const fleet = h.fleetAt(at(45))
-    expect(fleet[0]).toMatchObject({ id: 'a', zone: 'us-east-1a', market: 'spot', launchedAt: at(0), pricePerHour: 0.35, tags: { fleet: 'test' } })
+    expect(fleet[0]).toMatchObject({
+      id: 'a',
+      zone: 'us-east-1a',
+      market: 'spot',
+      launchedAt: at(0),
+      pricePerHour: 0.35,
+      tags: { fleet: 'test' }
+    })
     expect(fleet[1]).toMatchObject({ id: 'b', market: 'ondemand', pricePerHour: 2 })
     expect(h.fleetAt(at(20))[0].pricePerHour).toBe(0.31)
     // the ledger, when there is one, is the price actually paid
@@ -46,7 +68,12 @@ describe('event log, fleetAt and replay', () => {
   })
 
   it('keeps the instances table in step with launches and terminations', () => {
-    expect(h.getInstance('a')).toMatchObject({ id: 'a', zone: 'us-east-1a', launchedAt: at(0), terminatedAt: at(62) })
+    expect(h.getInstance('a')).toMatchObject({
+      id: 'a',
+      zone: 'us-east-1a',
+      launchedAt: at(0),
+      terminatedAt: at(62)
+    })
     expect(h.getInstance('b')?.terminatedAt).toBeUndefined()
     h.markTerminated('b', at(500))
     expect(h.getInstance('b')?.terminatedAt).toBe(at(500))
@@ -57,14 +84,39 @@ describe('event log, fleetAt and replay', () => {
   it('returns the events of half-open windows, filtered', () => {
     const kinds = (es: FleetEvent[]): string[] => es.map((e) => `${e.instanceId}:${e.kind}`)
     expect(kinds(h.eventsBetween(at(0), at(2)))).toEqual(['a:launch'])
-    expect(kinds(h.eventsBetween(at(2), at(12)))).toEqual(['a:running', 'd:launch', 'd:launch-failed', 'b:launch'])
-    expect(kinds(h.eventsBetween(at(0), at(100), { kinds: ['terminate'] }))).toEqual(['a:terminate', 'c:terminate'])
-    expect(kinds(h.eventsBetween(at(0), at(100), { instanceId: 'a' }))).toEqual(['a:launch', 'a:running', 'a:notice', 'a:terminate'])
-    expect(kinds(h.eventsBetween(at(0), at(100), { instanceId: 'a', kinds: ['notice', 'running'] }))).toEqual(['a:running', 'a:notice'])
-    expect(kinds(h.eventsBetween(at(0), at(100), { limit: 3 }))).toEqual(['a:launch', 'a:running', 'd:launch'])
+    expect(kinds(h.eventsBetween(at(2), at(12)))).toEqual([
+      'a:running',
+      'd:launch',
+      'd:launch-failed',
+      'b:launch'
+    ])
+    expect(kinds(h.eventsBetween(at(0), at(100), { kinds: ['terminate'] }))).toEqual([
+      'a:terminate',
+      'c:terminate'
+    ])
+    expect(kinds(h.eventsBetween(at(0), at(100), { instanceId: 'a' }))).toEqual([
+      'a:launch',
+      'a:running',
+      'a:notice',
+      'a:terminate'
+    ])
+    expect(
+      kinds(h.eventsBetween(at(0), at(100), { instanceId: 'a', kinds: ['notice', 'running'] }))
+    ).toEqual(['a:running', 'a:notice'])
+    expect(kinds(h.eventsBetween(at(0), at(100), { limit: 3 }))).toEqual([
+      'a:launch',
+      'a:running',
+      'd:launch'
+    ])
     expect(h.eventsBetween(at(200), at(300))).toEqual([])
     const [notice] = h.eventsBetween(at(60), at(61))
-    expect(notice).toEqual({ id: 8, at: at(60), kind: 'notice', instanceId: 'a', data: { deadline: at(62), source: 'sandbox' } })
+    expect(notice).toEqual({
+      id: 8,
+      at: at(60),
+      kind: 'notice',
+      instanceId: 'a',
+      data: { deadline: at(62), source: 'sandbox' }
+    })
   })
 
   it('counts events per instance and bucket for a timeline', () => {
@@ -87,11 +139,16 @@ describe('event log, fleetAt and replay', () => {
   })
 
   it('rejects unknown kinds and non-finite times, and a bad batch as a whole', () => {
-    expect(() => h.recordEvent({ at: T0, kind: 'explode' as never })).toThrow(/unknown kind "explode"/)
+    expect(() => h.recordEvent({ at: T0, kind: 'explode' as never })).toThrow(
+      /unknown kind "explode"/
+    )
     expect(() => h.recordEvent({ at: NaN, kind: 'launch' })).toThrow(/finite/)
     expect(() => h.recordEvent({ at: Infinity, kind: 'launch' })).toThrow(/finite/)
     expect(() => h.recordEvent({ at: '5' as never, kind: 'launch' })).toThrow(/finite/)
-    const bad = [{ at: T0, kind: 'checkpoint' as const }, { at: Number.NaN, kind: 'checkpoint' as const }]
+    const bad = [
+      { at: T0, kind: 'checkpoint' as const },
+      { at: Number.NaN, kind: 'checkpoint' as const }
+    ]
     expect(() => h.recordEvents(bad)).toThrow(/event 1 of the batch/)
     expect(h.stats().events).toBe(SCENARIO.length)
     expect(() => h.eventsBetween(at(10), at(0))).toThrow(/before it starts/)
@@ -100,10 +157,23 @@ describe('event log, fleetAt and replay', () => {
   it('returns recorded ids and spot prices by window and filter, deduplicated', () => {
     const id = h.recordEvent({ at: at(200), kind: 'budget-blocked', data: { needed: 3 } })
     expect(id).toBe(SCENARIO.length + 1)
-    const p = { at: at(0), region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.31 }
-    h.recordSpotPrices([p, p, { ...p, zone: 'us-east-1b', price: 0.4 }, { ...p, at: at(10), price: 0.33 }])
+    const p = {
+      at: at(0),
+      region: 'us-east-1',
+      zone: 'us-east-1a',
+      instanceType: 'g5.xlarge',
+      price: 0.31
+    }
+    h.recordSpotPrices([
+      p,
+      p,
+      { ...p, zone: 'us-east-1b', price: 0.4 },
+      { ...p, at: at(10), price: 0.33 }
+    ])
     expect(h.stats().spotPrices).toBe(3)
-    expect(h.spotPrices(at(0), at(20), { zone: 'us-east-1a' }).map((x) => x.price)).toEqual([0.31, 0.33])
+    expect(h.spotPrices(at(0), at(20), { zone: 'us-east-1a' }).map((x) => x.price)).toEqual([
+      0.31, 0.33
+    ])
     expect(h.spotPrices(at(0), at(10))).toHaveLength(2)
     expect(h.spotPrices(at(0), at(20), { instanceType: 'p3.2xlarge' })).toEqual([])
   })

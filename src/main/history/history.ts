@@ -1,15 +1,40 @@
 import Database from 'better-sqlite3'
-import type { FleetEvent, FleetEventKind, ManagedInstance, SpotPricePoint } from '../../shared/fleet'
+import type {
+  FleetEvent,
+  FleetEventKind,
+  ManagedInstance,
+  SpotPricePoint
+} from '../../shared/fleet'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
 import { costByDay, costOf, savingsPct, type LedgerSegment } from './billing'
-import { LIFECYCLE_KINDS, applyFleetEvent, eventInstanceId, launchSnapshot, type Fleet } from './fleet-state'
+import {
+  LIFECYCLE_KINDS,
+  applyFleetEvent,
+  eventInstanceId,
+  launchSnapshot,
+  type Fleet
+} from './fleet-state'
 import { migrate } from './schema'
 import { prepareStatements, type EventRow, type InstanceRow, type Statements } from './statements'
 import { buildTraces, writeTraceFiles } from './trace-export'
 import type {
-  CostGrouping, CostRow, EventQuery, FailoverRecord, History, HistoryStats, HistoryTrace, InstanceRecord,
-  OpenHistoryOptions, Replay, Savings, SimulationRun, SimulationRunSummary, SpotPriceFilter, StoredFailover,
-  TimelineBucket, TraceExportOptions
+  CostGrouping,
+  CostRow,
+  EventQuery,
+  FailoverRecord,
+  History,
+  HistoryStats,
+  HistoryTrace,
+  InstanceRecord,
+  OpenHistoryOptions,
+  Replay,
+  Savings,
+  SimulationRun,
+  SimulationRunSummary,
+  SpotPriceFilter,
+  StoredFailover,
+  TimelineBucket,
+  TraceExportOptions
 } from './types'
 import { requireFinite, requireWindow, validateEvent } from './validate'
 
@@ -43,7 +68,14 @@ class SqliteHistory implements History {
   private readonly s: Statements
   private readonly ingest: (batch: readonly FleetEvent[]) => void
   private readonly insertOneTx: (e: FleetEvent) => number
-  private readonly accrueTx: (id: string, from: number, to: number, price: number, od: number, scale: number) => void
+  private readonly accrueTx: (
+    id: string,
+    from: number,
+    to: number,
+    price: number,
+    od: number,
+    scale: number
+  ) => void
   private readonly spotTx: (points: readonly SpotPricePoint[]) => void
 
   constructor(
@@ -57,7 +89,9 @@ class SqliteHistory implements History {
       for (let i = 0; i < batch.length; i++) this.insertOne(batch[i], i)
     })
     this.insertOneTx = db.transaction((e) => this.insertOne(e))
-    this.accrueTx = db.transaction((id, from, to, price, od, scale) => this.accrueInTx(id, from, to, price, od, scale))
+    this.accrueTx = db.transaction((id, from, to, price, od, scale) =>
+      this.accrueInTx(id, from, to, price, od, scale)
+    )
     this.spotTx = db.transaction((points) => {
       for (const p of points) this.insertSpotPrice(p)
     })
@@ -80,26 +114,33 @@ class SqliteHistory implements History {
     const id = Number(this.s.insertEvent.run(e.at, e.kind, instanceId, data).lastInsertRowid)
     // keep the instances table in step with the log, so costs and lookups know every launched instance
     if (e.kind === 'launch') this.seedFromLaunch(e)
-    else if (e.kind === 'terminate' && instanceId !== null) this.s.terminateIfOpen.run(e.at, instanceId)
+    else if (e.kind === 'terminate' && instanceId !== null)
+      this.s.terminateIfOpen.run(e.at, instanceId)
     return id
   }
 
   private seedFromLaunch(e: FleetEvent): void {
     const snapshot = launchSnapshot(e.data)
     if (!snapshot) return
-    const instance = { ...snapshot, id: e.instanceId ?? snapshot.id, launchedAt: finiteOr(snapshot.launchedAt, e.at) }
+    const instance = {
+      ...snapshot,
+      id: e.instanceId ?? snapshot.id,
+      launchedAt: finiteOr(snapshot.launchedAt, e.at)
+    }
     // an existing row is newer than a launch snapshot: only fill the gap
     if (isCompleteInstance(instance)) this.s.seedInstance.run(instanceParams(instance))
   }
 
   upsertInstance(instance: ManagedInstance): void {
-    if (!isCompleteInstance(instance)) throw new Error(`upsertInstance: incomplete instance ${JSON.stringify(instance)}`)
+    if (!isCompleteInstance(instance))
+      throw new Error(`upsertInstance: incomplete instance ${JSON.stringify(instance)}`)
     this.s.upsertInstance.run(instanceParams(instance))
   }
 
   markTerminated(instanceId: string, atMs: number): void {
     requireFinite('markTerminated: atMs', atMs)
-    if (this.s.markTerminated.run(atMs, instanceId).changes === 0) throw new Error(`markTerminated: unknown instance ${instanceId}`)
+    if (this.s.markTerminated.run(atMs, instanceId).changes === 0)
+      throw new Error(`markTerminated: unknown instance ${instanceId}`)
   }
 
   recordSpotPrices(points: readonly SpotPricePoint[]): void {
@@ -108,14 +149,26 @@ class SqliteHistory implements History {
 
   private insertSpotPrice(p: SpotPricePoint): void {
     requireFinite('spot price time', p.at)
-    if (!(p.price >= 0) || !Number.isFinite(p.price)) throw new Error(`spot price must be >= 0, got ${p.price}`)
+    if (!(p.price >= 0) || !Number.isFinite(p.price))
+      throw new Error(`spot price must be >= 0, got ${p.price}`)
     this.s.insertSpotPrice.run(p.at, p.region, p.zone, p.instanceType, p.price)
   }
 
-  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number, timeScale = 1): void {
+  accrue(
+    instanceId: string,
+    fromMs: number,
+    toMs: number,
+    pricePerHour: number,
+    onDemandPricePerHour: number,
+    timeScale = 1
+  ): void {
     requireWindow(fromMs, toMs)
-    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be > 0, got ${timeScale}`)
-    for (const [name, v] of [['pricePerHour', pricePerHour], ['onDemandPricePerHour', onDemandPricePerHour]] as const) {
+    if (!(timeScale > 0) || !Number.isFinite(timeScale))
+      throw new Error(`timeScale must be > 0, got ${timeScale}`)
+    for (const [name, v] of [
+      ['pricePerHour', pricePerHour],
+      ['onDemandPricePerHour', onDemandPricePerHour]
+    ] as const) {
       requireFinite(name, v)
       if (v < 0) throw new Error(`${name} must be >= 0, got ${v}`)
     }
@@ -124,21 +177,53 @@ class SqliteHistory implements History {
   }
 
   /** Extends the open segment when the price is unchanged and contiguous, else starts a new one. */
-  private accrueInTx(id: string, from: number, to: number, price: number, od: number, scale: number): void {
-    if (!this.s.getInstance.get(id)) throw new Error(`accrue: unknown instance ${id}; upsert it first`)
+  private accrueInTx(
+    id: string,
+    from: number,
+    to: number,
+    price: number,
+    od: number,
+    scale: number
+  ): void {
+    if (!this.s.getInstance.get(id))
+      throw new Error(`accrue: unknown instance ${id}; upsert it first`)
     const last = this.s.lastLedgerRow.get(id) as
-      | { id: number; from_ms: number; to_ms: number; price_per_hour: number; ondemand_price_per_hour: number; time_scale: number }
+      | {
+          id: number
+          from_ms: number
+          to_ms: number
+          price_per_hour: number
+          ondemand_price_per_hour: number
+          time_scale: number
+        }
       | undefined
     if (last && from < last.to_ms) {
-      throw new Error(`accrue: ${id} is already accrued up to ${last.to_ms}; [${from}, ${to}) would bill twice`)
+      throw new Error(
+        `accrue: ${id} is already accrued up to ${last.to_ms}; [${from}, ${to}) would bill twice`
+      )
     }
-    if (last && last.to_ms === from && last.price_per_hour === price && last.ondemand_price_per_hour === od && last.time_scale === scale) {
+    if (
+      last &&
+      last.to_ms === from &&
+      last.price_per_hour === price &&
+      last.ondemand_price_per_hour === od &&
+      last.time_scale === scale
+    ) {
       const billed = (to - last.from_ms) * scale
       this.s.extendLedgerRow.run(to, costOf(price, billed), costOf(od, billed), last.id)
       return
     }
     const billed = (to - from) * scale
-    this.s.insertLedgerRow.run(id, from, to, price, od, costOf(price, billed), costOf(od, billed), scale)
+    this.s.insertLedgerRow.run(
+      id,
+      from,
+      to,
+      price,
+      od,
+      costOf(price, billed),
+      costOf(od, billed),
+      scale
+    )
   }
 
   billedUntil(instanceId: string): number | undefined {
@@ -150,14 +235,30 @@ class SqliteHistory implements History {
     requireWindow(f.startedAt, f.endedAt)
     const phases = f.phases.map((ph) => {
       requireWindow(ph.startedAt, ph.endedAt)
-      return { name: ph.name, startedAt: ph.startedAt, endedAt: ph.endedAt, durationMs: ph.endedAt - ph.startedAt }
+      return {
+        name: ph.name,
+        startedAt: ph.startedAt,
+        endedAt: ph.endedAt,
+        durationMs: ph.endedAt - ph.startedAt
+      }
     })
-    const info = this.s.insertFailover.run(f.instanceId, f.startedAt, f.endedAt, f.outcome, JSON.stringify(phases))
+    const info = this.s.insertFailover.run(
+      f.instanceId,
+      f.startedAt,
+      f.endedAt,
+      f.outcome,
+      JSON.stringify(phases)
+    )
     return Number(info.lastInsertRowid)
   }
 
   saveSimulationRun(name: string, config: SimulationConfig, output: SimulationOutput): number {
-    const info = this.s.insertRun.run(this.clock(), name, JSON.stringify(config), JSON.stringify(output))
+    const info = this.s.insertRun.run(
+      this.clock(),
+      name,
+      JSON.stringify(config),
+      JSON.stringify(output)
+    )
     return Number(info.lastInsertRowid)
   }
 
@@ -171,10 +272,19 @@ class SqliteHistory implements History {
   failoversBetween(fromMs: number, toMs: number): StoredFailover[] {
     requireWindow(fromMs, toMs)
     const rows = this.s.failoversBetween.all(fromMs, toMs) as {
-      id: number; instance_id: string; started_at: number; ended_at: number; outcome: string; phases: string
+      id: number
+      instance_id: string
+      started_at: number
+      ended_at: number
+      outcome: string
+      phases: string
     }[]
     return rows.map((r) => ({
-      id: r.id, instanceId: r.instance_id, startedAt: r.started_at, endedAt: r.ended_at, outcome: r.outcome,
+      id: r.id,
+      instanceId: r.instance_id,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      outcome: r.outcome,
       phases: JSON.parse(r.phases)
     }))
   }
@@ -186,9 +296,16 @@ class SqliteHistory implements History {
 
   getSimulationRun(id: number): SimulationRun | undefined {
     const r = this.s.getRun.get(id) as
-      | { id: number; created_at: number; name: string; config: string; results: string }
-      | undefined
-    return r && { id: r.id, createdAt: r.created_at, name: r.name, config: JSON.parse(r.config), output: JSON.parse(r.results) }
+      { id: number; created_at: number; name: string; config: string; results: string } | undefined
+    return (
+      r && {
+        id: r.id,
+        createdAt: r.created_at,
+        name: r.name,
+        config: JSON.parse(r.config),
+        output: JSON.parse(r.results)
+      }
+    )
   }
 
   eventsBetween(fromMs: number, toMs: number, opts: EventQuery = {}): FleetEvent[] {
@@ -206,25 +323,46 @@ class SqliteHistory implements History {
 
   timeline(fromMs: number, toMs: number, bucketMs: number): TimelineBucket[] {
     requireWindow(fromMs, toMs)
-    if (!Number.isInteger(bucketMs) || bucketMs <= 0) throw new Error(`bucketMs must be a positive integer, got ${bucketMs}`)
+    if (!Number.isInteger(bucketMs) || bucketMs <= 0)
+      throw new Error(`bucketMs must be a positive integer, got ${bucketMs}`)
     const rows = this.s.timeline.all({ from: fromMs, to: toMs, bucket: bucketMs }) as {
-      instanceId: string | null; bucket: number; kind: FleetEventKind; count: number
+      instanceId: string | null
+      bucket: number
+      kind: FleetEventKind
+      count: number
     }[]
-    return rows.map((r) => ({ instanceId: r.instanceId, at: r.bucket, kind: r.kind, count: r.count }))
+    return rows.map((r) => ({
+      instanceId: r.instanceId,
+      at: r.bucket,
+      kind: r.kind,
+      count: r.count
+    }))
   }
 
   costBy(grouping: CostGrouping, fromMs: number, toMs: number): CostRow[] {
     requireWindow(fromMs, toMs)
     const window = { from: fromMs, to: toMs }
-    if (grouping === 'day') return costByDay(this.s.ledgerSegments.iterate(window) as Iterable<LedgerSegment>, fromMs, toMs)
-    const stmt = { instance: this.s.costByInstance, type: this.s.costByType, zone: this.s.costByZone }[grouping]
+    if (grouping === 'day')
+      return costByDay(
+        this.s.ledgerSegments.iterate(window) as Iterable<LedgerSegment>,
+        fromMs,
+        toMs
+      )
+    const stmt = {
+      instance: this.s.costByInstance,
+      type: this.s.costByType,
+      zone: this.s.costByZone
+    }[grouping]
     if (!stmt) throw new Error(`costBy: unknown grouping ${String(grouping)}`)
     return stmt.all(window) as CostRow[]
   }
 
   savings(fromMs: number, toMs: number): Savings {
     requireWindow(fromMs, toMs)
-    const r = this.s.costTotal.get({ from: fromMs, to: toMs }) as { cost: number | null; ondemandCost: number | null }
+    const r = this.s.costTotal.get({ from: fromMs, to: toMs }) as {
+      cost: number | null
+      ondemandCost: number | null
+    }
     const cost = r.cost ?? 0
     const ondemandCost = r.ondemandCost ?? 0
     return { cost, ondemandCost, savingsPct: savingsPct(cost, ondemandCost) }
@@ -232,7 +370,13 @@ class SqliteHistory implements History {
 
   spotPrices(fromMs: number, toMs: number, filter: SpotPriceFilter = {}): SpotPricePoint[] {
     requireWindow(fromMs, toMs)
-    const params = { from: fromMs, to: toMs, region: filter.region ?? null, zone: filter.zone ?? null, type: filter.instanceType ?? null }
+    const params = {
+      from: fromMs,
+      to: toMs,
+      region: filter.region ?? null,
+      zone: filter.zone ?? null,
+      type: filter.instanceType ?? null
+    }
     return this.s.spotPrices.all(params) as SpotPricePoint[]
   }
 
@@ -243,19 +387,41 @@ class SqliteHistory implements History {
 
   replay(fromMs: number, toMs: number): Replay {
     requireWindow(fromMs, toMs)
-    return { fromMs, toMs, initial: this.fleetState(fromMs, false), events: this.eventsBetween(fromMs, toMs) }
+    return {
+      fromMs,
+      toMs,
+      initial: this.fleetState(fromMs, false),
+      events: this.eventsBetween(fromMs, toMs)
+    }
   }
 
-  exportTrace(fromMs: number, toMs: number, opts: TraceExportOptions = {}): Record<string, HistoryTrace> {
+  exportTrace(
+    fromMs: number,
+    toMs: number,
+    opts: TraceExportOptions = {}
+  ): Record<string, HistoryTrace> {
     requireWindow(fromMs, toMs)
     // only the events that change the fleet: a long window need not load its checkpoints
     const events = this.eventsBetween(fromMs, toMs, { kinds: LIFECYCLE_KINDS })
     const initial = this.fleetState(fromMs, false)
     const gapSeconds = opts.gapSeconds ?? 300
-    return buildTraces({ initial, events, fromMs, toMs, gapSeconds, zone: opts.zone, lookup: this.lookup })
+    return buildTraces({
+      initial,
+      events,
+      fromMs,
+      toMs,
+      gapSeconds,
+      zone: opts.zone,
+      lookup: this.lookup
+    })
   }
 
-  exportTraceFiles(dir: string, fromMs: number, toMs: number, opts: TraceExportOptions = {}): string[] {
+  exportTraceFiles(
+    dir: string,
+    fromMs: number,
+    toMs: number,
+    opts: TraceExportOptions = {}
+  ): string[] {
     return writeTraceFiles(dir, this.exportTrace(fromMs, toMs, opts))
   }
 
@@ -274,7 +440,8 @@ class SqliteHistory implements History {
     const q = inclusive ? this.s.fleetAt : this.s.fleetBefore
     const fleet: Fleet = new Map()
     for (const { id } of q.live.all({ t }) as { id: string }[]) {
-      for (const row of q.lifecycle.iterate({ id, t }) as Iterable<EventRow>) applyFleetEvent(fleet, toEvent(row), this.lookup)
+      for (const row of q.lifecycle.iterate({ id, t }) as Iterable<EventRow>)
+        applyFleetEvent(fleet, toEvent(row), this.lookup)
     }
     return [...fleet.values()]
       .map((i) => ({ ...i, pricePerHour: this.priceAt(i, t) }))
@@ -313,9 +480,18 @@ function toEvent(r: EventRow): FleetEvent {
 
 function toRecord(r: InstanceRow): InstanceRecord {
   const rec: InstanceRecord = {
-    id: r.id, name: r.name, provider: r.provider as InstanceRecord['provider'], region: r.region, zone: r.zone,
-    instanceType: r.type, market: r.market as InstanceRecord['market'], gpus: r.gpus, gpuMemoryGiB: r.gpu_memory_gib,
-    onDemandPricePerHour: r.ondemand_price, launchedAt: r.launched_at, tags: JSON.parse(r.tags)
+    id: r.id,
+    name: r.name,
+    provider: r.provider as InstanceRecord['provider'],
+    region: r.region,
+    zone: r.zone,
+    instanceType: r.type,
+    market: r.market as InstanceRecord['market'],
+    gpus: r.gpus,
+    gpuMemoryGiB: r.gpu_memory_gib,
+    onDemandPricePerHour: r.ondemand_price,
+    launchedAt: r.launched_at,
+    tags: JSON.parse(r.tags)
   }
   if (r.terminated_at !== null) rec.terminatedAt = r.terminated_at
   if (r.model !== null) rec.model = r.model
@@ -324,9 +500,19 @@ function toRecord(r: InstanceRow): InstanceRecord {
 
 function instanceParams(i: InstanceRecord): Record<string, unknown> {
   return {
-    id: i.id, name: i.name, provider: i.provider, region: i.region, zone: i.zone, type: i.instanceType,
-    market: i.market, gpus: i.gpus, gpuMemoryGiB: i.gpuMemoryGiB, onDemandPrice: i.onDemandPricePerHour,
-    launchedAt: i.launchedAt, terminatedAt: i.terminatedAt ?? null, tags: JSON.stringify(i.tags ?? {}),
+    id: i.id,
+    name: i.name,
+    provider: i.provider,
+    region: i.region,
+    zone: i.zone,
+    type: i.instanceType,
+    market: i.market,
+    gpus: i.gpus,
+    gpuMemoryGiB: i.gpuMemoryGiB,
+    onDemandPrice: i.onDemandPricePerHour,
+    launchedAt: i.launchedAt,
+    terminatedAt: i.terminatedAt ?? null,
+    tags: JSON.stringify(i.tags ?? {}),
     model: i.model ?? null
   }
 }
@@ -334,7 +520,10 @@ function instanceParams(i: InstanceRecord): Record<string, unknown> {
 function isCompleteInstance(i: Partial<ManagedInstance>): boolean {
   const strings = [i.id, i.name, i.provider, i.region, i.zone, i.instanceType, i.market]
   const numbers = [i.gpus, i.gpuMemoryGiB, i.onDemandPricePerHour, i.launchedAt]
-  return strings.every((v) => typeof v === 'string') && numbers.every((v) => typeof v === 'number' && Number.isFinite(v))
+  return (
+    strings.every((v) => typeof v === 'string') &&
+    numbers.every((v) => typeof v === 'number' && Number.isFinite(v))
+  )
 }
 
 function finiteOr(v: number | undefined, fallback: number): number {

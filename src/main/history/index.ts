@@ -1,6 +1,13 @@
 // History: the fleet's event log, costs, spot prices, failovers and simulation runs in one SQLite
 // file, with the queries the cockpit needs. Plain Node: never imports electron.
 export { openHistory } from './history'
-export { LIFECYCLE_KINDS, applyFleetEvent, isAvailableSpot, launchSnapshot, type Fleet, type InstanceLookup } from './fleet-state'
+export {
+  LIFECYCLE_KINDS,
+  applyFleetEvent,
+  isAvailableSpot,
+  launchSnapshot,
+  type Fleet,
+  type InstanceLookup
+} from './fleet-state'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
 export type * from './types'

@@ -48,7 +48,11 @@ describe('history file and migrations', () => {
     const db = new Database(file)
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`)
     db.close()
-    expect(() => openHistory(file)).toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 5}, newer than this build of Synkti knows \\(${SCHEMA_VERSION}\\)`))
+    expect(() => openHistory(file)).toThrow(
+      new RegExp(
+        `schema version ${SCHEMA_VERSION + 5}, newer than this build of Synkti knows \\(${SCHEMA_VERSION}\\)`
+      )
+    )
     expect(pragma('user_version')).toBe(SCHEMA_VERSION + 5)
   })
 

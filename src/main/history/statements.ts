@@ -65,20 +65,31 @@ export function prepareStatements(db: Database.Database) {
       model = excluded.model`),
     seedInstance: p(`${INSTANCE_INSERT} ON CONFLICT (id) DO NOTHING`),
     markTerminated: p('UPDATE instances SET terminated_at = ? WHERE id = ?'),
-    terminateIfOpen: p('UPDATE instances SET terminated_at = ? WHERE id = ? AND terminated_at IS NULL'),
+    terminateIfOpen: p(
+      'UPDATE instances SET terminated_at = ? WHERE id = ? AND terminated_at IS NULL'
+    ),
     getInstance: p('SELECT * FROM instances WHERE id = ?'),
-    insertSpotPrice: p('INSERT OR REPLACE INTO spot_prices (at, region, zone, type, price) VALUES (?, ?, ?, ?, ?)'),
-    lastLedgerRow: p(`SELECT id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour, time_scale FROM billing
+    insertSpotPrice: p(
+      'INSERT OR REPLACE INTO spot_prices (at, region, zone, type, price) VALUES (?, ?, ?, ?, ?)'
+    ),
+    lastLedgerRow:
+      p(`SELECT id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour, time_scale FROM billing
       WHERE instance_id = ? ORDER BY to_ms DESC LIMIT 1`),
     extendLedgerRow: p('UPDATE billing SET to_ms = ?, cost = ?, ondemand_cost = ? WHERE id = ?'),
-    insertLedgerRow: p(`INSERT INTO billing (instance_id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour,
+    insertLedgerRow:
+      p(`INSERT INTO billing (instance_id, from_ms, to_ms, price_per_hour, ondemand_price_per_hour,
       cost, ondemand_cost, time_scale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     insertFailover: p(`INSERT INTO failovers (instance_id, started_at, ended_at, outcome, phases)
       VALUES (?, ?, ?, ?, ?)`),
-    failoversBetween: p(`SELECT id, instance_id, started_at, ended_at, outcome, phases FROM failovers
+    failoversBetween:
+      p(`SELECT id, instance_id, started_at, ended_at, outcome, phases FROM failovers
       WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id`),
-    insertRun: p('INSERT INTO simulation_runs (created_at, name, config, results) VALUES (?, ?, ?, ?)'),
-    listRuns: p('SELECT id, created_at, name FROM simulation_runs ORDER BY created_at DESC, id DESC'),
+    insertRun: p(
+      'INSERT INTO simulation_runs (created_at, name, config, results) VALUES (?, ?, ?, ?)'
+    ),
+    listRuns: p(
+      'SELECT id, created_at, name FROM simulation_runs ORDER BY created_at DESC, id DESC'
+    ),
     getRun: p('SELECT id, created_at, name, config, results FROM simulation_runs WHERE id = ?'),
     // json_each takes the kinds as one bound JSON array, so one statement serves every filter
     eventsBetween: p(`SELECT ${EVENT_COLS} FROM events WHERE at >= @from AND at < @to
@@ -87,23 +98,34 @@ export function prepareStatements(db: Database.Database) {
     instanceEventsBetween: p(`SELECT ${EVENT_COLS} FROM events WHERE instance_id = @instanceId
       AND at >= @from AND at < @to AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
       ORDER BY at, id LIMIT @limit`),
-    timeline: p(`SELECT instance_id AS instanceId, @from + CAST((at - @from) / @bucket AS INTEGER) * @bucket AS bucket,
+    timeline:
+      p(`SELECT instance_id AS instanceId, @from + CAST((at - @from) / @bucket AS INTEGER) * @bucket AS bucket,
       kind, COUNT(*) AS count FROM events WHERE at >= @from AND at < @to
       GROUP BY instance_id, bucket, kind ORDER BY instance_id, bucket, kind`),
-    costByInstance: p(`SELECT b.instance_id AS key, ${COST_COLUMNS} FROM billing b WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`),
-    costByType: p(`SELECT i.type AS key, ${COST_COLUMNS} FROM billing b JOIN instances i ON i.id = b.instance_id
+    costByInstance: p(
+      `SELECT b.instance_id AS key, ${COST_COLUMNS} FROM billing b WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`
+    ),
+    costByType:
+      p(`SELECT i.type AS key, ${COST_COLUMNS} FROM billing b JOIN instances i ON i.id = b.instance_id
       WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`),
-    costByZone: p(`SELECT i.zone AS key, ${COST_COLUMNS} FROM billing b JOIN instances i ON i.id = b.instance_id
+    costByZone:
+      p(`SELECT i.zone AS key, ${COST_COLUMNS} FROM billing b JOIN instances i ON i.id = b.instance_id
       WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`),
     costTotal: p(`SELECT ${COST_COLUMNS} FROM billing b WHERE ${OVERLAPS}`),
     ledgerSegments: p(`SELECT from_ms AS fromMs, to_ms AS toMs, price_per_hour AS pricePerHour,
       ondemand_price_per_hour AS ondemandPricePerHour, time_scale AS timeScale FROM billing b WHERE ${OVERLAPS}`),
-    ledgerPriceAt: p('SELECT price_per_hour AS price FROM billing WHERE instance_id = ? AND from_ms <= ? AND to_ms > ? LIMIT 1'),
-    spotPriceAt: p('SELECT price FROM spot_prices WHERE zone = ? AND type = ? AND at <= ? ORDER BY at DESC LIMIT 1'),
-    spotPrices: p(`SELECT at, region, zone, type AS instanceType, price FROM spot_prices WHERE at >= @from AND at < @to
+    ledgerPriceAt: p(
+      'SELECT price_per_hour AS price FROM billing WHERE instance_id = ? AND from_ms <= ? AND to_ms > ? LIMIT 1'
+    ),
+    spotPriceAt: p(
+      'SELECT price FROM spot_prices WHERE zone = ? AND type = ? AND at <= ? ORDER BY at DESC LIMIT 1'
+    ),
+    spotPrices:
+      p(`SELECT at, region, zone, type AS instanceType, price FROM spot_prices WHERE at >= @from AND at < @to
       AND (@region IS NULL OR region = @region) AND (@zone IS NULL OR zone = @zone) AND (@type IS NULL OR type = @type)
       ORDER BY at, zone, type`),
-    stats: p(`SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM instances) AS instances,
+    stats:
+      p(`SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM instances) AS instances,
       (SELECT COUNT(*) FROM spot_prices) AS spotPrices, (SELECT COUNT(*) FROM billing) AS billingRows,
       (SELECT COUNT(*) FROM failovers) AS failovers, (SELECT COUNT(*) FROM simulation_runs) AS simulationRuns`),
     fleetBefore: fleetOps('<'),

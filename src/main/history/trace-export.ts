@@ -25,7 +25,8 @@ export function buildTraces(input: TraceInput): Record<string, HistoryTrace> {
   const { fromMs, toMs, gapSeconds } = input
   // a trace needs at least one tick: the importer rejects an empty "data"
   if (!(toMs > fromMs)) throw new Error(`trace window must be non-empty, got [${fromMs}, ${toMs})`)
-  if (!(gapSeconds > 0) || !Number.isFinite(gapSeconds)) throw new Error(`gapSeconds must be > 0, got ${gapSeconds}`)
+  if (!(gapSeconds > 0) || !Number.isFinite(gapSeconds))
+    throw new Error(`gapSeconds must be > 0, got ${gapSeconds}`)
   const fleet: Fleet = new Map(input.initial.map((i) => [i.id, i]))
   const zones = new Set<string>(input.zone !== undefined ? [input.zone] : spotZones(fleet.values()))
   const ticks = Math.ceil((toMs - fromMs) / (gapSeconds * 1000))
@@ -50,11 +51,17 @@ function spotZones(instances: Iterable<ManagedInstance>): string[] {
 
 function countAvailable(instances: Iterable<ManagedInstance>): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const i of instances) if (isAvailableSpot(i)) counts.set(i.zone, (counts.get(i.zone) ?? 0) + 1)
+  for (const i of instances)
+    if (isAvailableSpot(i)) counts.set(i.zone, (counts.get(i.zone) ?? 0) + 1)
   return counts
 }
 
-function toTraces(zones: Set<string>, samples: Map<string, number>[], fromMs: number, gapSeconds: number): Record<string, HistoryTrace> {
+function toTraces(
+  zones: Set<string>,
+  samples: Map<string, number>[],
+  fromMs: number,
+  gapSeconds: number
+): Record<string, HistoryTrace> {
   const out: Record<string, HistoryTrace> = {}
   for (const zone of [...zones].sort()) {
     out[zone] = {

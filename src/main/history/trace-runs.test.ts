@@ -50,10 +50,19 @@ describe('trace export', () => {
   it('writes <zone>.json files in the trace layout', () => {
     const tmp = tempDir()
     try {
-      const paths = h.exportTraceFiles(join(tmp.dir, 'out'), T0, T0 + 100 * MIN, { gapSeconds: 600 })
-      expect(readdirSync(join(tmp.dir, 'out')).sort()).toEqual(['us-east-1a.json', 'us-east-1c.json'])
+      const paths = h.exportTraceFiles(join(tmp.dir, 'out'), T0, T0 + 100 * MIN, {
+        gapSeconds: 600
+      })
+      expect(readdirSync(join(tmp.dir, 'out')).sort()).toEqual([
+        'us-east-1a.json',
+        'us-east-1c.json'
+      ])
       const file = JSON.parse(readFileSync(paths[0], 'utf8'))
-      expect(file.metadata).toMatchObject({ gap_seconds: 600, zone: 'us-east-1a', convention: 'available' })
+      expect(file.metadata).toMatchObject({
+        gap_seconds: 600,
+        zone: 'us-east-1a',
+        convention: 'available'
+      })
       expect(file.data).toEqual([0, 1, 1, 2, 2, 2, 1, 1, 1, 0])
     } finally {
       tmp.cleanup()
@@ -74,7 +83,13 @@ describe('simulation runs and failovers', () => {
       { id: second, createdAt: T0 + 60_000, name: 'tighter grace' },
       { id: first, createdAt: T0, name: 'baseline' }
     ])
-    expect(h.getSimulationRun(first)).toEqual({ id: first, createdAt: T0, name: 'baseline', config, output })
+    expect(h.getSimulationRun(first)).toEqual({
+      id: first,
+      createdAt: T0,
+      name: 'baseline',
+      config,
+      output
+    })
     expect(h.getSimulationRun(999)).toBeUndefined()
     h.close()
   })
@@ -82,7 +97,10 @@ describe('simulation runs and failovers', () => {
   it('stores failovers with per-phase durations', () => {
     const h = openHistory(':memory:')
     h.recordFailover({
-      instanceId: 'a', startedAt: T0, endedAt: T0 + 95_000, outcome: 'recovered',
+      instanceId: 'a',
+      startedAt: T0,
+      endedAt: T0 + 95_000,
+      outcome: 'recovered',
       phases: [
         { name: 'drain', startedAt: T0, endedAt: T0 + 20_000 },
         { name: 'launch', startedAt: T0 + 20_000, endedAt: T0 + 95_000 }
@@ -90,26 +108,52 @@ describe('simulation runs and failovers', () => {
     })
     const [f] = h.failoversBetween(T0, T0 + 1)
     expect(f).toMatchObject({ instanceId: 'a', outcome: 'recovered', endedAt: T0 + 95_000 })
-    expect(f.phases.map((p) => [p.name, p.durationMs])).toEqual([['drain', 20_000], ['launch', 75_000]])
+    expect(f.phases.map((p) => [p.name, p.durationMs])).toEqual([
+      ['drain', 20_000],
+      ['launch', 75_000]
+    ])
     h.close()
   })
 })
 
 function simulationConfig(): SimulationConfig {
   return {
-    seed: 7, runs: 2, durationHours: 24, policies: ['greedy', 'ondemand'], migration: 'optimal',
-    graceSeconds: 120, changeoverSeconds: 300, idleReleaseSeconds: 600, fallbackAfterPreemptions: 2,
+    seed: 7,
+    runs: 2,
+    durationHours: 24,
+    policies: ['greedy', 'ondemand'],
+    migration: 'optimal',
+    graceSeconds: 120,
+    changeoverSeconds: 300,
+    idleReleaseSeconds: 600,
+    fallbackAfterPreemptions: 2,
     checkpoint: { fullThreshold: 1, partialThreshold: 0.5 },
-    instanceTypes: [{ name: 'g5.xlarge', gpus: 1, gpuMemoryGiB: 24, networkGbps: 10, onDemandPrice: 1.006, meanSpotPrice: 0.35 }],
+    instanceTypes: [
+      {
+        name: 'g5.xlarge',
+        gpus: 1,
+        gpuMemoryGiB: 24,
+        networkGbps: 10,
+        onDemandPrice: 1.006,
+        meanSpotPrice: 0.35
+      }
+    ],
     market: { kind: 'trace', path: '/tmp/traces', binaryCapacity: 4 },
     workload: { kind: 'deadline', computeHours: 10, deadlineHours: 20 }
   }
 }
 
 function simulationOutput(config: SimulationConfig): SimulationOutput {
-  const metrics = Object.fromEntries(METRIC_NAMES.map((m, i) => [m, { mean: i, ci95: [i - 0.5, i + 0.5] }]))
+  const metrics = Object.fromEntries(
+    METRIC_NAMES.map((m, i) => [m, { mean: i, ci95: [i - 0.5, i + 0.5] }])
+  )
   return {
-    schema: 1, seed: config.seed, config,
-    results: config.policies.map((policy) => ({ policy, metrics: metrics as SimulationOutput['results'][number]['metrics'] }))
+    schema: 1,
+    seed: config.seed,
+    config,
+    results: config.policies.map((policy) => ({
+      policy,
+      metrics: metrics as SimulationOutput['results'][number]['metrics']
+    }))
   }
 }

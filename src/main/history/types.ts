@@ -1,4 +1,9 @@
-import type { FleetEvent, FleetEventKind, ManagedInstance, SpotPricePoint } from '../../shared/fleet'
+import type {
+  FleetEvent,
+  FleetEventKind,
+  ManagedInstance,
+  SpotPricePoint
+} from '../../shared/fleet'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
 
 export interface OpenHistoryOptions {
@@ -39,7 +44,10 @@ export interface SpotPriceFilter {
 }
 
 /** What history keeps of an instance; its state and price at an instant come from fleetAt. */
-export type InstanceRecord = Omit<ManagedInstance, 'state' | 'pricePerHour' | 'noticeDeadline' | 'standby'>
+export type InstanceRecord = Omit<
+  ManagedInstance,
+  'state' | 'pricePerHour' | 'noticeDeadline' | 'standby'
+>
 
 export interface FailoverPhase {
   name: string
@@ -139,7 +147,14 @@ export interface History {
   getInstance(instanceId: string): InstanceRecord | undefined
   recordSpotPrices(points: readonly SpotPricePoint[]): void
   /** timeScale: billed time per wall time, 1 on a real cloud (the sandbox's clock runs faster) */
-  accrue(instanceId: string, fromMs: number, toMs: number, pricePerHour: number, onDemandPricePerHour: number, timeScale?: number): void
+  accrue(
+    instanceId: string,
+    fromMs: number,
+    toMs: number,
+    pricePerHour: number,
+    onDemandPricePerHour: number,
+    timeScale?: number
+  ): void
   recordFailover(f: FailoverRecord): number
   failoversBetween(fromMs: number, toMs: number): StoredFailover[]
   saveSimulationRun(name: string, config: SimulationConfig, output: SimulationOutput): number

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import type { InterruptionEvent } from '../../shared/fleet'
 import { createInterruptionDeduper } from './dedupe'
 
-const ev = (instanceId: string, kind: InterruptionEvent['kind'], source: InterruptionEvent['source'] = 'ec2-api'): InterruptionEvent => ({
+const ev = (
+  instanceId: string,
+  kind: InterruptionEvent['kind'],
+  source: InterruptionEvent['source'] = 'ec2-api'
+): InterruptionEvent => ({
   instanceId,
   kind,
   source,

@@ -59,7 +59,8 @@ export function createInterruptionDeduper(opts: DeduperOptions = {}): Interrupti
       return true
     },
     forget(instanceId) {
-      for (const key of [...seen.keys()]) if (key.startsWith(`${instanceId}\u0000`)) seen.delete(key)
+      for (const key of [...seen.keys()])
+        if (key.startsWith(`${instanceId}\u0000`)) seen.delete(key)
     },
     get size() {
       return seen.size

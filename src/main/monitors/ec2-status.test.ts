@@ -14,7 +14,10 @@ const notice = (instanceId: string, observedAt: number): InterruptionEvent => ({
   observedAt
 })
 
-function fakeProvider(script: (call: number, now: number) => InterruptionEvent[] | Error, now: () => number) {
+function fakeProvider(
+  script: (call: number, now: number) => InterruptionEvent[] | Error,
+  now: () => number
+) {
   const asked: string[][] = []
   const provider: Pick<CloudProvider, 'interruptionStatus' | 'listInstances'> = {
     listInstances: async () =>
@@ -74,8 +77,16 @@ describe('runEc2StatusMonitor', () => {
   it('uses the given instance ids and a shared deduper (an event already seen elsewhere is not re-emitted)', async () => {
     const clock = manualClock(0)
     const deduper = createInterruptionDeduper({ now: clock.now })
-    deduper.accept({ instanceId: 'i-9', kind: 'interruption-notice', source: 'eventbridge', observedAt: 0 })
-    const { provider, asked } = fakeProvider((_, now) => [notice('i-9', now), { ...notice('i-8', now), kind: 'state-change' }], clock.now)
+    deduper.accept({
+      instanceId: 'i-9',
+      kind: 'interruption-notice',
+      source: 'eventbridge',
+      observedAt: 0
+    })
+    const { provider, asked } = fakeProvider(
+      (_, now) => [notice('i-9', now), { ...notice('i-8', now), kind: 'state-change' }],
+      clock.now
+    )
     const events: InterruptionEvent[] = []
     const ac = new AbortController()
     const done = runEc2StatusMonitor({

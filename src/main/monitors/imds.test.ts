@@ -39,7 +39,12 @@ describe('IMDSv2 client', () => {
     const client = createImdsClient({ endpoint: imds.url, tokenTtlSeconds: 60 })
     expect(await client.instanceId()).toBe('i-abc')
     expect((await client.get(INSTANCE_ACTION_PATH)).status).toBe(404)
-    expect(imds.counters).toMatchObject({ tokenPuts: 1, tokenRejected: 0, gets: 2, unauthorized: 0 })
+    expect(imds.counters).toMatchObject({
+      tokenPuts: 1,
+      tokenRejected: 0,
+      gets: 2,
+      unauthorized: 0
+    })
   })
 
   it('the fixture refuses a token PUT without TTL and GETs without a token, like IMDS', async () => {
@@ -53,7 +58,11 @@ describe('IMDSv2 client', () => {
 
   it('on 401 for an expired token it fetches a fresh token and retries once', async () => {
     imds = await startImdsServer({ instanceId: 'i-exp' })
-    const client = createImdsClient({ endpoint: imds.url, tokenTtlSeconds: 60, clock: manualClock(0) })
+    const client = createImdsClient({
+      endpoint: imds.url,
+      tokenTtlSeconds: 60,
+      clock: manualClock(0)
+    })
     await client.instanceId()
     imds.clock.advance(61_000) // the server sees the token expire; the client clock did not move
     expect(await client.instanceId()).toBe('i-exp')

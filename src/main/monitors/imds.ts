@@ -67,7 +67,10 @@ export function createImdsClient(options: ImdsClientOptions = {}): ImdsClient {
     )
     const body = await res.text()
     if (res.status !== 200 || !body) throw new Error(`IMDS token PUT answered ${res.status}`)
-    token = { value: body.trim(), refreshAt: obtainedAt + ttlSeconds * 1000 * TOKEN_REFRESH_FRACTION }
+    token = {
+      value: body.trim(),
+      refreshAt: obtainedAt + ttlSeconds * 1000 * TOKEN_REFRESH_FRACTION
+    }
     return token.value
   }
 
@@ -116,7 +119,11 @@ function withTimeout(ms: number, signal?: AbortSignal): AbortSignal {
 
 const instanceActionSchema = z.object({ action: z.string(), time: z.string() })
 const rebalanceSchema = z.object({ noticeTime: z.string() })
-const KNOWN_ACTIONS: readonly string[] = ['terminate', 'stop', 'hibernate'] satisfies InterruptionAction[]
+const KNOWN_ACTIONS: readonly string[] = [
+  'terminate',
+  'stop',
+  'hibernate'
+] satisfies InterruptionAction[]
 
 export type NoticeParse =
   | { ok: true; action?: InterruptionAction; deadline?: number; detail?: string }
@@ -127,7 +134,8 @@ export function parseInstanceAction(body: string): NoticeParse {
   const doc = parseJson(body, instanceActionSchema)
   if (!doc.ok) return doc
   const deadline = Date.parse(doc.value.time)
-  if (!Number.isFinite(deadline)) return { ok: false, reason: `unparsable time ${JSON.stringify(doc.value.time)}` }
+  if (!Number.isFinite(deadline))
+    return { ok: false, reason: `unparsable time ${JSON.stringify(doc.value.time)}` }
   // An action AWS adds later is still a notice: report it without an action rather than miss it.
   if (!KNOWN_ACTIONS.includes(doc.value.action)) {
     return { ok: true, deadline, detail: `unknown action ${JSON.stringify(doc.value.action)}` }
@@ -145,7 +153,10 @@ export function parseRebalance(body: string): NoticeParse {
   return { ok: true, detail: `noticeTime=${doc.value.noticeTime}` }
 }
 
-function parseJson<T>(body: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reason: string } {
+function parseJson<T>(
+  body: string,
+  schema: z.ZodType<T>
+): { ok: true; value: T } | { ok: false; reason: string } {
   let raw: unknown
   try {
     raw = JSON.parse(body)
@@ -153,7 +164,8 @@ function parseJson<T>(body: string, schema: z.ZodType<T>): { ok: true; value: T 
     return { ok: false, reason: `malformed JSON ${JSON.stringify(body.slice(0, 80))}` }
   }
   const parsed = schema.safeParse(raw)
-  if (!parsed.success) return { ok: false, reason: `unexpected document ${JSON.stringify(body.slice(0, 80))}` }
+  if (!parsed.success)
+    return { ok: false, reason: `unexpected document ${JSON.stringify(body.slice(0, 80))}` }
   return { ok: true, value: parsed.data }
 }
 
@@ -201,7 +213,9 @@ export function startImdsMonitor(options: ImdsMonitorOptions): ImdsMonitor {
   const log = options.log ?? silentLog
   const pollMs = options.pollMs ?? 2000
   const controller = new AbortController()
-  const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal
+  const signal = options.signal
+    ? AbortSignal.any([controller.signal, options.signal])
+    : controller.signal
   let resolveId!: (id: string) => void
   let rejectId!: (e: unknown) => void
   const instanceId = new Promise<string>((res, rej) => ((resolveId = res), (rejectId = rej)))

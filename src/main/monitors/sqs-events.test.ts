@@ -4,7 +4,12 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { InterruptionEvent } from '../../shared/fleet'
 import { manualClock } from '../clock'
 import { createInterruptionDeduper } from './dedupe'
-import { parseEventBridgeMessage, receiveSqsBatchOnce, regionOfQueue, runSqsEventConsumer } from './sqs-events'
+import {
+  parseEventBridgeMessage,
+  receiveSqsBatchOnce,
+  regionOfQueue,
+  runSqsEventConsumer
+} from './sqs-events'
 
 // shaped like the samples in the EC2 user guide ("Spot Instance interruption notices", "rebalance recommendations")
 const SPOT_WARNING = {
@@ -54,7 +59,10 @@ describe('parseEventBridgeMessage', () => {
 
   it('stop and hibernate actions are kept', () => {
     for (const action of ['stop', 'hibernate'] as const) {
-      const body = JSON.stringify({ ...SPOT_WARNING, detail: { ...SPOT_WARNING.detail, 'instance-action': action } })
+      const body = JSON.stringify({
+        ...SPOT_WARNING,
+        detail: { ...SPOT_WARNING.detail, 'instance-action': action }
+      })
       const parsed = parseEventBridgeMessage(body)
       expect(parsed.kind === 'event' && parsed.event.action).toBe(action)
     }
@@ -73,13 +81,20 @@ describe('parseEventBridgeMessage', () => {
   })
 
   it('unwraps an SNS envelope (EventBridge -> SNS -> SQS)', () => {
-    const body = JSON.stringify({ Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:us-east-2:1:t', Message: JSON.stringify(SPOT_WARNING) })
+    const body = JSON.stringify({
+      Type: 'Notification',
+      MessageId: 'm',
+      TopicArn: 'arn:aws:sns:us-east-2:1:t',
+      Message: JSON.stringify(SPOT_WARNING)
+    })
     expect(parseEventBridgeMessage(body).kind).toBe('event')
   })
 
   it('other detail-types and non-AWS sources are ignored, not errors', () => {
     expect(parseEventBridgeMessage(JSON.stringify(STATE_CHANGE)).kind).toBe('ignored')
-    expect(parseEventBridgeMessage(JSON.stringify({ ...SPOT_WARNING, source: 'my.app' })).kind).toBe('ignored')
+    expect(
+      parseEventBridgeMessage(JSON.stringify({ ...SPOT_WARNING, source: 'my.app' })).kind
+    ).toBe('ignored')
   })
 
   it.each([
@@ -87,8 +102,20 @@ describe('parseEventBridgeMessage', () => {
     ['json array', '[1,2]'],
     ['no detail-type', JSON.stringify({ source: 'aws.ec2' })],
     ['bad time', JSON.stringify({ ...SPOT_WARNING, time: 'yesterday' })],
-    ['bad instance id', JSON.stringify({ ...SPOT_WARNING, detail: { 'instance-id': 'vm-1', 'instance-action': 'terminate' } })],
-    ['bad action', JSON.stringify({ ...SPOT_WARNING, detail: { 'instance-id': 'i-1234567890abcdef0', 'instance-action': 'explode' } })],
+    [
+      'bad instance id',
+      JSON.stringify({
+        ...SPOT_WARNING,
+        detail: { 'instance-id': 'vm-1', 'instance-action': 'terminate' }
+      })
+    ],
+    [
+      'bad action',
+      JSON.stringify({
+        ...SPOT_WARNING,
+        detail: { 'instance-id': 'i-1234567890abcdef0', 'instance-action': 'explode' }
+      })
+    ],
     ['no detail', JSON.stringify({ ...REBALANCE, detail: undefined })]
   ])('%s is malformed', (_, body) => {
     expect(parseEventBridgeMessage(body).kind).toBe('malformed')

@@ -6,7 +6,12 @@
 // messages are logged and deleted, so they are not redelivered forever; a message whose handler threw
 // is NOT deleted, so SQS redelivers it after the visibility timeout (bounded by the queue's DLQ policy).
 
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs'
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message
+} from '@aws-sdk/client-sqs'
 import type { InterruptionAction, InterruptionEvent } from '../../shared/fleet'
 import { systemClock, type Clock } from '../clock'
 import { ec2ClientConfig, type AwsClientOptions } from '../providers/aws/client'
@@ -54,8 +59,10 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
   if (!doc) return malformed('body is not a JSON object')
   const detailType = doc['detail-type']
   if (typeof detailType !== 'string') return malformed('no detail-type: not an EventBridge event')
-  if (detailType !== SPOT_WARNING && detailType !== REBALANCE) return { kind: 'ignored', reason: `detail-type '${detailType}'` }
-  if (doc.source !== 'aws.ec2') return { kind: 'ignored', reason: `source '${String(doc.source)}' is not aws.ec2` }
+  if (detailType !== SPOT_WARNING && detailType !== REBALANCE)
+    return { kind: 'ignored', reason: `detail-type '${detailType}'` }
+  if (doc.source !== 'aws.ec2')
+    return { kind: 'ignored', reason: `source '${String(doc.source)}' is not aws.ec2` }
   const time = typeof doc.time === 'string' ? Date.parse(doc.time) : NaN
   if (!Number.isFinite(time)) return malformed(`${detailType}: missing or invalid time`)
   const detail = isObject(doc.detail) ? doc.detail : {}
@@ -64,14 +71,20 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
     return malformed(`${detailType}: missing or invalid detail.instance-id`)
   }
   const base = { instanceId, source: 'eventbridge' as const, observedAt: observedAt ?? time }
-  if (detailType === REBALANCE) return { kind: 'event', event: { ...base, kind: 'rebalance-recommendation' } }
+  if (detailType === REBALANCE)
+    return { kind: 'event', event: { ...base, kind: 'rebalance-recommendation' } }
   const action = detail['instance-action']
   if (!ACTIONS.includes(action as InterruptionAction)) {
     return malformed(`${detailType}: invalid detail.instance-action '${String(action)}'`)
   }
   return {
     kind: 'event',
-    event: { ...base, kind: 'interruption-notice', action: action as InterruptionAction, deadline: time + SPOT_NOTICE_MS }
+    event: {
+      ...base,
+      kind: 'interruption-notice',
+      action: action as InterruptionAction,
+      deadline: time + SPOT_NOTICE_MS
+    }
   }
 }
 
@@ -116,7 +129,9 @@ async function handleMessage(
 ): Promise<Outcome> {
   const parsed = parseEventBridgeMessage(m.Body ?? '', now)
   if (parsed.kind !== 'event') {
-    opts.log?.warn(`SQS ${opts.queueUrl}: ${parsed.kind} message ${m.MessageId ?? '?'} deleted: ${parsed.reason}`)
+    opts.log?.warn(
+      `SQS ${opts.queueUrl}: ${parsed.kind} message ${m.MessageId ?? '?'} deleted: ${parsed.reason}`
+    )
     return parsed.kind
   }
   if (!deduper.accept(parsed.event)) return 'duplicate'
@@ -129,10 +144,16 @@ async function handleMessage(
   }
 }
 
-async function deleteMessage(client: SQSClient, opts: SqsEventsOptions, m: Message): Promise<boolean> {
+async function deleteMessage(
+  client: SQSClient,
+  opts: SqsEventsOptions,
+  m: Message
+): Promise<boolean> {
   if (!m.ReceiptHandle) return false
   try {
-    await client.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }))
+    await client.send(
+      new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle })
+    )
     return true
   } catch (err) {
     opts.onError?.(err)
@@ -168,7 +189,8 @@ export async function receiveSqsBatchOnce(
 /** runs until signal aborts; resolves (never rejects) on abort */
 export async function runSqsEventConsumer(opts: SqsEventsOptions): Promise<void> {
   const clock = opts.clock ?? systemClock
-  const client = opts.client ?? createSqsClient(opts.clientOptions ?? { region: regionOfQueue(opts.queueUrl) })
+  const client =
+    opts.client ?? createSqsClient(opts.clientOptions ?? { region: regionOfQueue(opts.queueUrl) })
   const deduper = opts.deduper ?? createInterruptionDeduper({ now: clock.now })
   while (!opts.signal.aborted) {
     try {

@@ -4,7 +4,11 @@ import { linearSumAssignment } from 'linear-sum-assignment'
 import { solveAssignment, type Assignment } from './assignment'
 
 /** Exhaustive optimum: maximum number of pairs, then minimum total, over every partial matching. */
-function bruteForce(cost: Float64Array, rows: number, cols: number): { assigned: number; total: number } {
+function bruteForce(
+  cost: Float64Array,
+  rows: number,
+  cols: number
+): { assigned: number; total: number } {
   let bestCount = 0
   let bestTotal = 0
   const used = new Uint8Array(cols)
@@ -67,17 +71,29 @@ const problemArb = fc
   })
   .chain(({ rows, cols, kind, forbidRate }) => {
     const n = rows * cols
-    const value = kind === 'int' ? fc.integer({ min: -5, max: 12 }) : fc.double({ min: -1, max: 1, noNaN: true })
+    const value =
+      kind === 'int'
+        ? fc.integer({ min: -5, max: 12 })
+        : fc.double({ min: -1, max: 1, noNaN: true })
     return fc.record({
       rows: fc.constant(rows),
       cols: fc.constant(cols),
       values: fc.array(value, { minLength: n, maxLength: n }),
-      forbidden: fc.array(fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < forbidRate), {
-        minLength: n,
-        maxLength: n
-      }),
-      deadRows: fc.array(fc.integer({ min: 0, max: 7 }).map((x) => x === 0), { minLength: rows, maxLength: rows }),
-      deadCols: fc.array(fc.integer({ min: 0, max: 7 }).map((x) => x === 0), { minLength: cols, maxLength: cols })
+      forbidden: fc.array(
+        fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < forbidRate),
+        {
+          minLength: n,
+          maxLength: n
+        }
+      ),
+      deadRows: fc.array(
+        fc.integer({ min: 0, max: 7 }).map((x) => x === 0),
+        { minLength: rows, maxLength: rows }
+      ),
+      deadCols: fc.array(
+        fc.integer({ min: 0, max: 7 }).map((x) => x === 0),
+        { minLength: cols, maxLength: cols }
+      )
     })
   })
   .map(({ rows, cols, values, forbidden, deadRows, deadCols }) => {
@@ -134,7 +150,8 @@ describe('solveAssignment against brute force', () => {
     fc.assert(
       fc.property(problemArb, ({ rows, cols, cost }) => {
         const t = new Float64Array(rows * cols)
-        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = cost[i * cols + j]
+        for (let i = 0; i < rows; i++)
+          for (let j = 0; j < cols; j++) t[j * rows + i] = cost[i * cols + j]
         const a = solveAssignment(cost, rows, cols)
         const b = solveAssignment(t, cols, rows)
         expect(b.assigned).toBe(a.assigned)
@@ -159,7 +176,9 @@ describe('square fast path', () => {
         n: fc.constant(n),
         cells: fc.array(
           fc.tuple(
-            range === 0 ? fc.double({ min: -50, max: 50, noNaN: true }) : fc.integer({ min: -range, max: range }),
+            range === 0
+              ? fc.double({ min: -50, max: 50, noNaN: true })
+              : fc.integer({ min: -range, max: range }),
             fc.double({ min: 0, max: 1, noNaN: true })
           ),
           { minLength: n * n, maxLength: n * n }
@@ -195,13 +214,16 @@ describe('square fast path', () => {
       const n = 2 + Math.floor(rnd() * 7)
       const forbidRate = [0.3, 0.5, 0.7][t % 3]
       const cost = new Float64Array(n * n)
-      for (let k = 0; k < cost.length; k++) cost[k] = rnd() < forbidRate ? Infinity : Math.floor(rnd() * 20) - 5
+      for (let k = 0; k < cost.length; k++)
+        cost[k] = rnd() < forbidRate ? Infinity : Math.floor(rnd() * 20) - 5
       const padded = new Float64Array(n * (n + 1)).fill(Infinity)
       for (let i = 0; i < n; i++) padded.set(cost.subarray(i * n, (i + 1) * n), i * (n + 1))
       const a = solveAssignment(cost, n, n)
       const b = solveAssignment(padded, n, n + 1)
       if (a.assigned !== b.assigned || a.total !== b.total) {
-        throw new Error(`n=${n} [${Array.from(cost).join(',')}]: ${a.assigned}/${a.total} vs ${b.assigned}/${b.total}`)
+        throw new Error(
+          `n=${n} [${Array.from(cost).join(',')}]: ${a.assigned}/${a.total} vs ${b.assigned}/${b.total}`
+        )
       }
     }
   })
@@ -302,7 +324,9 @@ describe('solveAssignment cases', () => {
 
 describe('solveAssignment errors', () => {
   it('throws on NaN with the cell position', () => {
-    expect(() => solveAssignment(Float64Array.of(1, NaN, 3, 4), 2, 2)).toThrow(/cost\[1\] \(row 0, col 1\) is NaN/)
+    expect(() => solveAssignment(Float64Array.of(1, NaN, 3, 4), 2, 2)).toThrow(
+      /cost\[1\] \(row 0, col 1\) is NaN/
+    )
   })
 
   it('throws on -Infinity', () => {
@@ -334,7 +358,8 @@ describe('solveAssignment at scale', () => {
     const a = solveAssignment(cost, rows, cols)
     checkConsistent(a, cost, rows, cols)
     const t = new Float64Array(rows * cols)
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = cost[i * cols + j]
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) t[j * rows + i] = cost[i * cols + j]
     const b = solveAssignment(t, cols, rows)
     expect(b.assigned).toBe(a.assigned)
     expect(b.total).toBe(a.total)
@@ -352,7 +377,9 @@ describe('solveAssignment at scale', () => {
     ]) {
       const cost = new Float64Array(rows * cols)
       for (let k = 0; k < cost.length; k++) cost[k] = rnd() * 10 - 3
-      const nested = Array.from({ length: rows }, (_, i) => Array.from(cost.subarray(i * cols, (i + 1) * cols)))
+      const nested = Array.from({ length: rows }, (_, i) =>
+        Array.from(cost.subarray(i * cols, (i + 1) * cols))
+      )
       const reference = linearSumAssignment(nested, { maximaze: false })
       const a = solveAssignment(cost, rows, cols)
       checkConsistent(a, cost, rows, cols)

@@ -44,7 +44,9 @@ export interface Assignment {
  */
 export function solveAssignment(cost: Float64Array, rows: number, cols: number): Assignment {
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-    throw new Error(`solveAssignment: rows and cols must be non-negative integers, got ${rows} x ${cols}`)
+    throw new Error(
+      `solveAssignment: rows and cols must be non-negative integers, got ${rows} x ${cols}`
+    )
   }
   if (cost.length !== rows * cols) {
     throw new Error(
@@ -55,7 +57,9 @@ export function solveAssignment(cost: Float64Array, rows: number, cols: number):
     const c = cost[k]
     // c !== c is the NaN test; -Infinity would make every augmenting path unbounded below.
     if (c !== c) {
-      throw new Error(`solveAssignment: cost[${k}] (row ${Math.floor(k / cols)}, col ${k % cols}) is NaN`)
+      throw new Error(
+        `solveAssignment: cost[${k}] (row ${Math.floor(k / cols)}, col ${k % cols}) is NaN`
+      )
     }
     if (c === -Infinity) {
       throw new Error(
@@ -105,7 +109,13 @@ interface Scratch {
 }
 
 /** Core solver for nr <= nc; fills col4row / row4col, which arrive filled with -1. */
-function solveRowsLeCols(c: Float64Array, nr: number, nc: number, col4row: Int32Array, row4col: Int32Array): void {
+function solveRowsLeCols(
+  c: Float64Array,
+  nr: number,
+  nc: number,
+  col4row: Int32Array,
+  row4col: Int32Array
+): void {
   const s: Scratch = {
     u: new Float64Array(nr),
     v: new Float64Array(nc),
@@ -174,7 +184,13 @@ function initRowReduction(
  * Returns the number of free rows left in s.pending, or -1 when a row or column has no finite cell
  * (no perfect assignment exists, so the safe path must run).
  */
-function initSquare(c: Float64Array, n: number, s: Scratch, col4row: Int32Array, row4col: Int32Array): number {
+function initSquare(
+  c: Float64Array,
+  n: number,
+  s: Scratch,
+  col4row: Int32Array,
+  row4col: Int32Array
+): number {
   const { u, v, pending: free } = s
   const argmin = s.path // borrowed: route overwrites it before reading
   const matches = s.remaining // borrowed likewise

@@ -88,11 +88,17 @@ describe('solveWithCapacities', () => {
   })
 
   it('rejects malformed input', () => {
-    expect(() => solveWithCapacities(new Float64Array(5), 2, 3, [1, 1, 1])).toThrow(/expected tasks \* instances/)
-    expect(() => solveWithCapacities(new Float64Array(6), 2, 3, [1, 1])).toThrow(/2 capacities for 3 instances/)
+    expect(() => solveWithCapacities(new Float64Array(5), 2, 3, [1, 1, 1])).toThrow(
+      /expected tasks \* instances/
+    )
+    expect(() => solveWithCapacities(new Float64Array(6), 2, 3, [1, 1])).toThrow(
+      /2 capacities for 3 instances/
+    )
     expect(() => solveWithCapacities(new Float64Array(6), 2, 3, [1, -2, 1])).toThrow(/instance 1/)
     // NaN on an instance with no free slot is still reported.
-    expect(() => solveWithCapacities(Float64Array.of(1, NaN), 1, 2, [1, 0])).toThrow(/task 0 on instance 1 is NaN/)
+    expect(() => solveWithCapacities(Float64Array.of(1, NaN), 1, 2, [1, 0])).toThrow(
+      /task 0 on instance 1 is NaN/
+    )
   })
 
   it('matches brute force on small random fleets', () => {
@@ -107,10 +113,15 @@ describe('solveWithCapacities', () => {
         fc.record({
           tasks: fc.constant(tasks),
           instances: fc.constant(instances),
-          capacities: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: instances, maxLength: instances }),
+          capacities: fc.array(fc.integer({ min: 0, max: 3 }), {
+            minLength: instances,
+            maxLength: instances
+          }),
           cells: fc.array(
             fc.tuple(
-              real ? fc.double({ min: -10, max: 10, noNaN: true }) : fc.integer({ min: -3, max: 9 }),
+              real
+                ? fc.double({ min: -10, max: 10, noNaN: true })
+                : fc.integer({ min: -3, max: 9 }),
               fc.double({ min: 0, max: 1, noNaN: true })
             ),
             { minLength: tasks * instances, maxLength: tasks * instances }
@@ -137,7 +148,9 @@ describe('solveWithCapacities', () => {
         const best = bruteForce(cost, tasks, instances, capacities)
         expect(count).toBe(best.assigned)
         expect(r.assigned).toBe(best.assigned)
-        expect(Math.abs(total - best.total)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(best.total)))
+        expect(Math.abs(total - best.total)).toBeLessThanOrEqual(
+          1e-9 * Math.max(1, Math.abs(best.total))
+        )
         expect(Math.abs(r.total - total)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(total)))
       }),
       { numRuns: 500 }

@@ -47,7 +47,9 @@ export function solveWithCapacities(
   capacities: ArrayLike<number>
 ): CapacityAssignment {
   if (!Number.isInteger(tasks) || tasks < 0 || !Number.isInteger(instances) || instances < 0) {
-    throw new Error(`solveWithCapacities: tasks and instances must be non-negative integers, got ${tasks} x ${instances}`)
+    throw new Error(
+      `solveWithCapacities: tasks and instances must be non-negative integers, got ${tasks} x ${instances}`
+    )
   }
   if (cost.length !== tasks * instances) {
     throw new Error(
@@ -55,7 +57,9 @@ export function solveWithCapacities(
     )
   }
   if (capacities.length !== instances) {
-    throw new Error(`solveWithCapacities: ${capacities.length} capacities for ${instances} instances`)
+    throw new Error(
+      `solveWithCapacities: ${capacities.length} capacities for ${instances} instances`
+    )
   }
   checkCapacities(capacities, 'solveWithCapacities')
   // Checked here rather than left to solveAssignment so the message names the task and instance,

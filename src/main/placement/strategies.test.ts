@@ -36,9 +36,19 @@ function instance(id: string, over: Partial<ManagedInstance> = {}): ManagedInsta
   }
 }
 
-function cand(id: string, over: Partial<Candidate> & { inst?: Partial<ManagedInstance> } = {}): Candidate {
+function cand(
+  id: string,
+  over: Partial<Candidate> & { inst?: Partial<ManagedInstance> } = {}
+): Candidate {
   const { inst, ...rest } = over
-  return { instance: instance(id, inst), freeSlots: 1, load: 0, modelsLoaded: [], bandwidthGbps: 10, ...rest }
+  return {
+    instance: instance(id, inst),
+    freeSlots: 1,
+    load: 0,
+    modelsLoaded: [],
+    bandwidthGbps: 10,
+    ...rest
+  }
 }
 
 const llama: DisplacedWorkload = { model: 'llama-8b', gpuMemoryGiB: 20, pricePerHour: 0.4 }
@@ -51,7 +61,11 @@ const fleet: Candidate[] = [
   cand('warm-busy', { load: 30, modelsLoaded: ['llama-8b'], inst: { launchedAt: 2000 } }),
   cand('too-small', { load: 0, inst: { launchedAt: 0, gpuMemoryGiB: 16 } }),
   cand('full', { load: 0, freeSlots: 0, modelsLoaded: ['llama-8b'], inst: { launchedAt: 0 } }),
-  cand('noticed', { load: 0, modelsLoaded: ['llama-8b'], inst: { launchedAt: 0, noticeDeadline: 9e9 } }),
+  cand('noticed', {
+    load: 0,
+    modelsLoaded: ['llama-8b'],
+    inst: { launchedAt: 0, noticeDeadline: 9e9 }
+  }),
   cand('pending', { load: 0, inst: { launchedAt: 0, state: 'pending' } })
 ]
 const ids = (ks: ArrayLike<number>, cs: readonly Candidate[] = fleet): (string | null)[] =>
@@ -98,17 +112,38 @@ describe('single-target strategies', () => {
 
 describe('migrationCost', () => {
   it('adds transfer at the measured bandwidth, cold start and the price difference, in $', () => {
-    const w: DisplacedWorkload = { model: 'm', gpuMemoryGiB: 10, stateGiB: 10, pricePerHour: 3600 / 3600, remainingSeconds: 3600 }
+    const w: DisplacedWorkload = {
+      model: 'm',
+      gpuMemoryGiB: 10,
+      stateGiB: 10,
+      pricePerHour: 3600 / 3600,
+      remainingSeconds: 3600
+    }
     // 8 Gbit/s -> 0.9313 GiB/s; 10 GiB -> 10.737 s; cold 100 s; delay valued at $1/h; price +$0.5/h for 1 h
     const c = cand('x', { bandwidthGbps: 8, inst: { pricePerHour: 1.5 } })
-    const transfer = 10 / ((8e9 / 8) / 2 ** 30)
-    expect(migrationCost(w, c, { coldStartSeconds: 100 })).toBeCloseTo((transfer + 100) / 3600 + 0.5, 12)
-    expect(migrationCost(w, { ...c, modelsLoaded: ['m'] }, { coldStartSeconds: 100 })).toBeCloseTo(transfer / 3600 + 0.5, 12)
+    const transfer = 10 / (8e9 / 8 / 2 ** 30)
+    expect(migrationCost(w, c, { coldStartSeconds: 100 })).toBeCloseTo(
+      (transfer + 100) / 3600 + 0.5,
+      12
+    )
+    expect(migrationCost(w, { ...c, modelsLoaded: ['m'] }, { coldStartSeconds: 100 })).toBeCloseTo(
+      transfer / 3600 + 0.5,
+      12
+    )
   })
 
   it('shares a multi-GPU price over its slots, and is Infinity where it cannot go', () => {
-    const w: DisplacedWorkload = { model: 'm', gpuMemoryGiB: 10, pricePerHour: 1, remainingSeconds: 3600 }
-    const four = cand('x', { modelsLoaded: ['m'], freeSlots: 2, inst: { gpus: 4, pricePerHour: 2 } })
+    const w: DisplacedWorkload = {
+      model: 'm',
+      gpuMemoryGiB: 10,
+      pricePerHour: 1,
+      remainingSeconds: 3600
+    }
+    const four = cand('x', {
+      modelsLoaded: ['m'],
+      freeSlots: 2,
+      inst: { gpus: 4, pricePerHour: 2 }
+    })
     expect(migrationCost(w, four)).toBeCloseTo(-0.5, 12)
     expect(migrationCost(w, { ...four, freeSlots: 0 })).toBe(Infinity)
     expect(migrationCost({ ...w, gpuMemoryGiB: 40 }, four)).toBe(Infinity)
@@ -117,12 +152,18 @@ describe('migrationCost', () => {
 })
 
 /** Exhaustive optimum: every workload -> instance-or-nothing map within free slots. */
-function bruteForce(cost: Float64Array, rows: number, cols: number, free: number[]): { assigned: number; total: number } {
+function bruteForce(
+  cost: Float64Array,
+  rows: number,
+  cols: number,
+  free: number[]
+): { assigned: number; total: number } {
   let best = { assigned: 0, total: 0 }
   const left = free.slice()
   const visit = (r: number, assigned: number, total: number): void => {
     if (r === rows) {
-      if (assigned > best.assigned || (assigned === best.assigned && total < best.total)) best = { assigned, total }
+      if (assigned > best.assigned || (assigned === best.assigned && total < best.total))
+        best = { assigned, total }
       return
     }
     visit(r + 1, assigned, total)
@@ -154,7 +195,10 @@ describe('optimal assignment', () => {
 
   it('lets an instance with k free slots take up to k', () => {
     const w: DisplacedWorkload = { model: 'm', gpuMemoryGiB: 10, pricePerHour: 1 }
-    const cs = [cand('cheap', { freeSlots: 2, inst: { pricePerHour: 0.1 } }), cand('dear', { freeSlots: 5, inst: { pricePerHour: 5 } })]
+    const cs = [
+      cand('cheap', { freeSlots: 2, inst: { pricePerHour: 0.1 } }),
+      cand('dear', { freeSlots: 5, inst: { pricePerHour: 5 } })
+    ]
     const opt = assignOptimal([w, w, w], cs)
     expect(ids(opt.targets, cs).sort()).toEqual(['cheap', 'cheap', 'dear'])
     expect(opt.assigned).toBe(3)
@@ -203,7 +247,12 @@ describe('optimal assignment', () => {
         )
         const opt = assignOptimal(workloads, cs)
         const cost = buildCostMatrix(workloads, cs)
-        const best = bruteForce(cost, workloads.length, cs.length, cs.map((c) => c.freeSlots))
+        const best = bruteForce(
+          cost,
+          workloads.length,
+          cs.length,
+          cs.map((c) => c.freeSlots)
+        )
         expect(opt.assigned).toBe(best.assigned)
         expect(opt.total).toBeCloseTo(best.total, 9)
         // the targets respect capacity and feasibility

@@ -9,7 +9,13 @@ import type { Random } from '../simulator/random'
 import { solveWithCapacities } from './slots'
 
 /** Same names as the settings' `strategy` field (src/shared/api.ts). */
-export const STRATEGY_NAMES = ['earliest-node', 'least-loaded', 'warm-least-loaded', 'random', 'optimal'] as const
+export const STRATEGY_NAMES = [
+  'earliest-node',
+  'least-loaded',
+  'warm-least-loaded',
+  'random',
+  'optimal'
+] as const
 export type StrategyName = (typeof STRATEGY_NAMES)[number]
 
 /** Work displaced by a reclaim, looking for a new home. */
@@ -59,7 +65,12 @@ export function isWarm(w: DisplacedWorkload, c: Candidate): boolean {
 /** A candidate can take the workload: running, not itself under notice, a free slot, enough memory. */
 export function fits(w: DisplacedWorkload, c: Candidate, freeSlots = c.freeSlots): boolean {
   const i = c.instance
-  return freeSlots > 0 && i.state === 'running' && i.noticeDeadline === undefined && i.gpuMemoryGiB >= w.gpuMemoryGiB
+  return (
+    freeSlots > 0 &&
+    i.state === 'running' &&
+    i.noticeDeadline === undefined &&
+    i.gpuMemoryGiB >= w.gpuMemoryGiB
+  )
 }
 
 /** $/h of one slot of an instance: its price shared over its GPUs. */
@@ -75,7 +86,12 @@ export function slotPricePerHour(i: ManagedInstance): number {
  * difference of the new slot is paid over the expected remaining time. Negative when the new slot
  * is cheaper; the solver accepts that.
  */
-export function migrationCost(w: DisplacedWorkload, c: Candidate, options: CostOptions = {}, freeSlots = c.freeSlots): number {
+export function migrationCost(
+  w: DisplacedWorkload,
+  c: Candidate,
+  options: CostOptions = {},
+  freeSlots = c.freeSlots
+): number {
   if (!fits(w, c, freeSlots)) return Infinity
   const state = w.stateGiB ?? 0
   const bandwidth = gbpsToGiBps(c.bandwidthGbps)
@@ -84,7 +100,8 @@ export function migrationCost(w: DisplacedWorkload, c: Candidate, options: CostO
   const coldSeconds = isWarm(w, c) ? 0 : (options.coldStartSeconds ?? DEFAULT_COLD_START_SECONDS)
   const slotPrice = slotPricePerHour(c.instance)
   const delayValue = options.delayCostPerHour ?? w.pricePerHour ?? slotPrice
-  const remaining = w.remainingSeconds ?? options.defaultRemainingSeconds ?? DEFAULT_REMAINING_SECONDS
+  const remaining =
+    w.remainingSeconds ?? options.defaultRemainingSeconds ?? DEFAULT_REMAINING_SECONDS
   const priceDelta = slotPrice - (w.pricePerHour ?? slotPrice)
   return ((transferSeconds + coldSeconds) * delayValue + remaining * priceDelta) / 3600
 }
@@ -98,7 +115,8 @@ export function buildCostMatrix(
   const cols = candidates.length
   const cost = new Float64Array(workloads.length * cols)
   for (let r = 0; r < workloads.length; r++) {
-    for (let k = 0; k < cols; k++) cost[r * cols + k] = migrationCost(workloads[r], candidates[k], options)
+    for (let k = 0; k < cols; k++)
+      cost[r * cols + k] = migrationCost(workloads[r], candidates[k], options)
   }
   return cost
 }
@@ -108,7 +126,12 @@ export function buildCostMatrix(
 type Key = (c: Candidate, k: number) => number
 
 /** Lowest key among feasible candidates; ties go to the earlier index, so choices are stable. */
-function argmin(w: DisplacedWorkload, cands: readonly Candidate[], free: Int32Array, key: Key): number {
+function argmin(
+  w: DisplacedWorkload,
+  cands: readonly Candidate[],
+  free: Int32Array,
+  key: Key
+): number {
   let best = -1
   let bestKey = Infinity
   for (let k = 0; k < cands.length; k++) {
@@ -125,13 +148,22 @@ function argmin(w: DisplacedWorkload, cands: readonly Candidate[], free: Int32Ar
 const byLaunch: Key = (c) => c.instance.launchedAt
 const byLoad: Key = (c) => c.load
 
-function pickWarmLeastLoaded(w: DisplacedWorkload, cands: readonly Candidate[], free: Int32Array): number {
+function pickWarmLeastLoaded(
+  w: DisplacedWorkload,
+  cands: readonly Candidate[],
+  free: Int32Array
+): number {
   // Warm first: a loaded model saves minutes of cold start, worth more than any queue difference.
   const warm = argmin(w, cands, free, (c) => (isWarm(w, c) ? c.load : Infinity))
   return warm >= 0 && isWarm(w, cands[warm]) ? warm : argmin(w, cands, free, byLoad)
 }
 
-function pickRandom(w: DisplacedWorkload, cands: readonly Candidate[], free: Int32Array, random: Random): number {
+function pickRandom(
+  w: DisplacedWorkload,
+  cands: readonly Candidate[],
+  free: Int32Array,
+  random: Random
+): number {
   const feasible: number[] = []
   for (let k = 0; k < cands.length; k++) if (fits(w, cands[k], free[k])) feasible.push(k)
   if (feasible.length === 0) return -1
@@ -179,7 +211,11 @@ export function warmLeastLoaded(w: DisplacedWorkload, candidates: readonly Candi
   return pickWarmLeastLoaded(w, candidates, freeSlotsOf(candidates))
 }
 
-export function randomTarget(w: DisplacedWorkload, candidates: readonly Candidate[], random: Random): number {
+export function randomTarget(
+  w: DisplacedWorkload,
+  candidates: readonly Candidate[],
+  random: Random
+): number {
   return pickRandom(w, candidates, freeSlotsOf(candidates), random)
 }
 
@@ -210,7 +246,12 @@ export function assignOptimal(
   options: CostOptions = {}
 ): OptimalPlacement {
   const cost = buildCostMatrix(workloads, candidates, options)
-  const result = solveWithCapacities(cost, workloads.length, candidates.length, freeSlotsOf(candidates))
+  const result = solveWithCapacities(
+    cost,
+    workloads.length,
+    candidates.length,
+    freeSlotsOf(candidates)
+  )
   return { targets: result.taskToInstance, total: result.total, assigned: result.assigned }
 }
 

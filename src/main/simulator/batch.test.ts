@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { BatchWorkloadConfig, PolicyName, SimulationConfig, SimulationTimelineEvent } from '../../shared/simulation'
+import type {
+  BatchWorkloadConfig,
+  PolicyName,
+  SimulationConfig,
+  SimulationTimelineEvent
+} from '../../shared/simulation'
 import { simulateBatch } from './batch'
 import { createPolicy } from './policies'
 import {
@@ -38,12 +43,19 @@ function run(tasks: TestTask[], options: RunOptions = {}) {
     timeline
   })
   const at = (kind: SimulationTimelineEvent['kind'], task?: number) =>
-    timeline.filter((e) => e.kind === kind && (task === undefined || e.task === task)).map((e) => e.t)
+    timeline
+      .filter((e) => e.kind === kind && (task === undefined || e.task === task))
+      .map((e) => e.t)
   return { metrics, timeline, market, at }
 }
 
 /** Reclaimed at 1800 s in zone a (1500 s of work done), then only zone b ($2/h) has capacity. */
-const RECLAIM_THEN_ZONE_B: TestMarketOptions = { zones: ['a', 'b'], prices: [1, 2], reclaims: [1800], outages: [Infinity] }
+const RECLAIM_THEN_ZONE_B: TestMarketOptions = {
+  zones: ['a', 'b'],
+  prices: [1, 2],
+  reclaims: [1800],
+  outages: [Infinity]
+}
 /** Reclaimed at 1800 s, no capacity anywhere afterwards. */
 const RECLAIM_NO_CAPACITY: TestMarketOptions = { reclaims: [1800], outages: [Infinity] }
 
@@ -115,7 +127,9 @@ describe('batch engine: a reclaim cancels the completion', () => {
   })
 
   it('reports every task that never got a GPU as unfinished instead of dropping it', () => {
-    const { metrics } = run([{ work: HOUR }, { work: 2 * HOUR }, { work: 3 * HOUR }], { market: { capacity: [[[0, 0]]] } })
+    const { metrics } = run([{ work: HOUR }, { work: 2 * HOUR }, { work: 3 * HOUR }], {
+      market: { capacity: [[[0, 0]]] }
+    })
     expect(metrics.completed_tasks).toBe(0)
     expect(metrics.unfinished_tasks).toBe(3)
     expect(metrics.unfinished_work_hours).toBeCloseTo(6, 12)
@@ -140,8 +154,14 @@ describe('batch engine: a reclaim cancels the completion', () => {
   })
 
   it('gives different outcomes per policy on the same tasks: spot loses the task, on-demand finishes it', () => {
-    const greedy = run([{ work: HOUR, stateGiB: 1000 }], { market: RECLAIM_NO_CAPACITY, policy: 'greedy' })
-    const ondemand = run([{ work: HOUR, stateGiB: 1000 }], { market: RECLAIM_NO_CAPACITY, policy: 'ondemand' })
+    const greedy = run([{ work: HOUR, stateGiB: 1000 }], {
+      market: RECLAIM_NO_CAPACITY,
+      policy: 'greedy'
+    })
+    const ondemand = run([{ work: HOUR, stateGiB: 1000 }], {
+      market: RECLAIM_NO_CAPACITY,
+      policy: 'ondemand'
+    })
     expect(greedy.metrics.completed_tasks).toBe(0)
     expect(ondemand.metrics.completed_tasks).toBe(1)
     expect(ondemand.at('task-done')).toEqual([3900])
@@ -150,9 +170,18 @@ describe('batch engine: a reclaim cancels the completion', () => {
   it('reclaims through a capacity drop: the seeded draw picks the victim, which waits for a free slot', () => {
     // zone capacity 2 -> 1 at 1800: one of the two instances is reclaimed; the victim takes the other
     // instance when its task finishes at 3900: fetch 10 GiB (10 s), 2100 s left -> done 6010
-    const market: TestMarketOptions = { capacity: [[[0, 2], [1800, 1]]] }
+    const market: TestMarketOptions = {
+      capacity: [
+        [
+          [0, 2],
+          [1800, 1]
+        ]
+      ]
+    }
     const first = run([{ work: HOUR }, { work: HOUR }], { market, uniform: sequence(0) })
-    expect(first.timeline.filter((e) => e.kind === 'notice').map((e) => [e.t, e.instance])).toEqual([[1800, 'sim-0']])
+    expect(first.timeline.filter((e) => e.kind === 'notice').map((e) => [e.t, e.instance])).toEqual(
+      [[1800, 'sim-0']]
+    )
     expect(first.at('task-done', 1)).toEqual([3900])
     expect(first.at('task-done', 0)).toEqual([6010])
     expect(first.metrics.launch_failures).toBe(1)
@@ -161,7 +190,9 @@ describe('batch engine: a reclaim cancels the completion', () => {
     expect(first.metrics.total_cost).toBeCloseTo((1920 + 6610) / 3600, 9)
 
     const second = run([{ work: HOUR }, { work: HOUR }], { market, uniform: sequence(0.99) })
-    expect(second.timeline.filter((e) => e.kind === 'notice').map((e) => e.instance)).toEqual(['sim-1'])
+    expect(second.timeline.filter((e) => e.kind === 'notice').map((e) => e.instance)).toEqual([
+      'sim-1'
+    ])
     expect(second.at('task-done', 1)).toEqual([6010])
   })
 })
@@ -178,8 +209,12 @@ describe('batch engine: checkpoint decisions inside the notice', () => {
 
   for (const c of cases) {
     it(`a ${c.state} GiB state through 1 GiB/s in 120 s: ${c.decision}, saving ${c.saved} of 1500 s`, () => {
-      const { metrics, timeline } = run([{ work: HOUR, stateGiB: c.state }], { market: RECLAIM_NO_CAPACITY })
-      expect(timeline.filter((e) => e.kind === 'checkpoint').map((e) => e.detail)).toEqual([c.decision])
+      const { metrics, timeline } = run([{ work: HOUR, stateGiB: c.state }], {
+        market: RECLAIM_NO_CAPACITY
+      })
+      expect(timeline.filter((e) => e.kind === 'checkpoint').map((e) => e.detail)).toEqual([
+        c.decision
+      ])
       expect(metrics.checkpoints_full).toBe(c.decision === 'full' ? 1 : 0)
       expect(metrics.checkpoints_partial).toBe(c.decision === 'partial' ? 1 : 0)
       expect(metrics.checkpoints_restart).toBe(c.decision === 'restart' ? 1 : 0)
@@ -199,16 +234,23 @@ describe('batch engine: checkpoint decisions inside the notice', () => {
 
   it('with the grace shortened, the same state falls from full to restart', () => {
     // 100 GiB with 20 s of notice: 20 / 100 = 0.2 -> restart
-    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], { market: RECLAIM_NO_CAPACITY, config: { graceSeconds: 20 } })
+    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], {
+      market: RECLAIM_NO_CAPACITY,
+      config: { graceSeconds: 20 }
+    })
     expect(metrics.checkpoints_restart).toBe(1)
     expect(metrics.work_lost_gpu_hours).toBeCloseTo(1500 / 3600, 12)
   })
 
   it('a task still setting up when reclaimed has nothing to save and is not counted as a checkpoint', () => {
     // reclaimed at 200 s, before the instance is ready
-    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], { market: { reclaims: [200], outages: [Infinity] } })
+    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], {
+      market: { reclaims: [200], outages: [Infinity] }
+    })
     expect(metrics.preemptions).toBe(1)
-    expect(metrics.checkpoints_full + metrics.checkpoints_partial + metrics.checkpoints_restart).toBe(0)
+    expect(
+      metrics.checkpoints_full + metrics.checkpoints_partial + metrics.checkpoints_restart
+    ).toBe(0)
     expect(metrics.work_lost_gpu_hours).toBe(0)
     expect(metrics.unfinished_work_hours).toBeCloseTo(1, 12)
   })
@@ -219,7 +261,10 @@ describe('batch engine: periodic checkpoints', () => {
 
   it('a restart falls back to the last periodic checkpoint, not to zero', () => {
     // 1500 s done, periodic checkpoints at 600 and 1200: restart keeps 1200, loses 300
-    const { metrics } = run([{ work: HOUR, stateGiB: 1000 }], { market: RECLAIM_NO_CAPACITY, workload: periodic })
+    const { metrics } = run([{ work: HOUR, stateGiB: 1000 }], {
+      market: RECLAIM_NO_CAPACITY,
+      workload: periodic
+    })
     expect(metrics.checkpoints_restart).toBe(1)
     expect(metrics.work_lost_gpu_hours).toBeCloseTo(300 / 3600, 12)
     expect(metrics.work_saved_gpu_hours).toBe(0)
@@ -228,14 +273,20 @@ describe('batch engine: periodic checkpoints', () => {
 
   it('a restarted task resumes from its periodic checkpoint after fetching it', () => {
     // ready in zone b at 2100, fetch 1000 GiB (1000 s), 2400 s left: done 5500 (5700 without periodic checkpoints)
-    const { at } = run([{ work: HOUR, stateGiB: 1000 }], { market: RECLAIM_THEN_ZONE_B, workload: periodic })
+    const { at } = run([{ work: HOUR, stateGiB: 1000 }], {
+      market: RECLAIM_THEN_ZONE_B,
+      workload: periodic
+    })
     expect(at('task-start')).toEqual([300, 3100])
     expect(at('task-done')).toEqual([5500])
   })
 
   it('a partial save counts only the work past the periodic checkpoint as saved', () => {
     // periodic at 1200; 0.6 of the 300 s since: 180 s saved, 120 s lost
-    const { metrics } = run([{ work: HOUR, stateGiB: 200 }], { market: RECLAIM_NO_CAPACITY, workload: periodic })
+    const { metrics } = run([{ work: HOUR, stateGiB: 200 }], {
+      market: RECLAIM_NO_CAPACITY,
+      workload: periodic
+    })
     expect(metrics.checkpoints_partial).toBe(1)
     expect(metrics.work_saved_gpu_hours).toBeCloseTo(180 / 3600, 12)
     expect(metrics.work_lost_gpu_hours).toBeCloseTo(120 / 3600, 12)
@@ -247,7 +298,10 @@ describe('batch engine: tasks sharing one multi-GPU instance', () => {
   const fourGpu = { instanceTypes: [TEST_TYPE_4GPU] }
 
   it('alone on the instance, a 100 GiB state saves fully', () => {
-    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], { market: { ...fourGpu, ...RECLAIM_NO_CAPACITY }, config: fourGpu })
+    const { metrics } = run([{ work: HOUR, stateGiB: 100 }], {
+      market: { ...fourGpu, ...RECLAIM_NO_CAPACITY },
+      config: fourGpu
+    })
     expect(metrics.checkpoints_full).toBe(1)
   })
 
@@ -274,7 +328,11 @@ describe('batch engine: tasks sharing one multi-GPU instance', () => {
         { work: HOUR, stateGiB: 100 },
         { work: HOUR, stateGiB: 100, model: 1 }
       ],
-      { market: { ...fourGpu, ...RECLAIM_NO_CAPACITY }, config: fourGpu, workload: { coldStartSeconds: HOUR } }
+      {
+        market: { ...fourGpu, ...RECLAIM_NO_CAPACITY },
+        config: fourGpu,
+        workload: { coldStartSeconds: HOUR }
+      }
     )
     expect(metrics.preemptions).toBe(3)
     expect(metrics.checkpoints_partial).toBe(2)
@@ -288,14 +346,24 @@ describe('batch engine: waiting for spot capacity', () => {
     // Zone capacity 1. Task 0 (8 GiB) takes it on the small type; task 1 needs 40 GiB, which only the
     // big type has, so it cannot share the small instance and waits. The small instance is released
     // idle at 4500: task 1 launches then (ready 4800, done 8400) instead of waiting forever.
-    const big = { ...TEST_TYPE, name: 'test.big', gpuMemoryGiB: 48, onDemandPrice: 6, meanSpotPrice: 2 }
+    const big = {
+      ...TEST_TYPE,
+      name: 'test.big',
+      gpuMemoryGiB: 48,
+      onDemandPrice: 6,
+      meanSpotPrice: 2
+    }
     const types = [TEST_TYPE, big]
     const { metrics, at, timeline } = run(
       [
         { work: HOUR, gpuMemoryGiB: 8 },
         { work: HOUR, gpuMemoryGiB: 40, arrival: 100 }
       ],
-      { market: { instanceTypes: types, capacity: [[[0, 1]]] }, config: { instanceTypes: types }, workload: { gpuMemoryChoicesGiB: [8, 40] } }
+      {
+        market: { instanceTypes: types, capacity: [[[0, 1]]] },
+        config: { instanceTypes: types },
+        workload: { gpuMemoryChoicesGiB: [8, 40] }
+      }
     )
     expect(metrics.launch_failures).toBe(1)
     expect(timeline.filter((e) => e.kind === 'launch').map((e) => [e.t, e.detail])).toEqual([

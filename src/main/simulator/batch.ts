@@ -1,4 +1,9 @@
-import type { BatchWorkloadConfig, RunMetrics, SimulationConfig, SimulationTimelineEvent } from '../../shared/simulation'
+import type {
+  BatchWorkloadConfig,
+  RunMetrics,
+  SimulationConfig,
+  SimulationTimelineEvent
+} from '../../shared/simulation'
 import { gbpsToGiBps, planCheckpoint } from '../checkpoint/plan'
 import { billLife } from './billing'
 import { EventQueue } from './event-queue'
@@ -81,7 +86,10 @@ class Instances {
 
   private grow(): void {
     const n = this.type.length * 2
-    const g = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const g = <T extends Int32Array | Uint8Array | Float64Array>(
+      a: T,
+      make: (n: number) => T
+    ): T => {
       const b = make(n)
       b.set(a)
       return b
@@ -160,10 +168,16 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     outageUntil[z] <= t && capacitySteps[z].capacity[capacityIndex[z]] > runningSpot[z]
 
   const priceOf = (i: number, t: number): number =>
-    inst.spot[i] === 1 ? market.spotPrice(inst.type[i], inst.zone[i], t) : types[inst.type[i]].onDemandPrice
+    inst.spot[i] === 1
+      ? market.spotPrice(inst.type[i], inst.zone[i], t)
+      : types[inst.type[i]].onDemandPrice
 
   /** Cheapest type (by the price it would be billed now) that fits the task, and where to launch it. */
-  const bestLaunch = (task: number, spot: boolean, t: number): { type: number; zone: number; price: number } | null => {
+  const bestLaunch = (
+    task: number,
+    spot: boolean,
+    t: number
+  ): { type: number; zone: number; price: number } | null => {
     let best: { type: number; zone: number; price: number } | null = null
     for (let k = 0; k < types.length; k++) {
       if (types[k].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
@@ -239,7 +253,14 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       metrics.instances_launched_ondemand++
     }
     queue.push(inst.readyAt[i], READY, i)
-    record({ t, kind: 'launch', instance: instanceName(i), zone: market.zones[choice.zone], market: spot ? 'spot' : 'ondemand', detail: types[choice.type].name })
+    record({
+      t,
+      kind: 'launch',
+      instance: instanceName(i),
+      zone: market.zones[choice.zone],
+      market: spot ? 'spot' : 'ondemand',
+      detail: types[choice.type].name
+    })
     attach(task, i, t)
     return true
   }
@@ -250,7 +271,11 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     let bestScore = Infinity
     for (const i of inst.live) {
       if (inst.spot[i] !== (spot ? 1 : 0)) continue
-      if (inst.used[i] >= types[inst.type[i]].gpus || types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
+      if (
+        inst.used[i] >= types[inst.type[i]].gpus ||
+        types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]
+      )
+        continue
       const warm = hasModel(inst.models[i], tasks.model[task]) ? 0 : 1
       const score = warm * 1e9 + priceOf(i, t)
       if (score < bestScore) {
@@ -284,7 +309,13 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       if (!waitingForCapacity[task]) {
         waitingForCapacity[task] = 1
         metrics.launch_failures++
-        record({ t, kind: 'launch-failed', task, market: spot ? 'spot' : 'ondemand', detail: 'no spot capacity in any zone' })
+        record({
+          t,
+          kind: 'launch-failed',
+          task,
+          market: spot ? 'spot' : 'ondemand',
+          detail: 'no spot capacity in any zone'
+        })
       }
       still.push(task)
     }
@@ -292,7 +323,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   }
 
   const releaseIfIdle = (i: number, t: number): void => {
-    if (inst.used[i] === 0 && inst.state[i] === RUNNING) queue.push(t + config.idleReleaseSeconds, IDLE, i, ++inst.idleEpoch[i])
+    if (inst.used[i] === 0 && inst.state[i] === RUNNING)
+      queue.push(t + config.idleReleaseSeconds, IDLE, i, ++inst.idleEpoch[i])
   }
 
   const endInstance = (i: number, t: number): void => {
@@ -312,10 +344,17 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     inst.state[i] = NOTICED
     inst.retire(i)
     queue.push(t + grace, TERMINATE, i)
-    record({ t, kind: 'notice', instance: instanceName(i), zone: market.zones[inst.zone[i]], market: 'spot' })
+    record({
+      t,
+      kind: 'notice',
+      instance: instanceName(i),
+      zone: market.zones[inst.zone[i]],
+      market: 'spot'
+    })
     const base = i * maxSlots
     let sharing = 0
-    for (let s = 0; s < maxSlots; s++) if (inst.slots[base + s] >= 0 && taskState[inst.slots[base + s]] === WORKING) sharing++
+    for (let s = 0; s < maxSlots; s++)
+      if (inst.slots[base + s] >= 0 && taskState[inst.slots[base + s]] === WORKING) sharing++
     const share = bandwidth[inst.type[i]] / Math.max(1, sharing)
     for (let s = 0; s < maxSlots; s++) {
       const task = inst.slots[base + s]
@@ -323,7 +362,10 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       if (taskState[task] === WORKING) {
         const done = progress[task] + (t - segmentStart[task])
         const interval = workload.checkpointIntervalSeconds
-        const periodic = interval > 0 ? Math.max(checkpointed[task], Math.floor(done / interval) * interval) : checkpointed[task]
+        const periodic =
+          interval > 0
+            ? Math.max(checkpointed[task], Math.floor(done / interval) * interval)
+            : checkpointed[task]
         const plan = planCheckpoint(tasks.stateGiB[task], share, grace, config.checkpoint)
         const saved = periodic + plan.savedFraction * (done - periodic)
         metrics.work_lost_gpu_hours += (done - saved) / 3600
@@ -345,7 +387,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const outage = market.drawOutageSeconds(inst.zone[i], uniform)
     if (outage > 0 && t + outage > outageUntil[inst.zone[i]]) {
       outageUntil[inst.zone[i]] = t + outage
-      if (t + outage < horizon) queue.push(t + outage, ZONE_OPEN, inst.zone[i], ++outageEpoch[inst.zone[i]])
+      if (t + outage < horizon)
+        queue.push(t + outage, ZONE_OPEN, inst.zone[i], ++outageEpoch[inst.zone[i]])
     }
     // Notices at the same instant are placed together, so the optimal placement sees all of them.
     if (migrateAt !== t) {
@@ -383,7 +426,9 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         model: tasks.model[task],
         remainingSeconds: tasks.work[task] - progress[task],
         freshPricePerHour: fresh ? fresh.price : Infinity,
-        freshDelaySeconds: changeover + (checkpointed[task] > 0 && fresh ? tasks.stateGiB[task] / bandwidth[fresh.type] : 0)
+        freshDelaySeconds:
+          changeover +
+          (checkpointed[task] > 0 && fresh ? tasks.stateGiB[task] / bandwidth[fresh.type] : 0)
       }
     })
     const placement = placeDisplaced(config.migration, requests, slots, workload.coldStartSeconds)
@@ -418,7 +463,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   for (let i = 0; i < tasks.count; i++) queue.push(tasks.arrival[i], ARRIVE, i)
   for (let z = 0; z < zoneCount; z++) {
     const steps = capacitySteps[z]
-    for (let k = 1; k < steps.times.length; k++) if (steps.times[k] < horizon) queue.push(steps.times[k], CAPACITY, z, k)
+    for (let k = 1; k < steps.times.length; k++)
+      if (steps.times[k] < horizon) queue.push(steps.times[k], CAPACITY, z, k)
   }
 
   let processed = 0
@@ -449,8 +495,18 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         if (queue.epoch !== taskEpoch[subject]) break
         taskState[subject] = WORKING
         segmentStart[subject] = t
-        queue.push(t + (tasks.work[subject] - progress[subject]), TASK_DONE, subject, taskEpoch[subject])
-        record({ t, kind: 'task-start', task: subject, instance: instanceName(taskInstance[subject]) })
+        queue.push(
+          t + (tasks.work[subject] - progress[subject]),
+          TASK_DONE,
+          subject,
+          taskEpoch[subject]
+        )
+        record({
+          t,
+          kind: 'task-start',
+          task: subject,
+          instance: instanceName(taskInstance[subject])
+        })
         break
       case TASK_DONE: {
         if (queue.epoch !== taskEpoch[subject]) break // cancelled by a reclaim
@@ -472,7 +528,12 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         record({ t, kind: 'terminate', instance: instanceName(subject) })
         break
       case IDLE:
-        if (queue.epoch !== inst.idleEpoch[subject] || inst.used[subject] !== 0 || inst.state[subject] !== RUNNING) break
+        if (
+          queue.epoch !== inst.idleEpoch[subject] ||
+          inst.used[subject] !== 0 ||
+          inst.state[subject] !== RUNNING
+        )
+          break
         endInstance(subject, t)
         record({ t, kind: 'release', instance: instanceName(subject) })
         // A released spot instance frees zone capacity a waiting task may need (one that could not share it).
@@ -509,12 +570,15 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       completion.push((finishedAt[task] - tasks.arrival[task]) / 3600)
       continue
     }
-    const done = taskState[task] === WORKING ? progress[task] + (horizon - segmentStart[task]) : progress[task]
+    const done =
+      taskState[task] === WORKING ? progress[task] + (horizon - segmentStart[task]) : progress[task]
     metrics.unfinished_work_hours += Math.max(0, tasks.work[task] - done) / 3600
   }
   metrics.unfinished_tasks = tasks.count - metrics.completed_tasks
   completion.sort((a, b) => a - b)
-  metrics.completion_time_mean_hours = completion.length ? completion.reduce((s, x) => s + x, 0) / completion.length : NaN
+  metrics.completion_time_mean_hours = completion.length
+    ? completion.reduce((s, x) => s + x, 0) / completion.length
+    : NaN
   metrics.completion_time_p50_hours = percentile(completion, 0.5)
   metrics.completion_time_p99_hours = percentile(completion, 0.99)
   metrics.deadline_met_pct = tasks.count ? (100 * metrics.completed_tasks) / tasks.count : NaN

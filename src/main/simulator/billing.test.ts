@@ -30,7 +30,13 @@ describe('billLife', () => {
 
   it('bills an on-demand life at the on-demand price', () => {
     const m = emptyMetrics()
-    billLife(m, createTestMarket(), { typeIndex: 0, zoneIndex: 0, spot: false, start: 600, end: 2400 })
+    billLife(m, createTestMarket(), {
+      typeIndex: 0,
+      zoneIndex: 0,
+      spot: false,
+      start: 600,
+      end: 2400
+    })
     expect(m.total_cost).toBeCloseTo(1.5, 12)
     expect(m.ondemand_baseline_cost).toBeCloseTo(1.5, 12)
     expect(m.ondemand_hours).toBeCloseTo(0.5, 12)
@@ -64,14 +70,26 @@ describe('billLife', () => {
   it('bills at least one minute', () => {
     expect(MINIMUM_BILLED_SECONDS).toBe(60)
     const m = emptyMetrics()
-    billLife(m, createTestMarket(), { typeIndex: 0, zoneIndex: 0, spot: false, start: 100, end: 130 })
+    billLife(m, createTestMarket(), {
+      typeIndex: 0,
+      zoneIndex: 0,
+      spot: false,
+      start: 100,
+      end: 130
+    })
     expect(m.total_cost).toBeCloseTo((60 / 3600) * 3, 12)
     expect(m.ondemand_hours).toBeCloseTo(60 / 3600, 12)
   })
 
   it('rounds a life up to whole seconds', () => {
     const m = emptyMetrics()
-    billLife(m, createTestMarket(), { typeIndex: 0, zoneIndex: 0, spot: true, start: 0, end: 100.2 })
+    billLife(m, createTestMarket(), {
+      typeIndex: 0,
+      zoneIndex: 0,
+      spot: true,
+      start: 0,
+      end: 100.2
+    })
     expect(m.spot_hours).toBeCloseTo(101 / 3600, 12)
     expect(m.total_cost).toBeCloseTo(101 / 3600, 12)
   })
@@ -101,7 +119,12 @@ describe('billLife', () => {
 })
 
 /** One batch run on the test market: changeover 300 s, idle release 600 s, grace 120 s unless overridden. */
-function runBatch(tasks: TestTask[], market: TestMarketOptions = {}, policy: PolicyName = 'greedy', overrides = {}) {
+function runBatch(
+  tasks: TestTask[],
+  market: TestMarketOptions = {},
+  policy: PolicyName = 'greedy',
+  overrides = {}
+) {
   return simulateBatch({
     config: batchConfig(overrides),
     market: createTestMarket(market),
@@ -148,7 +171,9 @@ describe('billing in the batch engine', () => {
 
   it('bills the one-minute minimum for an instance reclaimed seconds after launch', () => {
     // reclaimed at 10 s while still booting, grace 20 s: lived 30 s, billed 60 s
-    const m = runBatch([{ work: HOUR }], { reclaims: [10], outages: [Infinity] }, 'greedy', { graceSeconds: 20 })
+    const m = runBatch([{ work: HOUR }], { reclaims: [10], outages: [Infinity] }, 'greedy', {
+      graceSeconds: 20
+    })
     expect(m.instances_launched_spot).toBe(1)
     expect(m.spot_hours).toBeCloseTo(60 / 3600, 9)
     expect(m.total_cost).toBeCloseTo(60 / 3600, 9)

@@ -21,10 +21,14 @@ export interface BilledLife {
 export function billLife(metrics: RunMetrics, market: RunMarket, life: BilledLife): void {
   const horizon = market.horizonSeconds
   const ended = Number.isFinite(life.end) && life.end <= horizon
-  const end = ended ? life.start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life.end - life.start)) : horizon
+  const end = ended
+    ? life.start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life.end - life.start))
+    : horizon
   const hours = (end - life.start) / 3600
   const type = market.instanceTypes[life.typeIndex]
-  const cost = life.spot ? market.spotCost(life.typeIndex, life.zoneIndex, life.start, end) : type.onDemandPrice * hours
+  const cost = life.spot
+    ? market.spotCost(life.typeIndex, life.zoneIndex, life.start, end)
+    : type.onDemandPrice * hours
   metrics.total_cost += cost
   metrics.ondemand_baseline_cost += type.onDemandPrice * hours
   if (life.spot) metrics.spot_hours += hours

@@ -7,10 +7,38 @@ import type { InstanceTypeSpec, SyntheticMarketConfig } from '../../shared/simul
  * p3.2xlarge's $0.918 is the spot floor the AWS V100 traces sit at in most zones.
  */
 export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
-  { name: 'g5.xlarge', gpus: 1, gpuMemoryGiB: 24, networkGbps: 10, onDemandPrice: 1.006, meanSpotPrice: 0.352 },
-  { name: 'g6e.xlarge', gpus: 1, gpuMemoryGiB: 48, networkGbps: 20, onDemandPrice: 1.861, meanSpotPrice: 0.651 },
-  { name: 'p3.2xlarge', gpus: 1, gpuMemoryGiB: 16, networkGbps: 10, onDemandPrice: 3.06, meanSpotPrice: 0.918 },
-  { name: 'p3.8xlarge', gpus: 4, gpuMemoryGiB: 16, networkGbps: 10, onDemandPrice: 12.24, meanSpotPrice: 3.672 }
+  {
+    name: 'g5.xlarge',
+    gpus: 1,
+    gpuMemoryGiB: 24,
+    networkGbps: 10,
+    onDemandPrice: 1.006,
+    meanSpotPrice: 0.352
+  },
+  {
+    name: 'g6e.xlarge',
+    gpus: 1,
+    gpuMemoryGiB: 48,
+    networkGbps: 20,
+    onDemandPrice: 1.861,
+    meanSpotPrice: 0.651
+  },
+  {
+    name: 'p3.2xlarge',
+    gpus: 1,
+    gpuMemoryGiB: 16,
+    networkGbps: 10,
+    onDemandPrice: 3.06,
+    meanSpotPrice: 0.918
+  },
+  {
+    name: 'p3.8xlarge',
+    gpus: 4,
+    gpuMemoryGiB: 16,
+    networkGbps: 10,
+    onDemandPrice: 12.24,
+    meanSpotPrice: 3.672
+  }
 ]
 
 export function findInstanceType(name: string): InstanceTypeSpec | undefined {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { PolicyName, SimulationTimelineEvent } from '../../shared/simulation'
 import { simulateDeadline } from './deadline'
 import { createPolicy } from './policies'
-import { createTestMarket, deadlineConfig, HOUR, noRandom, type TestMarketOptions } from './test-market'
+import {
+  createTestMarket,
+  deadlineConfig,
+  HOUR,
+  noRandom,
+  type TestMarketOptions
+} from './test-market'
 
 // A 4 h job (C = 14400 s) due at 8 h (R = 28800 s), changeover d = 360 s, grace 120 s; spot $1/h,
 // on-demand $3/h. ep(t) = t / 2. Safety-net line: R - t <= (C - progress) + 720.
@@ -11,7 +17,12 @@ import { createTestMarket, deadlineConfig, HOUR, noRandom, type TestMarketOption
 // comparisons (progress < ep) to flip, so times below are hand-computed to within a few ms and
 // instances billed per whole second may carry one extra second.
 
-function run(market: TestMarketOptions, policy: PolicyName, job: [number, number] = [4, 8], changeover = 360) {
+function run(
+  market: TestMarketOptions,
+  policy: PolicyName,
+  job: [number, number] = [4, 8],
+  changeover = 360
+) {
   const timeline: SimulationTimelineEvent[] = []
   const metrics = simulateDeadline({
     config: deadlineConfig(job[0], job[1], changeover),
@@ -20,15 +31,33 @@ function run(market: TestMarketOptions, policy: PolicyName, job: [number, number
     uniform: noRandom(),
     timeline
   })
-  const launches = timeline.filter((e) => e.kind === 'launch').map((e) => ({ t: e.t, market: e.market }))
+  const launches = timeline
+    .filter((e) => e.kind === 'launch')
+    .map((e) => ({ t: e.t, market: e.market }))
   const finish = metrics.completion_time_mean_hours * 3600
   return { metrics, launches, finish, timeline }
 }
 
 /** Spot in zone a for the first 2 h, none for 2 h, then back from 4 h on. */
-const WINDOWS: TestMarketOptions = { capacity: [[[0, 1], [2 * HOUR, 0], [4 * HOUR, 1]]] }
+const WINDOWS: TestMarketOptions = {
+  capacity: [
+    [
+      [0, 1],
+      [2 * HOUR, 0],
+      [4 * HOUR, 1]
+    ]
+  ]
+}
 /** Spot for the first 2 h, then none until 7 h: too late to be of use. */
-const LATE_RETURN: TestMarketOptions = { capacity: [[[0, 1], [2 * HOUR, 0], [7 * HOUR, 1]]] }
+const LATE_RETURN: TestMarketOptions = {
+  capacity: [
+    [
+      [0, 1],
+      [2 * HOUR, 0],
+      [7 * HOUR, 1]
+    ]
+  ]
+}
 
 describe('deadline job: on-demand', () => {
   it('runs on-demand from the start: changeover, compute, done at C + d, never spot', () => {
@@ -105,7 +134,10 @@ describe('deadline job: uniform progress', () => {
 
   it('with no spot at all, starts on-demand at once instead of idling until the safety net', () => {
     // behind ep(t) for any t > 0: on-demand at ~0, ready 360, off at progress = ep(t + 720): t = 1440
-    const { launches, timeline, metrics, finish } = run({ capacity: [[[0, 0]]] }, 'uniform-progress')
+    const { launches, timeline, metrics, finish } = run(
+      { capacity: [[[0, 0]]] },
+      'uniform-progress'
+    )
     expect(launches[0].market).toBe('ondemand')
     expect(launches[0].t).toBeCloseTo(0, 1)
     expect(timeline.find((e) => e.kind === 'release')!.t).toBeCloseTo(1440, 1)
@@ -127,7 +159,10 @@ describe('deadline job: fallback', () => {
   it('goes on-demand for good after two preemptions', () => {
     // unlimited spot, each spot instance reclaimed 3600 s after launch: spot 0 (3240 done), spot 3600
     // (6480 done), on-demand from 7200: ready 7560, 7920 s left, done at 15480
-    const { metrics, launches, finish } = run({ reclaims: [{ after: HOUR }, { after: HOUR }, { after: HOUR }] }, 'fallback')
+    const { metrics, launches, finish } = run(
+      { reclaims: [{ after: HOUR }, { after: HOUR }, { after: HOUR }] },
+      'fallback'
+    )
     expect(launches).toEqual([
       { t: 0, market: 'spot' },
       { t: 3600, market: 'spot' },

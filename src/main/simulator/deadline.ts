@@ -1,4 +1,9 @@
-import type { DeadlineJobConfig, RunMetrics, SimulationConfig, SimulationTimelineEvent } from '../../shared/simulation'
+import type {
+  DeadlineJobConfig,
+  RunMetrics,
+  SimulationConfig,
+  SimulationTimelineEvent
+} from '../../shared/simulation'
 import { billLife, type BilledLife } from './billing'
 import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
@@ -42,7 +47,8 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   // The job needs one GPU: the type with the cheapest on-demand price per instance.
   let typeIndex = 0
   for (let k = 1; k < market.instanceTypes.length; k++) {
-    if (market.instanceTypes[k].onDemandPrice < market.instanceTypes[typeIndex].onDemandPrice) typeIndex = k
+    if (market.instanceTypes[k].onDemandPrice < market.instanceTypes[typeIndex].onDemandPrice)
+      typeIndex = k
   }
 
   const steps = market.zones.map((_, z) => market.capacitySteps(z))
@@ -62,16 +68,19 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   const record = (e: SimulationTimelineEvent): void => {
     timeline?.push(e)
   }
-  const spotZoneFree = (z: number, t: number): boolean => outageUntil[z] <= t && steps[z].capacity[capacityIndex[z]] >= 1
+  const spotZoneFree = (z: number, t: number): boolean =>
+    outageUntil[z] <= t && steps[z].capacity[capacityIndex[z]] >= 1
   const cheapestSpotZone = (t: number): number => {
     let best = -1
     for (let z = 0; z < zoneCount; z++) {
       if (!spotZoneFree(z, t)) continue
-      if (best < 0 || market.spotPrice(typeIndex, z, t) < market.spotPrice(typeIndex, best, t)) best = z
+      if (best < 0 || market.spotPrice(typeIndex, z, t) < market.spotPrice(typeIndex, best, t))
+        best = z
     }
     return best
   }
-  const progressAt = (t: number): number => (Number.isFinite(runningSince) ? progress + (t - runningSince) : progress)
+  const progressAt = (t: number): number =>
+    Number.isFinite(runningSince) ? progress + (t - runningSince) : progress
 
   const stop = (t: number, billedUntil: number): void => {
     if (!life) return
@@ -98,7 +107,13 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
       const reclaim = market.drawReclaimTime(typeIndex, zone, t, uniform)
       if (reclaim < horizon) queue.push(reclaim, RECLAIM, 0, epoch)
     } else metrics.instances_launched_ondemand++
-    record({ t, kind: 'launch', instance: `sim-${lives.length}`, zone: market.zones[zone], market: choice })
+    record({
+      t,
+      kind: 'launch',
+      instance: `sim-${lives.length}`,
+      zone: market.zones[zone],
+      market: choice
+    })
   }
 
   const view = (t: number): DeadlineView => ({
@@ -152,7 +167,8 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   }
 
   for (let z = 0; z < zoneCount; z++) {
-    for (let k = 1; k < steps[z].times.length; k++) if (steps[z].times[k] < horizon) queue.push(steps[z].times[k], CAPACITY, z, k)
+    for (let k = 1; k < steps[z].times.length; k++)
+      if (steps[z].times[k] < horizon) queue.push(steps[z].times[k], CAPACITY, z, k)
   }
   decide(0)
 
@@ -164,7 +180,13 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
       case CAPACITY: {
         const z = queue.subject
         capacityIndex[z] = queue.epoch
-        if (mode === 'spot' && life && life.zoneIndex === z && steps[z].capacity[capacityIndex[z]] < 1) reclaim(t)
+        if (
+          mode === 'spot' &&
+          life &&
+          life.zoneIndex === z &&
+          steps[z].capacity[capacityIndex[z]] < 1
+        )
+          reclaim(t)
         decide(t)
         break
       }

@@ -95,33 +95,40 @@ describe('EventQueue', () => {
     const op: fc.Arbitrary<Op> = fc.oneof(
       // few distinct times so ties are common
       fc.record({ push: fc.constant(true as const), time: fc.integer({ min: 0, max: 20 }) }),
-      fc.record({ push: fc.constant(true as const), time: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+      fc.record({
+        push: fc.constant(true as const),
+        time: fc.double({ min: 0, max: 1e6, noNaN: true })
+      }),
       fc.record({ push: fc.constant(false as const) })
     )
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 300 }), fc.integer({ min: 1, max: 16 }), (ops, capacity) => {
-        const q = new EventQueue(capacity)
-        const reference: Array<{ time: number; seq: number }> = []
-        let seq = 0
-        for (const o of ops) {
-          if (o.push) {
-            q.push(o.time, 1, seq)
-            reference.push({ time: o.time, seq })
-            seq++
-          } else {
-            reference.sort((a, b) => a.time - b.time || a.seq - b.seq)
-            const expected = reference.shift()
-            expect(q.pop()).toBe(expected !== undefined)
-            if (expected) {
-              expect(q.time).toBe(expected.time)
-              expect(q.subject).toBe(expected.seq)
+      fc.property(
+        fc.array(op, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 16 }),
+        (ops, capacity) => {
+          const q = new EventQueue(capacity)
+          const reference: Array<{ time: number; seq: number }> = []
+          let seq = 0
+          for (const o of ops) {
+            if (o.push) {
+              q.push(o.time, 1, seq)
+              reference.push({ time: o.time, seq })
+              seq++
+            } else {
+              reference.sort((a, b) => a.time - b.time || a.seq - b.seq)
+              const expected = reference.shift()
+              expect(q.pop()).toBe(expected !== undefined)
+              if (expected) {
+                expect(q.time).toBe(expected.time)
+                expect(q.subject).toBe(expected.seq)
+              }
             }
+            expect(q.length).toBe(reference.length)
           }
-          expect(q.length).toBe(reference.length)
+          reference.sort((a, b) => a.time - b.time || a.seq - b.seq)
+          expect(drain(q).map((e) => e.subject)).toEqual(reference.map((r) => r.seq))
         }
-        reference.sort((a, b) => a.time - b.time || a.seq - b.seq)
-        expect(drain(q).map((e) => e.subject)).toEqual(reference.map((r) => r.seq))
-      }),
+      ),
       { numRuns: 200, seed: 42 }
     )
   })

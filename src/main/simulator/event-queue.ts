@@ -41,7 +41,8 @@ export class EventQueue {
   }
 
   push(time: number, kind: number, subject: number, epoch = 0): void {
-    if (!(time >= 0) || !Number.isFinite(time)) throw new Error(`event time must be finite and >= 0, got ${time}`)
+    if (!(time >= 0) || !Number.isFinite(time))
+      throw new Error(`event time must be finite and >= 0, got ${time}`)
     const slot = this.allocate()
     this.times[slot] = time
     this.order[slot] = this.sequence++
@@ -104,7 +105,10 @@ export class EventQueue {
 
   private grow(): void {
     const capacity = this.times.length * 2
-    const extend = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const extend = <T extends Float64Array | Int32Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T
+    ): T => {
       const b = make(capacity)
       b.set(a)
       return b

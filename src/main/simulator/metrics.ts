@@ -1,4 +1,9 @@
-import { METRIC_NAMES, type MetricName, type MetricSummary, type RunMetrics } from '../../shared/simulation'
+import {
+  METRIC_NAMES,
+  type MetricName,
+  type MetricSummary,
+  type RunMetrics
+} from '../../shared/simulation'
 
 export function emptyMetrics(): RunMetrics {
   const m = {} as RunMetrics
@@ -16,8 +21,9 @@ export function percentile(sorted: readonly number[], q: number): number {
 // Two-sided 95% Student-t quantiles for 1..30 degrees of freedom; past 30 the normal 1.96 is
 // within 2% and is used with a small correction.
 const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
-  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042
 ]
 
 export function tQuantile95(degreesOfFreedom: number): number {

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import type { MigrationStrategy, SimulationTimelineEvent } from '../../shared/simulation'
 import { simulateBatch } from './batch'
-import { freshCost, LAUNCH_FRESH, NO_PLACE, placeDisplaced, slotCost, type DisplacedTask, type OpenSlot } from './migration'
+import {
+  freshCost,
+  LAUNCH_FRESH,
+  NO_PLACE,
+  placeDisplaced,
+  slotCost,
+  type DisplacedTask,
+  type OpenSlot
+} from './migration'
 import { createPolicy } from './policies'
 import { batchConfig, createTestMarket, HOUR, noRandom, taskSet } from './test-market'
 
 const COLD_START = 120
 
-function slot(instance: number, fields: Partial<Omit<OpenSlot, 'hasModel'>> & { models?: number[] } = {}): OpenSlot {
+function slot(
+  instance: number,
+  fields: Partial<Omit<OpenSlot, 'hasModel'>> & { models?: number[] } = {}
+): OpenSlot {
   const { models = [], ...rest } = fields
   return {
     instance,
@@ -42,17 +53,27 @@ describe('slot and fresh costs', () => {
   it('a slot costs its price over the wait, cold start, state fetch and the remaining work', () => {
     // (30 wait + 120 cold start + 50 GiB / 2 GiB/s + 3600) s at $2/h
     const s = slot(1, { pricePerHour: 2, waitSeconds: 30, bandwidthGiBps: 2 })
-    expect(slotCost(task({ stateGiB: 50 }), s, COLD_START)).toBeCloseTo(((30 + 120 + 25 + 3600) * 2) / 3600, 12)
-    // warm: no cold start
-    expect(slotCost(task({ stateGiB: 50 }), slot(1, { pricePerHour: 2, waitSeconds: 30, bandwidthGiBps: 2, models: [0] }), COLD_START)).toBeCloseTo(
-      ((30 + 25 + 3600) * 2) / 3600,
+    expect(slotCost(task({ stateGiB: 50 }), s, COLD_START)).toBeCloseTo(
+      ((30 + 120 + 25 + 3600) * 2) / 3600,
       12
     )
+    // warm: no cold start
+    expect(
+      slotCost(
+        task({ stateGiB: 50 }),
+        slot(1, { pricePerHour: 2, waitSeconds: 30, bandwidthGiBps: 2, models: [0] }),
+        COLD_START
+      )
+    ).toBeCloseTo(((30 + 25 + 3600) * 2) / 3600, 12)
   })
 
   it('a slot is forbidden when the GPU memory does not fit or the market differs', () => {
-    expect(slotCost(task({ gpuMemoryGiB: 24 }), slot(1, { gpuMemoryGiB: 16 }), COLD_START)).toBe(Infinity)
-    expect(slotCost(task({ gpuMemoryGiB: 16 }), slot(1, { gpuMemoryGiB: 16 }), COLD_START)).toBeLessThan(Infinity)
+    expect(slotCost(task({ gpuMemoryGiB: 24 }), slot(1, { gpuMemoryGiB: 16 }), COLD_START)).toBe(
+      Infinity
+    )
+    expect(
+      slotCost(task({ gpuMemoryGiB: 16 }), slot(1, { gpuMemoryGiB: 16 }), COLD_START)
+    ).toBeLessThan(Infinity)
     expect(slotCost(task({ spot: false }), slot(1, { spot: true }), COLD_START)).toBe(Infinity)
     expect(slotCost(task({ spot: true }), slot(1, { spot: false }), COLD_START)).toBe(Infinity)
   })
@@ -71,14 +92,19 @@ describe('placeDisplaced', () => {
   })
 
   it('optimal prefers the cheaper slot; first-fit takes the first', () => {
-    const slots = [slot(10, { models: [0], pricePerHour: 1 }), slot(11, { models: [0], pricePerHour: 0.5 })]
+    const slots = [
+      slot(10, { models: [0], pricePerHour: 1 }),
+      slot(11, { models: [0], pricePerHour: 0.5 })
+    ]
     expect(place('optimal', [task()], slots)).toEqual([11])
     expect(place('first-fit', [task()], slots)).toEqual([10])
   })
 
   it('optimal trades a warm but dearer slot against a cold but cheaper one by total cost', () => {
     // warm $1: 3600 s -> $1.00; cold $0.8: 3720 s -> $0.8267: the cold one wins
-    expect(place('optimal', [task()], [slot(10, { models: [0] }), slot(11, { pricePerHour: 0.8 })])).toEqual([11])
+    expect(
+      place('optimal', [task()], [slot(10, { models: [0] }), slot(11, { pricePerHour: 0.8 })])
+    ).toEqual([11])
   })
 
   it('naive always launches fresh, even with a free warm slot', () => {
@@ -88,11 +114,16 @@ describe('placeDisplaced', () => {
 
   it('optimal launches fresh when that is cheaper than any open slot', () => {
     // slot at $3/h: $3.00; fresh at $1/h with 300 s delay: $1.08
-    expect(place('optimal', [task()], [slot(10, { models: [0], pricePerHour: 3 })])).toEqual([LAUNCH_FRESH])
+    expect(place('optimal', [task()], [slot(10, { models: [0], pricePerHour: 3 })])).toEqual([
+      LAUNCH_FRESH
+    ])
   })
 
   it('never places a task where its memory does not fit or on the other market', () => {
-    const slots = [slot(10, { gpuMemoryGiB: 16, models: [0] }), slot(11, { spot: false, models: [0] })]
+    const slots = [
+      slot(10, { gpuMemoryGiB: 16, models: [0] }),
+      slot(11, { spot: false, models: [0] })
+    ]
     const big = task({ gpuMemoryGiB: 24 })
     for (const strategy of ['optimal', 'first-fit'] as const) {
       expect(place(strategy, [big], slots)).toEqual([LAUNCH_FRESH])
@@ -122,7 +153,10 @@ describe('placeDisplaced', () => {
   it('optimal minimises the total over all displaced tasks, giving the cheap slot to the long task', () => {
     // short (1 h) and long (10 h) tasks, slots at $0.5 and $1: short->$1 + long->$0.5 = $6 beats $0.5 + $10
     const tasks = [task({ remainingSeconds: HOUR }), task({ remainingSeconds: 10 * HOUR })]
-    const slots = [slot(10, { models: [0], pricePerHour: 0.5 }), slot(11, { models: [0], pricePerHour: 1 })]
+    const slots = [
+      slot(10, { models: [0], pricePerHour: 0.5 }),
+      slot(11, { models: [0], pricePerHour: 1 })
+    ]
     const freshless = tasks.map((t) => ({ ...t, freshPricePerHour: Infinity }))
     expect(place('optimal', freshless, slots)).toEqual([11, 10])
     expect(place('first-fit', freshless, slots)).toEqual([10, 11])
@@ -143,7 +177,9 @@ describe('migration in the batch engine', () => {
       uniform: noRandom(),
       timeline
     })
-    const done = timeline.filter((e) => e.kind === 'task-done' && e.task === 0).map((e) => [e.t, e.instance])
+    const done = timeline
+      .filter((e) => e.kind === 'task-done' && e.task === 0)
+      .map((e) => [e.t, e.instance])
     return { metrics, done }
   }
 

@@ -41,7 +41,9 @@ export const NO_PLACE = -1
 export function slotCost(task: DisplacedTask, slot: OpenSlot, coldStartSeconds: number): number {
   if (slot.spot !== task.spot || slot.gpuMemoryGiB < task.gpuMemoryGiB) return Infinity
   const delay =
-    slot.waitSeconds + (slot.hasModel(task.model) ? 0 : coldStartSeconds) + task.stateGiB / slot.bandwidthGiBps
+    slot.waitSeconds +
+    (slot.hasModel(task.model) ? 0 : coldStartSeconds) +
+    task.stateGiB / slot.bandwidthGiBps
   return ((delay + task.remainingSeconds) * slot.pricePerHour) / 3600
 }
 
@@ -68,7 +70,9 @@ export function placeDisplaced(
 
 /** The prototype's behaviour: every displaced task spills onto a fresh instance. */
 function placeNaive(tasks: readonly DisplacedTask[]): Int32Array {
-  return Int32Array.from(tasks, (t) => (Number.isFinite(t.freshPricePerHour) ? LAUNCH_FRESH : NO_PLACE))
+  return Int32Array.from(tasks, (t) =>
+    Number.isFinite(t.freshPricePerHour) ? LAUNCH_FRESH : NO_PLACE
+  )
 }
 
 /** Each task, in order, takes the first open slot that fits, else a fresh instance. */
@@ -90,19 +94,27 @@ function placeFirstFit(tasks: readonly DisplacedTask[], slots: readonly OpenSlot
  * Minimum total expected cost over all displaced tasks at once: one column per free slot (an
  * instance with k free slots gives k columns) plus one fresh-launch column per task.
  */
-function placeOptimal(tasks: readonly DisplacedTask[], slots: readonly OpenSlot[], coldStartSeconds: number): Int32Array {
+function placeOptimal(
+  tasks: readonly DisplacedTask[],
+  slots: readonly OpenSlot[],
+  coldStartSeconds: number
+): Int32Array {
   const columns: number[] = []
-  for (let k = 0; k < slots.length; k++) for (let f = 0; f < Math.min(slots[k].free, tasks.length); f++) columns.push(k)
+  for (let k = 0; k < slots.length; k++)
+    for (let f = 0; f < Math.min(slots[k].free, tasks.length); f++) columns.push(k)
   const rows = tasks.length
   const slotColumns = columns.length
   const cols = slotColumns + rows
   const cost = new Float64Array(rows * cols)
   for (let r = 0; r < rows; r++) {
     const base = r * cols
-    for (let c = 0; c < slotColumns; c++) cost[base + c] = slotCost(tasks[r], slots[columns[c]], coldStartSeconds)
+    for (let c = 0; c < slotColumns; c++)
+      cost[base + c] = slotCost(tasks[r], slots[columns[c]], coldStartSeconds)
     const fresh = freshCost(tasks[r])
     for (let c = slotColumns; c < cols; c++) cost[base + c] = fresh
   }
   const { rowToCol } = solveAssignment(cost, rows, cols)
-  return Int32Array.from(rowToCol, (c) => (c < 0 ? NO_PLACE : c < slotColumns ? slots[columns[c]].instance : LAUNCH_FRESH))
+  return Int32Array.from(rowToCol, (c) =>
+    c < 0 ? NO_PLACE : c < slotColumns ? slots[columns[c]].instance : LAUNCH_FRESH
+  )
 }

@@ -40,10 +40,14 @@ export function findWorkerScript(): string | undefined {
  * Runs a simulation, spreading runs over worker threads when there are many. Results are indexed by
  * run, so the output is byte-identical whatever the number of workers or the order they finish in.
  */
-export async function runSimulation(config: SimulationConfig, options: PoolOptions = {}): Promise<SimulationOutput> {
+export async function runSimulation(
+  config: SimulationConfig,
+  options: PoolOptions = {}
+): Promise<SimulationOutput> {
   const prepared = prepareSimulation(config, options.trace)
   const script = options.workerScript ?? findWorkerScript()
-  const wanted = options.workers ?? (config.runs >= 8 ? Math.min(availableParallelism(), config.runs) : 0)
+  const wanted =
+    options.workers ?? (config.runs >= 8 ? Math.min(availableParallelism(), config.runs) : 0)
   const workers = script ? Math.min(wanted, config.runs) : 0
   const perRun: RunMetrics[][] = new Array(config.runs)
   let timelines: SimulationOutput['timelines']

@@ -26,7 +26,9 @@ function traceConfig(runs: number): SimulationConfig {
 
 describe('trace fixtures', () => {
   it('finds the bundled traces with their LICENSE and NOTICE', () => {
-    expect(existsSync(path.join(TRACES, 'LICENSE')) && existsSync(path.join(TRACES, 'NOTICE'))).toBe(true)
+    expect(
+      existsSync(path.join(TRACES, 'LICENSE')) && existsSync(path.join(TRACES, 'NOTICE'))
+    ).toBe(true)
     expect(existsSync(FOUR_NODE)).toBe(true)
   })
 })
@@ -64,7 +66,9 @@ describe('determinism', () => {
   it('the pool with no workers gives exactly the single-thread output (synthetic)', async () => {
     const config = small({ seed: 3 })
     const pooled = await runSimulation(config, { workers: 0, timeline: true })
-    expect(JSON.stringify(pooled)).toBe(JSON.stringify(runSimulationSync(config, { timeline: true })))
+    expect(JSON.stringify(pooled)).toBe(
+      JSON.stringify(runSimulationSync(config, { timeline: true }))
+    )
   })
 
   it('the pool with no workers gives exactly the single-thread output (trace, several runs)', async () => {
@@ -101,9 +105,14 @@ describe('trace runs', () => {
   })
 
   it('refuses a horizon longer than the trace', () => {
-    expect(() => prepareSimulation(small({ durationHours: 400, market: { kind: 'trace', path: FOUR_NODE, binaryCapacity: 1000 } }))).toThrow(
-      RangeError
-    )
+    expect(() =>
+      prepareSimulation(
+        small({
+          durationHours: 400,
+          market: { kind: 'trace', path: FOUR_NODE, binaryCapacity: 1000 }
+        })
+      )
+    ).toThrow(RangeError)
   })
 })
 
@@ -114,7 +123,8 @@ describe('savings against the on-demand baseline', () => {
       const results = simulateOneRun(prepared, run)
       const base = results[2].total_cost
       expect(base).toBeGreaterThan(0)
-      for (const r of results) expect(r.savings_pct).toBeCloseTo((100 * (base - r.total_cost)) / base, 9)
+      for (const r of results)
+        expect(r.savings_pct).toBeCloseTo((100 * (base - r.total_cost)) / base, 9)
       expect(results[2].savings_pct).toBe(0)
       expect(results[0].savings_pct).toBeGreaterThan(0)
     }
@@ -123,7 +133,8 @@ describe('savings against the on-demand baseline', () => {
   it('the reported means follow from the per-policy costs of a single run', () => {
     const out = runSimulationSync(small({ runs: 1 }))
     const cost = (p: PolicyName) => out.results.find((r) => r.policy === p)!.metrics.total_cost.mean
-    const saving = (p: PolicyName) => out.results.find((r) => r.policy === p)!.metrics.savings_pct.mean
+    const saving = (p: PolicyName) =>
+      out.results.find((r) => r.policy === p)!.metrics.savings_pct.mean
     for (const p of ['greedy', 'fallback'] as const) {
       expect(saving(p)).toBeCloseTo((100 * (cost('ondemand') - cost(p))) / cost('ondemand'), 3)
     }

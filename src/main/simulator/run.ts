@@ -33,13 +33,21 @@ export interface PreparedSimulation {
 }
 
 export function horizonSeconds(config: SimulationConfig): number {
-  const hours = config.workload.kind === 'deadline' ? Math.max(config.durationHours, config.workload.deadlineHours) : config.durationHours
+  const hours =
+    config.workload.kind === 'deadline'
+      ? Math.max(config.durationHours, config.workload.deadlineHours)
+      : config.durationHours
   return hours * 3600
 }
 
 /** Loads the trace (if any) and draws the runs' start offsets; cheap, and done once per process. */
-export function prepareSimulation(config: SimulationConfig, trace?: LoadedTrace): PreparedSimulation {
-  const simulated = config.policies.includes('ondemand') ? [...config.policies] : [...config.policies, 'ondemand' as const]
+export function prepareSimulation(
+  config: SimulationConfig,
+  trace?: LoadedTrace
+): PreparedSimulation {
+  const simulated = config.policies.includes('ondemand')
+    ? [...config.policies]
+    : [...config.policies, 'ondemand' as const]
   if (config.market.kind !== 'trace') return { config, simulated }
   const loaded = trace ?? loadTrace(config.market.path)
   const maxOffset = maxOffsetTicks(loaded, horizonSeconds(config))
@@ -64,9 +72,15 @@ function marketForRun(prepared: PreparedSimulation, run: number, random: Random)
     const stream = random.fork(STREAM_MARKET)
     return createSyntheticMarket(config.market, config.instanceTypes, horizon, () => stream.next())
   }
-  return createTraceMarket(prepared.trace!, config.instanceTypes, prepared.offsetsTicks![run], horizon, {
-    binaryCapacity: config.market.binaryCapacity
-  })
+  return createTraceMarket(
+    prepared.trace!,
+    config.instanceTypes,
+    prepared.offsetsTicks![run],
+    horizon,
+    {
+      binaryCapacity: config.market.binaryCapacity
+    }
+  )
 }
 
 /**
@@ -83,18 +97,35 @@ export function simulateOneRun(
   const random = createRandom(config.seed).fork(run + 1)
   const market = marketForRun(prepared, run, random)
   const workload = config.workload
-  const tasks = workload.kind === 'batch' ? generateTasks(workload, streamOf(random, STREAM_WORKLOAD)) : null
+  const tasks =
+    workload.kind === 'batch' ? generateTasks(workload, streamOf(random, STREAM_WORKLOAD)) : null
   const results = prepared.simulated.map((name) => {
     const policy = createPolicy(name, { fallbackAfterPreemptions: config.fallbackAfterPreemptions })
     const uniform = streamOf(random, STREAM_DYNAMICS)
     const timeline = timelines ? (timelines[name] = []) : undefined
     if (workload.kind === 'batch') {
-      return simulateBatch({ config: { ...config, workload }, market, tasks: tasks!, policy, uniform, timeline, stats })
+      return simulateBatch({
+        config: { ...config, workload },
+        market,
+        tasks: tasks!,
+        policy,
+        uniform,
+        timeline,
+        stats
+      })
     }
-    return simulateDeadline({ config: { ...config, workload }, market, policy, uniform, timeline, stats })
+    return simulateDeadline({
+      config: { ...config, workload },
+      market,
+      policy,
+      uniform,
+      timeline,
+      stats
+    })
   })
   const baseline = results[prepared.simulated.indexOf('ondemand')].total_cost
-  for (const r of results) r.savings_pct = baseline > 0 ? (100 * (baseline - r.total_cost)) / baseline : 0
+  for (const r of results)
+    r.savings_pct = baseline > 0 ? (100 * (baseline - r.total_cost)) / baseline : 0
   return results
 }
 
@@ -104,7 +135,11 @@ function streamOf(random: Random, label: number): () => number {
 }
 
 /** Folds per-run metrics (indexed by run, so completion order never matters) into the JSON output. */
-export function assembleOutput(prepared: PreparedSimulation, perRun: RunMetrics[][], timelines?: SimulationOutput['timelines']): SimulationOutput {
+export function assembleOutput(
+  prepared: PreparedSimulation,
+  perRun: RunMetrics[][],
+  timelines?: SimulationOutput['timelines']
+): SimulationOutput {
   const { config } = prepared
   const output: SimulationOutput = {
     schema: SIMULATION_SCHEMA_VERSION,
@@ -116,7 +151,10 @@ export function assembleOutput(prepared: PreparedSimulation, perRun: RunMetrics[
     })
   }
   if (prepared.offsetsTicks && prepared.trace) {
-    output.traceOffsetsSeconds = Array.from(prepared.offsetsTicks, (tick) => tick * prepared.trace!.gapSeconds)
+    output.traceOffsetsSeconds = Array.from(
+      prepared.offsetsTicks,
+      (tick) => tick * prepared.trace!.gapSeconds
+    )
   }
   if (timelines) output.timelines = timelines
   return output
@@ -131,7 +169,10 @@ export interface SimulationRunOptions {
 }
 
 /** The whole simulation in this thread. The CLI and the daemon use runSimulation in ./pool for many runs. */
-export function runSimulationSync(config: SimulationConfig, options: SimulationRunOptions = {}): SimulationOutput {
+export function runSimulationSync(
+  config: SimulationConfig,
+  options: SimulationRunOptions = {}
+): SimulationOutput {
   const prepared = prepareSimulation(config)
   const perRun: RunMetrics[][] = []
   let timelines: SimulationOutput['timelines']

@@ -63,7 +63,12 @@ export interface TestMarketOptions {
 
 export interface TestMarket extends RunMarket {
   /** every drawReclaimTime call: the spot launches in order */
-  readonly launches: Array<{ typeIndex: number; zoneIndex: number; from: number; reclaimAt: number }>
+  readonly launches: Array<{
+    typeIndex: number
+    zoneIndex: number
+    from: number
+    reclaimAt: number
+  }>
   /** every drawOutageSeconds call, in order */
   readonly outageDraws: Array<{ zoneIndex: number; seconds: number }>
 }
@@ -104,7 +109,8 @@ export function createTestMarket(options: TestMarketOptions = {}): TestMarket {
   const launches: TestMarket['launches'] = []
   const outageDraws: TestMarket['outageDraws'] = []
 
-  const price = (ti: number, zi: number, t: number): number => (t >= changeAt ? after[ti][zi] : before[ti][zi])
+  const price = (ti: number, zi: number, t: number): number =>
+    t >= changeAt ? after[ti][zi] : before[ti][zi]
 
   return {
     zones,
@@ -118,10 +124,14 @@ export function createTestMarket(options: TestMarketOptions = {}): TestMarket {
       const split = Math.min(Math.max(changeAt, t0), t1)
       return (before[ti][zi] * (split - t0) + after[ti][zi] * (t1 - split)) / 3600
     },
-    capacitySteps: (zi) => ({ times: steps[zi].times.slice(), capacity: steps[zi].capacity.slice() }),
+    capacitySteps: (zi) => ({
+      times: steps[zi].times.slice(),
+      capacity: steps[zi].capacity.slice()
+    }),
     drawReclaimTime: (ti, zi, from) => {
       const script = reclaims[launches.length]
-      const reclaimAt = script === undefined ? Infinity : typeof script === 'number' ? script : from + script.after
+      const reclaimAt =
+        script === undefined ? Infinity : typeof script === 'number' ? script : from + script.after
       launches.push({ typeIndex: ti, zoneIndex: zi, from, reclaimAt })
       return reclaimAt
     },

@@ -15,5 +15,7 @@ try {
     }
   })
 } catch (error) {
-  port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply)
+  port.postMessage({
+    error: error instanceof Error ? error.message : String(error)
+  } satisfies WorkerReply)
 }

@@ -37,8 +37,12 @@ export function generateTasks(config: BatchWorkloadConfig, uniform: () => number
   for (let i = 0; i < n; i++) {
     clock += gaps[i]
     tasks.arrival[i] = window > 0 ? (clock / total) * window : 0
-    tasks.work[i] = Math.max(60, Math.round(logNormal(uniform, config.meanTaskHours, config.taskHoursCv) * 3600))
-    tasks.gpuMemoryGiB[i] = choices[Math.min(choices.length - 1, Math.floor(uniform() * choices.length))]
+    tasks.work[i] = Math.max(
+      60,
+      Math.round(logNormal(uniform, config.meanTaskHours, config.taskHoursCv) * 3600)
+    )
+    tasks.gpuMemoryGiB[i] =
+      choices[Math.min(choices.length - 1, Math.floor(uniform() * choices.length))]
     tasks.stateGiB[i] = Math.exp(logMin + (logMax - logMin) * uniform())
     tasks.model[i] = Math.min(config.models - 1, Math.floor(uniform() * config.models))
   }

@@ -14,7 +14,12 @@ import App from './App.vue'
 
 // the views are tested on their own; here they are placeholders that say which one is shown
 const { stubView } = vi.hoisted(() => ({
-  stubView: (id: string) => ({ default: defineComponent({ name: `${id}-stub`, render: () => h('div', { 'data-stub': id }, id) }) })
+  stubView: (id: string) => ({
+    default: defineComponent({
+      name: `${id}-stub`,
+      render: () => h('div', { 'data-stub': id }, id)
+    })
+  })
 }))
 vi.mock('./views/FleetView.vue', () => stubView('fleet'))
 vi.mock('./views/TimelineView.vue', () => stubView('timeline'))
@@ -28,7 +33,10 @@ let client: FakeClient
 let wrapper: VueWrapper | null = null
 
 async function mountApp(): Promise<VueWrapper> {
-  wrapper = mount(App, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(App, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
@@ -140,7 +148,9 @@ describe('App shell', () => {
     client.status.mockRejectedValue(new ClientError('failed', 'the Synkti daemon is not reachable'))
     const w = await mountApp()
     expect(w.find('[data-test="connection"]').text()).toContain('Offline')
-    expect(useNotificationsStore().toasts.some((t) => t.message === 'the Synkti daemon is not reachable')).toBe(true)
+    expect(
+      useNotificationsStore().toasts.some((t) => t.message === 'the Synkti daemon is not reachable')
+    ).toBe(true)
   })
 
   it('renders toasts from the store', async () => {

@@ -3,7 +3,10 @@ import { describe, expect, it, vi } from 'vitest'
 import { fakeClient, flush } from './stores/test-fixtures'
 
 const { client } = vi.hoisted(() => ({ client: { current: null as unknown } }))
-vi.mock('./api/client', async (importOriginal) => ({ ...(await importOriginal<object>()), createClient: () => client.current }))
+vi.mock('./api/client', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  createClient: () => client.current
+}))
 
 describe('main.ts', () => {
   it('boots the shell with the provided client and turns stray errors into toasts', async () => {

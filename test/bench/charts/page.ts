@@ -3,12 +3,28 @@
 import { init, use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { CustomChart, LineChart, ScatterChart } from 'echarts/charts'
-import { DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import {
+  DataZoomInsideComponent,
+  DataZoomSliderComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent
+} from 'echarts/components'
 import type { FleetEvent, SpotPricePoint } from '../../../src/shared/fleet'
 import { buildPriceOptions } from '../../../src/renderer/src/charts/price-options'
 import { buildTimelineOptions } from '../../../src/renderer/src/charts/timeline-options'
 
-use([CanvasRenderer, LineChart, ScatterChart, CustomChart, GridComponent, TooltipComponent, LegendComponent, DataZoomInsideComponent, DataZoomSliderComponent])
+use([
+  CanvasRenderer,
+  LineChart,
+  ScatterChart,
+  CustomChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  DataZoomInsideComponent,
+  DataZoomSliderComponent
+])
 
 const T0 = Date.UTC(2026, 10, 1)
 
@@ -18,14 +34,34 @@ function prices(n: number): SpotPricePoint[] {
   let x = 0
   for (let i = 0; i < n; i++) {
     x = 0.97 * x + 0.03 * Math.sin(i * 12.9898) // deterministic wiggle
-    out.push({ at: T0 + Math.floor(i / zones.length) * 60_000, region: 'us-east-1', zone: zones[i % zones.length], instanceType: 'g5.xlarge', price: 0.35 * (1 + 0.2 * x) })
+    out.push({
+      at: T0 + Math.floor(i / zones.length) * 60_000,
+      region: 'us-east-1',
+      zone: zones[i % zones.length],
+      instanceType: 'g5.xlarge',
+      price: 0.35 * (1 + 0.2 * x)
+    })
   }
   return out
 }
 
 function events(n: number): FleetEvent[] {
-  const kinds: FleetEvent['kind'][] = ['launch', 'running', 'notice', 'drain-start', 'drain-end', 'failover-phase', 'failover-end', 'terminate']
-  return Array.from({ length: n }, (_, i) => ({ at: T0 + i * 30_000, kind: kinds[i % kinds.length], instanceId: `i-${(i % 40).toString(16).padStart(17, '0')}`, data: { phase: 'spawn', durationMs: 100 } }))
+  const kinds: FleetEvent['kind'][] = [
+    'launch',
+    'running',
+    'notice',
+    'drain-start',
+    'drain-end',
+    'failover-phase',
+    'failover-end',
+    'terminate'
+  ]
+  return Array.from({ length: n }, (_, i) => ({
+    at: T0 + i * 30_000,
+    kind: kinds[i % kinds.length],
+    instanceId: `i-${(i % 40).toString(16).padStart(17, '0')}`,
+    data: { phase: 'spawn', durationMs: 100 }
+  }))
 }
 
 function draw(option: unknown): Promise<number> {
@@ -45,7 +81,10 @@ function draw(option: unknown): Promise<number> {
   })
 }
 
-async function median(times: number, make: () => unknown): Promise<{ median: number; build: number }> {
+async function median(
+  times: number,
+  make: () => unknown
+): Promise<{ median: number; build: number }> {
   const drawn: number[] = []
   let build = 0
   for (let i = 0; i < times; i++) {
@@ -62,6 +101,9 @@ async function median(times: number, make: () => unknown): Promise<{ median: num
   const points = prices(100_000)
   const log = events(10_000)
   const price = await median(5, () => buildPriceOptions({ points }).option)
-  const timeline = await median(5, () => buildTimelineOptions({ events: log, from: T0, to: T0 + 10_000 * 30_000 }).option)
+  const timeline = await median(
+    5,
+    () => buildTimelineOptions({ events: log, from: T0, to: T0 + 10_000 * 30_000 }).option
+  )
   return { price, timeline }
 }

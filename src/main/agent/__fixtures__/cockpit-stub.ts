@@ -40,7 +40,8 @@ export async function startCockpitStub(token: string): Promise<CockpitStub> {
       if (req.method === 'POST' && req.url === '/api/agent/events') {
         stub.events.push(body)
         stub.onEvent?.(body)
-      } else if (req.method === 'POST' && req.url === '/api/agent/heartbeat') stub.heartbeats.push(body)
+      } else if (req.method === 'POST' && req.url === '/api/agent/heartbeat')
+        stub.heartbeats.push(body)
       else return res.writeHead(404).end()
       res.writeHead(204).end()
     })

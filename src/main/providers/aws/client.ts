@@ -30,7 +30,9 @@ export const DEFAULT_MAX_ATTEMPTS = 6
 export function ec2ClientConfig(opts: AwsClientOptions): EC2ClientConfig {
   const credentials =
     opts.credentials ??
-    (opts.profile ? fromIni({ profile: opts.profile, clientConfig: { region: opts.region } }) : undefined)
+    (opts.profile
+      ? fromIni({ profile: opts.profile, clientConfig: { region: opts.region } })
+      : undefined)
   return {
     region: opts.region,
     ...(opts.profile ? { profile: opts.profile } : {}),

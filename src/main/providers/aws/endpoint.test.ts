@@ -85,7 +85,10 @@ async function rejection(p: Promise<unknown>): Promise<ProviderError> {
 describe('AWS SDK configuration, end to end over HTTP', () => {
   it('honours AWS_ENDPOINT_URL_EC2 and decodes a real DescribeInstances/DescribeInstanceTypes answer', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_EC2', envServer.url)
-    reply = (action) => ({ status: 200, body: action === 'DescribeInstances' ? DESCRIBE_INSTANCES : DESCRIBE_TYPES })
+    reply = (action) => ({
+      status: 200,
+      body: action === 'DescribeInstances' ? DESCRIBE_INSTANCES : DESCRIBE_TYPES
+    })
     const list = await createAwsProvider({ region: 'us-east-1', credentials }).listInstances()
     expect(seen.map((s) => [s.server, s.body.get('Action')])).toEqual([
       ['env', 'DescribeInstances'],
@@ -94,20 +97,42 @@ describe('AWS SDK configuration, end to end over HTTP', () => {
     expect(seen[0].body.get('Filter.1.Name')).toBe('tag:synkti:fleet')
     expect(seen[0].body.get('Filter.1.Value.1')).toBe('synkti')
     expect(list).toEqual([
-      expect.objectContaining({ id: 'i-0123456789abcdef0', name: 'w1', zone: 'us-east-1c', gpus: 1, gpuMemoryGiB: 24, market: 'ondemand' })
+      expect.objectContaining({
+        id: 'i-0123456789abcdef0',
+        name: 'w1',
+        zone: 'us-east-1c',
+        gpus: 1,
+        gpuMemoryGiB: 24,
+        market: 'ondemand'
+      })
     ])
   })
 
   it('an explicit endpoint option wins over the environment', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_EC2', envServer.url)
-    reply = () => ({ status: 200, body: `<DescribeInstancesResponse ${NS}><requestId>x</requestId><reservationSet/></DescribeInstancesResponse>` })
-    await createAwsProvider({ region: 'us-east-1', credentials, endpoint: explicitServer.url }).listInstances()
+    reply = () => ({
+      status: 200,
+      body: `<DescribeInstancesResponse ${NS}><requestId>x</requestId><reservationSet/></DescribeInstancesResponse>`
+    })
+    await createAwsProvider({
+      region: 'us-east-1',
+      credentials,
+      endpoint: explicitServer.url
+    }).listInstances()
     expect(seen.map((s) => s.server)).toEqual(['explicit'])
   })
 
   it("retries RequestLimitExceeded (adaptive mode) up to maxAttempts, then reports 'throttled'", async () => {
-    reply = () => ({ status: 503, body: errorXml('RequestLimitExceeded', 'Request limit exceeded.') })
-    const p = createAwsProvider({ region: 'us-east-1', credentials, endpoint: envServer.url, maxAttempts: 2 })
+    reply = () => ({
+      status: 503,
+      body: errorXml('RequestLimitExceeded', 'Request limit exceeded.')
+    })
+    const p = createAwsProvider({
+      region: 'us-east-1',
+      credentials,
+      endpoint: envServer.url,
+      maxAttempts: 2
+    })
     const err = await rejection(p.listInstances())
     expect(seen).toHaveLength(2)
     expect(err.code).toBe('throttled')
@@ -117,11 +142,29 @@ describe('AWS SDK configuration, end to end over HTTP', () => {
   it("decodes DryRunOperation as 'dry-run-ok' and sends DryRun=true with base64 user data", async () => {
     reply = (action) =>
       action === 'RunInstances'
-        ? { status: 412, body: errorXml('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.') }
+        ? {
+            status: 412,
+            body: errorXml(
+              'DryRunOperation',
+              'Request would have succeeded, but DryRun flag is set.'
+            )
+          }
         : { status: 200, body: DESCRIBE_TYPES }
-    const p = createAwsProvider({ region: 'us-east-1', credentials, endpoint: envServer.url, launch: { imageId: 'ami-1' } })
+    const p = createAwsProvider({
+      region: 'us-east-1',
+      credentials,
+      endpoint: envServer.url,
+      launch: { imageId: 'ami-1' }
+    })
     const err = await rejection(
-      p.launch({ instanceType: 'g5.xlarge', market: 'spot', zones: ['us-east-1a'], name: 'n', userData: 'echo hi', dryRun: true })
+      p.launch({
+        instanceType: 'g5.xlarge',
+        market: 'spot',
+        zones: ['us-east-1a'],
+        name: 'n',
+        userData: 'echo hi',
+        dryRun: true
+      })
     )
     expect(err.code).toBe('dry-run-ok')
     const run = seen.find((s) => s.body.get('Action') === 'RunInstances')!.body
@@ -135,7 +178,10 @@ describe('AWS SDK configuration, end to end over HTTP', () => {
   it("decodes UnauthorizedOperation with its encoded message as 'unauthorized'", async () => {
     reply = () => ({
       status: 403,
-      body: errorXml('UnauthorizedOperation', 'You are not authorized to perform this operation. Encoded authorization failure message: ENC123')
+      body: errorXml(
+        'UnauthorizedOperation',
+        'You are not authorized to perform this operation. Encoded authorization failure message: ENC123'
+      )
     })
     const p = createAwsProvider({ region: 'us-east-1', credentials, endpoint: envServer.url })
     const err = await rejection(p.listInstances())

@@ -27,10 +27,16 @@ afterEach(() => vi.unstubAllEnvs())
 
 describe('AWS error mapping through the provider', () => {
   it('credentials, named profile: tells the user to log in to that profile', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(
-      credentialsError('The SSO session token associated with profile=gpu-lab was not found or is invalid.')
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(
+        credentialsError(
+          'The SSO session token associated with profile=gpu-lab was not found or is invalid.'
+        )
+      )
+    const err = await rejection(
+      createAwsProvider({ region: 'eu-west-1', profile: 'gpu-lab' }).listInstances()
     )
-    const err = await rejection(createAwsProvider({ region: 'eu-west-1', profile: 'gpu-lab' }).listInstances())
     expect(err.code).toBe('credentials')
     expect(err.message).toBe(
       "Listing synkti instances in eu-west-1 failed: AWS credentials not found or expired for profile 'gpu-lab': run `aws sso login --profile gpu-lab` or set AWS_PROFILE"
@@ -40,31 +46,52 @@ describe('AWS error mapping through the provider', () => {
 
   it('credentials, default chain: uses AWS_PROFILE when set, generic advice otherwise', async () => {
     vi.stubEnv('AWS_PROFILE', 'team')
-    ec2.on(DescribeInstancesCommand).rejects(ec2Error('ExpiredToken', 'The security token included in the request is expired'))
-    expect((await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())).message).toContain(
-      "for profile 'team': run `aws sso login --profile team`"
-    )
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(ec2Error('ExpiredToken', 'The security token included in the request is expired'))
+    expect(
+      (await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())).message
+    ).toContain("for profile 'team': run `aws sso login --profile team`")
     vi.stubEnv('AWS_PROFILE', '')
-    ec2.on(DescribeInstancesCommand).rejects(ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials'))
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(
+        ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials')
+      )
     const err = await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())
     expect(err.code).toBe('credentials')
-    expect(err.message).toContain('(default credential chain): run `aws sso login` or `aws configure`, or set AWS_PROFILE')
+    expect(err.message).toContain(
+      '(default credential chain): run `aws sso login` or `aws configure`, or set AWS_PROFILE'
+    )
   })
 
   it('unauthorized: names the IAM action and how to decode the message', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(
-      ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation. Encoded authorization failure message: AbC-123_xyz')
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(
+        ec2Error(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. Encoded authorization failure message: AbC-123_xyz'
+        )
+      )
+    const err = await rejection(
+      createAwsProvider({ region: 'us-east-1' }).terminate('i-0123456789abcdef0')
     )
-    const err = await rejection(createAwsProvider({ region: 'us-east-1' }).terminate('i-0123456789abcdef0'))
     expect(err.code).toBe('unauthorized')
     expect(err.message).toBe(
       'Terminating i-0123456789abcdef0 in us-east-1 failed: not authorized to perform ec2:DescribeInstances (UnauthorizedOperation): add it to the IAM policy (see FLEET_IAM_POLICY); see why with `aws sts decode-authorization-message --encoded-message <details.encodedMessage>`'
     )
-    expect(err.details).toMatchObject({ awsCode: 'UnauthorizedOperation', action: 'ec2:DescribeInstances', encodedMessage: 'AbC-123_xyz' })
+    expect(err.details).toMatchObject({
+      awsCode: 'UnauthorizedOperation',
+      action: 'ec2:DescribeInstances',
+      encodedMessage: 'AbC-123_xyz'
+    })
   })
 
   it('throttled: RequestLimitExceeded that survived the SDK retries', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 6))
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 6))
     const err = await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())
     expect(err.code).toBe('throttled')
     expect(err.message).toBe(
@@ -92,13 +119,18 @@ describe('classifyAwsCode', () => {
   })
 
   it('keeps messages on one line and passes ProviderErrors through', () => {
-    const mapped = toProviderError(ec2Error('InternalError', 'line one\n  line two'), { what: 'Doing X', action: 'ec2:X' })
+    const mapped = toProviderError(ec2Error('InternalError', 'line one\n  line two'), {
+      what: 'Doing X',
+      action: 'ec2:X'
+    })
     expect(mapped.message).toBe('Doing X failed: InternalError: line one line two')
     expect(toProviderError(mapped, { what: 'Other', action: 'ec2:Y' })).toBe(mapped)
   })
 
   it('says when AWS could not be reached at all', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' })
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), {
+      code: 'ECONNREFUSED'
+    })
     const mapped = toProviderError(refused, { what: 'Listing', action: 'ec2:DescribeInstances' })
     expect(mapped.code).toBe('unknown')
     expect(mapped.message).toContain('cannot reach the AWS endpoint (ECONNREFUSED')

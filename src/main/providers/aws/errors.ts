@@ -24,7 +24,11 @@ const CREDENTIAL_CODES = new Set([
   'MissingAuthenticationToken',
   'SignatureDoesNotMatch'
 ])
-const UNAUTHORIZED_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException'])
+const UNAUTHORIZED_CODES = new Set([
+  'UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException'
+])
 const THROTTLE_CODES = new Set([
   'RequestLimitExceeded',
   'Throttling',
@@ -32,20 +36,39 @@ const THROTTLE_CODES = new Set([
   'TooManyRequestsException'
 ])
 /** no room in this zone right now: another zone may have it */
-const CAPACITY_CODES = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'SpotMaxPriceTooLow'])
+const CAPACITY_CODES = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientCapacity',
+  'SpotMaxPriceTooLow'
+])
 /** what makes launch move on to the next zone: capacity, or the type not being offered in that zone */
 export const ZONE_RETRY_CODES = new Set([...CAPACITY_CODES, 'Unsupported'])
 /** account quotas: no zone will do better, but the other market (separate quota) may */
-const QUOTA_CODES = new Set(['VcpuLimitExceeded', 'MaxSpotInstanceCountExceeded', 'InstanceLimitExceeded'])
+const QUOTA_CODES = new Set([
+  'VcpuLimitExceeded',
+  'MaxSpotInstanceCountExceeded',
+  'InstanceLimitExceeded'
+])
 /** Node/SDK transport failures: AWS was never reached */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'TimeoutError'])
-const NOT_FOUND_CODES = new Set(['InvalidInstanceID.NotFound', 'InvalidSpotInstanceRequestID.NotFound'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'TimeoutError'
+])
+const NOT_FOUND_CODES = new Set([
+  'InvalidInstanceID.NotFound',
+  'InvalidSpotInstanceRequestID.NotFound'
+])
 
 /** the EC2 error code of an SDK error, or its class name for client-side errors */
 export function awsErrorCode(err: unknown): string | undefined {
   if (!err || typeof err !== 'object') return undefined
   const e = err as { name?: unknown; Code?: unknown; code?: unknown }
-  for (const v of [e.Code, e.name, e.code]) if (typeof v === 'string' && v && v !== 'Error') return v
+  for (const v of [e.Code, e.name, e.code])
+    if (typeof v === 'string' && v && v !== 'Error') return v
   return undefined
 }
 
@@ -63,7 +86,8 @@ export function classifyAwsCode(code: string | undefined): ProviderErrorCode {
   if (CAPACITY_CODES.has(code) || QUOTA_CODES.has(code)) return 'capacity'
   if (NOT_FOUND_CODES.has(code)) return 'not-found'
   // InvalidParameterValue, InvalidParameterCombination, InvalidAMIID.*, InvalidSubnetID.*, ...
-  if (code.startsWith('Invalid') || code === 'MissingParameter' || code === 'Unsupported') return 'invalid-parameter'
+  if (code.startsWith('Invalid') || code === 'MissingParameter' || code === 'Unsupported')
+    return 'invalid-parameter'
   return 'unknown'
 }
 
@@ -78,7 +102,12 @@ function encodedAuthMessage(message: string): string | undefined {
   return /Encoded authorization failure message:\s*(\S+)/i.exec(message)?.[1]
 }
 
-function reasonFor(code: ProviderErrorCode, awsCode: string, err: unknown, ctx: AwsErrorContext): string {
+function reasonFor(
+  code: ProviderErrorCode,
+  awsCode: string,
+  err: unknown,
+  ctx: AwsErrorContext
+): string {
   const msg = awsMessage(err)
   switch (code) {
     case 'credentials':

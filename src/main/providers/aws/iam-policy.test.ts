@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { FLEET_IAM_POLICY, fleetIamPolicy } from './iam-policy'
 
-type Stmt = { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, unknown>> }
+type Stmt = {
+  Sid: string
+  Action: string | string[]
+  Resource: string | string[]
+  Condition?: Record<string, Record<string, unknown>>
+}
 const statements = (p: { Statement: unknown[] }) => p.Statement as Stmt[]
-const bySid = (p: { Statement: unknown[] }, sid: string) => statements(p).find((s) => s.Sid === sid)!
+const bySid = (p: { Statement: unknown[] }, sid: string) =>
+  statements(p).find((s) => s.Sid === sid)!
 
 describe('FLEET_IAM_POLICY', () => {
   it('grants exactly the actions the fleet uses', () => {
@@ -24,9 +30,15 @@ describe('FLEET_IAM_POLICY', () => {
 
   it('scopes terminate, launch and tagging by the fleet tag', () => {
     const p = fleetIamPolicy({ fleetTag: 'lab' })
-    expect(bySid(p, 'SynktiTerminateOwned').Condition).toEqual({ StringEquals: { 'aws:ResourceTag/synkti:fleet': 'lab' } })
-    expect(bySid(p, 'SynktiRunTaggedInstances').Condition).toEqual({ StringEquals: { 'aws:RequestTag/synkti:fleet': 'lab' } })
-    expect(bySid(p, 'SynktiTagOnLaunch').Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } })
+    expect(bySid(p, 'SynktiTerminateOwned').Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/synkti:fleet': 'lab' }
+    })
+    expect(bySid(p, 'SynktiRunTaggedInstances').Condition).toEqual({
+      StringEquals: { 'aws:RequestTag/synkti:fleet': 'lab' }
+    })
+    expect(bySid(p, 'SynktiTagOnLaunch').Condition).toEqual({
+      StringEquals: { 'ec2:CreateAction': 'RunInstances' }
+    })
     expect(JSON.parse(JSON.stringify(p))).toEqual(p)
   })
 })

@@ -75,7 +75,10 @@ function ownedStatements(tag: string): Statement[] {
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
       Resource: 'arn:aws:ec2:*:*:instance/*',
-      Condition: { StringEquals: owned, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [FLEET_TAG_KEY] } }
+      Condition: {
+        StringEquals: owned,
+        'ForAllValues:StringNotEquals': { 'aws:TagKeys': [FLEET_TAG_KEY] }
+      }
     },
     {
       Sid: 'SynktiTerminateOwned',
@@ -87,7 +90,10 @@ function ownedStatements(tag: string): Statement[] {
   ]
 }
 
-export function fleetIamPolicy(opts: IamPolicyOptions = {}): { Version: string; Statement: Statement[] } {
+export function fleetIamPolicy(opts: IamPolicyOptions = {}): {
+  Version: string
+  Statement: Statement[]
+} {
   const tag = opts.fleetTag ?? 'synkti'
   const statements = [describeStatement(), ...launchStatements(tag), ...ownedStatements(tag)]
   statements.push({

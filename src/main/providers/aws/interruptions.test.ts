@@ -14,7 +14,12 @@ const ec2 = mockClient(EC2Client)
 const NOW = Date.parse('2025-03-01T12:00:30Z')
 const NOTICE_AT = new Date('2025-03-01T12:00:00Z')
 
-function request(id: string, instanceId: string, code: string, state = 'active'): SpotInstanceRequest {
+function request(
+  id: string,
+  instanceId: string,
+  code: string,
+  state = 'active'
+): SpotInstanceRequest {
   return {
     SpotInstanceRequestId: id,
     InstanceId: instanceId,
@@ -44,13 +49,16 @@ describe('spot request status codes', () => {
     expect(interruptedAction(code)).toBe(action)
   })
 
-  it.each(['fulfilled', 'pending-fulfillment', 'instance-terminated-by-user', 'instance-stopped-by-user', 'capacity-not-available'])(
-    '%s is not an interruption',
-    (code) => {
-      expect(noticeAction(code)).toBeUndefined()
-      expect(interruptedAction(code)).toBeUndefined()
-    }
-  )
+  it.each([
+    'fulfilled',
+    'pending-fulfillment',
+    'instance-terminated-by-user',
+    'instance-stopped-by-user',
+    'capacity-not-available'
+  ])('%s is not an interruption', (code) => {
+    expect(noticeAction(code)).toBeUndefined()
+    expect(interruptedAction(code)).toBeUndefined()
+  })
 
   it('a notice gets deadline = status UpdateTime + 120 s', () => {
     expect(eventFromSpotRequest(request('sir-1', 'i-1', 'marked-for-termination'), NOW)).toEqual({
@@ -73,8 +81,16 @@ describe('interruptionStatus', () => {
       Reservations: [
         {
           Instances: [
-            ec2Instance({ InstanceId: 'i-0ccccccccccccccc1', InstanceLifecycle: 'spot', SpotInstanceRequestId: 'sir-aaaa1' }),
-            ec2Instance({ InstanceId: 'i-0ccccccccccccccc2', InstanceLifecycle: 'spot', SpotInstanceRequestId: 'sir-aaaa2' }),
+            ec2Instance({
+              InstanceId: 'i-0ccccccccccccccc1',
+              InstanceLifecycle: 'spot',
+              SpotInstanceRequestId: 'sir-aaaa1'
+            }),
+            ec2Instance({
+              InstanceId: 'i-0ccccccccccccccc2',
+              InstanceLifecycle: 'spot',
+              SpotInstanceRequestId: 'sir-aaaa2'
+            }),
             ec2Instance({
               InstanceId: 'i-0ccccccccccccccc3',
               InstanceLifecycle: 'spot',
@@ -100,11 +116,21 @@ describe('interruptionStatus', () => {
         NextToken: 'next'
       })
       .resolvesOnce({
-        SpotInstanceRequests: [request('sir-aaaa3', 'i-0ccccccccccccccc3', 'instance-terminated-no-capacity', 'closed')]
+        SpotInstanceRequests: [
+          request('sir-aaaa3', 'i-0ccccccccccccccc3', 'instance-terminated-no-capacity', 'closed')
+        ]
       })
 
-    const ids = ['i-0ccccccccccccccc1', 'i-0ccccccccccccccc2', 'i-0ccccccccccccccc3', 'i-0ccccccccccccccc4']
-    const events = await createAwsProvider({ region: 'us-east-1', now: () => NOW }).interruptionStatus(ids)
+    const ids = [
+      'i-0ccccccccccccccc1',
+      'i-0ccccccccccccccc2',
+      'i-0ccccccccccccccc3',
+      'i-0ccccccccccccccc4'
+    ]
+    const events = await createAwsProvider({
+      region: 'us-east-1',
+      now: () => NOW
+    }).interruptionStatus(ids)
 
     expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toEqual([
       { Name: 'tag:synkti:fleet', Values: ['synkti'] },
@@ -139,7 +165,11 @@ describe('interruptionStatus', () => {
     const p = createAwsProvider({ region: 'us-east-1' })
     expect(await p.interruptionStatus([])).toEqual([])
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0)
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0ccccccccccccccc9' })] }] })
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({
+        Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0ccccccccccccccc9' })] }]
+      })
     expect(await p.interruptionStatus(['i-0ccccccccccccccc9'])).toEqual([])
     expect(ec2.commandCalls(DescribeSpotInstanceRequestsCommand)).toHaveLength(0)
   })

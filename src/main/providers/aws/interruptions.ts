@@ -31,7 +31,10 @@ export function interruptedAction(code: string): InterruptionAction | undefined 
   return actionFromWord(m[1])
 }
 
-export function eventFromSpotRequest(req: SpotInstanceRequest, observedAt: number): InterruptionEvent | null {
+export function eventFromSpotRequest(
+  req: SpotInstanceRequest,
+  observedAt: number
+): InterruptionEvent | null {
   const code = req.Status?.Code ?? ''
   const instanceId = req.InstanceId
   if (!instanceId) return null
@@ -51,7 +54,14 @@ export function eventFromSpotRequest(req: SpotInstanceRequest, observedAt: numbe
   }
   const done = interruptedAction(code)
   if (!done) return null
-  return { instanceId, kind: 'state-change', action: done, source: 'ec2-api', observedAt, detail: code }
+  return {
+    instanceId,
+    kind: 'state-change',
+    action: done,
+    source: 'ec2-api',
+    observedAt,
+    detail: code
+  }
 }
 
 const SPOT_STATE_REASONS: Record<string, InterruptionAction> = {
@@ -63,7 +73,14 @@ export function eventFromInstanceState(i: Instance, observedAt: number): Interru
   const code = i.StateReason?.Code ?? ''
   const action = SPOT_STATE_REASONS[code]
   if (!action || !i.InstanceId) return null
-  return { instanceId: i.InstanceId, kind: 'state-change', action, source: 'ec2-api', observedAt, detail: code }
+  return {
+    instanceId: i.InstanceId,
+    kind: 'state-change',
+    action,
+    source: 'ec2-api',
+    observedAt,
+    detail: code
+  }
 }
 
 /** one event per (instanceId, kind) within a poll: the first seen wins */

@@ -45,14 +45,27 @@ beforeEach(() => {
   ec2.reset()
   ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
   ec2.on(DescribeSpotPriceHistoryCommand).resolves({
-    SpotPriceHistory: [{ AvailabilityZone: 'us-east-1b', InstanceType: 'g5.xlarge', SpotPrice: '0.42', Timestamp: new Date(NOW) }]
+    SpotPriceHistory: [
+      {
+        AvailabilityZone: 'us-east-1b',
+        InstanceType: 'g5.xlarge',
+        SpotPrice: '0.42',
+        Timestamp: new Date(NOW)
+      }
+    ]
   })
 })
 
 describe('launch', () => {
   it('sends a one-time spot request with fleet, Name and model tags on the instance and its volumes', async () => {
     ec2.on(RunInstancesCommand).resolves({
-      Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa1', InstanceLifecycle: 'spot', State: { Name: 'pending', Code: 0 } })]
+      Instances: [
+        ec2Instance({
+          InstanceId: 'i-0aaaaaaaaaaaaaaa1',
+          InstanceLifecycle: 'spot',
+          State: { Name: 'pending', Code: 0 }
+        })
+      ]
     })
     const inst = await provider().launch(spotReq)
 
@@ -80,13 +93,28 @@ describe('launch', () => {
         { ResourceType: 'volume', Tags: tags }
       ]
     })
-    expect(inst).toMatchObject({ id: 'i-0aaaaaaaaaaaaaaa1', state: 'pending', market: 'spot', gpus: 1, gpuMemoryGiB: 24 })
+    expect(inst).toMatchObject({
+      id: 'i-0aaaaaaaaaaaaaaa1',
+      state: 'pending',
+      market: 'spot',
+      gpus: 1,
+      gpuMemoryGiB: 24
+    })
   })
 
   it('launches on-demand without market options, through the zone subnet when one is configured', async () => {
-    ec2.on(RunInstancesCommand).resolves({ Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa2' })] })
-    const p = provider({ launch: { imageId: 'ami-1', subnetByZone: { 'us-east-1a': 'subnet-0a' } } })
-    const inst = await p.launch({ instanceType: 'g5.xlarge', market: 'ondemand', zones: ['us-east-1a'], name: 'od' })
+    ec2
+      .on(RunInstancesCommand)
+      .resolves({ Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa2' })] })
+    const p = provider({
+      launch: { imageId: 'ami-1', subnetByZone: { 'us-east-1a': 'subnet-0a' } }
+    })
+    const inst = await p.launch({
+      instanceType: 'g5.xlarge',
+      market: 'ondemand',
+      zones: ['us-east-1a'],
+      name: 'od'
+    })
     const input = ec2.commandCalls(RunInstancesCommand)[0].args[0].input
     expect(input.InstanceMarketOptions).toBeUndefined()
     expect(input.SubnetId).toBe('subnet-0a')
@@ -98,12 +126,25 @@ describe('launch', () => {
   it('tries the next zone on InsufficientInstanceCapacity / SpotMaxPriceTooLow and returns where it succeeded', async () => {
     ec2
       .on(RunInstancesCommand)
-      .rejectsOnce(ec2Error('InsufficientInstanceCapacity', 'We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested (us-east-1a).'))
+      .rejectsOnce(
+        ec2Error(
+          'InsufficientInstanceCapacity',
+          'We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested (us-east-1a).'
+        )
+      )
       .resolvesOnce({
-        Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa3', InstanceLifecycle: 'spot', Placement: { AvailabilityZone: 'us-east-1b' } })]
+        Instances: [
+          ec2Instance({
+            InstanceId: 'i-0aaaaaaaaaaaaaaa3',
+            InstanceLifecycle: 'spot',
+            Placement: { AvailabilityZone: 'us-east-1b' }
+          })
+        ]
       })
     const inst = await provider().launch(spotReq)
-    const zones = ec2.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.Placement?.AvailabilityZone)
+    const zones = ec2
+      .commandCalls(RunInstancesCommand)
+      .map((c) => c.args[0].input.Placement?.AvailabilityZone)
     expect(zones).toEqual(['us-east-1a', 'us-east-1b'])
     expect(inst).toMatchObject({ zone: 'us-east-1b', pricePerHour: 0.42 })
   })
@@ -111,8 +152,20 @@ describe('launch', () => {
   it('also moves on when the type is not offered in a zone (Unsupported)', async () => {
     ec2
       .on(RunInstancesCommand)
-      .rejectsOnce(ec2Error('Unsupported', 'Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone (us-east-1a).'))
-      .resolvesOnce({ Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa5', Placement: { AvailabilityZone: 'us-east-1b' } })] })
+      .rejectsOnce(
+        ec2Error(
+          'Unsupported',
+          'Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone (us-east-1a).'
+        )
+      )
+      .resolvesOnce({
+        Instances: [
+          ec2Instance({
+            InstanceId: 'i-0aaaaaaaaaaaaaaa5',
+            Placement: { AvailabilityZone: 'us-east-1b' }
+          })
+        ]
+      })
     expect((await provider().launch(spotReq)).zone).toBe('us-east-1b')
   })
 
@@ -132,7 +185,11 @@ describe('launch', () => {
   })
 
   it('stops at the first non-capacity error without trying other zones', async () => {
-    ec2.on(RunInstancesCommand).rejects(ec2Error('InvalidAMIID.NotFound', "The image id '[ami-0123456789abcdef0]' does not exist"))
+    ec2
+      .on(RunInstancesCommand)
+      .rejects(
+        ec2Error('InvalidAMIID.NotFound', "The image id '[ami-0123456789abcdef0]' does not exist")
+      )
     const err = await rejection(provider().launch(spotReq))
     expect(err.code).toBe('invalid-parameter')
     expect(err.message).toContain('InvalidAMIID.NotFound')
@@ -140,15 +197,23 @@ describe('launch', () => {
   })
 
   it("DryRun: sends DryRun and turns DryRunOperation into 'dry-run-ok'", async () => {
-    ec2.on(RunInstancesCommand).rejects(ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'))
+    ec2
+      .on(RunInstancesCommand)
+      .rejects(ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'))
     const err = await rejection(provider().launch({ ...spotReq, dryRun: true }))
     expect(ec2.commandCalls(RunInstancesCommand)[0].args[0].input.DryRun).toBe(true)
     expect(err.code).toBe('dry-run-ok')
-    expect(err.message).toBe('Dry run: launching g5.xlarge (spot) in us-east-1a would have succeeded; nothing was launched')
+    expect(err.message).toBe(
+      'Dry run: launching g5.xlarge (spot) in us-east-1a would have succeeded; nothing was launched'
+    )
   })
 
   it('DryRun that is not allowed reports the missing permission', async () => {
-    ec2.on(RunInstancesCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'))
+    ec2
+      .on(RunInstancesCommand)
+      .rejects(
+        ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.')
+      )
     const err = await rejection(provider().launch({ ...spotReq, dryRun: true }))
     expect(err.code).toBe('unauthorized')
     expect(err.message).toContain('ec2:RunInstances')
@@ -158,7 +223,9 @@ describe('launch', () => {
     const noAmi = await rejection(createAwsProvider({ region: 'us-east-1' }).launch(spotReq))
     expect(noAmi.code).toBe('invalid-parameter')
     expect(noAmi.message).toContain('launch.imageId')
-    const big = await rejection(provider().launch({ ...spotReq, userData: 'x'.repeat(16 * 1024 + 1) }))
+    const big = await rejection(
+      provider().launch({ ...spotReq, userData: 'x'.repeat(16 * 1024 + 1) })
+    )
     expect(big.code).toBe('invalid-parameter')
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0)
   })

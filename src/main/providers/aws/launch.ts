@@ -46,7 +46,10 @@ export function validateLaunch(req: LaunchRequest, settings: AwsLaunchSettings):
   }
 }
 
-function placement(zone: string | undefined, settings: AwsLaunchSettings): Partial<RunInstancesCommandInput> {
+function placement(
+  zone: string | undefined,
+  settings: AwsLaunchSettings
+): Partial<RunInstancesCommandInput> {
   if (!zone) return {}
   const subnet = settings.subnetByZone?.[zone]
   // a subnet pins the zone by itself; Placement alone means the default VPC's subnet in that zone

@@ -73,7 +73,8 @@ export function toManagedInstance(i: Instance, ctx: InstanceContext): ManagedIns
   const tags = tagsToRecord(i.Tags)
   const market = i.InstanceLifecycle === 'spot' ? 'spot' : 'ondemand'
   const state = mapState(i.State?.Name)
-  const terminatedAt = state === 'terminated' ? parseTransitionTime(i.StateTransitionReason) : undefined
+  const terminatedAt =
+    state === 'terminated' ? parseTransitionTime(i.StateTransitionReason) : undefined
   return {
     id: i.InstanceId ?? '',
     name: tags.Name || (i.InstanceId ?? ''),

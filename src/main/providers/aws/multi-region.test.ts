@@ -23,7 +23,8 @@ function setup() {
   })
   const east = mockClient(clients.get('us-east-1')!)
   const west = mockClient(clients.get('us-west-2')!)
-  for (const m of [east, west]) m.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
+  for (const m of [east, west])
+    m.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
   return { provider, east, west }
 }
 
@@ -39,9 +40,22 @@ describe('regionOfZone', () => {
 describe('createMultiRegionProvider', () => {
   it('merges listings and routes terminate to the region that owns the instance', async () => {
     const { provider, east, west } = setup()
-    east.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0eeeeeeeeeeeeeee1' })] }] })
+    east
+      .on(DescribeInstancesCommand)
+      .resolves({
+        Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0eeeeeeeeeeeeeee1' })] }]
+      })
     west.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0fffffffffffffff1', Placement: { AvailabilityZone: 'us-west-2a' } })] }]
+      Reservations: [
+        {
+          Instances: [
+            ec2Instance({
+              InstanceId: 'i-0fffffffffffffff1',
+              Placement: { AvailabilityZone: 'us-west-2a' }
+            })
+          ]
+        }
+      ]
     })
     west.on(TerminateInstancesCommand).resolves({})
     const list = await provider.listInstances()
@@ -59,10 +73,19 @@ describe('createMultiRegionProvider', () => {
     east.on(RunInstancesCommand).rejects(ec2Error('InsufficientInstanceCapacity', 'none'))
     west.on(RunInstancesCommand).rejects(ec2Error('InsufficientInstanceCapacity', 'none'))
     const err = await provider
-      .launch({ instanceType: 'g5.xlarge', market: 'spot', zones: ['us-east-1a', 'us-west-2b', 'us-east-1c'], name: 'n' })
+      .launch({
+        instanceType: 'g5.xlarge',
+        market: 'spot',
+        zones: ['us-east-1a', 'us-west-2b', 'us-east-1c'],
+        name: 'n'
+      })
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ProviderError)
     expect((err as ProviderError).code).toBe('capacity')
-    expect((err as ProviderError).details.zonesTried).toEqual(['us-east-1a', 'us-east-1c', 'us-west-2b'])
+    expect((err as ProviderError).details.zonesTried).toEqual([
+      'us-east-1a',
+      'us-east-1c',
+      'us-west-2b'
+    ])
   })
 })

@@ -22,7 +22,11 @@ function groupZones(zones: string[], regions: readonly string[]): Map<string, st
   const out = new Map<string, string[]>()
   for (const z of zones) {
     const r = regionOfZone(z, regions)
-    if (!r) throw new ProviderError('invalid-parameter', `Zone ${z} is in none of the configured regions (${regions.join(', ')})`)
+    if (!r)
+      throw new ProviderError(
+        'invalid-parameter',
+        `Zone ${z} is in none of the configured regions (${regions.join(', ')})`
+      )
     out.set(r, [...(out.get(r) ?? []), z])
   }
   return out
@@ -32,8 +36,11 @@ export function createMultiRegionProvider(
   regions: string[],
   opts: Omit<AwsProviderOptions, 'region'> = {}
 ): MultiRegionProvider {
-  if (regions.length === 0) throw new ProviderError('invalid-parameter', 'AWS provider: at least one region is needed')
-  const providers = new Map(regions.map((region) => [region, createAwsProvider({ ...opts, region })]))
+  if (regions.length === 0)
+    throw new ProviderError('invalid-parameter', 'AWS provider: at least one region is needed')
+  const providers = new Map(
+    regions.map((region) => [region, createAwsProvider({ ...opts, region })])
+  )
   const home = new Map<string, string>() // instance id -> region
   const fleetTag = providers.get(regions[0])!.fleetTag
   const remember = (list: ManagedInstance[]): ManagedInstance[] => {
@@ -90,7 +97,9 @@ export function createMultiRegionProvider(
       const ids = instanceIds.filter((id) => home.get(id) === r)
       byRegion.set(r, [...ids, ...unknown])
     }
-    const results = await Promise.all([...byRegion].map(([r, ids]) => providers.get(r)!.interruptionStatus(ids)))
+    const results = await Promise.all(
+      [...byRegion].map(([r, ids]) => providers.get(r)!.interruptionStatus(ids))
+    )
     return results.flat()
   }
 
@@ -114,6 +123,7 @@ export function createMultiRegionProvider(
     interruptionStatus,
     spotPriceHistory,
     // instance type specs are the same in every region that offers the type
-    describeInstanceTypes: (types): Promise<InstanceTypeInfo[]> => providers.get(regions[0])!.describeInstanceTypes(types)
+    describeInstanceTypes: (types): Promise<InstanceTypeInfo[]> =>
+      providers.get(regions[0])!.describeInstanceTypes(types)
   }
 }

@@ -37,6 +37,9 @@ export const APPROX_ON_DEMAND_USD_PER_HOUR: Readonly<Record<string, number>> = {
 }
 
 /** 0 when unknown: the cockpit shows it as "n/a" rather than inventing a number */
-export function onDemandPrice(instanceType: string, table: Readonly<Record<string, number>>): number {
+export function onDemandPrice(
+  instanceType: string,
+  table: Readonly<Record<string, number>>
+): number {
   return table[instanceType] ?? 0
 }

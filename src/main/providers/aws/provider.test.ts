@@ -24,7 +24,13 @@ describe('listInstances', () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolvesOnce({
-        Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0000000000000001a', InstanceLifecycle: 'spot' })] }],
+        Reservations: [
+          {
+            Instances: [
+              ec2Instance({ InstanceId: 'i-0000000000000001a', InstanceLifecycle: 'spot' })
+            ]
+          }
+        ],
         NextToken: 'page-2'
       })
       .resolvesOnce({
@@ -48,8 +54,20 @@ describe('listInstances', () => {
     ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE, G5_12XLARGE] })
     ec2.on(DescribeSpotPriceHistoryCommand).resolves({
       SpotPriceHistory: [
-        { AvailabilityZone: 'us-east-1a', InstanceType: 'g5.xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '0.401200', Timestamp: new Date(NOW - 60_000) },
-        { AvailabilityZone: 'us-east-1b', InstanceType: 'g5.xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '0.452000', Timestamp: new Date(NOW - 60_000) }
+        {
+          AvailabilityZone: 'us-east-1a',
+          InstanceType: 'g5.xlarge',
+          ProductDescription: 'Linux/UNIX',
+          SpotPrice: '0.401200',
+          Timestamp: new Date(NOW - 60_000)
+        },
+        {
+          AvailabilityZone: 'us-east-1b',
+          InstanceType: 'g5.xlarge',
+          ProductDescription: 'Linux/UNIX',
+          SpotPrice: '0.452000',
+          Timestamp: new Date(NOW - 60_000)
+        }
       ]
     })
 
@@ -60,7 +78,10 @@ describe('listInstances', () => {
     expect(calls[1].args[0].input.NextToken).toBe('page-2')
     expect(calls[0].args[0].input.Filters).toEqual([
       { Name: 'tag:synkti:fleet', Values: ['prod'] },
-      { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] }
+      {
+        Name: 'instance-state-name',
+        Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped']
+      }
     ])
     expect(list.map((i) => i.id)).toEqual(['i-0000000000000001a', 'i-0000000000000002b'])
 
@@ -77,13 +98,24 @@ describe('listInstances', () => {
       onDemandPricePerHour: 1.006,
       launchedAt: Date.parse('2025-03-01T10:00:00Z')
     })
-    expect(od).toMatchObject({ market: 'ondemand', name: 'big', gpus: 4, gpuMemoryGiB: 24, model: 'llama-3-70b', pricePerHour: 5.672 })
+    expect(od).toMatchObject({
+      market: 'ondemand',
+      name: 'big',
+      gpus: 4,
+      gpuMemoryGiB: 24,
+      model: 'llama-3-70b',
+      pricePerHour: 5.672
+    })
     expect(od.tags['synkti:fleet']).toBe('prod')
   })
 
   it('caches instance type info and current spot prices between calls', async () => {
     ec2.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0000000000000001a', InstanceLifecycle: 'spot' })] }]
+      Reservations: [
+        {
+          Instances: [ec2Instance({ InstanceId: 'i-0000000000000001a', InstanceLifecycle: 'spot' })]
+        }
+      ]
     })
     ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
     ec2.on(DescribeSpotPriceHistoryCommand).resolves({ SpotPriceHistory: [] })
@@ -99,7 +131,10 @@ describe('describeInstanceTypes', () => {
   it('maps GPU count, model, per-GPU and total memory, vCPUs, memory and network', async () => {
     ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_12XLARGE, M5_LARGE] })
     const infos = await provider().describeInstanceTypes(['g5.12xlarge', 'm5.large'])
-    expect(ec2.commandCalls(DescribeInstanceTypesCommand)[0].args[0].input.InstanceTypes).toEqual(['g5.12xlarge', 'm5.large'])
+    expect(ec2.commandCalls(DescribeInstanceTypesCommand)[0].args[0].input.InstanceTypes).toEqual([
+      'g5.12xlarge',
+      'm5.large'
+    ])
     expect(infos).toEqual([
       {
         instanceType: 'g5.12xlarge',
@@ -111,14 +146,25 @@ describe('describeInstanceTypes', () => {
         memoryGiB: 192,
         network: '40 Gigabit'
       },
-      { instanceType: 'm5.large', gpus: 0, gpuMemoryGiB: 0, totalGpuMemoryGiB: 0, vcpus: 2, memoryGiB: 8, network: 'Up to 10 Gigabit' }
+      {
+        instanceType: 'm5.large',
+        gpus: 0,
+        gpuMemoryGiB: 0,
+        totalGpuMemoryGiB: 0,
+        vcpus: 2,
+        memoryGiB: 8,
+        network: 'Up to 10 Gigabit'
+      }
     ])
   })
 
   it('falls back to an even split of TotalGpuMemoryInMiB when a device has no MemoryInfo', () => {
     const info = toInstanceTypeInfo({
       InstanceType: 'p5.48xlarge',
-      GpuInfo: { Gpus: [{ Name: 'H100', Manufacturer: 'NVIDIA', Count: 8 }], TotalGpuMemoryInMiB: 8 * 81920 }
+      GpuInfo: {
+        Gpus: [{ Name: 'H100', Manufacturer: 'NVIDIA', Count: 8 }],
+        TotalGpuMemoryInMiB: 8 * 81920
+      }
     })
     expect(info).toMatchObject({ gpus: 8, gpuMemoryGiB: 80, totalGpuMemoryGiB: 640 })
   })
@@ -141,14 +187,32 @@ describe('spotPriceHistory', () => {
       .on(DescribeSpotPriceHistoryCommand)
       .resolvesOnce({
         SpotPriceHistory: [
-          { AvailabilityZone: 'us-east-1b', InstanceType: 'g5.xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '0.5100', Timestamp: new Date(t0 + 7_200_000) },
-          { AvailabilityZone: 'us-east-1a', InstanceType: 'g5.xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '0.4800', Timestamp: new Date(t0 + 3_600_000) }
+          {
+            AvailabilityZone: 'us-east-1b',
+            InstanceType: 'g5.xlarge',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.5100',
+            Timestamp: new Date(t0 + 7_200_000)
+          },
+          {
+            AvailabilityZone: 'us-east-1a',
+            InstanceType: 'g5.xlarge',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.4800',
+            Timestamp: new Date(t0 + 3_600_000)
+          }
         ],
         NextToken: 'more'
       })
       .resolvesOnce({
         SpotPriceHistory: [
-          { AvailabilityZone: 'us-east-1a', InstanceType: 'g5.xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '0.4500', Timestamp: new Date(t0) }
+          {
+            AvailabilityZone: 'us-east-1a',
+            InstanceType: 'g5.xlarge',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.4500',
+            Timestamp: new Date(t0)
+          }
         ],
         NextToken: ''
       })
@@ -172,8 +236,20 @@ describe('spotPriceHistory', () => {
     })
     expect(points).toEqual([
       { at: t0, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.45 },
-      { at: t0 + 3_600_000, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.48 },
-      { at: t0 + 7_200_000, region: 'us-east-1', zone: 'us-east-1b', instanceType: 'g5.xlarge', price: 0.51 }
+      {
+        at: t0 + 3_600_000,
+        region: 'us-east-1',
+        zone: 'us-east-1a',
+        instanceType: 'g5.xlarge',
+        price: 0.48
+      },
+      {
+        at: t0 + 7_200_000,
+        region: 'us-east-1',
+        zone: 'us-east-1b',
+        instanceType: 'g5.xlarge',
+        price: 0.51
+      }
     ])
   })
 })

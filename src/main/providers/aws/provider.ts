@@ -31,8 +31,18 @@ import {
   type AwsClientOptions,
   type Ec2ClientFactory
 } from './client'
-import { ZONE_RETRY_CODES, awsErrorCode, mapAwsErrors, toProviderError, type AwsErrorContext } from './errors'
-import { eventFromInstanceState, eventFromSpotRequest, uniqueByInstanceAndKind } from './interruptions'
+import {
+  ZONE_RETRY_CODES,
+  awsErrorCode,
+  mapAwsErrors,
+  toProviderError,
+  type AwsErrorContext
+} from './errors'
+import {
+  eventFromInstanceState,
+  eventFromSpotRequest,
+  uniqueByInstanceAndKind
+} from './interruptions'
 import { buildRunInstancesInput, validateLaunch, type AwsLaunchSettings } from './launch'
 import { toInstanceTypeInfo, toManagedInstance } from './mapping'
 import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from './pricing'
@@ -80,7 +90,8 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
 export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   const region = opts.region
   const fleetTag = opts.fleetTag ?? 'synkti'
-  if (!fleetTag.trim()) throw new ProviderError('invalid-parameter', 'AWS provider: fleetTag must not be empty')
+  if (!fleetTag.trim())
+    throw new ProviderError('invalid-parameter', 'AWS provider: fleetTag must not be empty')
   const client = (opts.clientFactory ?? defaultEc2ClientFactory)(ec2ClientConfig(opts))
   const now = opts.now ?? Date.now
   const prices = opts.onDemandPrices ?? APPROX_ON_DEMAND_USD_PER_HOUR
@@ -169,7 +180,11 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   async function toManaged(list: Instance[], pricesBestEffort = false): Promise<ManagedInstance[]> {
     const types = [...new Set(list.map((i) => i.InstanceType ?? '').filter(Boolean))]
     const infos = new Map((await describeInstanceTypes(types)).map((i) => [i.instanceType, i]))
-    const spotTypes = [...new Set(list.filter((i) => i.InstanceLifecycle === 'spot').map((i) => i.InstanceType ?? ''))]
+    const spotTypes = [
+      ...new Set(
+        list.filter((i) => i.InstanceLifecycle === 'spot').map((i) => i.InstanceType ?? '')
+      )
+    ]
     let spot = new Map<string, Map<string, number>>()
     try {
       if (spotTypes.length) spot = await currentSpotPrices(spotTypes)
@@ -200,7 +215,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     const out = await client.send(new RunInstancesCommand(input))
     const instance = out.Instances?.[0]
     if (!instance?.InstanceId) {
-      throw new ProviderError('unknown', `Launching ${req.instanceType} in ${zone ?? region} failed: RunInstances returned no instance`)
+      throw new ProviderError(
+        'unknown',
+        `Launching ${req.instanceType} in ${zone ?? region} failed: RunInstances returned no instance`
+      )
     }
     return instance
   }
@@ -227,7 +245,13 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
         const awsCode = awsErrorCode(err) ?? ''
         if (awsCode === 'DryRunOperation') throw dryRunOk(req, zone, err)
         if (!ZONE_RETRY_CODES.has(awsCode)) {
-          throw toProviderError(err, ctx(`Launching ${req.instanceType} (${req.market}) in ${zone ?? region}`, 'ec2:RunInstances'))
+          throw toProviderError(
+            err,
+            ctx(
+              `Launching ${req.instanceType} (${req.market}) in ${zone ?? region}`,
+              'ec2:RunInstances'
+            )
+          )
         }
         misses.push({ zone: zone ?? `${region} (any zone)`, awsCode })
         continue
@@ -244,11 +268,18 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       return (await toManaged([instance], true))[0]
     } catch {
       const type = instance.InstanceType ?? ''
-      return toManagedInstance(instance, { region, typeInfo: typeCache.get(type), onDemandPrice: onDemandPrice(type, prices) })
+      return toManagedInstance(instance, {
+        region,
+        typeInfo: typeCache.get(type),
+        onDemandPrice: onDemandPrice(type, prices)
+      })
     }
   }
 
-  function capacityError(req: LaunchRequest, misses: { zone: string; awsCode: string }[]): ProviderError {
+  function capacityError(
+    req: LaunchRequest,
+    misses: { zone: string; awsCode: string }[]
+  ): ProviderError {
     const tried = misses.map((m) => `${m.zone} (${m.awsCode})`).join(', ')
     return new ProviderError(
       'capacity',
@@ -262,7 +293,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     const found = await describeInstances([{ Name: 'instance-id', Values: [instanceId] }], what)
     const instance = found.find((i) => i.InstanceId === instanceId)
     if (!instance) {
-      throw new ProviderError('not-found', `${what} failed: instance ${instanceId} not found in ${region}`)
+      throw new ProviderError(
+        'not-found',
+        `${what} failed: instance ${instanceId} not found in ${region}`
+      )
     }
     const tag = instance.Tags?.find((t) => t.Key === FLEET_TAG_KEY)?.Value
     if (tag !== fleetTag) {
@@ -287,7 +321,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   async function tagInstance(instanceId: string, tags: Record<string, string>): Promise<void> {
     const what = `Tagging ${instanceId} in ${region}`
     if (FLEET_TAG_KEY in tags) {
-      throw new ProviderError('invalid-parameter', `${what} refused: the ${FLEET_TAG_KEY} tag marks ownership and cannot be changed`)
+      throw new ProviderError(
+        'invalid-parameter',
+        `${what} refused: the ${FLEET_TAG_KEY} tag marks ownership and cannot be changed`
+      )
     }
     if (Object.keys(tags).length === 0) return
     await ownedInstance(instanceId, what)
@@ -307,7 +344,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       for (const batch of chunks(ids, FILTER_VALUES_MAX)) {
         // a filter (unlike SpotInstanceRequestIds) does not fail when a request has been purged
         const filters = [{ Name: 'spot-instance-request-id', Values: batch }]
-        for await (const page of paginateDescribeSpotInstanceRequests({ client }, { Filters: filters })) {
+        for await (const page of paginateDescribeSpotInstanceRequests(
+          { client },
+          { Filters: filters }
+        )) {
           out.push(...(page.SpotInstanceRequests ?? []))
         }
       }
@@ -321,9 +361,13 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     const instances: Instance[] = []
     for (const batch of chunks([...new Set(instanceIds)], FILTER_VALUES_MAX)) {
       // only this fleet's; a filter (unlike InstanceIds) tolerates ids EC2 has forgotten
-      instances.push(...(await describeInstances([fleetFilter, { Name: 'instance-id', Values: batch }], what)))
+      instances.push(
+        ...(await describeInstances([fleetFilter, { Name: 'instance-id', Values: batch }], what))
+      )
     }
-    const requestIds = instances.flatMap((i) => (i.SpotInstanceRequestId ? [i.SpotInstanceRequestId] : []))
+    const requestIds = instances.flatMap((i) =>
+      i.SpotInstanceRequestId ? [i.SpotInstanceRequestId] : []
+    )
     const requests = requestIds.length ? await spotRequests(requestIds, what) : []
     const observedAt = now()
     const events = [

@@ -34,7 +34,12 @@ beforeEach(() => {
 
 describe('terminate', () => {
   it('refuses an instance of another fleet and never sends TerminateInstances', async () => {
-    describes(ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb1', Tags: [{ Key: 'synkti:fleet', Value: 'someone-else' }] }))
+    describes(
+      ec2Instance({
+        InstanceId: 'i-0bbbbbbbbbbbbbbb1',
+        Tags: [{ Key: 'synkti:fleet', Value: 'someone-else' }]
+      })
+    )
     const err = await rejection(provider().terminate('i-0bbbbbbbbbbbbbbb1'))
     expect(err.code).toBe('not-owned')
     expect(err.message).toBe(
@@ -44,7 +49,9 @@ describe('terminate', () => {
   })
 
   it('refuses an untagged instance and never sends TerminateInstances', async () => {
-    describes(ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb2', Tags: [{ Key: 'Name', Value: 'prod-db' }] }))
+    describes(
+      ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb2', Tags: [{ Key: 'Name', Value: 'prod-db' }] })
+    )
     expect((await rejection(provider().terminate('i-0bbbbbbbbbbbbbbb2'))).code).toBe('not-owned')
     expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(0)
   })
@@ -67,7 +74,9 @@ describe('terminate', () => {
   })
 
   it('is idempotent for an owned instance that is already terminated', async () => {
-    describes(ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb5', State: { Name: 'terminated', Code: 48 } }))
+    describes(
+      ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb5', State: { Name: 'terminated', Code: 48 } })
+    )
     await provider().terminate('i-0bbbbbbbbbbbbbbb5')
     expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(0)
   })
@@ -85,8 +94,12 @@ describe('tagInstance', () => {
 
   it('refuses other fleets and any change to the fleet tag itself', async () => {
     describes(ec2Instance({ InstanceId: 'i-0bbbbbbbbbbbbbbb7', Tags: [] }))
-    expect((await rejection(provider().tagInstance('i-0bbbbbbbbbbbbbbb7', { a: 'b' }))).code).toBe('not-owned')
-    const adopt = await rejection(provider().tagInstance('i-0bbbbbbbbbbbbbbb7', { 'synkti:fleet': 'synkti' }))
+    expect((await rejection(provider().tagInstance('i-0bbbbbbbbbbbbbbb7', { a: 'b' }))).code).toBe(
+      'not-owned'
+    )
+    const adopt = await rejection(
+      provider().tagInstance('i-0bbbbbbbbbbbbbbb7', { 'synkti:fleet': 'synkti' })
+    )
     expect(adopt.code).toBe('invalid-parameter')
     expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0)
   })

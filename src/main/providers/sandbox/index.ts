@@ -1,5 +1,10 @@
 // The sandbox cloud: the default provider when no AWS is configured (see provider.ts).
-export { createSandboxProvider, type AdoptedInstance, type SandboxBillingRow, type SandboxProvider } from './provider'
+export {
+  createSandboxProvider,
+  type AdoptedInstance,
+  type SandboxBillingRow,
+  type SandboxProvider
+} from './provider'
 export {
   DEFAULT_BOOT_SECONDS,
   DEFAULT_GRACE_SECONDS,

@@ -1,7 +1,11 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_INSTANCE_TYPES, DEFAULT_SYNTHETIC_MARKET, findInstanceType } from '../../simulator/catalog'
+import {
+  DEFAULT_INSTANCE_TYPES,
+  DEFAULT_SYNTHETIC_MARKET,
+  findInstanceType
+} from '../../simulator/catalog'
 import { createRandom } from '../../simulator/random'
 import { loadTrace, type LoadedTrace } from '../../simulator/traces'
 import { createWindowedMarket } from './market-window'
@@ -11,7 +15,11 @@ const HOUR = 3600
 const types = [...DEFAULT_INSTANCE_TYPES]
 
 function synthetic(seed: number, horizon = 6 * HOUR) {
-  return createWindowedMarket({ kind: 'synthetic', config: DEFAULT_SYNTHETIC_MARKET, random: createRandom(seed) }, types, horizon)
+  return createWindowedMarket(
+    { kind: 'synthetic', config: DEFAULT_SYNTHETIC_MARKET, random: createRandom(seed) },
+    types,
+    horizon
+  )
 }
 
 describe('windowed synthetic market', () => {
@@ -59,7 +67,11 @@ describe('windowed trace market', () => {
 
   it('takes consecutive slices of the trace and wraps to its start', () => {
     const gap = four.gapSeconds
-    const m = createWindowedMarket({ kind: 'trace', trace: four, binaryCapacity: Infinity }, [findInstanceType('p3.2xlarge')!], 1000 * gap)
+    const m = createWindowedMarket(
+      { kind: 'trace', trace: four, binaryCapacity: Infinity },
+      [findInstanceType('p3.2xlarge')!],
+      1000 * gap
+    )
     expect(m.windowSeconds).toBe(1000 * gap)
     // 3664 ticks: slices start at ticks 0, 1000 and 2000; window 3 is the first again
     const zi = m.zones.indexOf('us-west-2c')
@@ -75,7 +87,11 @@ describe('windowed trace market', () => {
 
   it('finds the next capacity step strictly after a time, across a window edge', () => {
     const gap = four.gapSeconds
-    const m = createWindowedMarket({ kind: 'trace', trace: four, binaryCapacity: Infinity }, [findInstanceType('p3.2xlarge')!], 100 * gap)
+    const m = createWindowedMarket(
+      { kind: 'trace', trace: four, binaryCapacity: Infinity },
+      [findInstanceType('p3.2xlarge')!],
+      100 * gap
+    )
     const zi = m.zones.indexOf('us-west-2c')
     // us-west-2c holds 4 for the first 28 ticks, then drops to 0
     expect(m.nextCapacityStep(zi, 0)).toBe(28 * gap)

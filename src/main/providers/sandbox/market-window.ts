@@ -55,7 +55,10 @@ export function createWindowedMarket(
   types: InstanceTypeSpec[],
   horizonSeconds: number
 ): WindowedMarket {
-  const plan = source.kind === 'synthetic' ? syntheticPlan(source, types, horizonSeconds) : tracePlan(source, types, horizonSeconds)
+  const plan =
+    source.kind === 'synthetic'
+      ? syntheticPlan(source, types, horizonSeconds)
+      : tracePlan(source, types, horizonSeconds)
   const H = plan.windowSeconds
   const cache = new Map<number, Window>()
 
@@ -110,7 +113,13 @@ export function createWindowedMarket(
     return w * H + windowAt(w).market.drawReclaimTime(ti, zi, from - w * H, uniform)
   }
 
-  function priceSteps(ti: number, zi: number, t0: number, t1: number, maxSteps: number): PriceStep[] {
+  function priceSteps(
+    ti: number,
+    zi: number,
+    t0: number,
+    t1: number,
+    maxSteps: number
+  ): PriceStep[] {
     const tick = plan.tickSeconds
     const last = Math.max(Math.floor(t0 / tick), Math.ceil(t1 / tick) - 1)
     const k0 = Math.max(Math.floor(t0 / tick), last - maxSteps + 1)
@@ -145,7 +154,11 @@ interface Plan {
   build(w: number): RunMarket
 }
 
-function syntheticPlan(source: Extract<MarketSource, { kind: 'synthetic' }>, types: InstanceTypeSpec[], horizon: number): Plan {
+function syntheticPlan(
+  source: Extract<MarketSource, { kind: 'synthetic' }>,
+  types: InstanceTypeSpec[],
+  horizon: number
+): Plan {
   const tick = source.config.tickSeconds
   // whole ticks per window, so every window's price grid lines up with the global one
   const windowSeconds = Math.max(1, Math.ceil(horizon / tick)) * tick
@@ -160,7 +173,11 @@ function syntheticPlan(source: Extract<MarketSource, { kind: 'synthetic' }>, typ
   }
 }
 
-function tracePlan(source: Extract<MarketSource, { kind: 'trace' }>, types: InstanceTypeSpec[], horizon: number): Plan {
+function tracePlan(
+  source: Extract<MarketSource, { kind: 'trace' }>,
+  types: InstanceTypeSpec[],
+  horizon: number
+): Plan {
   const { trace } = source
   const gap = trace.gapSeconds
   // whole ticks, and never longer than the trace itself
@@ -173,7 +190,9 @@ function tracePlan(source: Extract<MarketSource, { kind: 'trace' }>, types: Inst
     tickSeconds: gap,
     build: (w) => {
       const offset = (((w % slices) + slices) % slices) * ticks
-      return createTraceMarket(trace, types, offset, windowSeconds, { binaryCapacity: source.binaryCapacity })
+      return createTraceMarket(trace, types, offset, windowSeconds, {
+        binaryCapacity: source.binaryCapacity
+      })
     }
   }
 }

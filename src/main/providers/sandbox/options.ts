@@ -104,12 +104,21 @@ export function resolveOptions(o: SandboxOptions): ResolvedOptions {
   check(r.fleetTag.trim() !== '', 'fleetTag must not be empty')
   check(r.region.trim() !== '', 'region must not be empty')
   check(r.speed > 0 && Number.isFinite(r.speed), `speed must be a positive number (${r.speed})`)
-  check(r.graceSeconds >= 0 && r.minRealGraceMs >= 0, 'graceSeconds and minRealGraceMs must be >= 0')
+  check(
+    r.graceSeconds >= 0 && r.minRealGraceMs >= 0,
+    'graceSeconds and minRealGraceMs must be >= 0'
+  )
   check(r.bootSeconds >= 0, `bootSeconds must be >= 0 (${r.bootSeconds})`)
-  check(r.preemptionRatePerHour >= 0, `preemptionRatePerHour must be >= 0 (${r.preemptionRatePerHour})`)
+  check(
+    r.preemptionRatePerHour >= 0,
+    `preemptionRatePerHour must be >= 0 (${r.preemptionRatePerHour})`
+  )
   check(r.outageMeanSeconds >= 0, `outageMeanSeconds must be >= 0 (${r.outageMeanSeconds})`)
   check(r.instanceTypes.length > 0, 'at least one instance type is needed')
-  check(r.horizonSeconds > 0 && Number.isFinite(r.horizonSeconds), `horizonSeconds must be positive (${r.horizonSeconds})`)
+  check(
+    r.horizonSeconds > 0 && Number.isFinite(r.horizonSeconds),
+    `horizonSeconds must be positive (${r.horizonSeconds})`
+  )
   check(r.tickMs > 0, `tickMs must be positive (${r.tickMs})`)
   return r
 }

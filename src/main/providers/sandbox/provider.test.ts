@@ -24,16 +24,28 @@ async function rejectsWith(p: Promise<unknown> | (() => unknown), code: Provider
     () => undefined,
     (e: unknown) => e
   )
-  expect(isProviderError(err, code), `expected ProviderError '${code}', got ${String(err)}`).toBe(true)
+  expect(isProviderError(err, code), `expected ProviderError '${code}', got ${String(err)}`).toBe(
+    true
+  )
   return err as { message: string; details: Record<string, unknown> }
 }
 
-const spot = (name: string, zones?: string[]) => ({ instanceType: 'g5.xlarge', market: 'spot' as const, name, zones })
+const spot = (name: string, zones?: string[]) => ({
+  instanceType: 'g5.xlarge',
+  market: 'spot' as const,
+  name,
+  zones
+})
 
 describe('launch and boot', () => {
   it('launches pending with a realistic id and tags, then runs after the scaled boot time', async () => {
     const { provider, at } = setup()
-    const inst = await provider.launch({ instanceType: 'g6e.xlarge', market: 'ondemand', name: 'web-1', model: 'llama-3-8b' })
+    const inst = await provider.launch({
+      instanceType: 'g6e.xlarge',
+      market: 'ondemand',
+      name: 'web-1',
+      model: 'llama-3-8b'
+    })
     expect(inst).toMatchObject({
       name: 'web-1',
       provider: 'sandbox',
@@ -61,7 +73,10 @@ describe('launch and boot', () => {
 
   it('rejects unknown types and zones, and answers a dry run without launching', async () => {
     const { provider } = setup()
-    await rejectsWith(provider.launch({ instanceType: 'x9.huge', market: 'spot', name: 'a' }), 'invalid-parameter')
+    await rejectsWith(
+      provider.launch({ instanceType: 'x9.huge', market: 'spot', name: 'a' }),
+      'invalid-parameter'
+    )
     await rejectsWith(provider.launch(spot('a', ['us-east-1a'])), 'invalid-parameter')
     await rejectsWith(provider.launch({ ...spot('a'), dryRun: true }), 'dry-run-ok')
     expect(await provider.listInstances()).toEqual([])
@@ -107,7 +122,11 @@ describe('synthetic reclaims', () => {
     at(notice.deadline! - T0)
     expect(await provider.listInstances()).toEqual([])
     const gone = events.find((e) => e.kind === 'state-change')!
-    expect(gone).toMatchObject({ instanceId: inst.id, action: 'terminate', observedAt: notice.deadline })
+    expect(gone).toMatchObject({
+      instanceId: inst.id,
+      action: 'terminate',
+      observedAt: notice.deadline
+    })
     expect(await provider.interruptionStatus([inst.id])).toEqual([gone])
 
     // billed through the notice: the row ends at the reclaim
@@ -136,22 +155,40 @@ describe('synthetic reclaims', () => {
     const moved = await provider.launch(spot('b', ['sandbox-1a', 'sandbox-1b']))
     expect(moved.zone).toBe('sandbox-1b')
     at(2000)
-    const err = await rejectsWith(provider.launch(spot('c', ['sandbox-1a', 'sandbox-1b'])), 'capacity')
+    const err = await rejectsWith(
+      provider.launch(spot('c', ['sandbox-1a', 'sandbox-1b'])),
+      'capacity'
+    )
     expect(err.details.zonesTried).toEqual(['sandbox-1a', 'sandbox-1b'])
     expect(err.message).toContain('sandbox-1a')
     expect(err.message).toContain('sandbox-1b')
     // on-demand is never short
-    expect((await provider.launch({ instanceType: 'g5.xlarge', market: 'ondemand', name: 'd', zones: ['sandbox-1a'] })).zone).toBe('sandbox-1a')
+    expect(
+      (
+        await provider.launch({
+          instanceType: 'g5.xlarge',
+          market: 'ondemand',
+          name: 'd',
+          zones: ['sandbox-1a']
+        })
+      ).zone
+    ).toBe('sandbox-1a')
   })
 
   it('precedes some notices with a rebalance recommendation', async () => {
-    const { provider, events, at } = setup({ preemptionRatePerHour: 0.5, outageMeanSeconds: 0, seed: 2 })
+    const { provider, events, at } = setup({
+      preemptionRatePerHour: 0.5,
+      outageMeanSeconds: 0,
+      seed: 2
+    })
     for (let i = 0; i < 8; i++) await provider.launch(spot(`w${i}`))
     at(120_000)
     const rebalances = events.filter((e) => e.kind === 'rebalance-recommendation')
     expect(rebalances.length).toBeGreaterThan(0)
     for (const r of rebalances) {
-      const notice = events.find((e) => e.kind === 'interruption-notice' && e.instanceId === r.instanceId)
+      const notice = events.find(
+        (e) => e.kind === 'interruption-notice' && e.instanceId === r.instanceId
+      )
       // 600 simulated seconds = 1667 ms ahead
       expect(notice!.observedAt - r.observedAt).toBeCloseTo(600_000 / 360, 2)
     }
@@ -174,7 +211,13 @@ describe('billing', () => {
     await provider.terminate(a.id)
     at(20_000)
     const rows = provider.billing()
-    expect(rows[0]).toEqual({ instanceId: a.id, cost: 1.006, ondemandCost: 1.006, from: T0, to: T0 + 10_000 })
+    expect(rows[0]).toEqual({
+      instanceId: a.id,
+      cost: 1.006,
+      ondemandCost: 1.006,
+      from: T0,
+      to: T0 + 10_000
+    })
     // the minimum: 60 s, not 36 s
     expect(rows[1].cost).toBeCloseTo((1.006 * 60) / 3600, 12)
     await rejectsWith(() => provider.costOf('i-00000000000000000'), 'not-found')
@@ -184,7 +227,12 @@ describe('billing', () => {
 describe('ownership and tags', () => {
   it("refuses another fleet's instance and unknown ids", async () => {
     const { provider } = setup()
-    const foreign = provider.adopt({ instanceType: 'g5.xlarge', market: 'ondemand', state: 'running', tags: { 'synkti:fleet': 'other', Name: 'theirs' } })
+    const foreign = provider.adopt({
+      instanceType: 'g5.xlarge',
+      market: 'ondemand',
+      state: 'running',
+      tags: { 'synkti:fleet': 'other', Name: 'theirs' }
+    })
     expect(foreign.name).toBe('theirs')
     expect(await provider.listInstances()).toEqual([])
     await rejectsWith(provider.terminate(foreign.id), 'not-owned')
@@ -198,8 +246,15 @@ describe('ownership and tags', () => {
     const inst = await provider.launch(spot('a'))
     await provider.tagInstance(inst.id, { Name: 'renamed', 'synkti:model': 'qwen', team: 'ml' })
     const [view] = await provider.listInstances()
-    expect(view).toMatchObject({ name: 'renamed', model: 'qwen', tags: { 'synkti:fleet': 'synkti', Name: 'renamed', team: 'ml' } })
-    await rejectsWith(provider.tagInstance(inst.id, { 'synkti:fleet': 'mine' }), 'invalid-parameter')
+    expect(view).toMatchObject({
+      name: 'renamed',
+      model: 'qwen',
+      tags: { 'synkti:fleet': 'synkti', Name: 'renamed', team: 'ml' }
+    })
+    await rejectsWith(
+      provider.tagInstance(inst.id, { 'synkti:fleet': 'mine' }),
+      'invalid-parameter'
+    )
     await provider.terminate(inst.id)
     await provider.terminate(inst.id)
     expect(await provider.listInstances()).toEqual([])
@@ -209,17 +264,30 @@ describe('ownership and tags', () => {
 describe('prices and instance types', () => {
   it('returns price steps mapped to real time, agreeing with the price in force', async () => {
     const { provider, clock } = setup()
-    const points = await provider.spotPriceHistory({ instanceTypes: ['g5.xlarge', 'nope'], zones: ['sandbox-1b'], from: T0, to: T0 + 60_000 })
+    const points = await provider.spotPriceHistory({
+      instanceTypes: ['g5.xlarge', 'nope'],
+      zones: ['sandbox-1b'],
+      from: T0,
+      to: T0 + 60_000
+    })
     expect(points.length).toBeGreaterThan(1)
     expect(points[0].at).toBe(T0)
     for (const p of points) {
-      expect(p).toMatchObject({ region: 'sandbox-1', zone: 'sandbox-1b', instanceType: 'g5.xlarge' })
+      expect(p).toMatchObject({
+        region: 'sandbox-1',
+        zone: 'sandbox-1b',
+        instanceType: 'g5.xlarge'
+      })
       expect(p.at).toBeLessThan(T0 + 60_000)
       clock.set(p.at + 1)
       expect(provider.spotPriceNow('g5.xlarge', 'sandbox-1b')).toBe(p.price)
     }
     // a point-in-time query gives the price in force, one per zone
-    const now = await provider.spotPriceHistory({ instanceTypes: ['g5.xlarge'], from: T0 + 30_000, to: T0 + 30_000 })
+    const now = await provider.spotPriceHistory({
+      instanceTypes: ['g5.xlarge'],
+      from: T0 + 30_000,
+      to: T0 + 30_000
+    })
     expect(now.map((p) => p.zone)).toEqual(['sandbox-1a', 'sandbox-1b', 'sandbox-1c'])
   })
 
@@ -267,9 +335,17 @@ describe('determinism and long runs', () => {
     expect(live.state).toBe('running')
     expect(live.pricePerHour).toBe(provider.spotPriceNow('g5.xlarge', 'sandbox-1a'))
     // the bill integrates the price steps across every window
-    const steps = await provider.spotPriceHistory({ instanceTypes: ['g5.xlarge'], zones: ['sandbox-1a'], from: T0, to: T0 + 100_000 })
+    const steps = await provider.spotPriceHistory({
+      instanceTypes: ['g5.xlarge'],
+      zones: ['sandbox-1a'],
+      from: T0,
+      to: T0 + 100_000
+    })
     expect(new Set(steps.map((p) => p.price)).size).toBeGreaterThan(10)
-    const expected = steps.reduce((sum, p, i) => sum + (p.price * ((steps[i + 1]?.at ?? T0 + 100_000) - p.at) * 0.36) / 3600, 0)
+    const expected = steps.reduce(
+      (sum, p, i) => sum + (p.price * ((steps[i + 1]?.at ?? T0 + 100_000) - p.at) * 0.36) / 3600,
+      0
+    )
     // the history's times are whole ms, hence the tolerance
     expect(provider.costOf(s.id)).toBeCloseTo(expected, 4)
     expect((await provider.launch(spot('t'))).state).toBe('pending')

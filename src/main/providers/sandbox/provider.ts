@@ -12,11 +12,24 @@ import { DEFAULT_SYNTHETIC_MARKET } from '../../simulator/catalog'
 import { createRandom } from '../../simulator/random'
 import { loadTrace } from '../../simulator/traces'
 import { ProviderError } from '../errors'
-import { FLEET_TAG_KEY, MODEL_TAG_KEY, type CloudProvider, type InstanceTypeInfo, type LaunchRequest, type SpotPriceQuery } from '../types'
+import {
+  FLEET_TAG_KEY,
+  MODEL_TAG_KEY,
+  type CloudProvider,
+  type InstanceTypeInfo,
+  type LaunchRequest,
+  type SpotPriceQuery
+} from '../types'
 import { newInstanceId } from './ids'
 import { instanceTypeInfo } from './instance-types'
 import { createWindowedMarket, type MarketSource, type WindowedMarket } from './market-window'
-import { REBALANCE_LEAD_SECONDS, REBALANCE_SHARE, resolveOptions, type ResolvedOptions, type SandboxOptions } from './options'
+import {
+  REBALANCE_LEAD_SECONDS,
+  REBALANCE_SHARE,
+  resolveOptions,
+  type ResolvedOptions,
+  type SandboxOptions
+} from './options'
 
 export interface SandboxBillingRow {
   instanceId: string
@@ -116,7 +129,11 @@ function buildMarket(o: ResolvedOptions): WindowedMarket {
     }
     source = { kind: 'synthetic', config, random }
   } else {
-    source = { kind: 'trace', trace: loadTraceOrThrow(o.market.path), binaryCapacity: o.market.binaryCapacity ?? Infinity }
+    source = {
+      kind: 'trace',
+      trace: loadTraceOrThrow(o.market.path),
+      binaryCapacity: o.market.binaryCapacity ?? Infinity
+    }
   }
   return createWindowedMarket(source, o.instanceTypes, o.horizonSeconds)
 }
@@ -125,7 +142,11 @@ function loadTraceOrThrow(path: string) {
   try {
     return loadTrace(path)
   } catch (err) {
-    throw new ProviderError('invalid-parameter', `Sandbox: cannot replay trace: ${(err as Error).message}`, { cause: err })
+    throw new ProviderError(
+      'invalid-parameter',
+      `Sandbox: cannot replay trace: ${(err as Error).message}`,
+      { cause: err }
+    )
   }
 }
 
@@ -249,7 +270,12 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       dirty = true
     } else if (d.kind === 'rebalance') {
       rec.rebalanceAt = Infinity
-      rec.rebalance = { instanceId: rec.view.id, kind: 'rebalance-recommendation', source: 'sandbox', observedAt: at }
+      rec.rebalance = {
+        instanceId: rec.view.id,
+        kind: 'rebalance-recommendation',
+        source: 'sandbox',
+        observedAt: at
+      }
       emit(rec, rec.rebalance)
     } else if (d.kind === 'notice') {
       issueNotice(rec, at)
@@ -287,7 +313,14 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     rec.runningAt = rec.rebalanceAt = rec.noticeAt = rec.deadline = Infinity
     live.delete(rec)
     if (reclaimed) {
-      rec.stateChange = { instanceId: rec.view.id, kind: 'state-change', action: 'terminate', source: 'sandbox', observedAt: at, detail: RECLAIM_REASON }
+      rec.stateChange = {
+        instanceId: rec.view.id,
+        kind: 'state-change',
+        action: 'terminate',
+        source: 'sandbox',
+        observedAt: at,
+        detail: RECLAIM_REASON
+      }
       emit(rec, rec.stateChange)
     }
     dirty = true
@@ -308,7 +341,9 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
 
   /** spot instances holding capacity in a zone: live, any fleet, not already under notice */
   function holding(zi: number): InstanceRecord[] {
-    return [...live].filter((r) => r.zi === zi && r.view.market === 'spot' && r.deadline === Infinity)
+    return [...live].filter(
+      (r) => r.zi === zi && r.view.market === 'spot' && r.deadline === Infinity
+    )
   }
 
   /** next capacity step of a zone that has spot instances to lose; Infinity when none matters */
@@ -346,20 +381,29 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     const ti = market.instanceTypes.findIndex((t) => t.name === name)
     if (ti < 0) {
       const known = market.instanceTypes.map((t) => t.name).join(', ')
-      throw invalid(`${what} failed: the sandbox has no instance type "${name}" (it offers ${known})`)
+      throw invalid(
+        `${what} failed: the sandbox has no instance type "${name}" (it offers ${known})`
+      )
     }
     return ti
   }
 
   function zoneIndex(zone: string, what: string): number {
     const zi = zones.indexOf(zone)
-    if (zi < 0) throw invalid(`${what} failed: the sandbox has no zone "${zone}" (zones: ${zones.join(', ')})`)
+    if (zi < 0)
+      throw invalid(
+        `${what} failed: the sandbox has no zone "${zone}" (zones: ${zones.join(', ')})`
+      )
     return zi
   }
 
   function ownedRecord(instanceId: string, what: string): InstanceRecord {
     const rec = records.get(instanceId)
-    if (!rec) throw new ProviderError('not-found', `${what} failed: instance ${instanceId} not found in ${region}`)
+    if (!rec)
+      throw new ProviderError(
+        'not-found',
+        `${what} failed: instance ${instanceId} not found in ${region}`
+      )
     if (!isOwned(rec)) {
       const found = rec.view.tags[FLEET_TAG_KEY]
       throw new ProviderError(
@@ -386,10 +430,20 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
 
   function createRecord(n: NewInstance): InstanceRecord {
     const spec = market.instanceTypes[n.ti]
-    const id = n.id ?? newInstanceId(() => idStream.next(), (x) => records.has(x))
+    const id =
+      n.id ??
+      newInstanceId(
+        () => idStream.next(),
+        (x) => records.has(x)
+      )
     const now = clock.now()
-    const runningAt = n.running ? Math.min(n.launchedAt, now) : n.launchedAt + (o.bootSeconds * 1000) / speed
-    const hazard = n.market === 'spot' ? drawHazard(n.ti, n.zi, Math.max(runningAt, now)) : { noticeAt: Infinity, rebalanceAt: Infinity }
+    const runningAt = n.running
+      ? Math.min(n.launchedAt, now)
+      : n.launchedAt + (o.bootSeconds * 1000) / speed
+    const hazard =
+      n.market === 'spot'
+        ? drawHazard(n.ti, n.zi, Math.max(runningAt, now))
+        : { noticeAt: Infinity, rebalanceAt: Infinity }
     const launchSim = toSim(n.launchedAt)
     const view: ManagedInstance = {
       id,
@@ -402,13 +456,25 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       state: n.running ? 'running' : 'pending',
       gpus: spec.gpus,
       gpuMemoryGiB: spec.gpuMemoryGiB,
-      pricePerHour: n.market === 'spot' ? market.spotPrice(n.ti, n.zi, toSim(now)) : spec.onDemandPrice,
+      pricePerHour:
+        n.market === 'spot' ? market.spotPrice(n.ti, n.zi, toSim(now)) : spec.onDemandPrice,
       onDemandPricePerHour: spec.onDemandPrice,
       launchedAt: n.launchedAt,
       tags: n.tags,
       ...(n.tags[MODEL_TAG_KEY] ? { model: n.tags[MODEL_TAG_KEY] } : {})
     }
-    const rec: InstanceRecord = { view, spec, ti: n.ti, zi: n.zi, launchSim, runningAt, ...hazard, deadline: Infinity, endSim: NaN, reclaimed: false }
+    const rec: InstanceRecord = {
+      view,
+      spec,
+      ti: n.ti,
+      zi: n.zi,
+      launchSim,
+      runningAt,
+      ...hazard,
+      deadline: Infinity,
+      endSim: NaN,
+      reclaimed: false
+    }
     records.set(id, rec)
     live.add(rec)
     dirty = true
@@ -416,19 +482,25 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
   }
 
   /** synthetic hazard: when the notice comes, and (for some) a rebalance recommendation before it */
-  function drawHazard(ti: number, zi: number, fromReal: number): { noticeAt: number; rebalanceAt: number } {
+  function drawHazard(
+    ti: number,
+    zi: number,
+    fromReal: number
+  ): { noticeAt: number; rebalanceAt: number } {
     const from = toSim(fromReal)
     const notice = market.drawReclaimTime(ti, zi, from, () => hazardStream.next())
     // drawn every time so the stream stays aligned whatever the outcome
     const u = hazardStream.next()
     const rebalance = notice - REBALANCE_LEAD_SECONDS
-    const rebalanceAt = notice < Infinity && u < REBALANCE_SHARE && rebalance > from ? toReal(rebalance) : Infinity
+    const rebalanceAt =
+      notice < Infinity && u < REBALANCE_SHARE && rebalance > from ? toReal(rebalance) : Infinity
     return { noticeAt: toReal(notice), rebalanceAt }
   }
 
   /** why a spot launch cannot go to this zone now, or undefined when it can */
   function spotRefusal(zi: number, nowSim: number): string | undefined {
-    if (market.kind === 'synthetic') return nowSim < outageUntil[zi] ? 'no spot capacity after a reclaim' : undefined
+    if (market.kind === 'synthetic')
+      return nowSim < outageUntil[zi] ? 'no spot capacity after a reclaim' : undefined
     const cap = market.capacity(zi, nowSim)
     return holding(zi).length >= cap ? `spot capacity ${cap} reached` : undefined
   }
@@ -443,7 +515,8 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
 
   function checkRequest(req: LaunchRequest): number {
     const what = `Launching ${req.instanceType} (${req.market})`
-    if (req.market !== 'spot' && req.market !== 'ondemand') throw invalid(`${what} failed: market must be 'spot' or 'ondemand'`)
+    if (req.market !== 'spot' && req.market !== 'ondemand')
+      throw invalid(`${what} failed: market must be 'spot' or 'ondemand'`)
     if (typeof req.name !== 'string') throw invalid(`${what} failed: a name is required`)
     return typeIndex(req.instanceType, what)
   }
@@ -453,9 +526,14 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     const ti = checkRequest(req)
     const nowSim = toSim(clock.now())
     const what = `Launching ${req.instanceType} (${req.market})`
-    const tried = req.zones?.length ? req.zones.map((z) => zoneIndex(z, what)) : defaultZones(req, ti, nowSim)
+    const tried = req.zones?.length
+      ? req.zones.map((z) => zoneIndex(z, what))
+      : defaultZones(req, ti, nowSim)
     if (req.dryRun) {
-      throw new ProviderError('dry-run-ok', `Dry run: launching ${req.instanceType} (${req.market}) in ${region} would have been accepted; nothing was launched`)
+      throw new ProviderError(
+        'dry-run-ok',
+        `Dry run: launching ${req.instanceType} (${req.market}) in ${region} would have been accepted; nothing was launched`
+      )
     }
     const misses: { zone: string; reason: string }[] = []
     for (const zi of tried) {
@@ -465,19 +543,38 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
         continue
       }
       launches++
-      const tags = { Name: req.name, [FLEET_TAG_KEY]: fleetTag, ...(req.model ? { [MODEL_TAG_KEY]: req.model } : {}) }
-      const rec = createRecord({ ti, zi, market: req.market, name: req.name, tags, launchedAt: clock.now(), running: false })
+      const tags = {
+        Name: req.name,
+        [FLEET_TAG_KEY]: fleetTag,
+        ...(req.model ? { [MODEL_TAG_KEY]: req.model } : {})
+      }
+      const rec = createRecord({
+        ti,
+        zi,
+        market: req.market,
+        name: req.name,
+        tags,
+        launchedAt: clock.now(),
+        running: false
+      })
       flush()
       return copyInstance(rec.view)
     }
     throw capacityError(req, misses)
   }
 
-  function capacityError(req: LaunchRequest, misses: { zone: string; reason: string }[]): ProviderError {
+  function capacityError(
+    req: LaunchRequest,
+    misses: { zone: string; reason: string }[]
+  ): ProviderError {
     const tried = misses.map((m) => `${m.zone} (${m.reason})`).join(', ')
-    return new ProviderError('capacity', `No spot capacity for ${req.instanceType} in ${tried}: try other zones or instance types, or on-demand`, {
-      details: { zonesTried: misses.map((m) => m.zone), misses }
-    })
+    return new ProviderError(
+      'capacity',
+      `No spot capacity for ${req.instanceType} in ${tried}: try other zones or instance types, or on-demand`,
+      {
+        details: { zonesTried: misses.map((m) => m.zone), misses }
+      }
+    )
   }
 
   function adopt(a: AdoptedInstance): ManagedInstance {
@@ -485,11 +582,22 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     const what = `Adopting ${a.id ?? 'an instance'}`
     const ti = typeIndex(a.instanceType, what)
     const zi = a.zone ? zoneIndex(a.zone, what) : 0
-    if (a.id !== undefined && records.has(a.id)) throw invalid(`${what} failed: the id is already in use`)
-    if (a.state !== undefined && a.state !== 'pending' && a.state !== 'running') throw invalid(`${what} failed: only pending or running instances can be adopted`)
+    if (a.id !== undefined && records.has(a.id))
+      throw invalid(`${what} failed: the id is already in use`)
+    if (a.state !== undefined && a.state !== 'pending' && a.state !== 'running')
+      throw invalid(`${what} failed: only pending or running instances can be adopted`)
     const tags = { ...a.tags }
     const name = a.name ?? tags.Name ?? a.id ?? ''
-    const rec = createRecord({ id: a.id, ti, zi, market: a.market, name, tags, launchedAt: a.launchedAt ?? clock.now(), running: a.state === 'running' })
+    const rec = createRecord({
+      id: a.id,
+      ti,
+      zi,
+      market: a.market,
+      name,
+      tags,
+      launchedAt: a.launchedAt ?? clock.now(),
+      running: a.state === 'running'
+    })
     if (!rec.view.name) rec.view.name = rec.view.id
     flush()
     return copyInstance(rec.view)
@@ -507,7 +615,10 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
 
   async function tagInstance(instanceId: string, tags: Record<string, string>): Promise<void> {
     const what = `Tagging ${instanceId}`
-    if (FLEET_TAG_KEY in tags) throw invalid(`${what} refused: the ${FLEET_TAG_KEY} tag marks ownership and cannot be changed`)
+    if (FLEET_TAG_KEY in tags)
+      throw invalid(
+        `${what} refused: the ${FLEET_TAG_KEY} tag marks ownership and cannot be changed`
+      )
     advance()
     const rec = ownedRecord(instanceId, what)
     if (Object.keys(tags).length === 0) return
@@ -525,7 +636,8 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       const rec = records.get(id)
       // like EC2's filters: ids of other fleets or unknown ids are simply absent
       if (!rec || !isOwned(rec)) continue
-      const events = rec.view.state === 'terminated' ? [rec.stateChange] : [rec.rebalance, rec.notice]
+      const events =
+        rec.view.state === 'terminated' ? [rec.stateChange] : [rec.rebalance, rec.notice]
       for (const e of events) if (e) out.push({ ...e })
     }
     return out
@@ -549,7 +661,10 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
         }
       }
     }
-    return points.sort((a, b) => a.at - b.at || a.zone.localeCompare(b.zone) || a.instanceType.localeCompare(b.instanceType))
+    return points.sort(
+      (a, b) =>
+        a.at - b.at || a.zone.localeCompare(b.zone) || a.instanceType.localeCompare(b.instanceType)
+    )
   }
 
   async function describeInstanceTypes(types: string[]): Promise<InstanceTypeInfo[]> {
@@ -557,7 +672,9 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     const unknown = wanted.filter((t) => !market.instanceTypes.some((s) => s.name === t))
     if (unknown.length > 0) {
       const known = market.instanceTypes.map((t) => t.name).join(', ')
-      throw invalid(`Describing instance types failed: the sandbox has no ${unknown.join(', ')} (it offers ${known})`)
+      throw invalid(
+        `Describing instance types failed: the sandbox has no ${unknown.join(', ')} (it offers ${known})`
+      )
     }
     return wanted.map((t) => instanceTypeInfo(market.instanceTypes.find((s) => s.name === t)!))
   }
@@ -577,10 +694,19 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     // like the simulator's billLife: an ended life is billed in whole seconds, at least the minimum;
     // rounded to a simulated ms first, as epoch-sized real ms carry ~1e-4 ms of float noise
     const life = Math.round((rec.endSim - start) * 1000) / 1000
-    const end = ended ? start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life)) : Math.max(start, toSim(now))
+    const end = ended
+      ? start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life))
+      : Math.max(start, toSim(now))
     const ondemandCost = (rec.spec.onDemandPrice * (end - start)) / 3600
-    const cost = rec.view.market === 'spot' ? market.spotCost(rec.ti, rec.zi, start, end) : ondemandCost
-    const row = { instanceId: rec.view.id, cost, ondemandCost, from: rec.view.launchedAt, to: rec.view.terminatedAt ?? Math.max(rec.view.launchedAt, now) }
+    const cost =
+      rec.view.market === 'spot' ? market.spotCost(rec.ti, rec.zi, start, end) : ondemandCost
+    const row = {
+      instanceId: rec.view.id,
+      cost,
+      ondemandCost,
+      from: rec.view.launchedAt,
+      to: rec.view.terminatedAt ?? Math.max(rec.view.launchedAt, now)
+    }
     // an ended life never changes: keep its bill so old market windows need not be rebuilt
     if (ended) rec.finalBill = row
     return { ...row }
@@ -589,7 +715,11 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
   function costOf(instanceId: string): number {
     advance()
     const rec = records.get(instanceId)
-    if (!rec) throw new ProviderError('not-found', `Billing failed: instance ${instanceId} not found in ${region}`)
+    if (!rec)
+      throw new ProviderError(
+        'not-found',
+        `Billing failed: instance ${instanceId} not found in ${region}`
+      )
     return billOf(rec).cost
   }
 

@@ -6,7 +6,10 @@ import { manualClock } from '../../clock'
 import { isProviderError } from '../errors'
 import { createSandboxProvider } from './index'
 
-const TRACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/traces/aws-v100-4node-preemption-2023-08')
+const TRACE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../resources/traces/aws-v100-4node-preemption-2023-08'
+)
 const T0 = Date.UTC(2025, 0, 1)
 /** one simulated hour per real second: a 300 s trace tick is 83.3 ms */
 const SPEED = 3600
@@ -17,7 +20,11 @@ const tick = (k: number): number => (k * 300 * 1000) / SPEED
 //   us-west-2c: ticks 0-27 -> 4, 28-36 -> 0, 37-42 -> 4
 function setup() {
   const clock = manualClock(T0)
-  const provider = createSandboxProvider({ clock, speed: SPEED, market: { kind: 'trace', path: TRACE } })
+  const provider = createSandboxProvider({
+    clock,
+    speed: SPEED,
+    market: { kind: 'trace', path: TRACE }
+  })
   const events: InterruptionEvent[] = []
   provider.onInterruption((e) => events.push(e))
   const at = (ms: number): void => {
@@ -28,10 +35,18 @@ function setup() {
   return { provider, events, notices, at }
 }
 
-const p3 = (name: string, zones?: string[]) => ({ instanceType: 'p3.2xlarge', market: 'spot' as const, name, zones })
+const p3 = (name: string, zones?: string[]) => ({
+  instanceType: 'p3.2xlarge',
+  market: 'spot' as const,
+  name,
+  zones
+})
 
 async function capacityError(p: Promise<unknown>) {
-  const err = await p.then(() => undefined, (e: unknown) => e)
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  )
   expect(isProviderError(err, 'capacity')).toBe(true)
   return err as { details: { zonesTried: string[] } }
 }
@@ -65,7 +80,9 @@ describe('sandbox replaying a trace', () => {
     at(tick(18) + 40)
     const ids = []
     for (let i = 0; i < 4; i++) ids.push((await provider.launch(p3(`w${i}`, ['us-east-1f']))).id)
-    expect((await capacityError(provider.launch(p3('x', ['us-east-1f'])))).details.zonesTried).toEqual(['us-east-1f'])
+    expect(
+      (await capacityError(provider.launch(p3('x', ['us-east-1f'])))).details.zonesTried
+    ).toEqual(['us-east-1f'])
     at(tick(20) + 40)
     // 4 -> 1: three notices at the same moment, one survivor
     expect(notices()).toHaveLength(3)
@@ -86,7 +103,12 @@ describe('sandbox replaying a trace', () => {
     // no zones named: the cloud finds one with room
     expect((await provider.launch(p3('y'))).zone).toBe('us-east-2a')
     // on-demand ignores spot capacity
-    const od = await provider.launch({ instanceType: 'p3.2xlarge', market: 'ondemand', name: 'od', zones: ['us-east-1f'] })
+    const od = await provider.launch({
+      instanceType: 'p3.2xlarge',
+      market: 'ondemand',
+      name: 'od',
+      zones: ['us-east-1f']
+    })
     expect(od.zone).toBe('us-east-1f')
   })
 

@@ -2,14 +2,31 @@ import { describe, expect, it } from 'vitest'
 import type { InstanceTypeSpec, SyntheticMarketConfig } from '../../../shared/simulation'
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_SYNTHETIC_MARKET } from '../catalog'
 import { createRandom } from '../random'
-import { createSyntheticMarket, ouPath, stepSeries, timeToReach, integralTo, zoneMeans } from './index'
+import {
+  createSyntheticMarket,
+  ouPath,
+  stepSeries,
+  timeToReach,
+  integralTo,
+  zoneMeans
+} from './index'
 import type { RunMarket } from './types'
 
 const TYPES: InstanceTypeSpec[] = [...DEFAULT_INSTANCE_TYPES]
 const DAY = 86400
 
-function market(seed: number, config: Partial<SyntheticMarketConfig> = {}, horizon = 7 * DAY, types = TYPES): RunMarket {
-  return createSyntheticMarket({ ...DEFAULT_SYNTHETIC_MARKET, ...config }, types, horizon, createRandom(seed).next)
+function market(
+  seed: number,
+  config: Partial<SyntheticMarketConfig> = {},
+  horizon = 7 * DAY,
+  types = TYPES
+): RunMarket {
+  return createSyntheticMarket(
+    { ...DEFAULT_SYNTHETIC_MARKET, ...config },
+    types,
+    horizon,
+    createRandom(seed).next
+  )
 }
 
 function pricesOf(m: RunMarket, ti: number, zi: number, tick: number): number[] {
@@ -20,9 +37,19 @@ function pricesOf(m: RunMarket, ti: number, zi: number, tick: number): number[] 
 
 describe('synthetic market', () => {
   it('sorts zones and instance types', () => {
-    const m = market(1, { zones: ['us-east-1c', 'us-east-1a', 'us-east-1b'] }, DAY, [TYPES[3], TYPES[0], TYPES[2], TYPES[1]])
+    const m = market(1, { zones: ['us-east-1c', 'us-east-1a', 'us-east-1b'] }, DAY, [
+      TYPES[3],
+      TYPES[0],
+      TYPES[2],
+      TYPES[1]
+    ])
     expect(m.zones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c'])
-    expect(m.instanceTypes.map((t) => t.name)).toEqual(['g5.xlarge', 'g6e.xlarge', 'p3.2xlarge', 'p3.8xlarge'])
+    expect(m.instanceTypes.map((t) => t.name)).toEqual([
+      'g5.xlarge',
+      'g6e.xlarge',
+      'p3.2xlarge',
+      'p3.8xlarge'
+    ])
   })
 
   it('is deterministic: the same seed gives identical price paths, another seed does not', () => {
@@ -30,7 +57,8 @@ describe('synthetic market', () => {
     const b = market(42)
     const c = market(43)
     for (let ti = 0; ti < TYPES.length; ti++) {
-      for (let zi = 0; zi < 3; zi++) expect(pricesOf(a, ti, zi, 300)).toEqual(pricesOf(b, ti, zi, 300))
+      for (let zi = 0; zi < 3; zi++)
+        expect(pricesOf(a, ti, zi, 300)).toEqual(pricesOf(b, ti, zi, 300))
     }
     expect(pricesOf(a, 0, 0, 300)).not.toEqual(pricesOf(c, 0, 0, 300))
   })
@@ -111,7 +139,9 @@ describe('synthetic market', () => {
     for (let i = 0; i < n; i++) sum += m.drawReclaimTime(0, 0, 1000, u) - 1000
     expect(sum / n / 3600).toBeGreaterThan(20 * 0.93)
     expect(sum / n / 3600).toBeLessThan(20 * 1.07)
-    expect(market(13, { hazard: { kind: 'fixed', perHour: 0 } }).drawReclaimTime(0, 0, 5, u)).toBe(Infinity)
+    expect(market(13, { hazard: { kind: 'fixed', perHour: 0 } }).drawReclaimTime(0, 0, 5, u)).toBe(
+      Infinity
+    )
   })
 
   it('price-linked hazard: reclaim is where the integrated rate reaches the Exp(1) draw', () => {
@@ -128,8 +158,13 @@ describe('synthetic market', () => {
       const e = -Math.log(1 - replay())
       if (t === Infinity) continue
       let acc = 0
-      for (let s = from; s < Math.floor(t); s++) acc += (hazard.basePerHour * Math.pow(m.spotPrice(p3, 1, s) / mean, 2)) / 3600
-      acc += ((t - Math.floor(t)) * hazard.basePerHour * Math.pow(m.spotPrice(p3, 1, Math.floor(t)) / mean, 2)) / 3600
+      for (let s = from; s < Math.floor(t); s++)
+        acc += (hazard.basePerHour * Math.pow(m.spotPrice(p3, 1, s) / mean, 2)) / 3600
+      acc +=
+        ((t - Math.floor(t)) *
+          hazard.basePerHour *
+          Math.pow(m.spotPrice(p3, 1, Math.floor(t)) / mean, 2)) /
+        3600
       expect(acc).toBeCloseTo(e, 6)
     }
   })
@@ -141,11 +176,14 @@ describe('synthetic market', () => {
     const meanDelay = (m: RunMarket, from: number, seed: number) => {
       const u = createRandom(seed).next
       let sum = 0
-      for (let i = 0; i < 1500; i++) sum += Math.min(m.drawReclaimTime(0, 0, from, u), m.horizonSeconds) - from
+      for (let i = 0; i < 1500; i++)
+        sum += Math.min(m.drawReclaimTime(0, 0, from, u), m.horizonSeconds) - from
       return sum / 1500
     }
     // Same seed, so every variant has the same price path (the hazard draws nothing at build time).
-    const ticks = pricesOf(withHazard(1, 0), 0, 0, 300).map((p, k) => ({ p, t: k * 300 })).slice(0, 8000)
+    const ticks = pricesOf(withHazard(1, 0), 0, 0, 300)
+      .map((p, k) => ({ p, t: k * 300 }))
+      .slice(0, 8000)
     ticks.sort((a, b) => a.p - b.p)
     const cheap = ticks[0].t
     const dear = ticks[ticks.length - 1].t
@@ -166,7 +204,11 @@ describe('synthetic market', () => {
   })
 
   it('price-linked hazard returns Infinity past the horizon', () => {
-    const m = market(41, { hazard: { kind: 'price-linked', basePerHour: 0.001, elasticity: 1 } }, 3600)
+    const m = market(
+      41,
+      { hazard: { kind: 'price-linked', basePerHour: 0.001, elasticity: 1 } },
+      3600
+    )
     const u = createRandom(42).next
     expect(m.drawReclaimTime(0, 0, 3600, u)).toBe(Infinity)
     let infinite = 0

@@ -70,7 +70,8 @@ export function timeToReach(s: StepSeries, target: number): number {
 /** Mean spot price of each zone: spread evenly over mean * (1 +/- spread), in zone order. */
 export function zoneMeans(mean: number, zones: number, spread: number): Float64Array {
   const out = new Float64Array(zones)
-  for (let z = 0; z < zones; z++) out[z] = zones === 1 ? mean : mean * (1 + spread * ((2 * z) / (zones - 1) - 1))
+  for (let z = 0; z < zones; z++)
+    out[z] = zones === 1 ? mean : mean * (1 + spread * ((2 * z) / (zones - 1) - 1))
   return out
 }
 
@@ -78,7 +79,13 @@ export function zoneMeans(mean: number, zones: number, spread: number): Float64A
  * A relative-deviation OU path with exact discretisation, one value per tick. It starts from the
  * stationary distribution so the first hours are as volatile as the rest (no burn-in).
  */
-export function ouPath(ticks: number, tickHours: number, theta: number, sigma: number, uniform: () => number): Float64Array {
+export function ouPath(
+  ticks: number,
+  tickHours: number,
+  theta: number,
+  sigma: number,
+  uniform: () => number
+): Float64Array {
   const x = new Float64Array(ticks)
   const decay = Math.exp(-theta * tickHours)
   // theta -> 0 is a random walk: (1 - e^{-2 theta d}) / (2 theta) -> d
@@ -89,7 +96,14 @@ export function ouPath(ticks: number, tickHours: number, theta: number, sigma: n
 }
 
 /** Zone price per tick: OU deviation x daily cycle, clamped to [5% of on-demand, on-demand]. */
-export function pricePath(x: Float64Array, zoneMean: number, onDemand: number, tickSeconds: number, amplitude: number, phase: number): Float64Array {
+export function pricePath(
+  x: Float64Array,
+  zoneMean: number,
+  onDemand: number,
+  tickSeconds: number,
+  amplitude: number,
+  phase: number
+): Float64Array {
   const prices = new Float64Array(x.length)
   const floor = 0.05 * onDemand
   for (let k = 0; k < x.length; k++) {
@@ -101,23 +115,30 @@ export function pricePath(x: Float64Array, zoneMean: number, onDemand: number, t
 
 export function sortedZones(zones: readonly string[]): string[] {
   const sorted = [...zones].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) throw new Error(`zone "${sorted[i]}" is listed twice`)
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i] === sorted[i - 1]) throw new Error(`zone "${sorted[i]}" is listed twice`)
   return sorted
 }
 
 export function sortedTypes(types: readonly InstanceTypeSpec[]): InstanceTypeSpec[] {
   if (types.length === 0) throw new Error('the market needs at least one instance type')
   const sorted = [...types].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (let i = 1; i < sorted.length; i++) if (sorted[i].name === sorted[i - 1].name) throw new Error(`instance type "${sorted[i].name}" is listed twice`)
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i].name === sorted[i - 1].name)
+      throw new Error(`instance type "${sorted[i].name}" is listed twice`)
   return sorted
 }
 
 function checkSyntheticConfig(config: SyntheticMarketConfig, horizonSeconds: number): void {
   if (config.zones.length === 0) throw new Error('synthetic market: no zones')
-  if (!(config.tickSeconds > 0)) throw new Error(`synthetic market: tickSeconds must be positive (${config.tickSeconds})`)
-  if (!(horizonSeconds >= 0) || !Number.isFinite(horizonSeconds)) throw new Error(`synthetic market: bad horizon ${horizonSeconds} s`)
-  if (!(config.reversionPerHour >= 0) || !(config.volatility >= 0)) throw new Error('synthetic market: reversion and volatility must be >= 0')
-  if (!(config.outageMeanSeconds >= 0)) throw new Error('synthetic market: outageMeanSeconds must be >= 0')
+  if (!(config.tickSeconds > 0))
+    throw new Error(`synthetic market: tickSeconds must be positive (${config.tickSeconds})`)
+  if (!(horizonSeconds >= 0) || !Number.isFinite(horizonSeconds))
+    throw new Error(`synthetic market: bad horizon ${horizonSeconds} s`)
+  if (!(config.reversionPerHour >= 0) || !(config.volatility >= 0))
+    throw new Error('synthetic market: reversion and volatility must be >= 0')
+  if (!(config.outageMeanSeconds >= 0))
+    throw new Error('synthetic market: outageMeanSeconds must be >= 0')
 }
 
 /**
@@ -138,14 +159,27 @@ export function createSyntheticMarket(
   const tickHours = config.tickSeconds / 3600
   // Each zone gets its own phase of the daily cycle (zones may sit in different time zones).
   const phases = zones.map(() => 2 * Math.PI * uniform())
-  const means = instanceTypes.map((t) => zoneMeans(t.meanSpotPrice, zones.length, config.zoneSpread))
+  const means = instanceTypes.map((t) =>
+    zoneMeans(t.meanSpotPrice, zones.length, config.zoneSpread)
+  )
   const prices: StepSeries[][] = instanceTypes.map((type, ti) =>
     zones.map((_, zi) => {
       const x = ouPath(ticks, tickHours, config.reversionPerHour, config.volatility, uniform)
-      return stepSeries(pricePath(x, means[ti][zi], type.onDemandPrice, config.tickSeconds, config.dailyAmplitude, phases[zi]), config.tickSeconds)
+      return stepSeries(
+        pricePath(
+          x,
+          means[ti][zi],
+          type.onDemandPrice,
+          config.tickSeconds,
+          config.dailyAmplitude,
+          phases[zi]
+        ),
+        config.tickSeconds
+      )
     })
   )
-  const hazards = config.hazard.kind === 'price-linked' ? hazardSeries(config.hazard, prices, means) : undefined
+  const hazards =
+    config.hazard.kind === 'price-linked' ? hazardSeries(config.hazard, prices, means) : undefined
   const unlimited = { times: Float64Array.of(0), capacity: Float64Array.of(Infinity) }
   const fixedRate = config.hazard.kind === 'fixed' ? config.hazard.perHour / 3600 : 0
 
@@ -161,16 +195,23 @@ export function createSyntheticMarket(
       if (!hazards) return from + exponential(u, fixedRate)
       return reclaimFromHazard(hazards[ti][zi], from, horizonSeconds, u)
     },
-    drawOutageSeconds: (_zi, u) => (config.outageMeanSeconds > 0 ? exponential(u, 1 / config.outageMeanSeconds) : 0)
+    drawOutageSeconds: (_zi, u) =>
+      config.outageMeanSeconds > 0 ? exponential(u, 1 / config.outageMeanSeconds) : 0
   }
 }
 
 /** rate(t) = base * (price(t) / zone mean) ^ elasticity per tick, per hour. */
-function hazardSeries(hazard: { basePerHour: number; elasticity: number }, prices: StepSeries[][], means: Float64Array[]): StepSeries[][] {
+function hazardSeries(
+  hazard: { basePerHour: number; elasticity: number },
+  prices: StepSeries[][],
+  means: Float64Array[]
+): StepSeries[][] {
   return prices.map((row, ti) =>
     row.map((series, zi) => {
       const mean = means[ti][zi]
-      const rates = series.values.map((p) => (mean > 0 ? hazard.basePerHour * Math.pow(p / mean, hazard.elasticity) : hazard.basePerHour))
+      const rates = series.values.map((p) =>
+        mean > 0 ? hazard.basePerHour * Math.pow(p / mean, hazard.elasticity) : hazard.basePerHour
+      )
       return stepSeries(rates, series.stepSeconds)
     })
   )
@@ -180,7 +221,12 @@ function hazardSeries(hazard: { basePerHour: number; elasticity: number }, price
  * Inverse-transform draw for a piecewise-constant hazard: with E ~ Exp(1), the reclaim is the first t
  * where the integrated hazard since `from` reaches E. Infinity past the horizon.
  */
-function reclaimFromHazard(hazard: StepSeries, from: number, horizonSeconds: number, uniform: () => number): number {
+function reclaimFromHazard(
+  hazard: StepSeries,
+  from: number,
+  horizonSeconds: number,
+  uniform: () => number
+): number {
   const e = exponential(uniform, 1)
   if (from >= horizonSeconds) return Infinity
   const t = timeToReach(hazard, integralTo(hazard, from) + e)

@@ -51,7 +51,9 @@ describe('trace market', () => {
 
   it('binary probes map 1 to binaryCapacity (Infinity allowed) and 0 to 0', () => {
     const offset = 5000
-    const unlimited = createTraceMarket(probes, [P3], offset, 24 * HOUR, { binaryCapacity: Infinity })
+    const unlimited = createTraceMarket(probes, [P3], offset, 24 * HOUR, {
+      binaryCapacity: Infinity
+    })
     const two = createTraceMarket(probes, [P3], offset, 24 * HOUR, { binaryCapacity: 2 })
     const zi = unlimited.zones.indexOf('us-east-1c')
     const raw = probes.zones.find((z) => z.zone === 'us-east-1c')!.capacity
@@ -80,7 +82,10 @@ describe('trace market', () => {
       // per-second sampling is exact except where a fractional tick boundary splits a second
       expect(Math.abs(m.spotCost(0, zi, a, b) - brute)).toBeLessThan(0.002)
       const mid = a + (b - a) / 3
-      expect(m.spotCost(0, zi, a, mid) + m.spotCost(0, zi, mid, b)).toBeCloseTo(m.spotCost(0, zi, a, b), 10)
+      expect(m.spotCost(0, zi, a, mid) + m.spotCost(0, zi, mid, b)).toBeCloseTo(
+        m.spotCost(0, zi, a, b),
+        10
+      )
     }
   })
 
@@ -100,7 +105,10 @@ describe('trace market', () => {
       expect(m.spotPrice(ti, 0, 100)).toBe(t.meanSpotPrice)
       expect(m.spotCost(ti, 0, 0, 10 * HOUR)).toBeCloseTo(10 * t.meanSpotPrice, 10)
     })
-    const f = createTraceMarket(four, [P3], 0, 10 * HOUR, { binaryCapacity: 1, spotPriceFallback: 1.25 })
+    const f = createTraceMarket(four, [P3], 0, 10 * HOUR, {
+      binaryCapacity: 1,
+      spotPriceFallback: 1.25
+    })
     expect(f.spotPrice(0, 2, 20 * HOUR)).toBe(1.25)
   })
 
@@ -118,11 +126,15 @@ describe('trace market', () => {
     const max = maxOffsetTicks(four, horizon)
     expect(max).toBe(3664 - 288)
     expect(() => createTraceMarket(four, [P3], max, horizon, { binaryCapacity: 1 })).not.toThrow()
-    expect(() => createTraceMarket(four, [P3], max + 1, horizon, { binaryCapacity: 1 })).toThrow(/needs 288 ticks .* from tick 3377.*3664 ticks/)
+    expect(() => createTraceMarket(four, [P3], max + 1, horizon, { binaryCapacity: 1 })).toThrow(
+      /needs 288 ticks .* from tick 3377.*3664 ticks/
+    )
     expect(maxOffsetTicks(four, 3664 * 300)).toBe(0)
     expect(maxOffsetTicks(four, 3664 * 300 + 1)).toBe(-1)
     expect(maxOffsetTicks(gcp, 30 * 24 * HOUR)).toBe(-1)
-    expect(() => createTraceMarket(four, [P3], 2.5, horizon, { binaryCapacity: 1 })).toThrow(/whole number/)
+    expect(() => createTraceMarket(four, [P3], 2.5, horizon, { binaryCapacity: 1 })).toThrow(
+      /whole number/
+    )
     // a horizon of exact whole ticks of a fractional gap does not need one more tick
     expect(ticksForHorizon(probes.gapSeconds, 100 * probes.gapSeconds)).toBe(100)
   })

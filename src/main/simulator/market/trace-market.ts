@@ -34,13 +34,18 @@ export function createTraceMarket(
   opts: TraceMarketOptions
 ): RunMarket {
   checkWindow(trace, offsetTicks, horizonSeconds)
-  if (!(opts.binaryCapacity >= 0)) throw new Error(`trace market: binaryCapacity must be >= 0 (${opts.binaryCapacity})`)
+  if (!(opts.binaryCapacity >= 0))
+    throw new Error(`trace market: binaryCapacity must be >= 0 (${opts.binaryCapacity})`)
   const ticks = ticksForHorizon(trace.gapSeconds, horizonSeconds)
   const zones = sortedTraceZones(trace.zones)
   const instanceTypes = sortedTypes(types)
-  const steps = zones.map((z) => capacityStepsOf(z, offsetTicks, ticks, trace.gapSeconds, opts.binaryCapacity))
+  const steps = zones.map((z) =>
+    capacityStepsOf(z, offsetTicks, ticks, trace.gapSeconds, opts.binaryCapacity)
+  )
   const prices: StepSeries[][] = instanceTypes.map((type) =>
-    zones.map((z) => zonePriceSeries(z, type, offsetTicks, ticks, trace.gapSeconds, opts.spotPriceFallback))
+    zones.map((z) =>
+      zonePriceSeries(z, type, offsetTicks, ticks, trace.gapSeconds, opts.spotPriceFallback)
+    )
   )
   return {
     zones: zones.map((z) => z.zone),
@@ -48,7 +53,10 @@ export function createTraceMarket(
     horizonSeconds,
     spotPrice: (ti, zi, t) => valueAt(prices[ti][zi], t),
     spotCost: (ti, zi, t0, t1) => integral(prices[ti][zi], t0, t1),
-    capacitySteps: (zi) => ({ times: steps[zi].times.slice(), capacity: steps[zi].capacity.slice() }),
+    capacitySteps: (zi) => ({
+      times: steps[zi].times.slice(),
+      capacity: steps[zi].capacity.slice()
+    }),
     // Traces reclaim through capacity drops only; no hazard, no synthetic outage.
     drawReclaimTime: () => Infinity,
     drawOutageSeconds: () => 0
@@ -56,8 +64,10 @@ export function createTraceMarket(
 }
 
 function checkWindow(trace: LoadedTrace, offsetTicks: number, horizonSeconds: number): void {
-  if (!Number.isInteger(offsetTicks) || offsetTicks < 0) throw new Error(`trace market: offset must be a whole number of ticks >= 0 (${offsetTicks})`)
-  if (!(horizonSeconds >= 0) || !Number.isFinite(horizonSeconds)) throw new Error(`trace market: bad horizon ${horizonSeconds} s`)
+  if (!Number.isInteger(offsetTicks) || offsetTicks < 0)
+    throw new Error(`trace market: offset must be a whole number of ticks >= 0 (${offsetTicks})`)
+  if (!(horizonSeconds >= 0) || !Number.isFinite(horizonSeconds))
+    throw new Error(`trace market: bad horizon ${horizonSeconds} s`)
   const needed = ticksForHorizon(trace.gapSeconds, horizonSeconds)
   if (offsetTicks + needed > trace.ticks) {
     const hours = (horizonSeconds / 3600).toFixed(1)
@@ -71,7 +81,9 @@ function checkWindow(trace: LoadedTrace, offsetTicks: number, horizonSeconds: nu
 
 function sortedTraceZones(zones: readonly TraceZone[]): TraceZone[] {
   const sorted = [...zones].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))
-  for (let i = 1; i < sorted.length; i++) if (sorted[i].zone === sorted[i - 1].zone) throw new Error(`trace market: zone "${sorted[i].zone}" appears twice`)
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i].zone === sorted[i - 1].zone)
+      throw new Error(`trace market: zone "${sorted[i].zone}" appears twice`)
   return sorted
 }
 
@@ -105,7 +117,8 @@ function zonePriceSeries(
   gapSeconds: number,
   fallback: number | undefined
 ): StepSeries {
-  if (zone.prices) return stepSeries(zone.prices.slice(offsetTicks, offsetTicks + ticks), gapSeconds)
+  if (zone.prices)
+    return stepSeries(zone.prices.slice(offsetTicks, offsetTicks + ticks), gapSeconds)
   const constant = zone.spotPrice ?? fallback ?? type.meanSpotPrice
   // One value held forever: the series is flat over any horizon.
   return stepSeries(Float64Array.of(constant), gapSeconds)

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_POLICIES, type PolicyName, type SimulationTimelineEvent } from '../../../shared/simulation'
+import {
+  ALL_POLICIES,
+  type PolicyName,
+  type SimulationTimelineEvent
+} from '../../../shared/simulation'
 import { simulateBatch } from '../batch'
-import { batchConfig, createTestMarket, HOUR, noRandom, taskSet, type TestMarketOptions, type TestTask } from '../test-market'
+import {
+  batchConfig,
+  createTestMarket,
+  HOUR,
+  noRandom,
+  taskSet,
+  type TestMarketOptions,
+  type TestTask
+} from '../test-market'
 import { createFallback } from './fallback'
 import { greedy } from './greedy'
 import { createPolicy, type BatchTaskView, type DeadlineView } from './index'
@@ -70,13 +82,19 @@ describe('uniform-progress decisions', () => {
 
   it('on on-demand, stays there until progress reaches ep(t + 2d), even if spot comes back', () => {
     // ep(7200 + 720) = 3960: ahead of ep(t) = 3600 but not of ep(t + 2d)
-    expect(decide({ now: 7200, progress: 3700, current: 'ondemand', spotAvailable: true })).toBe('ondemand')
+    expect(decide({ now: 7200, progress: 3700, current: 'ondemand', spotAvailable: true })).toBe(
+      'ondemand'
+    )
     expect(decide({ now: 7200, progress: 3959, current: 'ondemand' })).toBe('ondemand')
   })
 
   it('on on-demand past ep(t + 2d), moves to spot if there is some, else idles', () => {
-    expect(decide({ now: 7200, progress: 3960, current: 'ondemand', spotAvailable: true })).toBe('spot')
-    expect(decide({ now: 7200, progress: 3960, current: 'ondemand', spotAvailable: false })).toBe('idle')
+    expect(decide({ now: 7200, progress: 3960, current: 'ondemand', spotAvailable: true })).toBe(
+      'spot'
+    )
+    expect(decide({ now: 7200, progress: 3960, current: 'ondemand', spotAvailable: false })).toBe(
+      'idle'
+    )
   })
 
   it('on spot, stays on spot even when behind', () => {
@@ -84,10 +102,22 @@ describe('uniform-progress decisions', () => {
   })
 
   it('goes on-demand at the safety net even from spot, and keeps to it once set', () => {
-    expect(decide({ now: 23680, progress: 10000, current: 'spot', spotAvailable: true })).toBe('ondemand')
-    expect(decide({ now: 23679, progress: 10000, current: 'spot', spotAvailable: true })).toBe('spot')
+    expect(decide({ now: 23680, progress: 10000, current: 'spot', spotAvailable: true })).toBe(
+      'ondemand'
+    )
+    expect(decide({ now: 23679, progress: 10000, current: 'spot', spotAvailable: true })).toBe(
+      'spot'
+    )
     // sticky: far ahead of schedule with spot available, still on-demand
-    expect(decide({ now: 1000, progress: 5000, current: 'ondemand', spotAvailable: true, safetyNet: true })).toBe('ondemand')
+    expect(
+      decide({
+        now: 1000,
+        progress: 5000,
+        current: 'ondemand',
+        spotAvailable: true,
+        safetyNet: true
+      })
+    ).toBe('ondemand')
   })
 
   it('asks for spot for batch tasks', () => {
@@ -108,7 +138,11 @@ describe('greedy, fallback and on-demand decisions', () => {
   })
 
   it('greedy: obeys the safety net', () => {
-    expect(greedy.decideDeadline!(view({ now: 23680, progress: 10000, spotAvailable: true, current: 'spot' }))).toBe('ondemand')
+    expect(
+      greedy.decideDeadline!(
+        view({ now: 23680, progress: 10000, spotAvailable: true, current: 'spot' })
+      )
+    ).toBe('ondemand')
     expect(greedy.decideDeadline!(view({ safetyNet: true, spotAvailable: true }))).toBe('ondemand')
   })
 
@@ -125,7 +159,9 @@ describe('greedy, fallback and on-demand decisions', () => {
     expect(fallback.decideDeadline!(view({ preemptions: 1, spotAvailable: true }))).toBe('spot')
     expect(fallback.decideDeadline!(view({ preemptions: 1, spotAvailable: false }))).toBe('idle')
     expect(fallback.decideDeadline!(view({ preemptions: 2, spotAvailable: true }))).toBe('ondemand')
-    expect(fallback.decideDeadline!(view({ now: 23680, progress: 10000, spotAvailable: true }))).toBe('ondemand')
+    expect(
+      fallback.decideDeadline!(view({ now: 23680, progress: 10000, spotAvailable: true }))
+    ).toBe('ondemand')
   })
 
   it('on-demand: never spot', () => {
@@ -156,16 +192,28 @@ describe('batch policies in the engine', () => {
       timeline
     })
     const launches = timeline.filter((e) => e.kind === 'launch').map((e) => [e.t, e.market])
-    const done = (task: number) => timeline.filter((e) => e.kind === 'task-done' && e.task === task).map((e) => e.t)
+    const done = (task: number) =>
+      timeline.filter((e) => e.kind === 'task-done' && e.task === task).map((e) => e.t)
     return { metrics, launches, done }
   }
 
   // No spot capacity for the first hour.
-  const LATE_SPOT: TestMarketOptions = { capacity: [[[0, 0], [HOUR, Infinity]]] }
+  const LATE_SPOT: TestMarketOptions = {
+    capacity: [
+      [
+        [0, 0],
+        [HOUR, Infinity]
+      ]
+    ]
+  }
 
   it('greedy waits for spot capacity rather than going on-demand, counting one launch failure per waiting task', () => {
     // tasks 0 and 1 wait from 0, task 2 from 1800 (its arrival re-dispatches the others: not counted again)
-    const { metrics, launches, done } = run([{ work: HOUR }, { work: HOUR }, { work: HOUR, arrival: 1800 }], LATE_SPOT, 'greedy')
+    const { metrics, launches, done } = run(
+      [{ work: HOUR }, { work: HOUR }, { work: HOUR, arrival: 1800 }],
+      LATE_SPOT,
+      'greedy'
+    )
     expect(metrics.launch_failures).toBe(3)
     expect(metrics.instances_launched_ondemand).toBe(0)
     expect(launches).toEqual([
@@ -179,7 +227,11 @@ describe('batch policies in the engine', () => {
 
   it('greedy counts a new launch failure for each new wait of the same task', () => {
     // launched at 1 h, reclaimed at 5000 s; the zone is out for 1000 s: a second wait
-    const { metrics, launches } = run([{ work: HOUR }], { ...LATE_SPOT, reclaims: [5000], outages: [1000] }, 'greedy')
+    const { metrics, launches } = run(
+      [{ work: HOUR }],
+      { ...LATE_SPOT, reclaims: [5000], outages: [1000] },
+      'greedy'
+    )
     expect(metrics.launch_failures).toBe(2)
     expect(launches).toEqual([
       [HOUR, 'spot'],

@@ -2,7 +2,10 @@ import type { DeadlineView, Policy } from './types'
 import { safetyNetTriggered } from './types'
 
 /** Expected progress if the job advanced uniformly to finish exactly at the deadline: ep(t) = t * C / R. */
-export function expectedProgress(view: Pick<DeadlineView, 'computeTime' | 'deadline'>, t: number): number {
+export function expectedProgress(
+  view: Pick<DeadlineView, 'computeTime' | 'deadline'>,
+  t: number
+): number {
   return (t * view.computeTime) / view.deadline
 }
 

@@ -37,14 +37,29 @@ describe('real traces', () => {
 
   it('AWS 1-node probes: 9 zones, 20,158 rows, ~195 s apart, README availabilities', () => {
     expect(aws1.zones.map((z) => z.zone)).toEqual([
-      'us-east-1a', 'us-east-1c', 'us-east-1d', 'us-east-1f', 'us-east-2a', 'us-east-2b', 'us-west-2a', 'us-west-2b', 'us-west-2c'
+      'us-east-1a',
+      'us-east-1c',
+      'us-east-1d',
+      'us-east-1f',
+      'us-east-2a',
+      'us-east-2b',
+      'us-west-2a',
+      'us-west-2b',
+      'us-west-2c'
     ])
     expect(aws1.ticks).toBe(20158)
     expect(aws1.gapSeconds).toBeGreaterThan(194.5)
     expect(aws1.gapSeconds).toBeLessThan(196)
     const readme: Record<string, number> = {
-      'us-east-1a': 0.17, 'us-east-1c': 0.47, 'us-east-1d': 0.45, 'us-east-1f': 0.59, 'us-east-2a': 0.76,
-      'us-east-2b': 0.68, 'us-west-2a': 0.88, 'us-west-2b': 0.9, 'us-west-2c': 0.89
+      'us-east-1a': 0.17,
+      'us-east-1c': 0.47,
+      'us-east-1d': 0.45,
+      'us-east-1f': 0.59,
+      'us-east-2a': 0.76,
+      'us-east-2b': 0.68,
+      'us-west-2a': 0.88,
+      'us-west-2b': 0.9,
+      'us-west-2c': 0.89
     }
     for (const z of aws1.zones) {
       expect(z.capacity.length).toBe(20158)
@@ -64,7 +79,13 @@ describe('real traces', () => {
     // us-east-1a maps to use1-az2 in spot_price_summary.csv: time-weighted mean 1.6538
     expect(mean(east.prices!)).toBeCloseTo(1.654, 2)
     expect(Math.min(...zone(aws1, 'us-west-2b').prices!)).toBeCloseTo(0.918, 3)
-    expect(aws1.instanceType).toMatchObject({ name: 'p3.2xlarge', gpus: 1, gpuMemoryGiB: 16, networkGbps: 10, onDemandPrice: 3.06 })
+    expect(aws1.instanceType).toMatchObject({
+      name: 'p3.2xlarge',
+      gpus: 1,
+      gpuMemoryGiB: 16,
+      networkGbps: 10,
+      onDemandPrice: 3.06
+    })
     expect(aws1.instanceType!.meanSpotPrice).toBeGreaterThan(0.918)
     expect(aws1.instanceType!.meanSpotPrice).toBeLessThan(1.3)
   })
@@ -130,8 +151,16 @@ describe('real traces', () => {
     // the undocumented per-tick "prices" array is whole-machine too
     expect(central.prices?.length).toBe(2114)
     expect(central.prices![0]).toBeCloseTo(18.979008 / 8, 9)
-    expect(gcp.instanceType).toMatchObject({ name: 'a3-highgpu-1g', gpus: 1, gpuMemoryGiB: 80, networkGbps: 50 })
-    expect(gcp.instanceType!.onDemandPrice).toBeCloseTo(mean(gcp.zones.map((z) => z.onDemandPrice!)), 9)
+    expect(gcp.instanceType).toMatchObject({
+      name: 'a3-highgpu-1g',
+      gpus: 1,
+      gpuMemoryGiB: 80,
+      networkGbps: 50
+    })
+    expect(gcp.instanceType!.onDemandPrice).toBeCloseTo(
+      mean(gcp.zones.map((z) => z.onDemandPrice!)),
+      9
+    )
     expect(gcp.instanceType!.meanSpotPrice).toBeCloseTo(mean(gcp.zones.map((z) => z.spotPrice!)), 9)
   })
 
@@ -162,7 +191,10 @@ describe('detection, errors and round trip', () => {
   }
 
   const even: Array<[string, number]> = [
-    ['2024-01-01 00:00:00', 1], ['2024-01-01 00:05:00', 0], ['2024-01-01 00:10:01', 1], ['2024-01-01 00:15:01', 1]
+    ['2024-01-01 00:00:00', 1],
+    ['2024-01-01 00:05:00', 0],
+    ['2024-01-01 00:10:01', 1],
+    ['2024-01-01 00:15:01', 1]
   ]
 
   function expectTraceError(path: string, pattern: RegExp, file = path): void {
@@ -185,11 +217,17 @@ describe('detection, errors and round trip', () => {
     mkdirSync(dirname(copy), { recursive: true })
     copyFileSync(join(GCP, 'us-east4-a.json'), copy)
     expect(loadTrace(copy).zones[0].convention).toBe('preempted')
-    const file = put('gcp-mine/zone-x.json', JSON.stringify({ metadata: { gap_seconds: 60 }, data: [1, 0, 0] }))
+    const file = put(
+      'gcp-mine/zone-x.json',
+      JSON.stringify({ metadata: { gap_seconds: 60 }, data: [1, 0, 0] })
+    )
     const t = loadTrace(file)
     expect(t.zones[0].convention).toBe('preempted')
     expect(Array.from(t.zones[0].capacity)).toEqual([0, 1, 1])
-    const other = put('aws-mine/zone-y.json', JSON.stringify({ metadata: { gap_seconds: 60, source_dir: 'runs/gcp_h100' }, data: [1, 0] }))
+    const other = put(
+      'aws-mine/zone-y.json',
+      JSON.stringify({ metadata: { gap_seconds: 60, source_dir: 'runs/gcp_h100' }, data: [1, 0] })
+    )
     expect(loadTrace(other).zones[0].convention).toBe('preempted')
   })
 
@@ -228,39 +266,120 @@ describe('detection, errors and round trip', () => {
 
   it('rejects broken JSON traces', () => {
     expectTraceError(put('bad/invalid.json', '{"metadata": {'), /invalid JSON/)
-    expectTraceError(put('bad/nodata.json', JSON.stringify({ metadata: { gap_seconds: 300 } })), /missing "data"/)
-    expectTraceError(put('bad/nogap.json', JSON.stringify({ metadata: {}, data: [1] })), /gap_seconds/)
-    expectTraceError(put('bad/nometa.json', JSON.stringify({ data: [1] })), /metadata/)
-    expectTraceError(put('bad/zerogap.json', JSON.stringify({ metadata: { gap_seconds: 0 }, data: [1] })), /positive/)
-    expectTraceError(put('bad/text.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1, 'x'] })), /data\[1\] is not a number/)
-    expectTraceError(put('bad/neg.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1, -2] })), /data\[1\] is negative/)
-    expectTraceError(put('bad/frac.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1.5] })), /whole number/)
     expectTraceError(
-      put('bad/inv.json', JSON.stringify({ metadata: { gap_seconds: 300, convention: 'preempted' }, data: [0, 3] })),
+      put('bad/nodata.json', JSON.stringify({ metadata: { gap_seconds: 300 } })),
+      /missing "data"/
+    )
+    expectTraceError(
+      put('bad/nogap.json', JSON.stringify({ metadata: {}, data: [1] })),
+      /gap_seconds/
+    )
+    expectTraceError(put('bad/nometa.json', JSON.stringify({ data: [1] })), /metadata/)
+    expectTraceError(
+      put('bad/zerogap.json', JSON.stringify({ metadata: { gap_seconds: 0 }, data: [1] })),
+      /positive/
+    )
+    expectTraceError(
+      put('bad/text.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1, 'x'] })),
+      /data\[1\] is not a number/
+    )
+    expectTraceError(
+      put('bad/neg.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1, -2] })),
+      /data\[1\] is negative/
+    )
+    expectTraceError(
+      put('bad/frac.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1.5] })),
+      /whole number/
+    )
+    expectTraceError(
+      put(
+        'bad/inv.json',
+        JSON.stringify({ metadata: { gap_seconds: 300, convention: 'preempted' }, data: [0, 3] })
+      ),
       /preempted convention allows only 0 and 1/
     )
-    expectTraceError(put('bad/conv.json', JSON.stringify({ metadata: { gap_seconds: 300, convention: 'up' }, data: [0] })), /convention/)
-    expectTraceError(put('bad/start.json', JSON.stringify({ metadata: { gap_seconds: 300, start_time: 'soon' }, data: [0] })), /start_time/)
+    expectTraceError(
+      put(
+        'bad/conv.json',
+        JSON.stringify({ metadata: { gap_seconds: 300, convention: 'up' }, data: [0] })
+      ),
+      /convention/
+    )
+    expectTraceError(
+      put(
+        'bad/start.json',
+        JSON.stringify({ metadata: { gap_seconds: 300, start_time: 'soon' }, data: [0] })
+      ),
+      /start_time/
+    )
   })
 
   it('rejects broken CSV traces', () => {
     expectTraceError(put('badcsv/header.csv', 'time,up\n2024-01-01 00:00:00,1\n'), /bad CSV header/)
-    expectTraceError(put('badcsv/date.csv', csv([['2024-01-01 00:00:00', 1], ['2024-13-01 00:05:00', 1]])), /bad date .* line 3/)
-    expectTraceError(put('badcsv/feb30.csv', csv([['2024-02-30 00:00:00', 1], ['2024-03-01 00:05:00', 1]])), /bad date/)
-    expectTraceError(put('badcsv/value.csv', csv([['2024-01-01 00:00:00', 1], ['2024-01-01 00:05:00', 'yes']])), /not a number/)
-    expectTraceError(put('badcsv/neg.csv', csv([['2024-01-01 00:00:00', 1], ['2024-01-01 00:05:00', -1]])), /negative/)
+    expectTraceError(
+      put(
+        'badcsv/date.csv',
+        csv([
+          ['2024-01-01 00:00:00', 1],
+          ['2024-13-01 00:05:00', 1]
+        ])
+      ),
+      /bad date .* line 3/
+    )
+    expectTraceError(
+      put(
+        'badcsv/feb30.csv',
+        csv([
+          ['2024-02-30 00:00:00', 1],
+          ['2024-03-01 00:05:00', 1]
+        ])
+      ),
+      /bad date/
+    )
+    expectTraceError(
+      put(
+        'badcsv/value.csv',
+        csv([
+          ['2024-01-01 00:00:00', 1],
+          ['2024-01-01 00:05:00', 'yes']
+        ])
+      ),
+      /not a number/
+    )
+    expectTraceError(
+      put(
+        'badcsv/neg.csv',
+        csv([
+          ['2024-01-01 00:00:00', 1],
+          ['2024-01-01 00:05:00', -1]
+        ])
+      ),
+      /negative/
+    )
     expectTraceError(put('badcsv/short.csv', csv([['2024-01-01 00:00:00', 1]])), /at least 2 rows/)
     expectTraceError(
       put('badcsv/gap.csv', csv([...even, ['2024-01-01 00:25:01', 1], ['2024-01-01 00:30:01', 1]])),
       /uneven spacing: lines 5 and 6 are 600 s apart/
     )
-    expectTraceError(put('badcsv/back.csv', csv([['2024-01-01 00:05:00', 1], ['2024-01-01 00:00:00', 1]])), /do not increase/)
+    expectTraceError(
+      put(
+        'badcsv/back.csv',
+        csv([
+          ['2024-01-01 00:05:00', 1],
+          ['2024-01-01 00:00:00', 1]
+        ])
+      ),
+      /do not increase/
+    )
   })
 
   it('rejects a price list of the wrong length and zones with different gaps', () => {
     put('prices/spot_prices.json', JSON.stringify({ 'us-x-1a_v100_1': [1, 2] }))
     const file = put('prices/us-x-1a_v100_1.csv', csv(even))
-    expectTraceError(file, /spot_prices\.json has 2 prices for "us-x-1a_v100_1", the trace has 4 rows/)
+    expectTraceError(
+      file,
+      /spot_prices\.json has 2 prices for "us-x-1a_v100_1", the trace has 4 rows/
+    )
     put('gaps/a.json', JSON.stringify({ metadata: { gap_seconds: 300 }, data: [1] }))
     const b = put('gaps/b.json', JSON.stringify({ metadata: { gap_seconds: 600 }, data: [1] }))
     expectTraceError(join(dir, 'gaps'), /gap_seconds 600 differs from 300/, b)
@@ -293,8 +412,12 @@ describe('detection, errors and round trip', () => {
 
   it('writeTraceJson keeps a 0/1 window of a count trace a count trace', () => {
     const count: TraceZone = {
-      zone: 'us-west-2c', gapSeconds: 300, convention: 'available', binary: false,
-      capacity: Int32Array.from([0, 1, 1, 0]), source: 'memory'
+      zone: 'us-west-2c',
+      gapSeconds: 300,
+      convention: 'available',
+      binary: false,
+      capacity: Int32Array.from([0, 1, 1, 0]),
+      source: 'memory'
     }
     const back = loadTrace(put('counts/us-west-2c_v100_1.json', writeTraceJson(count))).zones[0]
     expect(back.binary).toBe(false)

@@ -24,21 +24,26 @@ export function loadTrace(path: string, options: LoadTraceOptions = {}): LoadedT
 export function traceFiles(path: string): string[] {
   const stat = statOrThrow(path)
   if (!stat.isDirectory()) {
-    if (NOT_TRACES.has(basename(path))) throw new TraceError(path, 'is a price file, not a trace; load its folder or a trace file')
+    if (NOT_TRACES.has(basename(path)))
+      throw new TraceError(path, 'is a price file, not a trace; load its folder or a trace file')
     return [path]
   }
   let names: string[]
   try {
     names = readdirSync(path)
   } catch (err) {
-    throw new TraceError(path, `cannot read folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new TraceError(
+      path,
+      `cannot read folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+    )
   }
   const files = names
     .filter((name) => isTraceName(name))
     .sort()
     .map((name) => join(path, name))
     .filter((file) => statOrThrow(file).isFile())
-  if (files.length === 0) throw new TraceError(path, 'no trace files (.csv or .json) in this folder')
+  if (files.length === 0)
+    throw new TraceError(path, 'no trace files (.csv or .json) in this folder')
   return files
 }
 
@@ -52,7 +57,10 @@ function statOrThrow(path: string) {
     return statSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new TraceError(path, code === 'ENOENT' ? 'no such file or folder' : `cannot read (${code ?? 'error'})`)
+    throw new TraceError(
+      path,
+      code === 'ENOENT' ? 'no such file or folder' : `cannot read (${code ?? 'error'})`
+    )
   }
 }
 
@@ -61,7 +69,10 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new TraceError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`)
+    throw new TraceError(
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`
+    )
   }
 }
 
@@ -71,10 +82,16 @@ export function zoneFromFileName(file: string): string {
   return stem.split('_')[0] || stem
 }
 
-function loadZone(file: string, options: LoadTraceOptions, prices: PriceFiles): TraceZone & { machineType?: string } {
+function loadZone(
+  file: string,
+  options: LoadTraceOptions,
+  prices: PriceFiles
+): TraceZone & { machineType?: string } {
   const text = readText(file)
   const isCsv = extname(file).toLowerCase() === '.csv'
-  const parsed: ParsedJson = isCsv ? fromCsv(file, text, options) : parseJsonTrace(file, text, options.convention)
+  const parsed: ParsedJson = isCsv
+    ? fromCsv(file, text, options)
+    : parseJsonTrace(file, text, options.convention)
   const tickPrices = parsed.prices ?? prices.forTrace(file, parsed.values.length)
   return {
     zone: parsed.zone ?? zoneFromFileName(file),
@@ -97,11 +114,21 @@ function fromCsv(file: string, text: string, options: LoadTraceOptions): ParsedJ
   const convention = options.convention ?? 'available'
   if (convention === 'preempted') {
     for (let i = 0; i < csv.values.length; i++) {
-      if (csv.values[i] > 1) throw new TraceError(file, `row ${i + 1} is ${csv.values[i]}, but the preempted convention allows only 0 and 1`)
+      if (csv.values[i] > 1)
+        throw new TraceError(
+          file,
+          `row ${i + 1} is ${csv.values[i]}, but the preempted convention allows only 0 and 1`
+        )
       csv.values[i] = 1 - csv.values[i]
     }
   }
-  return { gapSeconds: csv.gapSeconds, startTime: csv.startTime, convention, values: csv.values, binary: isBinary(csv.values) }
+  return {
+    gapSeconds: csv.gapSeconds,
+    startTime: csv.startTime,
+    convention,
+    values: csv.values,
+    binary: isBinary(csv.values)
+  }
 }
 
 /** Sibling spot_prices.json files, read once per folder: `{ "<file stem>": [price, ...] }`. */
@@ -116,7 +143,10 @@ class PriceFiles {
     if (list === undefined) return undefined
     if (!Array.isArray(list)) throw new TraceError(priceFile, `"${key}" is not an array of prices`)
     if (list.length !== length) {
-      throw new TraceError(file, `${PRICE_FILE} has ${list.length} prices for "${key}", the trace has ${length} rows`)
+      throw new TraceError(
+        file,
+        `${PRICE_FILE} has ${list.length} prices for "${key}", the trace has ${length} rows`
+      )
     }
     return Float64Array.from(list, (p, i) => checkPrice(priceFile, p, `"${key}"[${i}]`))
   }
@@ -133,7 +163,10 @@ function readPriceTable(priceFile: string): Record<string, unknown> | undefined 
     text = readFileSync(priceFile, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new TraceError(priceFile, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new TraceError(
+      priceFile,
+      `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+    )
   }
   let table: unknown
   try {
@@ -151,13 +184,17 @@ function assemble(path: string, loaded: Array<TraceZone & { machineType?: string
   const seen = new Map<string, string>()
   for (const z of loaded) {
     const other = seen.get(z.zone)
-    if (other !== undefined) throw new TraceError(z.source, `zone "${z.zone}" is also given by ${other}`)
+    if (other !== undefined)
+      throw new TraceError(z.source, `zone "${z.zone}" is also given by ${other}`)
     seen.set(z.zone, z.source)
   }
   const gapSeconds = loaded[0].gapSeconds
   for (const z of loaded) {
     if (Math.abs(z.gapSeconds - gapSeconds) > GAP_TOLERANCE * gapSeconds) {
-      throw new TraceError(z.source, `gap_seconds ${z.gapSeconds} differs from ${gapSeconds} of ${loaded[0].source}; zones of one trace must share it`)
+      throw new TraceError(
+        z.source,
+        `gap_seconds ${z.gapSeconds} differs from ${gapSeconds} of ${loaded[0].source}; zones of one trace must share it`
+      )
     }
   }
   const instanceType = instanceTypeHint(loaded)
@@ -174,12 +211,15 @@ type Family = 'aws-v100' | 'gcp-a3-high' | undefined
 
 function family(zone: TraceZone & { machineType?: string }): Family {
   if (zone.machineType && /^a3-highgpu-/i.test(zone.machineType)) return 'gcp-a3-high'
-  if (/_v100/i.test(basename(zone.source)) || /v100/i.test(basename(dirname(zone.source)))) return 'aws-v100'
+  if (/_v100/i.test(basename(zone.source)) || /v100/i.test(basename(dirname(zone.source))))
+    return 'aws-v100'
   return undefined
 }
 
 /** The instance type the data set measured, when every zone comes from the same recognised set. */
-export function instanceTypeHint(zones: Array<TraceZone & { machineType?: string }>): InstanceTypeSpec | undefined {
+export function instanceTypeHint(
+  zones: Array<TraceZone & { machineType?: string }>
+): InstanceTypeSpec | undefined {
   const families = new Set(zones.map(family))
   if (families.size !== 1) return undefined
   const kind = [...families][0]
@@ -187,7 +227,11 @@ export function instanceTypeHint(zones: Array<TraceZone & { machineType?: string
     const priced = zones.filter((z) => z.prices && z.prices.length > 0)
     return {
       // AWS on-demand price of p3.2xlarge (1 x V100 16 GiB, up to 10 Gbps), us-east-1, Linux.
-      name: 'p3.2xlarge', gpus: 1, gpuMemoryGiB: 16, networkGbps: 10, onDemandPrice: 3.06,
+      name: 'p3.2xlarge',
+      gpus: 1,
+      gpuMemoryGiB: 16,
+      networkGbps: 10,
+      onDemandPrice: 3.06,
       // Without a price file: AWS's floor spot price for p3.2xlarge (30% of on-demand), the price
       // most us-east-2 / us-west-2 zones sat at during the trace window.
       meanSpotPrice: priced.length > 0 ? average(priced.map((z) => average(z.prices!))) : 0.918
@@ -200,7 +244,9 @@ export function instanceTypeHint(zones: Array<TraceZone & { machineType?: string
     return {
       // 1 x H100 80 GB. The runs requested a3-highgpu-1g; prices are a3-highgpu-8g's over 8 GPUs,
       // averaged over zones (on-demand differs by region, from $10.32 to $13.38 per GPU-hour).
-      name: 'a3-highgpu-1g', gpus: 1, gpuMemoryGiB: 80,
+      name: 'a3-highgpu-1g',
+      gpus: 1,
+      gpuMemoryGiB: 80,
       // Checkpoint transfers go over the VM's NIC. A3 High VMs get a share of the 8-GPU host's
       // bandwidth by GPU count; 50 Gbps is our working figure for the 1-GPU shape (Google's table
       // lists the smaller shapes at tens of Gbps, far above p3.2xlarge's 10). Check before relying

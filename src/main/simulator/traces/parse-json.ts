@@ -28,14 +28,22 @@ export function parseJsonTrace(file: string, text: string, forced?: TraceConvent
   const gapSeconds = meta.gap_seconds
   if (gapSeconds === undefined) throw new TraceError(file, 'missing metadata.gap_seconds')
   if (typeof gapSeconds !== 'number' || !(gapSeconds > 0) || !Number.isFinite(gapSeconds)) {
-    throw new TraceError(file, `metadata.gap_seconds must be a positive number (${short(gapSeconds)})`)
+    throw new TraceError(
+      file,
+      `metadata.gap_seconds must be a positive number (${short(gapSeconds)})`
+    )
   }
-  if (!Array.isArray(root.data)) throw new TraceError(file, root.data === undefined ? 'missing "data" array' : '"data" is not an array')
+  if (!Array.isArray(root.data))
+    throw new TraceError(
+      file,
+      root.data === undefined ? 'missing "data" array' : '"data" is not an array'
+    )
   if (root.data.length === 0) throw new TraceError(file, '"data" is empty')
   const convention = forced ?? declaredConvention(file, meta) ?? detectConvention(file, meta)
   const values = toAvailable(file, root.data, convention)
   const priceInfo = isObject(meta.price_info) ? meta.price_info : undefined
-  const machineType = typeof priceInfo?.machine_type === 'string' ? priceInfo.machine_type : undefined
+  const machineType =
+    typeof priceInfo?.machine_type === 'string' ? priceInfo.machine_type : undefined
   return {
     zone: typeof meta.zone === 'string' && meta.zone.trim() !== '' ? meta.zone.trim() : undefined,
     gapSeconds,
@@ -44,7 +52,12 @@ export function parseJsonTrace(file: string, text: string, forced?: TraceConvent
     values,
     // A window cut from a count trace may hold only 0s and 1s; its writer can say it is not a probe trace.
     binary: meta.binary !== false && isBinary(values),
-    prices: parsePrices(file, root.prices, values.length, machineGpus(priceInfo, meta, machineType)),
+    prices: parsePrices(
+      file,
+      root.prices,
+      values.length,
+      machineGpus(priceInfo, meta, machineType)
+    ),
     ...machinePrices(file, meta, priceInfo, machineType),
     machineType
   }
@@ -57,7 +70,8 @@ function parseObject(file: string, text: string): Json {
   } catch (err) {
     throw new TraceError(file, `invalid JSON (${(err as Error).message.split('\n')[0]})`)
   }
-  if (!isObject(root)) throw new TraceError(file, 'expected a JSON object with "metadata" and "data"')
+  if (!isObject(root))
+    throw new TraceError(file, 'expected a JSON object with "metadata" and "data"')
   return root
 }
 
@@ -69,7 +83,10 @@ function isObject(value: unknown): value is Json {
 function declaredConvention(file: string, meta: Json): TraceConvention | undefined {
   if (meta.convention === undefined) return undefined
   if (meta.convention === 'available' || meta.convention === 'preempted') return meta.convention
-  throw new TraceError(file, `metadata.convention must be "available" or "preempted" (${short(meta.convention)})`)
+  throw new TraceError(
+    file,
+    `metadata.convention must be "available" or "preempted" (${short(meta.convention)})`
+  )
 }
 
 /**
@@ -80,7 +97,8 @@ export function detectConvention(file: string, meta: Json): TraceConvention {
   const priceInfo = isObject(meta.price_info) ? meta.price_info : undefined
   const machine = typeof priceInfo?.machine_type === 'string' ? priceInfo.machine_type : ''
   const sourceDir = typeof meta.source_dir === 'string' ? meta.source_dir : ''
-  if (/^a3-/i.test(machine) || /gcp/i.test(sourceDir) || /^gcp/i.test(basename(dirname(file)))) return 'preempted'
+  if (/^a3-/i.test(machine) || /gcp/i.test(sourceDir) || /^gcp/i.test(basename(dirname(file))))
+    return 'preempted'
   return 'available'
 }
 
@@ -90,7 +108,11 @@ function toAvailable(file: string, data: unknown[], convention: TraceConvention)
     const v = checkCount(file, data[i], `data[${i}]`)
     if (convention === 'preempted') {
       // Only a 0/1 flag can be inverted; a count would need the requested total, which is not recorded.
-      if (v > 1) throw new TraceError(file, `data[${i}] is ${v}, but the preempted convention allows only 0 and 1`)
+      if (v > 1)
+        throw new TraceError(
+          file,
+          `data[${i}] is ${v}, but the preempted convention allows only 0 and 1`
+        )
       values[i] = 1 - v
     } else {
       values[i] = v
@@ -102,7 +124,8 @@ function toAvailable(file: string, data: unknown[], convention: TraceConvention)
 function parseStartTime(file: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined
   const ms = typeof value === 'string' ? Date.parse(value) : NaN
-  if (Number.isNaN(ms)) throw new TraceError(file, `metadata.start_time is not an ISO-8601 time (${short(value)})`)
+  if (Number.isNaN(ms))
+    throw new TraceError(file, `metadata.start_time is not an ISO-8601 time (${short(value)})`)
   return new Date(ms).toISOString()
 }
 
@@ -111,15 +134,25 @@ function parseStartTime(file: string, value: unknown): string | undefined {
  * priced for the whole machine of price_info, so it is divided like price_info.price; files written by
  * writeTraceJson carry per-instance prices.
  */
-function parsePrices(file: string, value: unknown, length: number, divisor: number): Float64Array | undefined {
+function parsePrices(
+  file: string,
+  value: unknown,
+  length: number,
+  divisor: number
+): Float64Array | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) throw new TraceError(file, '"prices" is not an array')
-  if (value.length !== length) throw new TraceError(file, `"prices" has ${value.length} entries, "data" has ${length}`)
+  if (value.length !== length)
+    throw new TraceError(file, `"prices" has ${value.length} entries, "data" has ${length}`)
   return Float64Array.from(value, (p, i) => checkPrice(file, p, `prices[${i}]`) / divisor)
 }
 
 /** GPUs of the machine price_info prices (a3-highgpu-8g -> 8); 1 for per-instance figures. */
-function machineGpus(priceInfo: Json | undefined, meta: Json, machineType: string | undefined): number {
+function machineGpus(
+  priceInfo: Json | undefined,
+  meta: Json,
+  machineType: string | undefined
+): number {
   if (!priceInfo || meta.spot_price !== undefined) return 1
   return Number(/-(\d+)g$/.exec(machineType ?? '')?.[1] ?? 1) || 1
 }
@@ -130,17 +163,25 @@ function machineGpus(priceInfo: Json | undefined, meta: Json, machineType: strin
  * share, so the per-GPU figure is the whole-machine price over its GPU count. Files written by
  * writeTraceJson carry spot_price / on_demand_price already per instance.
  */
-function machinePrices(file: string, meta: Json, priceInfo: Json | undefined, machineType: string | undefined): { spotPrice?: number; onDemandPrice?: number } {
+function machinePrices(
+  file: string,
+  meta: Json,
+  priceInfo: Json | undefined,
+  machineType: string | undefined
+): { spotPrice?: number; onDemandPrice?: number } {
   const out: { spotPrice?: number; onDemandPrice?: number } = {}
-  if (meta.spot_price !== undefined) out.spotPrice = checkPrice(file, meta.spot_price, 'metadata.spot_price')
-  if (meta.on_demand_price !== undefined) out.onDemandPrice = checkPrice(file, meta.on_demand_price, 'metadata.on_demand_price')
+  if (meta.spot_price !== undefined)
+    out.spotPrice = checkPrice(file, meta.spot_price, 'metadata.spot_price')
+  if (meta.on_demand_price !== undefined)
+    out.onDemandPrice = checkPrice(file, meta.on_demand_price, 'metadata.on_demand_price')
   if (!priceInfo) return out
   const gpus = machineGpus(priceInfo, {}, machineType)
   if (priceInfo.price !== undefined && out.spotPrice === undefined) {
     out.spotPrice = checkPrice(file, priceInfo.price, 'metadata.price_info.price') / gpus
   }
   if (priceInfo.on_demand_price !== undefined && out.onDemandPrice === undefined) {
-    out.onDemandPrice = checkPrice(file, priceInfo.on_demand_price, 'metadata.price_info.on_demand_price') / gpus
+    out.onDemandPrice =
+      checkPrice(file, priceInfo.on_demand_price, 'metadata.price_info.on_demand_price') / gpus
   }
   return out
 }

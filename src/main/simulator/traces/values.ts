@@ -6,7 +6,8 @@ export function checkCount(file: string, value: unknown, where: string): number 
     throw new TraceError(file, `${where} is not a number (${short(value)})`)
   }
   if (value < 0) throw new TraceError(file, `${where} is negative (${value})`)
-  if (!Number.isInteger(value)) throw new TraceError(file, `${where} is not a whole number (${value})`)
+  if (!Number.isInteger(value))
+    throw new TraceError(file, `${where} is not a whole number (${value})`)
   if (value > 2 ** 31 - 1) throw new TraceError(file, `${where} is too large (${value})`)
   return value
 }
@@ -29,7 +30,8 @@ export function isBinary(values: Int32Array): boolean {
 export function short(value: unknown): string {
   let text: string
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)
+    text =
+      typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)
   } catch {
     text = String(value)
   }

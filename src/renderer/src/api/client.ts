@@ -24,14 +24,21 @@ function unwrap<T>(envelope: ApiEnvelope): T {
   return envelope.result as T
 }
 
-function buildClient(invoke: (method: ApiMethod, input: unknown) => Promise<ApiEnvelope>, subscribe: SynktiClient['subscribe']): SynktiClient {
+function buildClient(
+  invoke: (method: ApiMethod, input: unknown) => Promise<ApiEnvelope>,
+  subscribe: SynktiClient['subscribe']
+): SynktiClient {
   const client = { subscribe } as Record<string, unknown>
-  for (const method of API_METHODS) client[method] = async (input: unknown) => unwrap(await invoke(method, input ?? {}))
+  for (const method of API_METHODS)
+    client[method] = async (input: unknown) => unwrap(await invoke(method, input ?? {}))
   return client as unknown as SynktiClient
 }
 
 export function createBridgeClient(bridge: SynktiBridge): SynktiClient {
-  return buildClient((method, input) => bridge.invoke(method, input), (listener) => bridge.subscribe(listener))
+  return buildClient(
+    (method, input) => bridge.invoke(method, input),
+    (listener) => bridge.subscribe(listener)
+  )
 }
 
 /** The daemon's token arrives in the URL fragment (never sent to a server) and is kept for the tab's life. */
@@ -45,7 +52,11 @@ export function daemonToken(location: Location, storage: Storage): string {
   return storage.getItem('synkti-token') ?? ''
 }
 
-export function createHttpClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch.bind(globalThis)): SynktiClient {
+export function createHttpClient(
+  baseUrl: string,
+  token: string,
+  fetchImpl: typeof fetch = fetch.bind(globalThis)
+): SynktiClient {
   const invoke = async (method: ApiMethod, input: unknown): Promise<ApiEnvelope> => {
     let response: Response
     try {
@@ -60,7 +71,12 @@ export function createHttpClient(baseUrl: string, token: string, fetchImpl: type
     try {
       return (await response.json()) as ApiEnvelope
     } catch {
-      return { error: { code: 'failed', message: `the daemon answered HTTP ${response.status} without a JSON body` } }
+      return {
+        error: {
+          code: 'failed',
+          message: `the daemon answered HTTP ${response.status} without a JSON body`
+        }
+      }
     }
   }
   const subscribe = (listener: (event: StreamEvent) => void): (() => void) => {

@@ -14,7 +14,11 @@ vi.mock('vue-echarts', () => ({
     emits: ['click'],
     setup(props, { expose }) {
       expose({ setOption })
-      return () => h('div', { 'data-test': 'vchart', 'data-series': (props.option as { series: unknown[] }).series.length })
+      return () =>
+        h('div', {
+          'data-test': 'vchart',
+          'data-series': (props.option as { series: unknown[] }).series.length
+        })
     }
   })
 }))
@@ -34,10 +38,14 @@ describe('TimelineChart', () => {
   })
 
   it('moves the cursor with a patch instead of rebuilding the option', async () => {
-    const w = mount(TimelineChart, { props: { events: scenario(), from: T0, to: T0 + 90 * MIN, cursor: T0 } })
+    const w = mount(TimelineChart, {
+      props: { events: scenario(), from: T0, to: T0 + 90 * MIN, cursor: T0 }
+    })
     const first = w.findComponent({ name: 'VChart' }).props('option')
     await w.setProps({ cursor: T0 + 5 * MIN })
-    expect(setOption).toHaveBeenCalledWith({ series: [{ id: 'cursor', data: [[T0 + 5 * MIN, 0]] }] })
+    expect(setOption).toHaveBeenCalledWith({
+      series: [{ id: 'cursor', data: [[T0 + 5 * MIN, 0]] }]
+    })
     expect(w.findComponent({ name: 'VChart' }).props('option')).toBe(first)
   })
 })

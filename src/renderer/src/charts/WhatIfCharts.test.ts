@@ -25,21 +25,26 @@ describe('what-if chart components', () => {
     const out = sampleOutput()
     const cost = mount(PolicyComparisonChart, { props: { results: out.results, kind: 'cost' } })
     expect(cost.attributes('data-test')).toBe('cost-chart')
-    expect((cost.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)).toEqual(['cost', 'cost-ci'])
+    expect(
+      (cost.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)
+    ).toEqual(['cost', 'cost-ci'])
     const hours = mount(PolicyComparisonChart, { props: { results: out.results, kind: 'hours' } })
     expect(hours.attributes('data-test')).toBe('hours-chart')
-    expect((hours.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)).toEqual(['spot', 'ondemand'])
-    const percent = mount(PolicyComparisonChart, { props: { results: out.results, kind: 'percent' } })
+    expect(
+      (hours.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)
+    ).toEqual(['spot', 'ondemand'])
+    const percent = mount(PolicyComparisonChart, {
+      props: { results: out.results, kind: 'percent' }
+    })
     expect(percent.attributes('data-test')).toBe('percent-chart')
-    expect((percent.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)).toEqual([
-      'savings_pct',
-      'deadline_met_pct',
-      'savings_pct-ci',
-      'deadline_met_pct-ci'
-    ])
+    expect(
+      (percent.findComponent({ name: 'VChart' }).props('option') as Option).series.map((s) => s.id)
+    ).toEqual(['savings_pct', 'deadline_met_pct', 'savings_pct-ci', 'deadline_met_pct-ci'])
     const completion = mount(CompletionChart, { props: { results: out.results } })
     expect(completion.attributes('data-test')).toBe('completion-chart')
-    const timeline = mount(SimTimelineChart, { props: { events: out.timelines!.greedy!, durationHours: 48 } })
+    const timeline = mount(SimTimelineChart, {
+      props: { events: out.timelines!.greedy!, durationHours: 48 }
+    })
     expect(timeline.attributes('data-test')).toBe('sim-timeline-chart')
     expect(timeline.attributes('aria-label')).toBe('Simulated timeline: 2 lanes, 7 events')
   })

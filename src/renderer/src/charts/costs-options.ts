@@ -16,7 +16,10 @@ export interface CostChartInput {
 const round2 = (n: number): number => Math.round(n * 100) / 100
 const money = (n: number): string => `$${n.toFixed(2)}`
 
-export function buildCostOptions({ rows, theme = DEFAULT_CHART_THEME }: CostChartInput): EChartsCoreOption {
+export function buildCostOptions({
+  rows,
+  theme = DEFAULT_CHART_THEME
+}: CostChartInput): EChartsCoreOption {
   const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   const days = sorted.map((r) => r.key)
   const axisLine = { lineStyle: { color: theme.border } }
@@ -43,7 +46,14 @@ export function buildCostOptions({ rows, theme = DEFAULT_CHART_THEME }: CostChar
       splitLine: { lineStyle: { color: theme.border } }
     },
     series: [
-      { id: SPEND_SERIES_ID, name: 'Spend', type: 'bar', data: sorted.map((r) => round2(r.cost)), itemStyle: { color: theme.accent }, barMaxWidth: 28 },
+      {
+        id: SPEND_SERIES_ID,
+        name: 'Spend',
+        type: 'bar',
+        data: sorted.map((r) => round2(r.cost)),
+        itemStyle: { color: theme.accent },
+        barMaxWidth: 28
+      },
       {
         id: BASELINE_SERIES_ID,
         name: 'On-demand baseline',

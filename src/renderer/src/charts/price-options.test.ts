@@ -2,11 +2,32 @@ import { describe, expect, it } from 'vitest'
 import { init, use } from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 import { LineChart, ScatterChart } from 'echarts/charts'
-import { DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import {
+  DataZoomInsideComponent,
+  DataZoomSliderComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent
+} from 'echarts/components'
 import type { SpotPricePoint } from '@shared/fleet'
-import { NOTICE_SERIES_ID, buildPriceOptions, formatPriceValue, groupPrices, priceAt } from './price-options'
+import {
+  NOTICE_SERIES_ID,
+  buildPriceOptions,
+  formatPriceValue,
+  groupPrices,
+  priceAt
+} from './price-options'
 
-use([SVGRenderer, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomInsideComponent, DataZoomSliderComponent])
+use([
+  SVGRenderer,
+  LineChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  DataZoomInsideComponent,
+  DataZoomSliderComponent
+])
 
 const T0 = Date.UTC(2025, 2, 4)
 type Series = {
@@ -26,7 +47,13 @@ function manyPoints(n: number): SpotPricePoint[] {
   const points: SpotPricePoint[] = []
   for (let i = 0; i < n; i++) {
     const zone = zones[i % zones.length]
-    points.push({ at: T0 + Math.floor(i / zones.length) * 60_000, region: zone.slice(0, -1), zone, instanceType: 'g5.xlarge', price: 0.3 + (i % 17) / 100 })
+    points.push({
+      at: T0 + Math.floor(i / zones.length) * 60_000,
+      region: zone.slice(0, -1),
+      zone,
+      instanceType: 'g5.xlarge',
+      price: 0.3 + (i % 17) / 100
+    })
   }
   return points
 }
@@ -40,7 +67,12 @@ describe('buildPriceOptions', () => {
     expect(elapsed).toBeLessThan(500)
     const lines = (option.series as Series[]).filter((s) => s.type === 'line')
     expect(lines).toHaveLength(4)
-    expect(series.map((s) => s.name)).toEqual(['us-east-1a · g5.xlarge', 'us-east-1b · g5.xlarge', 'us-east-1c · g5.xlarge', 'us-west-2a · g5.xlarge'])
+    expect(series.map((s) => s.name)).toEqual([
+      'us-east-1a · g5.xlarge',
+      'us-east-1b · g5.xlarge',
+      'us-east-1c · g5.xlarge',
+      'us-west-2a · g5.xlarge'
+    ])
     let total = 0
     for (const line of lines) {
       expect(line.sampling).toBe('lttb')
@@ -61,7 +93,10 @@ describe('buildPriceOptions', () => {
     const chart = init(null, null, { renderer: 'svg', ssr: true, width: 1200, height: 320 })
     try {
       const started = performance.now()
-      const { option } = buildPriceOptions({ points, notices: [{ at: T0 + 3_600_000, zone: 'us-east-1a', instanceType: 'g5.xlarge' }] })
+      const { option } = buildPriceOptions({
+        points,
+        notices: [{ at: T0 + 3_600_000, zone: 'us-east-1a', instanceType: 'g5.xlarge' }]
+      })
       chart.setOption(option)
       const svg = chart.renderToSVGString()
       const elapsed = performance.now() - started
@@ -78,7 +113,13 @@ describe('buildPriceOptions', () => {
   it('overlays notices at the price in force on their zone x type line', () => {
     const points: SpotPricePoint[] = [
       { at: T0, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.3 },
-      { at: T0 + 600_000, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.5 },
+      {
+        at: T0 + 600_000,
+        region: 'us-east-1',
+        zone: 'us-east-1a',
+        instanceType: 'g5.xlarge',
+        price: 0.5
+      },
       { at: T0, region: 'us-east-1', zone: 'us-east-1b', instanceType: 'g5.xlarge', price: 0.9 }
     ]
     const { option, noticeCount } = buildPriceOptions({
@@ -99,9 +140,14 @@ describe('buildPriceOptions', () => {
   })
 
   it('places a notice of unknown zone only when a single line could hold it', () => {
-    const one: SpotPricePoint[] = [{ at: T0, region: 'r', zone: 'z-1a', instanceType: 'g5.xlarge', price: 0.4 }]
+    const one: SpotPricePoint[] = [
+      { at: T0, region: 'r', zone: 'z-1a', instanceType: 'g5.xlarge', price: 0.4 }
+    ]
     expect(buildPriceOptions({ points: one, notices: [{ at: T0 + 5 }] }).noticeCount).toBe(1)
-    const two = [...one, { at: T0, region: 'r', zone: 'z-1b', instanceType: 'g5.xlarge', price: 0.6 }]
+    const two = [
+      ...one,
+      { at: T0, region: 'r', zone: 'z-1b', instanceType: 'g5.xlarge', price: 0.6 }
+    ]
     expect(buildPriceOptions({ points: two, notices: [{ at: T0 + 5 }] }).noticeCount).toBe(0)
   })
 

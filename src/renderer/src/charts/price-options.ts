@@ -59,14 +59,29 @@ export function pointCount(series: PriceSeries): number {
  * one pass counts, a second fills preallocated arrays (no per-point allocation).
  */
 export function groupPrices(points: readonly SpotPricePoint[]): PriceSeries[] {
-  const byKey = new Map<string, { series: PriceSeries; n: number; fill: number; last: number; sorted: boolean }>()
+  const byKey = new Map<
+    string,
+    { series: PriceSeries; n: number; fill: number; last: number; sorted: boolean }
+  >()
   const keyOf = (p: SpotPricePoint): string => `${p.zone}\u0000${p.instanceType}`
   for (let i = 0; i < points.length; i++) {
     const p = points[i]
     const key = keyOf(p)
     const entry = byKey.get(key)
     if (entry) entry.n++
-    else byKey.set(key, { series: { name: seriesName(p.zone, p.instanceType), zone: p.zone, instanceType: p.instanceType, data: new Float64Array(0) }, n: 1, fill: 0, last: -Infinity, sorted: true })
+    else
+      byKey.set(key, {
+        series: {
+          name: seriesName(p.zone, p.instanceType),
+          zone: p.zone,
+          instanceType: p.instanceType,
+          data: new Float64Array(0)
+        },
+        n: 1,
+        fill: 0,
+        last: -Infinity,
+        sorted: true
+      })
   }
   for (const entry of byKey.values()) entry.series.data = new Float64Array(entry.n * 2)
   for (let i = 0; i < points.length; i++) {
@@ -115,11 +130,18 @@ export function priceAt(data: Float64Array | readonly number[], at: number): num
 
 function lineFor(notice: PriceNotice, series: readonly PriceSeries[]): PriceSeries | undefined {
   if (series.length === 0) return undefined
-  const exact = series.find((s) => s.zone === notice.zone && (notice.instanceType === undefined || s.instanceType === notice.instanceType))
+  const exact = series.find(
+    (s) =>
+      s.zone === notice.zone &&
+      (notice.instanceType === undefined || s.instanceType === notice.instanceType)
+  )
   if (exact) return exact
   // no (known) zone: only an unambiguous fleet can place it
   if (notice.zone === undefined) {
-    const sameType = notice.instanceType === undefined ? series : series.filter((s) => s.instanceType === notice.instanceType)
+    const sameType =
+      notice.instanceType === undefined
+        ? series
+        : series.filter((s) => s.instanceType === notice.instanceType)
     if (sameType.length === 1) return sameType[0]
   }
   return undefined
@@ -131,7 +153,11 @@ export function formatPriceValue(value: unknown): string {
   return typeof v === 'number' && Number.isFinite(v) ? `$${v.toFixed(4)}/h` : '—'
 }
 
-export function buildPriceOptions({ points, notices = [], theme = DEFAULT_CHART_THEME }: PriceChartInput): PriceModel {
+export function buildPriceOptions({
+  points,
+  notices = [],
+  theme = DEFAULT_CHART_THEME
+}: PriceChartInput): PriceModel {
   const series = groupPrices(points)
   const noticeData: PricePair[] = []
   for (const n of notices) {
@@ -156,7 +182,12 @@ export function buildPriceOptions({ points, notices = [], theme = DEFAULT_CHART_
       textStyle: { color: theme.fg },
       valueFormatter: formatPriceValue
     },
-    xAxis: { type: 'time', axisLine, axisLabel: { color: theme.muted }, splitLine: { show: false } },
+    xAxis: {
+      type: 'time',
+      axisLine,
+      axisLabel: { color: theme.muted },
+      splitLine: { show: false }
+    },
     yAxis: {
       type: 'value',
       name: '$/h',
@@ -168,7 +199,15 @@ export function buildPriceOptions({ points, notices = [], theme = DEFAULT_CHART_
     },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
-      { type: 'slider', xAxisIndex: 0, height: 18, bottom: 8, filterMode: 'none', textStyle: { color: theme.muted }, borderColor: theme.border }
+      {
+        type: 'slider',
+        xAxisIndex: 0,
+        height: 18,
+        bottom: 8,
+        filterMode: 'none',
+        textStyle: { color: theme.muted },
+        borderColor: theme.border
+      }
     ],
     series: [
       ...series.map((s, i) => ({

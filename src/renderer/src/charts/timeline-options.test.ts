@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest'
 import type { FleetEvent } from '@shared/fleet'
 import { FLEET_EVENT_KINDS } from '@shared/fleet'
-import { FLEET_LANE, LARGE_THRESHOLD, MARK_GROUPS, MAX_VISIBLE_LANES, SPAN_DRAIN, SPAN_LIFETIME_ONDEMAND, SPAN_LIFETIME_SPOT, buildTimelineOptions, cursorPatch, groupOf } from './timeline-options'
+import {
+  FLEET_LANE,
+  LARGE_THRESHOLD,
+  MARK_GROUPS,
+  MAX_VISIBLE_LANES,
+  SPAN_DRAIN,
+  SPAN_LIFETIME_ONDEMAND,
+  SPAN_LIFETIME_SPOT,
+  buildTimelineOptions,
+  cursorPatch,
+  groupOf
+} from './timeline-options'
 import { MIN, T0, scenario } from '../stores/test-fixtures'
 
-type Series = { id: string; type: string; data: unknown[]; large?: boolean; largeThreshold?: number; progressive?: number }
+type Series = {
+  id: string
+  type: string
+  data: unknown[]
+  large?: boolean
+  largeThreshold?: number
+  progressive?: number
+}
 type Option = {
   series: Series[]
   yAxis: { type: string; data: string[]; axisLabel: { formatter: (id: string) => string } }
@@ -18,7 +36,11 @@ const scatter = (option: Option): Series[] => option.series.filter((s) => s.type
 
 function many(count: number, lanes: number): FleetEvent[] {
   const kinds = FLEET_EVENT_KINDS
-  return Array.from({ length: count }, (_, i) => ({ at: T0 + i * 1000, kind: kinds[i % kinds.length], instanceId: `i-${i % lanes}` }))
+  return Array.from({ length: count }, (_, i) => ({
+    at: T0 + i * 1000,
+    kind: kinds[i % kinds.length],
+    instanceId: `i-${i % lanes}`
+  }))
 }
 
 describe('buildTimelineOptions', () => {
@@ -30,12 +52,21 @@ describe('buildTimelineOptions', () => {
     expect(option.yAxis.data).toEqual(['a', 'b'])
     // the launch snapshot names the lane
     expect(option.yAxis.axisLabel.formatter('a')).toBe('node-a')
-    const renamed = buildTimelineOptions({ events: scenario(), from: T0, to: T0 + 90 * MIN, names: { b: 'primary' } })
+    const renamed = buildTimelineOptions({
+      events: scenario(),
+      from: T0,
+      to: T0 + 90 * MIN,
+      names: { b: 'primary' }
+    })
     expect((renamed.option as unknown as Option).yAxis.axisLabel.formatter('b')).toBe('primary')
   })
 
   it('puts events without an instance in a fleet-wide lane', () => {
-    const model = buildTimelineOptions({ events: [{ at: T0, kind: 'budget-blocked' }], from: T0, to: T0 + MIN })
+    const model = buildTimelineOptions({
+      events: [{ at: T0, kind: 'budget-blocked' }],
+      from: T0,
+      to: T0 + MIN
+    })
     expect(model.lanes).toEqual([FLEET_LANE])
   })
 
@@ -45,7 +76,9 @@ describe('buildTimelineOptions', () => {
     const series = scatter(model.option as unknown as Option)
     expect(series.map((s) => s.id)).toEqual(MARK_GROUPS.map((g) => `mark-${g.id}`))
     expect(series.reduce((n, s) => n + s.data.length, 0)).toBe(events.length)
-    const marked = Object.values(model.marks).flat().sort((x, y) => x - y)
+    const marked = Object.values(model.marks)
+      .flat()
+      .sort((x, y) => x - y)
     expect(marked).toEqual(events.map((_, i) => i))
     for (const s of series) {
       s.data.forEach((point, j) => {
@@ -73,18 +106,28 @@ describe('buildTimelineOptions', () => {
     expect(rows).toContainEqual([T0, T0 + 62 * MIN, 0, SPAN_LIFETIME_SPOT, 0])
     expect(rows).toContainEqual([T0 + 10 * MIN, T0 + 90 * MIN, 1, SPAN_LIFETIME_ONDEMAND, 2])
     expect(rows).toContainEqual([T0 + 60 * MIN + 500, T0 + 61 * MIN, 0, SPAN_DRAIN, 5])
-    expect(model.eventIndexAt('spans', rows.findIndex((r) => r[3] === SPAN_DRAIN))).toBe(5)
+    expect(
+      model.eventIndexAt(
+        'spans',
+        rows.findIndex((r) => r[3] === SPAN_DRAIN)
+      )
+    ).toBe(5)
   })
 
   it('an instance alive before the window starts its lifetime at the window start', () => {
-    const model = buildTimelineOptions({ events: [{ at: T0 + MIN, kind: 'terminate', instanceId: 'old' }], from: T0, to: T0 + 5 * MIN })
+    const model = buildTimelineOptions({
+      events: [{ at: T0 + MIN, kind: 'terminate', instanceId: 'old' }],
+      from: T0,
+      to: T0 + 5 * MIN
+    })
     const spans = (model.option as unknown as Option).series.find((s) => s.id === 'spans') as Series
     expect(spans.data).toEqual([[T0, T0 + MIN, 0, SPAN_LIFETIME_SPOT, -1]])
     expect(model.eventIndexAt('spans', 0)).toBeUndefined()
   })
 
   it('zooms and pans on the time axis (inside + slider) over the window', () => {
-    const option = buildTimelineOptions({ events: scenario(), from: T0, to: T0 + 90 * MIN }).option as unknown as Option
+    const option = buildTimelineOptions({ events: scenario(), from: T0, to: T0 + 90 * MIN })
+      .option as unknown as Option
     expect(option.xAxis).toMatchObject({ type: 'time', min: T0, max: T0 + 90 * MIN })
     expect(option.dataZoom.map((z) => [z.type, z.xAxisIndex])).toEqual([
       ['inside', 0],
@@ -93,7 +136,11 @@ describe('buildTimelineOptions', () => {
   })
 
   it('adds a vertical slider when there are more lanes than fit', () => {
-    const option = buildTimelineOptions({ events: many(200, MAX_VISIBLE_LANES + 5), from: T0, to: T0 + 200_000 }).option as unknown as Option
+    const option = buildTimelineOptions({
+      events: many(200, MAX_VISIBLE_LANES + 5),
+      from: T0,
+      to: T0 + 200_000
+    }).option as unknown as Option
     expect(option.dataZoom.find((z) => z.yAxisIndex === 0)?.type).toBe('slider')
   })
 
@@ -117,14 +164,30 @@ describe('buildTimelineOptions', () => {
     const events = scenario().reverse()
     const model = buildTimelineOptions({ events, from: T0, to: T0 + 90 * MIN, cursor: T0 + MIN })
     expect(model.lanes).toEqual(['a', 'b'])
-    const cursor = (model.option as unknown as Option).series.find((s) => s.id === 'cursor') as Series
+    const cursor = (model.option as unknown as Option).series.find(
+      (s) => s.id === 'cursor'
+    ) as Series
     expect(cursor.data).toEqual([[T0 + MIN, 0]])
     expect(cursorPatch(null)).toEqual({ series: [{ id: 'cursor', data: [] }] })
   })
 
   it('escapes engine text in tooltips', () => {
-    const model = buildTimelineOptions({ events: [{ at: T0, kind: 'launch-failed', instanceId: 'x', data: { reason: '<img src=x onerror=alert(1)>' } }], from: T0, to: T0 + MIN })
-    const html = (model.option as unknown as Option).tooltip.formatter({ seriesId: 'mark-refused', dataIndex: 0 })
+    const model = buildTimelineOptions({
+      events: [
+        {
+          at: T0,
+          kind: 'launch-failed',
+          instanceId: 'x',
+          data: { reason: '<img src=x onerror=alert(1)>' }
+        }
+      ],
+      from: T0,
+      to: T0 + MIN
+    })
+    const html = (model.option as unknown as Option).tooltip.formatter({
+      seriesId: 'mark-refused',
+      dataIndex: 0
+    })
     expect(html).toContain('&lt;img')
     expect(html).not.toContain('<img')
   })

@@ -28,15 +28,78 @@ const DOWN_TRIANGLE = 'path://M0,0L10,0L5,9Z'
 
 /** Each event kind belongs to exactly one group; unknown kinds fall into 'other'. */
 export const MARK_GROUPS: readonly MarkGroup[] = [
-  { id: 'launch', label: 'Launches', kinds: ['launch', 'running', 'standby'], symbol: 'triangle', size: 9, color: { light: '#1f8a4c', dark: '#5fd08a' } },
-  { id: 'refused', label: 'Refused', kinds: ['launch-failed', 'budget-blocked'], symbol: 'emptyCircle', size: 8, color: { light: '#6b7280', dark: '#9aa3ae' } },
-  { id: 'notice', label: 'Notices', kinds: ['notice'], symbol: 'diamond', size: 12, color: { light: '#d03131', dark: '#ff7676' } },
-  { id: 'rebalance', label: 'Rebalance', kinds: ['rebalance'], symbol: 'emptyDiamond', size: 11, color: { light: '#b7791f', dark: '#f2c14b' } },
-  { id: 'drain', label: 'Drains', kinds: ['drain-start', 'drain-end'], symbol: 'rect', size: 7, color: { light: '#d97706', dark: '#fbaa45' } },
-  { id: 'failover', label: 'Failover', kinds: ['failover-phase', 'failover-end'], symbol: 'roundRect', size: 8, color: { light: '#7c3aed', dark: '#b794ff' } },
-  { id: 'checkpoint', label: 'Checkpoints', kinds: ['checkpoint'], symbol: 'circle', size: 5, color: { light: '#0e7490', dark: '#4fd1e0' } },
-  { id: 'terminate', label: 'Terminations', kinds: ['terminate'], symbol: DOWN_TRIANGLE, size: 9, color: { light: '#1f2937', dark: '#e5e7eb' } },
-  { id: 'other', label: 'Other', kinds: [], symbol: 'circle', size: 5, color: { light: '#64748b', dark: '#94a3b8' } }
+  {
+    id: 'launch',
+    label: 'Launches',
+    kinds: ['launch', 'running', 'standby'],
+    symbol: 'triangle',
+    size: 9,
+    color: { light: '#1f8a4c', dark: '#5fd08a' }
+  },
+  {
+    id: 'refused',
+    label: 'Refused',
+    kinds: ['launch-failed', 'budget-blocked'],
+    symbol: 'emptyCircle',
+    size: 8,
+    color: { light: '#6b7280', dark: '#9aa3ae' }
+  },
+  {
+    id: 'notice',
+    label: 'Notices',
+    kinds: ['notice'],
+    symbol: 'diamond',
+    size: 12,
+    color: { light: '#d03131', dark: '#ff7676' }
+  },
+  {
+    id: 'rebalance',
+    label: 'Rebalance',
+    kinds: ['rebalance'],
+    symbol: 'emptyDiamond',
+    size: 11,
+    color: { light: '#b7791f', dark: '#f2c14b' }
+  },
+  {
+    id: 'drain',
+    label: 'Drains',
+    kinds: ['drain-start', 'drain-end'],
+    symbol: 'rect',
+    size: 7,
+    color: { light: '#d97706', dark: '#fbaa45' }
+  },
+  {
+    id: 'failover',
+    label: 'Failover',
+    kinds: ['failover-phase', 'failover-end'],
+    symbol: 'roundRect',
+    size: 8,
+    color: { light: '#7c3aed', dark: '#b794ff' }
+  },
+  {
+    id: 'checkpoint',
+    label: 'Checkpoints',
+    kinds: ['checkpoint'],
+    symbol: 'circle',
+    size: 5,
+    color: { light: '#0e7490', dark: '#4fd1e0' }
+  },
+  {
+    id: 'terminate',
+    label: 'Terminations',
+    kinds: ['terminate'],
+    symbol: DOWN_TRIANGLE,
+    size: 9,
+    color: { light: '#1f2937', dark: '#e5e7eb' }
+  },
+  {
+    id: 'other',
+    label: 'Other',
+    kinds: [],
+    symbol: 'circle',
+    size: 5,
+    color: { light: '#64748b', dark: '#94a3b8' }
+  }
 ]
 
 const GROUP_OF_KIND = new Map<string, number>()
@@ -92,7 +155,10 @@ export function groupOf(kind: string): MarkGroup {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string
+  )
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0')
@@ -117,8 +183,30 @@ interface Palette {
 
 function palette(dark: boolean): Palette {
   return dark
-    ? { text: '#e6e9ed', muted: '#98a1ad', grid: '#262c34', axis: '#3d4550', background: 'transparent', lifetimeSpot: 'rgba(121,175,255,0.20)', lifetimeOndemand: 'rgba(200,205,215,0.16)', cursor: '#84b3ff', tooltipBg: '#1d2229', tooltipBorder: '#3d4550' }
-    : { text: '#1a1e24', muted: '#5c6470', grid: '#e9ecf0', axis: '#b9bfc9', background: 'transparent', lifetimeSpot: 'rgba(29,92,168,0.14)', lifetimeOndemand: 'rgba(90,100,115,0.14)', cursor: '#2456c4', tooltipBg: '#ffffff', tooltipBorder: '#d5d9e0' }
+    ? {
+        text: '#e6e9ed',
+        muted: '#98a1ad',
+        grid: '#262c34',
+        axis: '#3d4550',
+        background: 'transparent',
+        lifetimeSpot: 'rgba(121,175,255,0.20)',
+        lifetimeOndemand: 'rgba(200,205,215,0.16)',
+        cursor: '#84b3ff',
+        tooltipBg: '#1d2229',
+        tooltipBorder: '#3d4550'
+      }
+    : {
+        text: '#1a1e24',
+        muted: '#5c6470',
+        grid: '#e9ecf0',
+        axis: '#b9bfc9',
+        background: 'transparent',
+        lifetimeSpot: 'rgba(29,92,168,0.14)',
+        lifetimeOndemand: 'rgba(90,100,115,0.14)',
+        cursor: '#2456c4',
+        tooltipBg: '#ffffff',
+        tooltipBorder: '#d5d9e0'
+      }
 }
 
 interface RenderParams {
@@ -141,7 +229,9 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
   let order: number[] | null = null
   for (let i = 1; i < n; i++) {
     if (events[i].at < events[i - 1].at) {
-      order = Array.from({ length: n }, (_, k) => k).sort((a, b) => events[a].at - events[b].at || a - b)
+      order = Array.from({ length: n }, (_, k) => k).sort(
+        (a, b) => events[a].at - events[b].at || a - b
+      )
       break
     }
   }
@@ -189,11 +279,18 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
   const drainStart = new Map<number, { at: number; event: number }>()
   const failoverStart = new Map<number, { at: number; event: number }>()
   const seenLane = new Set<number>()
-  const pushSpan = (start: number, end: number, lane: number, type: number, event: number): void => {
+  const pushSpan = (
+    start: number,
+    end: number,
+    lane: number,
+    type: number,
+    event: number
+  ): void => {
     spans.push([start, Math.max(start, end), lane, type, event])
     spanEvents.push(event)
   }
-  const lifeType = (lane: number): number => (laneMarket[lanes[lane]] === 'ondemand' ? SPAN_LIFETIME_ONDEMAND : SPAN_LIFETIME_SPOT)
+  const lifeType = (lane: number): number =>
+    laneMarket[lanes[lane]] === 'ondemand' ? SPAN_LIFETIME_ONDEMAND : SPAN_LIFETIME_SPOT
   for (let k = 0; k < n; k++) {
     const i = at(k)
     const e = events[i]
@@ -242,7 +339,12 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
   for (const [lane, s] of failoverStart) pushSpan(s.at, to, lane, SPAN_FAILOVER, s.event)
 
   const big = n > LARGE_THRESHOLD
-  const spanColor = [colors.lifetimeSpot, colors.lifetimeOndemand, groupOf('drain-start').color[dark ? 'dark' : 'light'], groupOf('failover-end').color[dark ? 'dark' : 'light']]
+  const spanColor = [
+    colors.lifetimeSpot,
+    colors.lifetimeOndemand,
+    groupOf('drain-start').color[dark ? 'dark' : 'light'],
+    groupOf('failover-end').color[dark ? 'dark' : 'light']
+  ]
   const spanHeight = [0.56, 0.56, 0.22, 0.22]
 
   const renderSpan = (params: RenderParams, api: RenderApi): unknown => {
@@ -259,7 +361,13 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
     if (x2 <= x1) return null
     return {
       type: 'rect',
-      shape: { x: x1, y: start[1] - h / 2 + offset, width: x2 - x1, height: h, r: type <= SPAN_LIFETIME_ONDEMAND ? 2 : 1 },
+      shape: {
+        x: x1,
+        y: start[1] - h / 2 + offset,
+        width: x2 - x1,
+        height: h,
+        r: type <= SPAN_LIFETIME_ONDEMAND ? 2 : 1
+      },
       style: { fill: spanColor[type] },
       silent: type <= SPAN_LIFETIME_ONDEMAND && api.value(4) < 0
     }
@@ -269,7 +377,12 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
     const x = api.coord([api.value(0), 0])[0]
     const box = params.coordSys
     if (x < box.x || x > box.x + box.width) return null
-    return { type: 'line', shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height }, style: { stroke: colors.cursor, lineWidth: 1.5, lineDash: [4, 3] }, silent: true }
+    return {
+      type: 'line',
+      shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height },
+      style: { stroke: colors.cursor, lineWidth: 1.5, lineDash: [4, 3] },
+      silent: true
+    }
   }
 
   const laneLabel = (id: string): string => {
@@ -293,13 +406,20 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
     const e = events[index]
     const lane = lanes[eventLane[index]]
     const head = `<b>${escapeHtml(e.kind)}</b> · ${escapeHtml(clock(e.at, true))}`
-    const who = lane === FLEET_LANE ? 'fleet' : `${escapeHtml(laneLabel(lane))}${names[lane] ? ` <span style="opacity:.7">${escapeHtml(lane)}</span>` : ''}`
+    const who =
+      lane === FLEET_LANE
+        ? 'fleet'
+        : `${escapeHtml(laneLabel(lane))}${names[lane] ? ` <span style="opacity:.7">${escapeHtml(lane)}</span>` : ''}`
     if (seriesId === 'spans') {
       const s = spans[dataIndex]
       const what = ['alive', 'alive', 'drain', 'failover'][s[3]]
       return `${head}<br/>${who}<br/>${what} ${escapeHtml(clock(s[0], false))} → ${escapeHtml(clock(s[1], false))}`
     }
-    const detail = e.data ? Object.entries(e.data).filter(([, v]) => typeof v !== 'object' || v === null).slice(0, 4) : []
+    const detail = e.data
+      ? Object.entries(e.data)
+          .filter(([, v]) => typeof v !== 'object' || v === null)
+          .slice(0, 4)
+      : []
     return `${head}<br/>${who}${detail.map(([k, v]) => `<br/><span style="opacity:.7">${escapeHtml(k)}</span> ${escapeHtml(String(v))}`).join('')}`
   }
 
@@ -323,7 +443,16 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
   }))
 
   const dataZoom: Record<string, unknown>[] = [
-    { type: 'inside', id: 'zoom-x-inside', xAxisIndex: 0, filterMode: 'none', zoomOnMouseWheel: true, moveOnMouseMove: true, moveOnMouseWheel: false, minValueSpan: 1000 },
+    {
+      type: 'inside',
+      id: 'zoom-x-inside',
+      xAxisIndex: 0,
+      filterMode: 'none',
+      zoomOnMouseWheel: true,
+      moveOnMouseMove: true,
+      moveOnMouseWheel: false,
+      minValueSpan: 1000
+    },
     {
       type: 'slider',
       id: 'zoom-x-slider',
@@ -339,21 +468,40 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
     }
   ]
   if (lanes.length > MAX_VISIBLE_LANES) {
-    dataZoom.push({ type: 'slider', id: 'zoom-y-slider', yAxisIndex: 0, filterMode: 'none', width: 12, right: 6, startValue: 0, endValue: MAX_VISIBLE_LANES - 1, showDetail: false, borderColor: colors.axis })
+    dataZoom.push({
+      type: 'slider',
+      id: 'zoom-y-slider',
+      yAxisIndex: 0,
+      filterMode: 'none',
+      width: 12,
+      right: 6,
+      startValue: 0,
+      endValue: MAX_VISIBLE_LANES - 1,
+      showDetail: false,
+      borderColor: colors.axis
+    })
   }
 
   const option = {
     backgroundColor: colors.background,
     animation: n <= 1000,
     textStyle: { color: colors.text },
-    grid: { left: 150, right: lanes.length > MAX_VISIBLE_LANES ? 30 : 16, top: 30, bottom: 52, containLabel: false },
+    grid: {
+      left: 150,
+      right: lanes.length > MAX_VISIBLE_LANES ? 30 : 16,
+      top: 30,
+      bottom: 52,
+      containLabel: false
+    },
     legend: {
       top: 0,
       left: 150,
       itemWidth: 10,
       itemHeight: 10,
       textStyle: { color: colors.muted },
-      data: MARK_GROUPS.filter((g, gi) => groupData[gi].length > 0 || g.id !== 'other').map((g) => g.label)
+      data: MARK_GROUPS.filter((g, gi) => groupData[gi].length > 0 || g.id !== 'other').map(
+        (g) => g.label
+      )
     },
     tooltip: {
       trigger: 'item',
@@ -361,7 +509,8 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
       backgroundColor: colors.tooltipBg,
       borderColor: colors.tooltipBorder,
       textStyle: { color: colors.text, fontSize: 12 },
-      formatter: (p: { seriesId?: string; dataIndex: number }) => tooltipFor(p.seriesId ?? '', p.dataIndex)
+      formatter: (p: { seriesId?: string; dataIndex: number }) =>
+        tooltipFor(p.seriesId ?? '', p.dataIndex)
     },
     xAxis: {
       type: 'time',
@@ -426,5 +575,7 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
 
 /** The patch that moves only the cursor line (cheap: no other series is touched). */
 export function cursorPatch(cursor: number | null | undefined): EChartsCoreOption {
-  return { series: [{ id: 'cursor', data: cursor === null || cursor === undefined ? [] : [[cursor, 0]] }] } as EChartsCoreOption
+  return {
+    series: [{ id: 'cursor', data: cursor === null || cursor === undefined ? [] : [[cursor, 0]] }]
+  } as EChartsCoreOption
 }

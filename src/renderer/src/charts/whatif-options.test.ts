@@ -2,7 +2,13 @@ import { describe, expect, it, vi } from 'vitest'
 import { init, use } from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 import { BarChart, CustomChart, ScatterChart } from 'echarts/charts'
-import { DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import {
+  DataZoomInsideComponent,
+  DataZoomSliderComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent
+} from 'echarts/components'
 import type { EChartsCoreOption } from 'echarts/core'
 import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
 import { sampleOutput } from '@renderer/whatif/test-data'
@@ -16,7 +22,17 @@ import {
   renderErrorBar
 } from './whatif-options'
 
-use([SVGRenderer, BarChart, CustomChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomInsideComponent, DataZoomSliderComponent])
+use([
+  SVGRenderer,
+  BarChart,
+  CustomChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  DataZoomInsideComponent,
+  DataZoomSliderComponent
+])
 
 /** Renders an option with the real ECharts (SVG, no canvas needed) and returns the SVG. */
 function renderSvg(option: EChartsCoreOption): string {
@@ -29,13 +45,22 @@ function renderSvg(option: EChartsCoreOption): string {
   }
 }
 
-type Series = { id: string; type: string; data: unknown[]; stack?: string; renderItem?: unknown; encode?: unknown }
+type Series = {
+  id: string
+  type: string
+  data: unknown[]
+  stack?: string
+  renderItem?: unknown
+  encode?: unknown
+}
 const series = (o: unknown): Series[] => (o as { series: Series[] }).series
 
 describe('what-if chart options', () => {
   it('draws the total cost as bars with error bars from ci95', () => {
     const out = sampleOutput()
-    const option = buildCostOptions(out.results, DEFAULT_CHART_THEME) as { xAxis: { data: string[] } }
+    const option = buildCostOptions(out.results, DEFAULT_CHART_THEME) as {
+      xAxis: { data: string[] }
+    }
     expect(option.xAxis.data).toEqual(['greedy', 'ondemand'])
     const [bars, whiskers] = series(option)
     expect(bars).toMatchObject({ id: 'cost', type: 'bar' })
@@ -45,16 +70,28 @@ describe('what-if chart options', () => {
       [0, 160.25, 181.5],
       [1, 198.5, 201.5]
     ])
-    expect(errorBarData([{ policy: 'greedy', metrics: {} as never }], 'total_cost')).toEqual([[0, null, null]])
+    expect(errorBarData([{ policy: 'greedy', metrics: {} as never }], 'total_cost')).toEqual([
+      [0, null, null]
+    ])
   })
 
   it('renders a whisker with caps between low and high', () => {
-    const api = { value: (d: number) => [0, 10, 20][d], coord: ([x, y]: number[]) => [x * 100 + 50, 200 - y * 5], size: () => [100, 0] }
-    const shape = renderErrorBar('#000')({ coordSys: { x: 0, y: 0, width: 100, height: 200 } }, api) as { children: { shape: Record<string, number> }[] }
+    const api = {
+      value: (d: number) => [0, 10, 20][d],
+      coord: ([x, y]: number[]) => [x * 100 + 50, 200 - y * 5],
+      size: () => [100, 0]
+    }
+    const shape = renderErrorBar('#000')(
+      { coordSys: { x: 0, y: 0, width: 100, height: 200 } },
+      api
+    ) as { children: { shape: Record<string, number> }[] }
     expect(shape.children).toHaveLength(3)
     expect(shape.children[0].shape).toEqual({ x1: 50, y1: 100, x2: 50, y2: 150 })
     expect(shape.children[1].shape).toEqual({ x1: 38, y1: 100, x2: 62, y2: 100 })
-    const none = renderErrorBar('#000')({ coordSys: { x: 0, y: 0, width: 1, height: 1 } }, { ...api, value: () => Number.NaN })
+    const none = renderErrorBar('#000')(
+      { coordSys: { x: 0, y: 0, width: 1, height: 1 } },
+      { ...api, value: () => Number.NaN }
+    )
     expect(none).toBeNull()
   })
 
@@ -110,14 +147,22 @@ describe('what-if chart options', () => {
         { offsetCenter: 20, width: 20 }
       ]
     }
-    const shape = renderErrorBar('#000', { index: 1, count: 2 })({ coordSys: { x: 0, y: 0, width: 100, height: 200 } }, api) as { children: { shape: Record<string, number> }[] }
+    const shape = renderErrorBar('#000', { index: 1, count: 2 })(
+      { coordSys: { x: 0, y: 0, width: 100, height: 200 } },
+      api
+    ) as { children: { shape: Record<string, number> }[] }
     expect(shape.children[0].shape).toEqual({ x1: 70, y1: 100, x2: 70, y2: 150 })
     expect(shape.children[1].shape).toEqual({ x1: 64, y1: 100, x2: 76, y2: 100 })
   })
 
   it('draws every results chart with the real ECharts, error bars included', () => {
     const out = sampleOutput()
-    for (const build of [buildCostOptions, buildHoursOptions, buildCompletionOptions, buildPercentOptions]) {
+    for (const build of [
+      buildCostOptions,
+      buildHoursOptions,
+      buildCompletionOptions,
+      buildPercentOptions
+    ]) {
       const svg = renderSvg(build(out.results, DEFAULT_CHART_THEME))
       expect(svg).toContain('<svg')
       expect(svg).toContain('greedy')
@@ -126,7 +171,9 @@ describe('what-if chart options', () => {
     const cost = renderSvg(buildCostOptions(out.results, DEFAULT_CHART_THEME))
     const strokes = cost.match(new RegExp(`stroke="${DEFAULT_CHART_THEME.fg}"`, 'g')) ?? []
     expect(strokes.length).toBeGreaterThanOrEqual(6)
-    const timeline = renderSvg(buildSimTimelineOptions(out.timelines!.greedy!, DEFAULT_CHART_THEME, 48).option)
+    const timeline = renderSvg(
+      buildSimTimelineOptions(out.timelines!.greedy!, DEFAULT_CHART_THEME, 48).option
+    )
     expect(timeline).toContain('i-1')
   })
 
@@ -156,6 +203,8 @@ describe('what-if chart options', () => {
       10
     )
     expect(model.lanes).toEqual(['sim-0', 'sim-1'])
-    expect(series(model.option).find((s) => s.id === 'mark-notice')?.data).toEqual([[1, 0, 'notice', -1, '']])
+    expect(series(model.option).find((s) => s.id === 'mark-notice')?.data).toEqual([
+      [1, 0, 'notice', -1, '']
+    ])
   })
 })

@@ -3,7 +3,12 @@
 // swim lanes. Each takes the results and a ChartTheme (read from the cockpit's CSS variables) and
 // returns a plain option, so they are tested without a canvas.
 import type { EChartsCoreOption } from 'echarts/core'
-import type { MetricName, MetricSummary, PolicyResult, SimulationTimelineEvent } from '@shared/simulation'
+import type {
+  MetricName,
+  MetricSummary,
+  PolicyResult,
+  SimulationTimelineEvent
+} from '@shared/simulation'
 import type { ChartTheme } from '@renderer/whatif/chart-theme'
 
 interface RenderApi {
@@ -11,7 +16,12 @@ interface RenderApi {
   coord(point: number[]): number[]
   size(value: number[]): number[]
   /** ECharts' layout of `count` grouped bars per category (cartesian category axes only) */
-  barLayout?(opt: { count: number; barGap?: string; barCategoryGap?: string; barMaxWidth?: number }): { offsetCenter: number; width: number }[] | undefined
+  barLayout?(opt: {
+    count: number
+    barGap?: string
+    barCategoryGap?: string
+    barMaxWidth?: number
+  }): { offsetCenter: number; width: number }[] | undefined
 }
 interface RenderParams {
   coordSys: { x: number; y: number; width: number; height: number }
@@ -93,18 +103,31 @@ export function renderErrorBar(stroke: string, slot?: BarSlot) {
       type: 'group',
       children: [
         { type: 'line', shape: { x1: top[0], y1: top[1], x2: bottom[0], y2: bottom[1] }, style },
-        { type: 'line', shape: { x1: top[0] - half, y1: top[1], x2: top[0] + half, y2: top[1] }, style },
-        { type: 'line', shape: { x1: bottom[0] - half, y1: bottom[1], x2: bottom[0] + half, y2: bottom[1] }, style }
+        {
+          type: 'line',
+          shape: { x1: top[0] - half, y1: top[1], x2: top[0] + half, y2: top[1] },
+          style
+        },
+        {
+          type: 'line',
+          shape: { x1: bottom[0] - half, y1: bottom[1], x2: bottom[0] + half, y2: bottom[1] },
+          style
+        }
       ]
     }
   }
 }
 
 /** Error-bar data of one metric: [policy index, low, high] per policy (nulls for an undefined value). */
-export function errorBarData(results: readonly PolicyResult[], name: MetricName): (number | null)[][] {
+export function errorBarData(
+  results: readonly PolicyResult[],
+  name: MetricName
+): (number | null)[][] {
   return results.map((r, i) => {
     const m = metric(r, name)
-    return m ? [i, round(m.ci95?.[0] ?? m.mean, 4), round(m.ci95?.[1] ?? m.mean, 4)] : [i, null, null]
+    return m
+      ? [i, round(m.ci95?.[0] ?? m.mean, 4), round(m.ci95?.[1] ?? m.mean, 4)]
+      : [i, null, null]
   })
 }
 
@@ -113,9 +136,15 @@ function fmtMoney(n: number): string {
 }
 
 /** Total cost per policy: bars of the mean with 95% CI whiskers (a custom series). */
-export function buildCostOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
+export function buildCostOptions(
+  results: readonly PolicyResult[],
+  theme: ChartTheme
+): EChartsCoreOption {
   const policies = results.map((r) => r.policy)
-  const means = results.map((r, i) => ({ value: metric(r, 'total_cost') ? round(metric(r, 'total_cost')!.mean, 4) : null, itemStyle: { color: policyColor(theme, i) } }))
+  const means = results.map((r, i) => ({
+    value: metric(r, 'total_cost') ? round(metric(r, 'total_cost')!.mean, 4) : null,
+    itemStyle: { color: policyColor(theme, i) }
+  }))
   return {
     ...base(theme),
     legend: { show: false },
@@ -147,18 +176,42 @@ export function buildCostOptions(results: readonly PolicyResult[], theme: ChartT
 }
 
 /** Spot and on-demand instance-hours per policy, stacked. */
-export function buildHoursOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
+export function buildHoursOptions(
+  results: readonly PolicyResult[],
+  theme: ChartTheme
+): EChartsCoreOption {
   const value = (r: PolicyResult, name: MetricName): number | null => {
     const m = metric(r, name)
     return m ? round(m.mean, 3) : null
   }
   return {
     ...base(theme),
-    xAxis: { type: 'category', data: results.map((r) => r.policy), ...axisCommon(theme), splitLine: { show: false } },
+    xAxis: {
+      type: 'category',
+      data: results.map((r) => r.policy),
+      ...axisCommon(theme),
+      splitLine: { show: false }
+    },
     yAxis: { type: 'value', name: 'instance-hours', ...axisCommon(theme) },
     series: [
-      { id: 'spot', name: 'Spot hours', type: 'bar', stack: 'hours', data: results.map((r) => value(r, 'spot_hours')), itemStyle: { color: theme.accent }, barMaxWidth: 56 },
-      { id: 'ondemand', name: 'On-demand hours', type: 'bar', stack: 'hours', data: results.map((r) => value(r, 'ondemand_hours')), itemStyle: { color: theme.palette[1] ?? theme.danger }, barMaxWidth: 56 }
+      {
+        id: 'spot',
+        name: 'Spot hours',
+        type: 'bar',
+        stack: 'hours',
+        data: results.map((r) => value(r, 'spot_hours')),
+        itemStyle: { color: theme.accent },
+        barMaxWidth: 56
+      },
+      {
+        id: 'ondemand',
+        name: 'On-demand hours',
+        type: 'bar',
+        stack: 'hours',
+        data: results.map((r) => value(r, 'ondemand_hours')),
+        itemStyle: { color: theme.palette[1] ?? theme.danger },
+        barMaxWidth: 56
+      }
     ]
   }
 }
@@ -214,7 +267,9 @@ function groupedWithWhiskers(
         const i = params[0]?.dataIndex ?? 0
         const lines = metrics.map((c) => {
           const m = metric(results[i], c.metric)
-          return m ? `${c.label} ${format(m.mean)} [${format(m.ci95?.[0] ?? m.mean)}, ${format(m.ci95?.[1] ?? m.mean)}]` : `${c.label} —`
+          return m
+            ? `${c.label} ${format(m.mean)} [${format(m.ci95?.[0] ?? m.mean)}, ${format(m.ci95?.[1] ?? m.mean)}]`
+            : `${c.label} —`
         })
         return `<b>${policies[i]}</b><br/>${lines.join('<br/>')}`
       }
@@ -226,13 +281,33 @@ function groupedWithWhiskers(
 }
 
 /** Completion time per policy: mean / p50 / p99 side by side, with 95% CI whiskers. */
-export function buildCompletionOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
-  return groupedWithWhiskers(results, theme, COMPLETION_METRICS, [theme.accent, theme.ok, theme.palette[1] ?? theme.danger], 'hours', (n) => `${n.toFixed(2)} h`)
+export function buildCompletionOptions(
+  results: readonly PolicyResult[],
+  theme: ChartTheme
+): EChartsCoreOption {
+  return groupedWithWhiskers(
+    results,
+    theme,
+    COMPLETION_METRICS,
+    [theme.accent, theme.ok, theme.palette[1] ?? theme.danger],
+    'hours',
+    (n) => `${n.toFixed(2)} h`
+  )
 }
 
 /** Savings % (against on-demand) and deadline met % per policy, with 95% CI whiskers. */
-export function buildPercentOptions(results: readonly PolicyResult[], theme: ChartTheme): EChartsCoreOption {
-  return groupedWithWhiskers(results, theme, PERCENT_METRICS, [theme.ok, theme.accent], '%', (n) => `${n.toFixed(1)}%`)
+export function buildPercentOptions(
+  results: readonly PolicyResult[],
+  theme: ChartTheme
+): EChartsCoreOption {
+  return groupedWithWhiskers(
+    results,
+    theme,
+    PERCENT_METRICS,
+    [theme.ok, theme.accent],
+    '%',
+    (n) => `${n.toFixed(1)}%`
+  )
 }
 
 // ---- the simulated run's timeline ------------------------------------------------------------------
@@ -249,11 +324,46 @@ export interface SimMarkGroup {
 }
 
 export const SIM_MARK_GROUPS: SimMarkGroup[] = [
-  { id: 'notice', label: 'Notices', kinds: ['notice'], symbol: 'diamond', size: 11, color: (t) => t.danger },
-  { id: 'launch-failed', label: 'Launch failed', kinds: ['launch-failed'], symbol: 'emptyCircle', size: 8, color: (t) => t.muted },
-  { id: 'task-start', label: 'Task start', kinds: ['task-start'], symbol: 'triangle', size: 6, color: (t) => t.fg },
-  { id: 'task-done', label: 'Task done', kinds: ['task-done'], symbol: 'circle', size: 6, color: (t) => t.ok },
-  { id: 'checkpoint', label: 'Checkpoints', kinds: ['checkpoint'], symbol: 'rect', size: 6, color: (t) => t.palette[5] ?? t.accent }
+  {
+    id: 'notice',
+    label: 'Notices',
+    kinds: ['notice'],
+    symbol: 'diamond',
+    size: 11,
+    color: (t) => t.danger
+  },
+  {
+    id: 'launch-failed',
+    label: 'Launch failed',
+    kinds: ['launch-failed'],
+    symbol: 'emptyCircle',
+    size: 8,
+    color: (t) => t.muted
+  },
+  {
+    id: 'task-start',
+    label: 'Task start',
+    kinds: ['task-start'],
+    symbol: 'triangle',
+    size: 6,
+    color: (t) => t.fg
+  },
+  {
+    id: 'task-done',
+    label: 'Task done',
+    kinds: ['task-done'],
+    symbol: 'circle',
+    size: 6,
+    color: (t) => t.ok
+  },
+  {
+    id: 'checkpoint',
+    label: 'Checkpoints',
+    kinds: ['checkpoint'],
+    symbol: 'rect',
+    size: 6,
+    color: (t) => t.palette[5] ?? t.accent
+  }
 ]
 
 export interface SimTimelineModel {
@@ -264,14 +374,20 @@ export interface SimTimelineModel {
 }
 
 /** Lanes per instance (in order of appearance), lifetimes as bars coloured by market, events as marks; time in hours. */
-export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent[], theme: ChartTheme, durationHours?: number): SimTimelineModel {
+export function buildSimTimelineOptions(
+  events: readonly SimulationTimelineEvent[],
+  theme: ChartTheme,
+  durationHours?: number
+): SimTimelineModel {
   const lanes: string[] = []
   const laneIndex = new Map<string, number>()
   const open = new Map<string, { start: number; market: number; ready: number; lane: number }>()
   let lastOpened: string | undefined
   const lane = (e: SimulationTimelineEvent): number => {
     // a deadline job's notice names no instance: it reclaims the one running (the last opened)
-    const owner = e.instance ?? (e.kind === 'notice' && lastOpened && open.has(lastOpened) ? lastOpened : undefined)
+    const owner =
+      e.instance ??
+      (e.kind === 'notice' && lastOpened && open.has(lastOpened) ? lastOpened : undefined)
     const key = owner ?? (e.zone ? `(${e.zone})` : SIM_FLEET_LANE)
     let i = laneIndex.get(key)
     if (i === undefined) {
@@ -284,15 +400,16 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
   const lastT = events.reduce((m, e) => Math.max(m, e.t), 0)
   const endH = Math.max(durationHours ?? 0, lastT / 3600)
   const spans: number[][] = []
-  const marks: Record<string, (number | string)[][]> = Object.fromEntries(SIM_MARK_GROUPS.map((g) => [g.id, []]))
+  const marks: Record<string, (number | string)[][]> = Object.fromEntries(
+    SIM_MARK_GROUPS.map((g) => [g.id, []])
+  )
   for (const e of events) {
     const l = lane(e)
     const h = e.t / 3600
     if (e.instance && e.kind === 'launch') {
       open.set(e.instance, { start: h, market: e.market === 'ondemand' ? 1 : 0, ready: h, lane: l })
       lastOpened = e.instance
-    }
-    else if (e.instance && e.kind === 'ready') {
+    } else if (e.instance && e.kind === 'ready') {
       const s = open.get(e.instance)
       if (s) s.ready = h
     } else if (e.instance && (e.kind === 'terminate' || e.kind === 'release')) {
@@ -305,7 +422,8 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
     const group = SIM_MARK_GROUPS.find((g) => g.kinds.includes(e.kind))
     if (group) marks[group.id].push([round(h, 5), l, e.kind, e.task ?? -1, e.detail ?? ''])
   }
-  for (const s of open.values()) spans.push([round(s.start, 5), round(endH, 5), s.lane, s.market, round(s.ready, 5)])
+  for (const s of open.values())
+    spans.push([round(s.start, 5), round(endH, 5), s.lane, s.market, round(s.ready, 5)])
 
   const spanColors = [theme.accent, theme.palette[1] ?? theme.danger]
   const renderSpan = (params: RenderParams, api: RenderApi): unknown => {
@@ -324,8 +442,16 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
       type: 'group',
       children: [
         // set-up (launch -> ready) drawn faint, then the usable life
-        { type: 'rect', shape: { x: x1, y: start[1] - h / 2, width: xr - x1, height: h }, style: { fill, opacity: 0.35 } },
-        { type: 'rect', shape: { x: xr, y: start[1] - h / 2, width: x2 - xr, height: h, r: 2 }, style: { fill, opacity: 0.85 } }
+        {
+          type: 'rect',
+          shape: { x: x1, y: start[1] - h / 2, width: xr - x1, height: h },
+          style: { fill, opacity: 0.35 }
+        },
+        {
+          type: 'rect',
+          shape: { x: xr, y: start[1] - h / 2, width: x2 - xr, height: h, r: 2 },
+          style: { fill, opacity: 0.85 }
+        }
       ]
     }
   }
@@ -341,7 +467,8 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
       textStyle: { color: theme.fg },
       formatter: (p: { seriesId?: string; value?: (number | string)[] }) => {
         const v = p.value ?? []
-        if (p.seriesId === 'spans') return `${lanes[v[2] as number]}<br/>${v[3] === 1 ? 'on-demand' : 'spot'} ${Number(v[0]).toFixed(2)} h → ${Number(v[1]).toFixed(2)} h`
+        if (p.seriesId === 'spans')
+          return `${lanes[v[2] as number]}<br/>${v[3] === 1 ? 'on-demand' : 'spot'} ${Number(v[0]).toFixed(2)} h → ${Number(v[1]).toFixed(2)} h`
         const task = typeof v[3] === 'number' && v[3] >= 0 ? ` task ${v[3]}` : ''
         return `${v[2]}${task} at ${Number(v[0]).toFixed(2)} h<br/>${lanes[v[1] as number] ?? ''}${v[4] ? `<br/>${v[4]}` : ''}`
       }
@@ -356,11 +483,41 @@ export function buildSimTimelineOptions(events: readonly SimulationTimelineEvent
     },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'weakFilter' },
-      { type: 'slider', xAxisIndex: 0, height: 16, bottom: 8, filterMode: 'weakFilter', textStyle: { color: theme.muted }, borderColor: theme.border },
-      ...(many ? [{ type: 'slider', yAxisIndex: 0, width: 14, right: 8, startValue: 0, endValue: 15, textStyle: { color: theme.muted }, borderColor: theme.border }] : [])
+      {
+        type: 'slider',
+        xAxisIndex: 0,
+        height: 16,
+        bottom: 8,
+        filterMode: 'weakFilter',
+        textStyle: { color: theme.muted },
+        borderColor: theme.border
+      },
+      ...(many
+        ? [
+            {
+              type: 'slider',
+              yAxisIndex: 0,
+              width: 14,
+              right: 8,
+              startValue: 0,
+              endValue: 15,
+              textStyle: { color: theme.muted },
+              borderColor: theme.border
+            }
+          ]
+        : [])
     ],
     series: [
-      { id: 'spans', name: 'Instances', type: 'custom', renderItem: renderSpan, data: spans, encode: { x: [0, 1], y: 2 }, z: 1, clip: true },
+      {
+        id: 'spans',
+        name: 'Instances',
+        type: 'custom',
+        renderItem: renderSpan,
+        data: spans,
+        encode: { x: [0, 1], y: 2 },
+        z: 1,
+        clip: true
+      },
       ...SIM_MARK_GROUPS.map((g) => ({
         id: `mark-${g.id}`,
         name: g.label,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { errorMessage, formatCountdown, formatDuration, formatMoney, formatRate, formatUtcTime, fromDatetimeLocal, toDatetimeLocal } from './format'
+import {
+  errorMessage,
+  formatCountdown,
+  formatDuration,
+  formatMoney,
+  formatRate,
+  formatUtcTime,
+  fromDatetimeLocal,
+  toDatetimeLocal
+} from './format'
 
 describe('format', () => {
   it('money has two decimals and no negative zero', () => {

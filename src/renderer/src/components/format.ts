@@ -1,6 +1,11 @@
 // Number, money and time formatting shared by every view: one place so tables read the same everywhere.
 
-const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const money = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2
+})
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 const pad = (n: number): string => String(n).padStart(2, '0')
 

@@ -4,7 +4,14 @@ import { fieldOfPath, fromForm, getAt, setAt, splitList, toForm, validateForm } 
 
 describe('settings form model', () => {
   it('round-trips the settings through the form', () => {
-    const settings = { ...DEFAULT_SETTINGS, aws: { ...DEFAULT_SETTINGS.aws, regions: ['us-east-1', 'eu-west-1'], securityGroupIds: ['sg-0123456789abcdef0'] } }
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      aws: {
+        ...DEFAULT_SETTINGS.aws,
+        regions: ['us-east-1', 'eu-west-1'],
+        securityGroupIds: ['sg-0123456789abcdef0']
+      }
+    }
     const form = toForm(settings)
     expect(form.aws.regions).toBe('us-east-1, eu-west-1')
     expect(fromForm(form)).toEqual(settings)

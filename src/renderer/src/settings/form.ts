@@ -7,7 +7,10 @@ export type NumberText = number | string
 
 export interface SettingsForm {
   mode: Settings['mode']
-  aws: Omit<Settings['aws'], 'regions' | 'securityGroupIds'> & { regions: string; securityGroupIds: string }
+  aws: Omit<Settings['aws'], 'regions' | 'securityGroupIds'> & {
+    regions: string
+    securityGroupIds: string
+  }
   fleet: Settings['fleet']
   sandbox: { speed: NumberText; tracePath: string }
   pollIntervalSeconds: NumberText
@@ -68,7 +71,11 @@ export function toNumber(value: NumberText): number {
 export function toForm(settings: Settings): SettingsForm {
   return {
     mode: settings.mode,
-    aws: { ...settings.aws, regions: settings.aws.regions.join(', '), securityGroupIds: settings.aws.securityGroupIds.join(', ') },
+    aws: {
+      ...settings.aws,
+      regions: settings.aws.regions.join(', '),
+      securityGroupIds: settings.aws.securityGroupIds.join(', ')
+    },
     fleet: { ...settings.fleet },
     sandbox: { ...settings.sandbox },
     pollIntervalSeconds: settings.pollIntervalSeconds,
@@ -93,7 +100,11 @@ export function fromForm(form: SettingsForm): Settings {
       keyName: form.aws.keyName.trim(),
       instanceProfileName: form.aws.instanceProfileName.trim()
     },
-    fleet: { instanceType: form.fleet.instanceType.trim(), model: form.fleet.model.trim(), cockpitUrl: form.fleet.cockpitUrl.trim() },
+    fleet: {
+      instanceType: form.fleet.instanceType.trim(),
+      model: form.fleet.model.trim(),
+      cockpitUrl: form.fleet.cockpitUrl.trim()
+    },
     sandbox: { speed: toNumber(form.sandbox.speed), tracePath: form.sandbox.tracePath.trim() },
     pollIntervalSeconds: toNumber(form.pollIntervalSeconds),
     drainMarginSeconds: toNumber(form.drainMarginSeconds),
@@ -176,20 +187,59 @@ export interface FieldSpec {
 }
 
 /** The text and number inputs, by section (mode and strategy have their own controls). */
-export const SECTIONS: readonly { id: string; title: string; intro?: string; fields: readonly FieldSpec[] }[] = [
+export const SECTIONS: readonly {
+  id: string
+  title: string
+  intro?: string
+  fields: readonly FieldSpec[]
+}[] = [
   {
     id: 'aws',
     title: 'AWS',
     intro: 'Used in AWS mode: where the fleet runs and how instances are launched.',
     fields: [
-      { name: 'aws.profile', type: 'text', hint: 'Named profile from ~/.aws; empty uses the default credential chain.', placeholder: 'default' },
-      { name: 'aws.regions', type: 'text', hint: 'Comma-separated, e.g. us-east-1, us-west-2.', placeholder: 'us-east-1' },
-      { name: 'aws.fleetTag', type: 'text', hint: 'Instances carrying this tag belong to this fleet.' },
-      { name: 'aws.sqsQueueUrl', type: 'url', optional: true, hint: 'EventBridge interruption events queue (optional).', placeholder: 'https://sqs.us-east-1.amazonaws.com/123456789012/synkti' },
-      { name: 'aws.imageId', type: 'text', hint: 'AMI that launched instances boot, e.g. a Deep Learning AMI.', placeholder: 'ami-0123456789abcdef0' },
-      { name: 'aws.securityGroupIds', type: 'text', hint: 'Comma-separated.', placeholder: 'sg-0123456789abcdef0' },
+      {
+        name: 'aws.profile',
+        type: 'text',
+        hint: 'Named profile from ~/.aws; empty uses the default credential chain.',
+        placeholder: 'default'
+      },
+      {
+        name: 'aws.regions',
+        type: 'text',
+        hint: 'Comma-separated, e.g. us-east-1, us-west-2.',
+        placeholder: 'us-east-1'
+      },
+      {
+        name: 'aws.fleetTag',
+        type: 'text',
+        hint: 'Instances carrying this tag belong to this fleet.'
+      },
+      {
+        name: 'aws.sqsQueueUrl',
+        type: 'url',
+        optional: true,
+        hint: 'EventBridge interruption events queue (optional).',
+        placeholder: 'https://sqs.us-east-1.amazonaws.com/123456789012/synkti'
+      },
+      {
+        name: 'aws.imageId',
+        type: 'text',
+        hint: 'AMI that launched instances boot, e.g. a Deep Learning AMI.',
+        placeholder: 'ami-0123456789abcdef0'
+      },
+      {
+        name: 'aws.securityGroupIds',
+        type: 'text',
+        hint: 'Comma-separated.',
+        placeholder: 'sg-0123456789abcdef0'
+      },
       { name: 'aws.keyName', type: 'text', hint: 'EC2 key pair for SSH (optional).' },
-      { name: 'aws.instanceProfileName', type: 'text', hint: 'IAM instance profile for launched instances (optional).' }
+      {
+        name: 'aws.instanceProfileName',
+        type: 'text',
+        hint: 'IAM instance profile for launched instances (optional).'
+      }
     ]
   },
   {
@@ -199,7 +249,13 @@ export const SECTIONS: readonly { id: string; title: string; intro?: string; fie
     fields: [
       { name: 'fleet.instanceType', type: 'text', placeholder: 'g5.xlarge' },
       { name: 'fleet.model', type: 'text', hint: 'Model the instances serve.' },
-      { name: 'fleet.cockpitUrl', type: 'url', optional: true, hint: 'Where node agents report; empty: agents record events as instance tags.', placeholder: 'http://cockpit.internal:7420' }
+      {
+        name: 'fleet.cockpitUrl',
+        type: 'url',
+        optional: true,
+        hint: 'Where node agents report; empty: agents record events as instance tags.',
+        placeholder: 'http://cockpit.internal:7420'
+      }
     ]
   },
   {
@@ -207,18 +263,57 @@ export const SECTIONS: readonly { id: string; title: string; intro?: string; fie
     title: 'Sandbox',
     intro: 'Used in sandbox mode: a simulated market and fleet.',
     fields: [
-      { name: 'sandbox.speed', type: 'number', min: 1, max: 3600, step: 'any', hint: 'Simulated seconds per real second (1-3600).' },
-      { name: 'sandbox.tracePath', type: 'text', optional: true, hint: 'Spot price trace to replay (optional); empty: synthetic market.' }
+      {
+        name: 'sandbox.speed',
+        type: 'number',
+        min: 1,
+        max: 3600,
+        step: 'any',
+        hint: 'Simulated seconds per real second (1-3600).'
+      },
+      {
+        name: 'sandbox.tracePath',
+        type: 'text',
+        optional: true,
+        hint: 'Spot price trace to replay (optional); empty: synthetic market.'
+      }
     ]
   },
   {
     id: 'engine',
     title: 'Engine',
     fields: [
-      { name: 'pollIntervalSeconds', type: 'number', min: 1, max: 300, step: 'any', hint: 'Seconds between market and fleet polls (1-300).' },
-      { name: 'drainMarginSeconds', type: 'number', min: 0, max: 60, step: 'any', hint: 'Seconds kept in reserve before the reclaim deadline (0-60).' },
-      { name: 'standbySize', type: 'number', min: 0, max: 16, step: 1, hint: 'Warm spares kept ready (0-16).' },
-      { name: 'budgetPerHour', type: 'number', min: 0, step: 'any', hint: '$/h the fleet may spend; 0 = no cap.' }
+      {
+        name: 'pollIntervalSeconds',
+        type: 'number',
+        min: 1,
+        max: 300,
+        step: 'any',
+        hint: 'Seconds between market and fleet polls (1-300).'
+      },
+      {
+        name: 'drainMarginSeconds',
+        type: 'number',
+        min: 0,
+        max: 60,
+        step: 'any',
+        hint: 'Seconds kept in reserve before the reclaim deadline (0-60).'
+      },
+      {
+        name: 'standbySize',
+        type: 'number',
+        min: 0,
+        max: 16,
+        step: 1,
+        hint: 'Warm spares kept ready (0-16).'
+      },
+      {
+        name: 'budgetPerHour',
+        type: 'number',
+        min: 0,
+        step: 'any',
+        hint: '$/h the fleet may spend; 0 = no cap.'
+      }
     ]
   }
 ]

@@ -11,7 +11,10 @@ export const useEventsStore = defineStore('events', () => {
   const received = ref(0)
 
   function append(event: FleetEvent): void {
-    const next = items.value.length >= MAX_LIVE_EVENTS ? items.value.slice(items.value.length - MAX_LIVE_EVENTS + 1) : items.value.slice()
+    const next =
+      items.value.length >= MAX_LIVE_EVENTS
+        ? items.value.slice(items.value.length - MAX_LIVE_EVENTS + 1)
+        : items.value.slice()
     next.push(event)
     items.value = next
     received.value++

@@ -13,11 +13,17 @@ export const useFleetStore = defineStore('fleet', () => {
 
   const byId = computed(() => new Map(instances.value.map((i) => [i.id, i])))
   /** what the fleet costs per hour right now (live instances only) */
-  const burnPerHour = computed(() => instances.value.filter(isLive).reduce((sum, i) => sum + i.pricePerHour, 0))
-  const onDemandPerHour = computed(() => instances.value.filter(isLive).reduce((sum, i) => sum + i.onDemandPricePerHour, 0))
+  const burnPerHour = computed(() =>
+    instances.value.filter(isLive).reduce((sum, i) => sum + i.pricePerHour, 0)
+  )
+  const onDemandPerHour = computed(() =>
+    instances.value.filter(isLive).reduce((sum, i) => sum + i.onDemandPricePerHour, 0)
+  )
 
   function replace(next: FleetInstanceView[]): void {
-    instances.value = [...next].sort((a, b) => a.launchedAt - b.launchedAt || (a.id < b.id ? -1 : 1))
+    instances.value = [...next].sort(
+      (a, b) => a.launchedAt - b.launchedAt || (a.id < b.id ? -1 : 1)
+    )
     loaded.value = true
     error.value = null
     updatedAt.value = Date.now()
@@ -42,7 +48,19 @@ export const useFleetStore = defineStore('fleet', () => {
     return instance && instance.name && instance.name !== id ? `${instance.name} (${id})` : id
   }
 
-  return { instances, loaded, loading, error, updatedAt, byId, burnPerHour, onDemandPerHour, replace, load, label }
+  return {
+    instances,
+    loaded,
+    loading,
+    error,
+    updatedAt,
+    byId,
+    burnPerHour,
+    onDemandPerHour,
+    replace,
+    load,
+    label
+  }
 })
 
 function isLive(i: FleetInstanceView): boolean {

@@ -27,12 +27,15 @@ export function hashFor(view: ViewId): string {
 }
 
 export const useNavigationStore = defineStore('navigation', () => {
-  const current = ref<ViewId>(parseHash(typeof location === 'undefined' ? '' : location.hash) ?? DEFAULT_VIEW)
+  const current = ref<ViewId>(
+    parseHash(typeof location === 'undefined' ? '' : location.hash) ?? DEFAULT_VIEW
+  )
 
   /** Shows a view and records it in the hash (history entry, so Back works). */
   function go(view: ViewId): void {
     current.value = view
-    if (typeof location !== 'undefined' && location.hash !== hashFor(view)) location.hash = hashFor(view)
+    if (typeof location !== 'undefined' && location.hash !== hashFor(view))
+      location.hash = hashFor(view)
   }
 
   /** Syncs from the hash now and on every change; returns the cleanup. */

@@ -14,8 +14,18 @@ class FakeNotification {
   }
 }
 
-const notice = { at: T0, kind: 'notice' as const, instanceId: 'i-1', data: { deadline: T0 + 120_000 } }
-const failoverEnd = { at: T0, kind: 'failover-end' as const, instanceId: 'i-1', data: { outcome: 'recovered', replacementId: 'i-2', durationMs: 41_500 } }
+const notice = {
+  at: T0,
+  kind: 'notice' as const,
+  instanceId: 'i-1',
+  data: { deadline: T0 + 120_000 }
+}
+const failoverEnd = {
+  at: T0,
+  kind: 'failover-end' as const,
+  instanceId: 'i-1',
+  data: { outcome: 'recovered', replacementId: 'i-2', durationMs: 41_500 }
+}
 
 describe('notifications', () => {
   beforeEach(() => {
@@ -42,7 +52,12 @@ describe('notifications', () => {
     ;(window as { synkti?: unknown }).synkti = { invoke: vi.fn(), subscribe: vi.fn() }
     const store = useNotificationsStore()
     expect(await store.notifyFleetEvent(failoverEnd)).toBe('desktop')
-    expect(FakeNotification.shown).toEqual([{ title: 'Failover finished: i-1', body: 'Failover of i-1 finished: recovered, traffic moved to i-2, in 41.5 s.' }])
+    expect(FakeNotification.shown).toEqual([
+      {
+        title: 'Failover finished: i-1',
+        body: 'Failover of i-1 finished: recovered, traffic moved to i-2, in 41.5 s.'
+      }
+    ])
     expect(store.toasts).toHaveLength(0)
   })
 
@@ -65,10 +80,21 @@ describe('notifications', () => {
   it('shows a ClientError message in an error toast, folds duplicates, caps the stack', () => {
     vi.useFakeTimers()
     const store = useNotificationsStore()
-    store.error(new ClientError('failed', 'InsufficientInstanceCapacity in us-east-1a'), 'Could not launch')
-    store.error(new ClientError('failed', 'InsufficientInstanceCapacity in us-east-1a'), 'Could not launch')
+    store.error(
+      new ClientError('failed', 'InsufficientInstanceCapacity in us-east-1a'),
+      'Could not launch'
+    )
+    store.error(
+      new ClientError('failed', 'InsufficientInstanceCapacity in us-east-1a'),
+      'Could not launch'
+    )
     expect(store.toasts).toHaveLength(1)
-    expect(store.toasts[0]).toMatchObject({ kind: 'error', title: 'Could not launch', message: 'InsufficientInstanceCapacity in us-east-1a', count: 2 })
+    expect(store.toasts[0]).toMatchObject({
+      kind: 'error',
+      title: 'Could not launch',
+      message: 'InsufficientInstanceCapacity in us-east-1a',
+      count: 2
+    })
     for (let i = 0; i < 10; i++) store.info(`note ${i}`)
     expect(store.toasts).toHaveLength(MAX_TOASTS)
     vi.advanceTimersByTime(60_000)

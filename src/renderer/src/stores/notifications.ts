@@ -27,7 +27,12 @@ export interface ToastInput {
   timeoutMs?: number
 }
 
-const DEFAULT_TIMEOUT: Record<ToastKind, number> = { error: 12_000, warning: 9_000, info: 6_000, success: 5_000 }
+const DEFAULT_TIMEOUT: Record<ToastKind, number> = {
+  error: 12_000,
+  warning: 9_000,
+  info: 6_000,
+  success: 5_000
+}
 export const MAX_TOASTS = 5
 
 /** The kinds of fleet event that notify (desktop or toast). */
@@ -39,7 +44,10 @@ export interface NotificationText {
 }
 
 /** Title and body naming the instance and what happened; `label` turns an id into "name (id)". */
-export function describeFleetEvent(event: FleetEvent, label: (id: string | undefined) => string = (id) => id ?? 'fleet'): NotificationText {
+export function describeFleetEvent(
+  event: FleetEvent,
+  label: (id: string | undefined) => string = (id) => id ?? 'fleet'
+): NotificationText {
   const who = label(event.instanceId)
   const data = event.data ?? {}
   if (event.kind === 'notice') {
@@ -58,9 +66,15 @@ export function describeFleetEvent(event: FleetEvent, label: (id: string | undef
     if (outcome) parts.push(outcome)
     if (replacement) parts.push(`traffic moved to ${label(replacement)}`)
     if (duration !== undefined) parts.push(`in ${(duration / 1000).toFixed(1)} s`)
-    return { title: `Failover finished: ${who}`, body: `Failover of ${who} finished${parts.length ? `: ${parts.join(', ')}` : ''}.` }
+    return {
+      title: `Failover finished: ${who}`,
+      body: `Failover of ${who} finished${parts.length ? `: ${parts.join(', ')}` : ''}.`
+    }
   }
-  return { title: `${event.kind}: ${who}`, body: `${event.kind} on ${who} at ${formatLocalTime(event.at, true)}` }
+  return {
+    title: `${event.kind}: ${who}`,
+    body: `${event.kind} on ${who} at ${formatLocalTime(event.at, true)}`
+  }
 }
 
 function pick(data: Record<string, unknown>, keys: string[]): string | undefined {
@@ -73,7 +87,11 @@ function pick(data: Record<string, unknown>, keys: string[]): string | undefined
 
 /** True inside the Electron app: the preload exposes window.synkti. */
 export function insideElectron(): boolean {
-  return typeof window !== 'undefined' && typeof (window as { synkti?: unknown }).synkti === 'object' && (window as { synkti?: unknown }).synkti !== null
+  return (
+    typeof window !== 'undefined' &&
+    typeof (window as { synkti?: unknown }).synkti === 'object' &&
+    (window as { synkti?: unknown }).synkti !== null
+  )
 }
 
 /** Shows a desktop notification when allowed (asks once if undecided); false when it could not. */
@@ -81,7 +99,8 @@ export async function showDesktopNotification(text: NotificationText): Promise<b
   if (!insideElectron() || typeof Notification === 'undefined') return false
   try {
     let permission = Notification.permission
-    if (permission === 'default' && typeof Notification.requestPermission === 'function') permission = await Notification.requestPermission()
+    if (permission === 'default' && typeof Notification.requestPermission === 'function')
+      permission = await Notification.requestPermission()
     if (permission !== 'granted') return false
     new Notification(text.title, { body: text.body })
     return true
@@ -98,7 +117,9 @@ export const useNotificationsStore = defineStore('notifications', () => {
   function push(input: ToastInput): number {
     const kind = input.kind ?? 'info'
     const message = input.message ?? ''
-    const same = toasts.value.find((t) => t.kind === kind && t.title === input.title && t.message === message)
+    const same = toasts.value.find(
+      (t) => t.kind === kind && t.title === input.title && t.message === message
+    )
     const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT[kind]
     if (same) {
       same.count++
@@ -106,7 +127,15 @@ export const useNotificationsStore = defineStore('notifications', () => {
       schedule(same.id, timeoutMs)
       return same.id
     }
-    const toast: Toast = { id: nextId++, kind, title: input.title, message, timeoutMs, count: 1, at: Date.now() }
+    const toast: Toast = {
+      id: nextId++,
+      kind,
+      title: input.title,
+      message,
+      timeoutMs,
+      count: 1,
+      at: Date.now()
+    }
     toasts.value.push(toast)
     while (toasts.value.length > MAX_TOASTS) dismiss(toasts.value[0].id)
     schedule(toast.id, timeoutMs)
@@ -117,7 +146,11 @@ export const useNotificationsStore = defineStore('notifications', () => {
     const old = timers.get(id)
     if (old) clearTimeout(old)
     timers.delete(id)
-    if (timeoutMs > 0) timers.set(id, setTimeout(() => dismiss(id), timeoutMs))
+    if (timeoutMs > 0)
+      timers.set(
+        id,
+        setTimeout(() => dismiss(id), timeoutMs)
+      )
   }
 
   function dismiss(id: number): void {
@@ -152,11 +185,18 @@ export const useNotificationsStore = defineStore('notifications', () => {
    * Tells the operator about a notice or a finished failover: a desktop notification inside Electron
    * when permitted, an in-page toast otherwise. Resolves to where it went (or null for other kinds).
    */
-  async function notifyFleetEvent(event: FleetEvent, label?: (id: string | undefined) => string): Promise<'desktop' | 'toast' | null> {
+  async function notifyFleetEvent(
+    event: FleetEvent,
+    label?: (id: string | undefined) => string
+  ): Promise<'desktop' | 'toast' | null> {
     if (!NOTIFY_KINDS.includes(event.kind)) return null
     const text = describeFleetEvent(event, label)
     if (await showDesktopNotification(text)) return 'desktop'
-    push({ kind: event.kind === 'notice' ? 'warning' : 'info', title: text.title, message: text.body })
+    push({
+      kind: event.kind === 'notice' ? 'warning' : 'info',
+      title: text.title,
+      message: text.body
+    })
     return 'toast'
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { FleetEvent } from '@shared/fleet'
-import { ReplayCursor, applyReplayEvent, foldFleet, sortEvents, upperBound, type ReplayFleet } from './replay'
+import {
+  ReplayCursor,
+  applyReplayEvent,
+  foldFleet,
+  sortEvents,
+  upperBound,
+  type ReplayFleet
+} from './replay'
 import { MIN, T0, managed, scenario } from './test-fixtures'
 
 const ids = (list: { id: string }[]): string[] => list.map((i) => i.id)
@@ -29,18 +36,26 @@ describe('foldFleet', () => {
   it('starts from the initial fleet and skips events already folded into it', () => {
     const events = scenario()
     // fleetAt(T0 + 10 min) is inclusive: b's launch at exactly that instant is already in it
-    const initial = foldFleet([], events, T0 + 10 * MIN).map((i) => (i.id === 'b' ? { ...i, state: 'stopping' as const } : i))
+    const initial = foldFleet([], events, T0 + 10 * MIN).map((i) =>
+      i.id === 'b' ? { ...i, state: 'stopping' as const } : i
+    )
     const later = foldFleet(initial, events, T0 + 11 * MIN, T0 + 10 * MIN)
     expect(later.map((i) => [i.id, i.state])).toEqual([
       ['a', 'running'],
       ['b', 'stopping'] // not re-launched
     ])
-    expect(foldFleet(initial, events, T0 + 90 * MIN, T0 + 10 * MIN).map((i) => [i.id, i.state])).toEqual([['b', 'running']])
+    expect(
+      foldFleet(initial, events, T0 + 90 * MIN, T0 + 10 * MIN).map((i) => [i.id, i.state])
+    ).toEqual([['b', 'running']])
   })
 
   it('does not mutate the initial fleet', () => {
     const initial = [managed('x')]
-    foldFleet(initial, [{ at: T0, kind: 'notice', instanceId: 'x', data: { deadline: T0 + 1000 } }], T0)
+    foldFleet(
+      initial,
+      [{ at: T0, kind: 'notice', instanceId: 'x', data: { deadline: T0 + 1000 } }],
+      T0
+    )
     expect(initial[0].state).toBe('running')
     expect(initial[0].noticeDeadline).toBeUndefined()
   })
@@ -49,7 +64,11 @@ describe('foldFleet', () => {
     const events: FleetEvent[] = [
       { at: T0, kind: 'launch', data: { instance: managed('d', { state: 'pending' }) } },
       { at: T0 + 1000, kind: 'launch-failed', instanceId: 'd' },
-      { at: T0 + 2000, kind: 'launch', data: managed('e', { state: 'running' }) as unknown as Record<string, unknown> }
+      {
+        at: T0 + 2000,
+        kind: 'launch',
+        data: managed('e', { state: 'running' }) as unknown as Record<string, unknown>
+      }
     ]
     expect(ids(foldFleet([], events, T0))).toEqual(['d'])
     const after = foldFleet([], events, T0 + 5000)
@@ -85,7 +104,17 @@ describe('ReplayCursor', () => {
     const events = scenario()
     const shuffled = [...events].reverse()
     const cursor = new ReplayCursor([], shuffled)
-    const instants = [T0 - 1, T0, T0 + 5 * MIN, T0 + 60 * MIN, T0 + 61 * MIN, T0 + 90 * MIN, T0 + 11 * MIN, T0, T0 + 62 * MIN]
+    const instants = [
+      T0 - 1,
+      T0,
+      T0 + 5 * MIN,
+      T0 + 60 * MIN,
+      T0 + 61 * MIN,
+      T0 + 90 * MIN,
+      T0 + 11 * MIN,
+      T0,
+      T0 + 62 * MIN
+    ]
     for (const t of instants) expect(cursor.seek(t)).toEqual(foldFleet([], events, t))
   })
 

@@ -14,7 +14,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function launchSnapshot(data: FleetEvent['data']): Partial<ManagedInstance> | undefined {
   if (!data) return undefined
   const candidate = (isRecord(data.instance) ? data.instance : data) as Partial<ManagedInstance>
-  return typeof candidate.id === 'string' || typeof candidate.instanceType === 'string' ? candidate : undefined
+  return typeof candidate.id === 'string' || typeof candidate.instanceType === 'string'
+    ? candidate
+    : undefined
 }
 
 /** The instance an event is about (a launch may name it only in its snapshot). */
@@ -74,7 +76,11 @@ export function applyReplayEvent(fleet: ReplayFleet, e: FleetEvent): void {
     }
     case 'notice': {
       const deadline = e.data?.deadline
-      fleet.set(id, { ...current, state: 'draining', noticeDeadline: typeof deadline === 'number' ? deadline : e.at })
+      fleet.set(id, {
+        ...current,
+        state: 'draining',
+        noticeDeadline: typeof deadline === 'number' ? deadline : e.at
+      })
       return
     }
     case 'drain-start':
@@ -104,7 +110,12 @@ function ordered(fleet: ReplayFleet): ManagedInstance[] {
  * The fleet at `at`: `initial` is fleetAt(initialAt) (events at <= initialAt already in it), then every
  * event with initialAt < e.at <= at is applied. `events` must be sorted (see sortEvents).
  */
-export function foldFleet(initial: readonly ManagedInstance[], events: readonly FleetEvent[], at: number, initialAt = Number.NEGATIVE_INFINITY): ManagedInstance[] {
+export function foldFleet(
+  initial: readonly ManagedInstance[],
+  events: readonly FleetEvent[],
+  at: number,
+  initialAt = Number.NEGATIVE_INFINITY
+): ManagedInstance[] {
   const fleet: ReplayFleet = new Map(initial.map((i) => [i.id, { ...i }]))
   for (const e of events) {
     if (e.at > at) break
@@ -154,7 +165,8 @@ export class ReplayCursor {
   /** The fleet at `at`. */
   seek(at: number): ManagedInstance[] {
     if (at < this.position) this.reset()
-    while (this.next < this.events.length && this.events[this.next].at <= at) applyReplayEvent(this.fleet, this.events[this.next++])
+    while (this.next < this.events.length && this.events[this.next].at <= at)
+      applyReplayEvent(this.fleet, this.events[this.next++])
     this.position = Math.max(this.position, at)
     return ordered(this.fleet)
   }

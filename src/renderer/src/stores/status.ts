@@ -44,5 +44,16 @@ export const useStatusStore = defineStore('status', () => {
     return syncEngine.value + (wallNow - syncWall.value)
   }
 
-  return { status, connection, connectionMessage, lastSeenAt, mode, message, setStatus, markLive, markOffline, engineNow }
+  return {
+    status,
+    connection,
+    connectionMessage,
+    lastSeenAt,
+    mode,
+    message,
+    setStatus,
+    markLive,
+    markOffline,
+    engineNow
+  }
 })

@@ -41,9 +41,18 @@ describe('stream dispatch', () => {
 
   it("'simulation' is kept by job id for the What-if view", () => {
     const sims = useSimulationsStore()
-    dispatchStreamEvent({ type: 'simulation', status: { jobId: 'j1', state: 'running', done: 1, total: 4 } })
-    dispatchStreamEvent({ type: 'simulation', status: { jobId: 'j1', state: 'done', done: 4, total: 4 } })
-    dispatchStreamEvent({ type: 'simulation', status: { jobId: 'j2', state: 'running', done: 0, total: 2 } })
+    dispatchStreamEvent({
+      type: 'simulation',
+      status: { jobId: 'j1', state: 'running', done: 1, total: 4 }
+    })
+    dispatchStreamEvent({
+      type: 'simulation',
+      status: { jobId: 'j1', state: 'done', done: 4, total: 4 }
+    })
+    dispatchStreamEvent({
+      type: 'simulation',
+      status: { jobId: 'j2', state: 'running', done: 0, total: 2 }
+    })
     expect(Object.keys(sims.jobs)).toEqual(['j1', 'j2'])
     expect(sims.jobs.j1.state).toBe('done')
   })
@@ -51,7 +60,10 @@ describe('stream dispatch', () => {
   it('a notice becomes a toast naming the instance (outside Electron)', async () => {
     const fleet = useFleetStore()
     fleet.replace([instanceView('i-0abc', { name: 'gpu-1' })])
-    dispatchStreamEvent({ type: 'event', event: { at: T0, kind: 'notice', instanceId: 'i-0abc', data: { deadline: T0 + 120_000 } } })
+    dispatchStreamEvent({
+      type: 'event',
+      event: { at: T0, kind: 'notice', instanceId: 'i-0abc', data: { deadline: T0 + 120_000 } }
+    })
     await flush()
     const toasts = useNotificationsStore().toasts
     expect(toasts).toHaveLength(1)

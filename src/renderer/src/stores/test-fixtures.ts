@@ -1,6 +1,13 @@
 // Fixtures and a fake SynktiClient for the renderer's tests (imported only by *.test.ts).
 import { vi } from 'vitest'
-import { API_METHODS, DEFAULT_SETTINGS, type EngineStatus, type FleetInstanceView, type StreamEvent, type SynktiClient } from '@shared/api'
+import {
+  API_METHODS,
+  DEFAULT_SETTINGS,
+  type EngineStatus,
+  type FleetInstanceView,
+  type StreamEvent,
+  type SynktiClient
+} from '@shared/api'
 import type { FleetEvent, ManagedInstance } from '@shared/fleet'
 
 export const T0 = Date.UTC(2025, 2, 4, 12, 0, 0)
@@ -27,12 +34,29 @@ export function managed(id: string, over: Partial<ManagedInstance> = {}): Manage
 }
 
 export function instanceView(id: string, over: Partial<FleetInstanceView> = {}): FleetInstanceView {
-  return { ...managed(id), costSoFar: 1.234, uptimeSeconds: 3725, owned: true, load: 3, model: 'llama-3.1-8b', ...over }
+  return {
+    ...managed(id),
+    costSoFar: 1.234,
+    uptimeSeconds: 3725,
+    owned: true,
+    load: 3,
+    model: 'llama-3.1-8b',
+    ...over
+  }
 }
 
-export const STATUS: EngineStatus = { mode: 'sandbox', startedAt: T0 - 3_600_000, now: T0, message: 'sandbox: 2 instances, market synthetic', version: '0.1.0', dataDir: '/tmp/synkti' }
+export const STATUS: EngineStatus = {
+  mode: 'sandbox',
+  startedAt: T0 - 3_600_000,
+  now: T0,
+  message: 'sandbox: 2 instances, market synthetic',
+  version: '0.1.0',
+  dataDir: '/tmp/synkti'
+}
 
-export type FakeClient = { [K in keyof SynktiClient]: SynktiClient[K] & ReturnType<typeof vi.fn> } & {
+export type FakeClient = {
+  [K in keyof SynktiClient]: SynktiClient[K] & ReturnType<typeof vi.fn>
+} & {
   /** pushes a stream event to every subscriber */
   emit(event: StreamEvent): void
   listeners: Set<(event: StreamEvent) => void>
@@ -46,7 +70,14 @@ export function fakeClient(): FakeClient {
     listInstances: [],
     launchInstance: managed('i-new'),
     terminateInstance: { ok: true },
-    drainInstance: { outcome: 'drained', startedAt: T0, endedAt: T0 + 4200, deregisterMs: 35, lastRunning: 0, lastWaiting: 0 },
+    drainInstance: {
+      outcome: 'drained',
+      startedAt: T0,
+      endedAt: T0 + 4200,
+      deregisterMs: 35,
+      lastRunning: 0,
+      lastWaiting: 0
+    },
     spotPrices: [],
     events: [],
     fleetAt: [],
@@ -54,7 +85,18 @@ export function fakeClient(): FakeClient {
     savings: { cost: 0, ondemandCost: 0, savingsPct: 0 },
     exportTrace: [],
     bundledTraces: [],
-    defaultSimulationConfig: { instanceTypes: [{ name: 'g5.xlarge', gpus: 1, gpuMemoryGiB: 24, networkGbps: 10, onDemandPrice: 1.006, meanSpotPrice: 0.352 }] },
+    defaultSimulationConfig: {
+      instanceTypes: [
+        {
+          name: 'g5.xlarge',
+          gpus: 1,
+          gpuMemoryGiB: 24,
+          networkGbps: 10,
+          onDemandPrice: 1.006,
+          meanSpotPrice: 0.352
+        }
+      ]
+    },
     startSimulation: { jobId: 'job-1' },
     simulationStatus: { jobId: 'job-1', state: 'running', done: 0, total: 1 },
     cancelSimulation: { ok: true },
@@ -65,7 +107,8 @@ export function fakeClient(): FakeClient {
     checkCredentials: { ok: true, message: 'ok' }
   }
   const client: Record<string, unknown> = {}
-  for (const method of API_METHODS) client[method] = vi.fn(async () => structuredClone(defaults[method]))
+  for (const method of API_METHODS)
+    client[method] = vi.fn(async () => structuredClone(defaults[method]))
   client.subscribe = vi.fn((listener: (event: StreamEvent) => void) => {
     listeners.add(listener)
     return () => listeners.delete(listener)
@@ -80,11 +123,29 @@ export function fakeClient(): FakeClient {
 /** A small history: a launched at 0, running 2, notice 60 (deadline 62), terminated 62; b on-demand from 10. */
 export function scenario(): FleetEvent[] {
   return [
-    { id: 1, at: T0, kind: 'launch', instanceId: 'a', data: { instance: managed('a', { state: 'pending' }) } },
+    {
+      id: 1,
+      at: T0,
+      kind: 'launch',
+      instanceId: 'a',
+      data: { instance: managed('a', { state: 'pending' }) }
+    },
     { id: 2, at: T0 + 2 * MIN, kind: 'running', instanceId: 'a' },
-    { id: 3, at: T0 + 10 * MIN, kind: 'launch', instanceId: 'b', data: { instance: managed('b', { market: 'ondemand', pricePerHour: 1.006 }) } },
+    {
+      id: 3,
+      at: T0 + 10 * MIN,
+      kind: 'launch',
+      instanceId: 'b',
+      data: { instance: managed('b', { market: 'ondemand', pricePerHour: 1.006 }) }
+    },
     { id: 4, at: T0 + 12 * MIN, kind: 'running', instanceId: 'b' },
-    { id: 5, at: T0 + 60 * MIN, kind: 'notice', instanceId: 'a', data: { deadline: T0 + 62 * MIN, source: 'sandbox' } },
+    {
+      id: 5,
+      at: T0 + 60 * MIN,
+      kind: 'notice',
+      instanceId: 'a',
+      data: { deadline: T0 + 62 * MIN, source: 'sandbox' }
+    },
     { id: 6, at: T0 + 60 * MIN + 500, kind: 'drain-start', instanceId: 'a' },
     { id: 7, at: T0 + 61 * MIN, kind: 'drain-end', instanceId: 'a', data: { outcome: 'drained' } },
     { id: 8, at: T0 + 62 * MIN, kind: 'terminate', instanceId: 'a' }

@@ -10,7 +10,14 @@ import { CLIENT_KEY } from '@renderer/api/use-client'
 import { useFleetStore } from '@renderer/stores/fleet'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useStatusStore } from '@renderer/stores/status'
-import { STATUS, T0, fakeClient, flush, instanceView, type FakeClient } from '@renderer/stores/test-fixtures'
+import {
+  STATUS,
+  T0,
+  fakeClient,
+  flush,
+  instanceView,
+  type FakeClient
+} from '@renderer/stores/test-fixtures'
 import CostsView from './CostsView.vue'
 
 // ECharts cannot draw in happy-dom: VChart is a stub that exposes its option's series
@@ -20,10 +27,15 @@ vi.mock('vue-echarts', () => ({
     props: ['option', 'loading', 'autoresize'],
     setup(props) {
       return () => {
-        const series = (props.option as { series: { id: string; data: ArrayLike<unknown> }[] }).series
+        const series = (props.option as { series: { id: string; data: ArrayLike<unknown> }[] })
+          .series
         // a flat Float64Array holds two numbers per point
-        const points = (data: ArrayLike<unknown>): number => (data instanceof Float64Array ? data.length / 2 : data.length)
-        return h('div', { 'data-test': 'vchart', 'data-series': series.map((s) => `${s.id}:${points(s.data)}`).join(',') })
+        const points = (data: ArrayLike<unknown>): number =>
+          data instanceof Float64Array ? data.length / 2 : data.length
+        return h('div', {
+          'data-test': 'vchart',
+          'data-series': series.map((s) => `${s.id}:${points(s.data)}`).join(',')
+        })
       }
     }
   })
@@ -53,13 +65,28 @@ const ROWS: Record<string, CostRow[]> = {
 }
 
 const PRICES: SpotPricePoint[] = [
-  { at: NOW - HOUR, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.35 },
-  { at: NOW - 30 * 60_000, region: 'us-east-1', zone: 'us-east-1a', instanceType: 'g5.xlarge', price: 0.4 },
+  {
+    at: NOW - HOUR,
+    region: 'us-east-1',
+    zone: 'us-east-1a',
+    instanceType: 'g5.xlarge',
+    price: 0.35
+  },
+  {
+    at: NOW - 30 * 60_000,
+    region: 'us-east-1',
+    zone: 'us-east-1a',
+    instanceType: 'g5.xlarge',
+    price: 0.4
+  },
   { at: NOW - HOUR, region: 'us-east-1', zone: 'us-east-1b', instanceType: 'g5.xlarge', price: 0.5 }
 ]
 
 async function mountCosts(): Promise<VueWrapper> {
-  wrapper = mount(CostsView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(CostsView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
@@ -76,7 +103,15 @@ describe('CostsView', () => {
     client.costs.mockImplementation(async ({ by }: { by: string }) => structuredClone(ROWS[by]))
     client.savings.mockResolvedValue({ cost: 3.75, ondemandCost: 11, savingsPct: 65.9 })
     client.spotPrices.mockResolvedValue(PRICES)
-    client.events.mockResolvedValue([{ id: 1, at: NOW - 20 * 60_000, kind: 'notice', instanceId: 'a', data: { deadline: NOW - 18 * 60_000 } }])
+    client.events.mockResolvedValue([
+      {
+        id: 1,
+        at: NOW - 20 * 60_000,
+        kind: 'notice',
+        instanceId: 'a',
+        data: { deadline: NOW - 18 * 60_000 }
+      }
+    ])
   })
   afterEach(() => {
     wrapper?.unmount()
@@ -89,19 +124,26 @@ describe('CostsView', () => {
     const w = await mountCosts()
     expect(w.find('h1').text()).toBe('Costs')
     const window = { from: NOW - DAY, to: NOW }
-    for (const by of ['day', 'instance', 'type', 'zone']) expect(client.costs).toHaveBeenCalledWith({ ...window, by })
+    for (const by of ['day', 'instance', 'type', 'zone'])
+      expect(client.costs).toHaveBeenCalledWith({ ...window, by })
     expect(client.savings).toHaveBeenCalledWith(window)
     expect(client.spotPrices).toHaveBeenCalledWith(window)
-    expect(client.events).toHaveBeenCalledWith(expect.objectContaining({ ...window, kinds: ['notice'] }))
+    expect(client.events).toHaveBeenCalledWith(
+      expect.objectContaining({ ...window, kinds: ['notice'] })
+    )
 
     const headline = w.find('[data-test="costs-headline"]')
     expect(headline.find('[data-test="headline-cost"]').text()).toBe('$3.75')
     expect(headline.find('[data-test="headline-ondemand"]').text()).toBe('$11.00')
     expect(headline.find('[data-test="headline-savings"]').text()).toBe('65.9%')
 
-    expect(w.find('[data-test="cost-chart"] [data-test="vchart"]').attributes('data-series')).toBe('spend:2,baseline:2')
+    expect(w.find('[data-test="cost-chart"] [data-test="vchart"]').attributes('data-series')).toBe(
+      'spend:2,baseline:2'
+    )
     // two zone lines and the notice on instance a (zone us-east-1a) placed at its price
-    expect(w.find('[data-test="price-chart"] [data-test="vchart"]').attributes('data-series')).toBe('price-0:2,price-1:1,notices:1')
+    expect(w.find('[data-test="price-chart"] [data-test="vchart"]').attributes('data-series')).toBe(
+      'price-0:2,price-1:1,notices:1'
+    )
 
     const byInstance = w.find('[data-test="breakdown-instance"]')
     const rows = byInstance.findAll('tbody tr')
@@ -141,7 +183,9 @@ describe('CostsView', () => {
     expect(form.find('label[for="costs-custom-from"]').text()).toBe('From')
     await form.find('input[name="from"]').setValue('2025-03-02T21:00')
     await form.find('input[name="to"]').setValue('2025-03-02T20:30')
-    expect(form.find('[data-test="custom-to-error"]').text()).toBe('the end must be after the start')
+    expect(form.find('[data-test="custom-to-error"]').text()).toBe(
+      'the end must be after the start'
+    )
     expect(form.find('input[name="to"]').attributes('aria-invalid')).toBe('true')
     expect(form.find('[data-test="apply-custom"]').attributes('disabled')).toBeDefined()
     await form.trigger('submit')
@@ -171,6 +215,9 @@ describe('CostsView', () => {
     client.savings.mockRejectedValueOnce(new ClientError('failed', 'history is not open'))
     await w.find('[data-test="refresh"]').trigger('click')
     await flush()
-    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'history is not open' })
+    expect(useNotificationsStore().toasts[0]).toMatchObject({
+      kind: 'error',
+      message: 'history is not open'
+    })
   })
 })

@@ -6,7 +6,14 @@ import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useStatusStore } from '@renderer/stores/status'
-import { STATUS, T0, fakeClient, flush, instanceView, type FakeClient } from '@renderer/stores/test-fixtures'
+import {
+  STATUS,
+  T0,
+  fakeClient,
+  flush,
+  instanceView,
+  type FakeClient
+} from '@renderer/stores/test-fixtures'
 import FleetView from './FleetView.vue'
 
 let pinia: Pinia
@@ -14,7 +21,10 @@ let client: FakeClient
 let wrapper: VueWrapper | null = null
 
 async function mountFleet(): Promise<VueWrapper> {
-  wrapper = mount(FleetView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(FleetView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
@@ -23,14 +33,22 @@ const row = (w: VueWrapper, id: string) => w.find(`tr[data-row="${id}"]`)
 
 describe('FleetView', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date']
+    })
     vi.setSystemTime(T0)
     pinia = createPinia()
     setActivePinia(pinia)
     client = fakeClient()
     client.listInstances.mockResolvedValue([
       instanceView('i-owned', { name: 'gpu-a', pricePerHour: 0.3521, costSoFar: 12.5 }),
-      instanceView('i-foreign', { name: 'gpu-b', owned: false, state: 'draining', noticeDeadline: T0 + 125_000, market: 'ondemand' })
+      instanceView('i-foreign', {
+        name: 'gpu-b',
+        owned: false,
+        state: 'draining',
+        noticeDeadline: T0 + 125_000,
+        market: 'ondemand'
+      })
     ])
   })
   afterEach(() => {
@@ -103,19 +121,32 @@ describe('FleetView', () => {
   })
 
   it("shows the ClientError's message in an error toast", async () => {
-    client.terminateInstance.mockRejectedValue(new ClientError('failed', 'UnauthorizedOperation: not allowed to terminate i-owned'))
+    client.terminateInstance.mockRejectedValue(
+      new ClientError('failed', 'UnauthorizedOperation: not allowed to terminate i-owned')
+    )
     const w = await mountFleet()
     await row(w, 'i-owned').find('[data-test="terminate"]').trigger('click')
     await w.find('[data-test="confirm-ok"]').trigger('click')
     await flush()
     const toasts = useNotificationsStore().toasts
     expect(toasts).toHaveLength(1)
-    expect(toasts[0]).toMatchObject({ kind: 'error', message: 'UnauthorizedOperation: not allowed to terminate i-owned' })
+    expect(toasts[0]).toMatchObject({
+      kind: 'error',
+      message: 'UnauthorizedOperation: not allowed to terminate i-owned'
+    })
     expect(toasts[0].title).toContain('gpu-a')
   })
 
   it('drains after confirmation and shows the outcome', async () => {
-    client.drainInstance.mockResolvedValue({ outcome: 'timed-out', startedAt: T0, endedAt: T0 + 30_000, deregisterMs: 12, lastRunning: 2, lastWaiting: 1, reason: 'requests still running at the deadline' })
+    client.drainInstance.mockResolvedValue({
+      outcome: 'timed-out',
+      startedAt: T0,
+      endedAt: T0 + 30_000,
+      deregisterMs: 12,
+      lastRunning: 2,
+      lastWaiting: 1,
+      reason: 'requests still running at the deadline'
+    })
     const w = await mountFleet()
     await row(w, 'i-owned').find('[data-test="drain"]').trigger('click')
     expect(w.find('[role="dialog"]').text()).toContain('Drain gpu-a (i-owned)?')
@@ -143,18 +174,27 @@ describe('FleetView', () => {
     await w.find('[data-test="launch-model"]').setValue('qwen2.5-7b')
     await w.find('[data-test="launch-submit"]').trigger('click')
     await flush()
-    expect(client.launchInstance).toHaveBeenCalledWith({ instanceType: 'g6e.xlarge', market: 'ondemand', model: 'qwen2.5-7b' })
+    expect(client.launchInstance).toHaveBeenCalledWith({
+      instanceType: 'g6e.xlarge',
+      market: 'ondemand',
+      model: 'qwen2.5-7b'
+    })
     expect(w.find('[data-test="launch-form"]').exists()).toBe(false)
   })
 
   it('keeps the launch dialog open and toasts the refusal', async () => {
-    client.launchInstance.mockRejectedValue(new ClientError('failed', 'budget cap of $2.00/h reached'))
+    client.launchInstance.mockRejectedValue(
+      new ClientError('failed', 'budget cap of $2.00/h reached')
+    )
     const w = await mountFleet()
     await w.find('[data-test="launch"]').trigger('click')
     await flush()
     await w.find('[data-test="launch-submit"]').trigger('click')
     await flush()
-    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'budget cap of $2.00/h reached' })
+    expect(useNotificationsStore().toasts[0]).toMatchObject({
+      kind: 'error',
+      message: 'budget cap of $2.00/h reached'
+    })
     expect(w.find('[data-test="launch-form"]').exists()).toBe(true)
   })
 
@@ -168,8 +208,13 @@ describe('FleetView', () => {
   })
 
   it('shows a failed load in a toast', async () => {
-    client.listInstances.mockRejectedValue(new ClientError('failed', 'the Synkti daemon is not reachable'))
+    client.listInstances.mockRejectedValue(
+      new ClientError('failed', 'the Synkti daemon is not reachable')
+    )
     await mountFleet()
-    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'the Synkti daemon is not reachable' })
+    expect(useNotificationsStore().toasts[0]).toMatchObject({
+      kind: 'error',
+      message: 'the Synkti daemon is not reachable'
+    })
   })
 })

@@ -8,7 +8,15 @@ import { toDatetimeLocal } from '@renderer/components/format'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useSimulationsStore } from '@renderer/stores/simulations'
-import { MIN, T0, fakeClient, flush, managed, scenario, type FakeClient } from '@renderer/stores/test-fixtures'
+import {
+  MIN,
+  T0,
+  fakeClient,
+  flush,
+  managed,
+  scenario,
+  type FakeClient
+} from '@renderer/stores/test-fixtures'
 import ReplayView from './ReplayView.vue'
 
 let pinia: Pinia
@@ -19,7 +27,10 @@ const FROM = T0
 const TO = T0 + 90 * MIN
 
 async function mountLoaded(): Promise<VueWrapper> {
-  wrapper = mount(ReplayView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(ReplayView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await wrapper.find('[data-test="replay-from"]').setValue(toDatetimeLocal(FROM))
   await wrapper.find('[data-test="replay-to"]').setValue(toDatetimeLocal(TO))
   await wrapper.find('form').trigger('submit')
@@ -27,12 +38,16 @@ async function mountLoaded(): Promise<VueWrapper> {
   return wrapper
 }
 
-const rows = (w: VueWrapper) => w.findAll('[data-test="replay-table"] tbody tr').map((r) => r.attributes('data-row'))
-const stateOf = (w: VueWrapper, id: string) => w.find(`[data-test="replay-table"] tr[data-row="${id}"] [data-state]`).attributes('data-state')
+const rows = (w: VueWrapper) =>
+  w.findAll('[data-test="replay-table"] tbody tr').map((r) => r.attributes('data-row'))
+const stateOf = (w: VueWrapper, id: string) =>
+  w.find(`[data-test="replay-table"] tr[data-row="${id}"] [data-state]`).attributes('data-state')
 
 describe('ReplayView', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date']
+    })
     vi.setSystemTime(T0 + 3 * 60 * MIN)
     history.replaceState(null, '', '#/replay')
     pinia = createPinia()
@@ -111,17 +126,28 @@ describe('ReplayView', () => {
     const w = await mountLoaded()
     await w.find('[data-test="whatif"]').trigger('click')
     await flush()
-    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'warning', title: 'Nothing to simulate' })
-    client.exportTrace.mockRejectedValue(new ClientError('bad-request', 'exportTrace: "to" must be after "from"'))
+    expect(useNotificationsStore().toasts[0]).toMatchObject({
+      kind: 'warning',
+      title: 'Nothing to simulate'
+    })
+    client.exportTrace.mockRejectedValue(
+      new ClientError('bad-request', 'exportTrace: "to" must be after "from"')
+    )
     await w.find('[data-test="whatif"]').trigger('click')
     await flush()
-    expect(useNotificationsStore().toasts.some((t) => t.kind === 'error' && t.message.includes('"to" must be after "from"'))).toBe(true)
+    expect(
+      useNotificationsStore().toasts.some(
+        (t) => t.kind === 'error' && t.message.includes('"to" must be after "from"')
+      )
+    ).toBe(true)
     expect(useSimulationsStore().pendingReplayTrace).toBeNull()
     expect(useNavigationStore().current).not.toBe('whatif')
   })
 
   it('validates the window inline', async () => {
-    wrapper = mount(ReplayView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } } })
+    wrapper = mount(ReplayView, {
+      global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }
+    })
     await wrapper.find('[data-test="replay-from"]').setValue(toDatetimeLocal(TO))
     await wrapper.find('[data-test="replay-to"]').setValue(toDatetimeLocal(FROM))
     expect(wrapper.find('[role="alert"]').text()).toBe('The end must be after the start.')

@@ -13,7 +13,10 @@ let client: FakeClient
 let wrapper: VueWrapper | null = null
 
 async function mountSettings(): Promise<VueWrapper> {
-  wrapper = mount(SettingsView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(SettingsView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
@@ -41,17 +44,39 @@ describe('SettingsView', () => {
     const regions = w.find('input[name="aws.regions"]')
     expect((regions.element as HTMLInputElement).value).toBe('us-east-1')
     expect((w.find('input[name="budgetPerHour"]').element as HTMLInputElement).value).toBe('0')
-    expect((w.find('input[name="mode"][value="sandbox"]').element as HTMLInputElement).checked).toBe(true)
-    expect((w.find('select[name="strategy"]').element as HTMLSelectElement).value).toBe('warm-least-loaded')
+    expect(
+      (w.find('input[name="mode"][value="sandbox"]').element as HTMLInputElement).checked
+    ).toBe(true)
+    expect((w.find('select[name="strategy"]').element as HTMLSelectElement).value).toBe(
+      'warm-least-loaded'
+    )
     const id = regions.attributes('id')!
     expect(w.find(`label[for="${id}"]`).text()).toContain('Regions')
-    for (const name of ['aws.profile', 'aws.fleetTag', 'aws.sqsQueueUrl', 'aws.imageId', 'aws.securityGroupIds', 'aws.keyName', 'aws.instanceProfileName', 'fleet.instanceType', 'fleet.model', 'fleet.cockpitUrl', 'sandbox.speed', 'sandbox.tracePath', 'pollIntervalSeconds', 'drainMarginSeconds', 'standbySize']) {
+    for (const name of [
+      'aws.profile',
+      'aws.fleetTag',
+      'aws.sqsQueueUrl',
+      'aws.imageId',
+      'aws.securityGroupIds',
+      'aws.keyName',
+      'aws.instanceProfileName',
+      'fleet.instanceType',
+      'fleet.model',
+      'fleet.cockpitUrl',
+      'sandbox.speed',
+      'sandbox.tracePath',
+      'pollIntervalSeconds',
+      'drainMarginSeconds',
+      'standbySize'
+    ]) {
       expect(w.find(`input[name="${name}"]`).exists(), name).toBe(true)
     }
     expect(w.find('[data-test="field-error"]').exists()).toBe(false)
     expect(w.find('[data-test="save"]').attributes('disabled')).toBeUndefined()
     expect(w.text()).toContain('takes effect when the app or daemon restarts')
-    expect(w.find('[data-test="agent-install"]').text()).toContain('npx synkti agent --cockpit-url http://<cockpit>:<port> --token <token>')
+    expect(w.find('[data-test="agent-install"]').text()).toContain(
+      'npx synkti agent --cockpit-url http://<cockpit>:<port> --token <token>'
+    )
   })
 
   it('rejects a bad region next to the regions field and does not save', async () => {
@@ -77,7 +102,9 @@ describe('SettingsView', () => {
     const w = await mountSettings()
     const budget = w.find('input[name="budgetPerHour"]')
     await budget.setValue('-1')
-    expect(field(w, 'budgetPerHour').find('[data-test="field-error"]').text()).toContain('budget cap must be >= 0')
+    expect(field(w, 'budgetPerHour').find('[data-test="field-error"]').text()).toContain(
+      'budget cap must be >= 0'
+    )
     expect(budget.attributes('aria-invalid')).toBe('true')
     expect(w.find('[data-test="save"]').attributes('disabled')).toBeDefined()
   })
@@ -107,7 +134,9 @@ describe('SettingsView', () => {
   it("shows the engine's message when it refuses the settings", async () => {
     const w = await mountSettings()
     await w.find('input[name="standbySize"]').setValue('3')
-    client.updateSettings.mockRejectedValueOnce(new ClientError('bad-request', 'aws.profile: no such profile'))
+    client.updateSettings.mockRejectedValueOnce(
+      new ClientError('bad-request', 'aws.profile: no such profile')
+    )
     await w.find('[data-test="save"]').trigger('click')
     await flush()
     expect(w.find('[data-test="save-error"]').text()).toContain('aws.profile: no such profile')
@@ -116,7 +145,10 @@ describe('SettingsView', () => {
 
   it('shows the credential check: ok in green, errors in red', async () => {
     const w = await mountSettings()
-    client.checkCredentials.mockResolvedValueOnce({ ok: true, message: 'arn:aws:iam::123456789012:user/ops' })
+    client.checkCredentials.mockResolvedValueOnce({
+      ok: true,
+      message: 'arn:aws:iam::123456789012:user/ops'
+    })
     await w.find('[data-test="check-credentials"]').trigger('click')
     await flush()
     expect(client.checkCredentials).toHaveBeenCalledWith({})
@@ -125,7 +157,10 @@ describe('SettingsView', () => {
     expect(result.attributes('data-ok')).toBe('true')
     expect(result.classes()).toContain('settings-view__credentials--ok')
 
-    client.checkCredentials.mockResolvedValueOnce({ ok: false, message: 'The security token included in the request is expired' })
+    client.checkCredentials.mockResolvedValueOnce({
+      ok: false,
+      message: 'The security token included in the request is expired'
+    })
     await w.find('[data-test="check-credentials"]').trigger('click')
     await flush()
     result = w.find('[data-test="credential-result"]')

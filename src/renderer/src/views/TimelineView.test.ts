@@ -9,7 +9,17 @@ import { useEventsStore } from '@renderer/stores/events'
 import { useFleetStore } from '@renderer/stores/fleet'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useStatusStore } from '@renderer/stores/status'
-import { MIN, STATUS, T0, fakeClient, flush, instanceView, managed, scenario, type FakeClient } from '@renderer/stores/test-fixtures'
+import {
+  MIN,
+  STATUS,
+  T0,
+  fakeClient,
+  flush,
+  instanceView,
+  managed,
+  scenario,
+  type FakeClient
+} from '@renderer/stores/test-fixtures'
 import TimelineView from './TimelineView.vue'
 
 // ECharts cannot draw in happy-dom: the chart is a stub that shows its inputs and can emit a click
@@ -20,9 +30,17 @@ vi.mock('@renderer/charts/TimelineChart.vue', () => ({
     emits: ['select'],
     setup(props, { emit }) {
       return () =>
-        h('div', { 'data-test': 'chart', 'data-count': props.events.length, 'data-from': props.from, 'data-to': props.to, 'data-cursor': props.cursor }, [
-          h('button', { 'data-test': 'pick-notice', onClick: () => emit('select', 4) }, 'pick')
-        ])
+        h(
+          'div',
+          {
+            'data-test': 'chart',
+            'data-count': props.events.length,
+            'data-from': props.from,
+            'data-to': props.to,
+            'data-cursor': props.cursor
+          },
+          [h('button', { 'data-test': 'pick-notice', onClick: () => emit('select', 4) }, 'pick')]
+        )
     }
   })
 }))
@@ -34,21 +52,29 @@ let client: FakeClient
 let wrapper: VueWrapper | null = null
 
 async function mountTimeline(): Promise<VueWrapper> {
-  wrapper = mount(TimelineView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(TimelineView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
 
 describe('TimelineView', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date']
+    })
     vi.setSystemTime(NOW)
     pinia = createPinia()
     setActivePinia(pinia)
     useStatusStore().setStatus({ ...STATUS, now: NOW }, NOW)
     client = fakeClient()
     client.events.mockResolvedValue(scenario())
-    client.fleetAt.mockResolvedValue([managed('a', { state: 'draining', noticeDeadline: T0 + 62 * MIN }), managed('b', { market: 'ondemand' })])
+    client.fleetAt.mockResolvedValue([
+      managed('a', { state: 'draining', noticeDeadline: T0 + 62 * MIN }),
+      managed('b', { market: 'ondemand' })
+    ])
   })
   afterEach(() => {
     wrapper?.unmount()
@@ -137,6 +163,9 @@ describe('TimelineView', () => {
     client.events.mockRejectedValueOnce(new ClientError('failed', 'history is not open'))
     await w.find('[data-test="refresh"]').trigger('click')
     await flush()
-    expect(useNotificationsStore().toasts[0]).toMatchObject({ kind: 'error', message: 'history is not open' })
+    expect(useNotificationsStore().toasts[0]).toMatchObject({
+      kind: 'error',
+      message: 'history is not open'
+    })
   })
 })

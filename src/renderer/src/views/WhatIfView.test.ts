@@ -18,7 +18,11 @@ vi.mock('vue-echarts', () => ({
     name: 'VChart',
     props: ['option', 'loading', 'autoresize'],
     setup(props) {
-      return () => h('div', { 'data-test': 'vchart', 'data-series': (props.option as { series: unknown[] }).series.length })
+      return () =>
+        h('div', {
+          'data-test': 'vchart',
+          'data-series': (props.option as { series: unknown[] }).series.length
+        })
     }
   })
 }))
@@ -28,7 +32,10 @@ let client: FakeClient
 let wrapper: VueWrapper | null = null
 
 async function mountView(): Promise<VueWrapper> {
-  wrapper = mount(WhatIfView, { global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } }, attachTo: document.body })
+  wrapper = mount(WhatIfView, {
+    global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+    attachTo: document.body
+  })
   await flush()
   return wrapper
 }
@@ -44,13 +51,22 @@ function errorNextTo(w: VueWrapper, name: string): string | undefined {
 
 describe('WhatIfView', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date']
+    })
     pinia = createPinia()
     setActivePinia(pinia)
     client = fakeClient()
     client.defaultSimulationConfig.mockResolvedValue(defaultConfig())
     client.bundledTraces.mockResolvedValue([
-      { id: 'aws-v100', label: 'AWS V100 1-node 2023-02', path: '/res/traces/aws-v100-1node-2023-02', zones: 3, hours: 240, source: 'bundled' }
+      {
+        id: 'aws-v100',
+        label: 'AWS V100 1-node 2023-02',
+        path: '/res/traces/aws-v100-1node-2023-02',
+        zones: 3,
+        hours: 240,
+        source: 'bundled'
+      }
     ])
   })
   afterEach(() => {
@@ -112,7 +128,12 @@ describe('WhatIfView', () => {
     await w.find('[data-test="whatif-form"]').trigger('submit')
     await flush()
     expect(client.startSimulation).toHaveBeenCalledTimes(1)
-    client.simulationStatus.mockResolvedValue({ jobId: 'job-1', state: 'running', done: 5, total: 10 })
+    client.simulationStatus.mockResolvedValue({
+      jobId: 'job-1',
+      state: 'running',
+      done: 5,
+      total: 10
+    })
     await vi.advanceTimersByTimeAsync(1000)
     expect(client.simulationStatus).not.toHaveBeenCalled()
     await vi.advanceTimersByTimeAsync(1500)
@@ -139,7 +160,14 @@ describe('WhatIfView', () => {
     await w.find('[data-test="whatif-form"]').trigger('submit')
     await flush()
     client.listSimulationRuns.mockResolvedValue([{ id: 7, createdAt: 1, name: 'baseline' }])
-    useSimulationsStore().upsertJob({ jobId: 'job-1', state: 'done', done: 10, total: 10, output: sampleOutput(), runId: 7 })
+    useSimulationsStore().upsertJob({
+      jobId: 'job-1',
+      state: 'done',
+      done: 10,
+      total: 10,
+      output: sampleOutput(),
+      runId: 7
+    })
     await flush()
     const results = w.find('[data-test="results"]')
     expect(results.exists()).toBe(true)
@@ -147,13 +175,24 @@ describe('WhatIfView', () => {
     expect(table.find('tr[data-metric="total_cost"]').text()).toContain('170.7 [160.25, 181.5]')
     expect(table.find('tr[data-metric="total_cost"]').text()).toContain('200 [198.5, 201.5]')
     expect(table.findAll('tbody tr')).toHaveLength(24)
-    for (const id of ['cost-chart', 'hours-chart', 'percent-chart', 'completion-chart', 'sim-timeline-chart']) expect(w.find(`[data-test="${id}"] [data-test="vchart"]`).exists()).toBe(true)
-    expect(w.find('[data-test="cost-chart"] [data-test="vchart"]').attributes('data-series')).toBe('2')
+    for (const id of [
+      'cost-chart',
+      'hours-chart',
+      'percent-chart',
+      'completion-chart',
+      'sim-timeline-chart'
+    ])
+      expect(w.find(`[data-test="${id}"] [data-test="vchart"]`).exists()).toBe(true)
+    expect(w.find('[data-test="cost-chart"] [data-test="vchart"]').attributes('data-series')).toBe(
+      '2'
+    )
     expect(w.find('[data-test="savings"]').text()).toBe('102%')
     expect(w.find('[data-test="saved-runs"]').text()).toContain('baseline')
     await w.find('[data-test="export-csv"]').trigger('click')
     expect(createObjectURL).toHaveBeenCalledTimes(1)
-    expect(await created[0].text()).toMatch(/^policy,metric,mean,ci95_low,ci95_high\ngreedy,total_cost,170.7,160.25,181.5\n/)
+    expect(await created[0].text()).toMatch(
+      /^policy,metric,mean,ci95_low,ci95_high\ngreedy,total_cost,170.7,160.25,181.5\n/
+    )
     await w.find('[data-test="export-json"]').trigger('click')
     expect(JSON.parse(await created[1].text())).toEqual(sampleOutput())
     vi.unstubAllGlobals()
@@ -164,33 +203,52 @@ describe('WhatIfView', () => {
     const uniform = w.find('input[name="policies"][value="uniform-progress"]')
     expect(uniform.attributes('disabled')).toBeDefined()
     await w.find('input[name="workload.kind"][value="deadline"]').setValue(true)
-    expect(w.find('input[name="policies"][value="uniform-progress"]').attributes('disabled')).toBeUndefined()
+    expect(
+      w.find('input[name="policies"][value="uniform-progress"]').attributes('disabled')
+    ).toBeUndefined()
     expect(w.find('label[for="whatif-changeoverSeconds"]').text()).toBe('Changeover (h)')
     expect(w.find('input[name="workload.computeHours"]').exists()).toBe(true)
     await setField(w, 'workload.computeHours', '90')
     expect(w.find('[data-group="workload"]').text()).toContain('needs attention')
-    expect(w.findAll('[data-test="field-error"]').map((e) => e.text())).toContain('the job (--job) cannot be longer than its deadline (--deadline)')
+    expect(w.findAll('[data-test="field-error"]').map((e) => e.text())).toContain(
+      'the job (--job) cannot be longer than its deadline (--deadline)'
+    )
   })
 
   it('offers the Replay window first as the trace', async () => {
     const from = new Date(2025, 2, 4, 10, 0, 0).getTime()
-    useSimulationsStore().setPendingReplayTrace({ traces: [{ zone: 'sandbox-1a', json: '{}', path: '/data/exports/w1' }], from, to: from + 3_600_000 })
+    useSimulationsStore().setPendingReplayTrace({
+      traces: [{ zone: 'sandbox-1a', json: '{}', path: '/data/exports/w1' }],
+      from,
+      to: from + 3_600_000
+    })
     const w = await mountView()
-    const options = w.findAll('[data-test="trace-picker"] option').filter((o) => o.attributes('value'))
+    const options = w
+      .findAll('[data-test="trace-picker"] option')
+      .filter((o) => o.attributes('value'))
     expect(options[0].text()).toContain('History window 2025-03-04 10:00:00 → 2025-03-04 11:00:00')
     expect(options[1].text()).toContain('AWS V100 1-node 2023-02')
-    expect((w.find('[data-test="trace-picker"]').element as HTMLSelectElement).value).toBe('history-window')
-    expect((w.find('input[name="market.path"]').element as HTMLInputElement).value).toBe('/data/exports/w1')
+    expect((w.find('[data-test="trace-picker"]').element as HTMLSelectElement).value).toBe(
+      'history-window'
+    )
+    expect((w.find('input[name="market.path"]').element as HTMLInputElement).value).toBe(
+      '/data/exports/w1'
+    )
     expect(w.text()).toContain('SkyNomad artifact')
     await w.find('[data-test="whatif-form"]').trigger('submit')
     await flush()
-    const config = (client.startSimulation.mock.calls[0][0] as { config: { market: unknown } }).config
+    const config = (client.startSimulation.mock.calls[0][0] as { config: { market: unknown } })
+      .config
     expect(config.market).toEqual({ kind: 'trace', path: '/data/exports/w1', binaryCapacity: 1000 })
-    expect(w.find('[data-test="replay-window"]').text()).toContain('Selected source: History window 2025-03-04 10:00:00')
+    expect(w.find('[data-test="replay-window"]').text()).toContain(
+      'Selected source: History window 2025-03-04 10:00:00'
+    )
     // the window stays in the store: the view is kept alive and may be come back to
     expect(useSimulationsStore().pendingReplayTrace).not.toBeNull()
     await w.find('[data-test="trace-picker"]').setValue('aws-v100')
-    expect((w.find('input[name="market.path"]').element as HTMLInputElement).value).toBe('/res/traces/aws-v100-1node-2023-02')
+    expect((w.find('input[name="market.path"]').element as HTMLInputElement).value).toBe(
+      '/res/traces/aws-v100-1node-2023-02'
+    )
     expect(w.find('[data-test="replay-window"]').text()).toContain('From Replay: History window')
     await w.find('[data-test="forget-replay"]').trigger('click')
     expect(useSimulationsStore().pendingReplayTrace).toBeNull()
@@ -200,11 +258,17 @@ describe('WhatIfView', () => {
   it('shows a window the engine did not save as a file with a note, keeps it, and does not run it', async () => {
     const w = await mountView()
     const from = new Date(2025, 2, 4, 10, 0, 0).getTime()
-    const pending = { traces: [{ zone: 'sandbox-1a', json: '{"data":[1,1,0]}', path: '' }], from, to: from + 2 * 3_600_000 }
+    const pending = {
+      traces: [{ zone: 'sandbox-1a', json: '{"data":[1,1,0]}', path: '' }],
+      from,
+      to: from + 2 * 3_600_000
+    }
     // set while the (kept-alive) view is already on screen
     useSimulationsStore().setPendingReplayTrace(pending)
     await flush()
-    expect((w.find('[data-test="trace-picker"]').element as HTMLSelectElement).value).toBe('history-window')
+    expect((w.find('[data-test="trace-picker"]').element as HTMLSelectElement).value).toBe(
+      'history-window'
+    )
     expect(w.find('[data-test="replay-window"]').text()).toContain('1 zone, 2 h')
     expect(w.find('[data-test="replay-note"]').text()).toContain('cannot run on it yet')
     expect(errorNextTo(w, 'market.path')).toBe('trace path is empty')
@@ -220,7 +284,13 @@ describe('WhatIfView', () => {
       { id: 1, createdAt: 1000, name: 'old' },
       { id: 2, createdAt: 2000, name: 'new' }
     ])
-    client.getSimulationRun.mockResolvedValue({ id: 2, name: 'new', createdAt: 2000, config: defaultConfig(), output: sampleOutput() })
+    client.getSimulationRun.mockResolvedValue({
+      id: 2,
+      name: 'new',
+      createdAt: 2000,
+      config: defaultConfig(),
+      output: sampleOutput()
+    })
     const w = await mountView()
     const items = w.findAll('[data-test="saved-runs"] li')
     expect(items.map((i) => i.attributes('data-run'))).toEqual(['2', '1'])
@@ -232,11 +302,15 @@ describe('WhatIfView', () => {
   })
 
   it('reports a refused start as a toast and inline', async () => {
-    client.startSimulation.mockRejectedValue(new ClientError('bad-request', 'config.runs: runs must be >= 1'))
+    client.startSimulation.mockRejectedValue(
+      new ClientError('bad-request', 'config.runs: runs must be >= 1')
+    )
     const w = await mountView()
     await w.find('[data-test="whatif-form"]').trigger('submit')
     await flush()
     expect(w.find('[data-test="run-error"]').text()).toContain('runs must be >= 1')
-    expect(useNotificationsStore().toasts.map((t) => t.title)).toContain('Could not start the simulation')
+    expect(useNotificationsStore().toasts.map((t) => t.title)).toContain(
+      'Could not start the simulation'
+    )
   })
 })

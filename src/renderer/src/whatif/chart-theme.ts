@@ -22,14 +22,28 @@ export const DEFAULT_CHART_THEME: ChartTheme = {
   accent: '#2f6fde',
   danger: '#c9342f',
   ok: '#1f8a4c',
-  palette: ['#2f6fde', '#e07b1a', '#1f8a4c', '#8e44ad', '#c9342f', '#16a2b8', '#b8860b', '#d63384', '#5c6b7a', '#6f42c1']
+  palette: [
+    '#2f6fde',
+    '#e07b1a',
+    '#1f8a4c',
+    '#8e44ad',
+    '#c9342f',
+    '#16a2b8',
+    '#b8860b',
+    '#d63384',
+    '#5c6b7a',
+    '#6f42c1'
+  ]
 }
 
 /** Reads the theme from CSS custom properties on the document root; falls back to the defaults. */
-export function readChartTheme(root: Element | null = typeof document === 'undefined' ? null : document.documentElement): ChartTheme {
+export function readChartTheme(
+  root: Element | null = typeof document === 'undefined' ? null : document.documentElement
+): ChartTheme {
   if (!root || typeof getComputedStyle !== 'function') return DEFAULT_CHART_THEME
   const style = getComputedStyle(root)
-  const pick = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback
+  const pick = (name: string, fallback: string): string =>
+    style.getPropertyValue(name).trim() || fallback
   const accent = pick('--accent', DEFAULT_CHART_THEME.accent)
   return {
     fg: pick('--fg', DEFAULT_CHART_THEME.fg),
@@ -59,7 +73,10 @@ export function useChartTheme(): Ref<ChartTheme> {
     }
     if (typeof MutationObserver === 'function' && typeof document !== 'undefined') {
       observer = new MutationObserver(refresh)
-      observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'data-theme', 'style'] })
+      observer.observe(document.documentElement, {
+        attributes: true,
+        attributeFilter: ['class', 'data-theme', 'style']
+      })
     }
   })
   onBeforeUnmount(() => {

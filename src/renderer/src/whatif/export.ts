@@ -18,7 +18,11 @@ export function outputToCsv(output: SimulationOutput): string {
   for (const result of output.results) {
     for (const metric of METRIC_NAMES) {
       const m = result.metrics[metric] as MetricSummary | null | undefined
-      lines.push([quote(result.policy), metric, cell(m?.mean), cell(m?.ci95?.[0]), cell(m?.ci95?.[1])].join(','))
+      lines.push(
+        [quote(result.policy), metric, cell(m?.mean), cell(m?.ci95?.[0]), cell(m?.ci95?.[1])].join(
+          ','
+        )
+      )
     }
   }
   return `${lines.join('\n')}\n`
@@ -30,7 +34,11 @@ export function outputToJson(output: SimulationOutput): string {
 
 /** A file name for a run's export: "whatif-<name or seed>.<ext>". */
 export function exportFileName(base: string, ext: 'json' | 'csv'): string {
-  const safe = base.trim().replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run'
+  const safe =
+    base
+      .trim()
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'run'
   return `whatif-${safe}.${ext}`
 }
 

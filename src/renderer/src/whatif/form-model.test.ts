@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { checkSimulationConfig } from '@shared/simulation-schema'
 import type { SimulationConfig } from '@shared/simulation'
-import { configToForm, errorsByField, fieldForError, formToConfig, parseNumber, policyDisabled, setWorkloadKind } from './form-model'
+import {
+  configToForm,
+  errorsByField,
+  fieldForError,
+  formToConfig,
+  parseNumber,
+  policyDisabled,
+  setWorkloadKind
+} from './form-model'
 import { historyTraceOption } from './traces'
 import { defaultConfig } from './test-data'
 
@@ -40,7 +48,9 @@ describe('what-if form model', () => {
     const form = configToForm(defaultConfig())
     form.values['workload.stateGiBMin'] = '700'
     const built = formToConfig(form)
-    expect(built.errors).toEqual([{ path: 'workload', message: 'stateGiBMin must be <= stateGiBMax' }])
+    expect(built.errors).toEqual([
+      { path: 'workload', message: 'stateGiBMin must be <= stateGiBMax' }
+    ])
     expect(fieldForError('workload')).toBe('workload')
     expect(fieldForError('workload.gpuMemoryChoicesGiB.1')).toBe('workload.gpuMemoryChoicesGiB')
   })
@@ -66,15 +76,29 @@ describe('what-if form model', () => {
   it('builds a trace market and a price-linked hazard', () => {
     const form = configToForm(defaultConfig())
     form.hazardKind = 'price-linked'
-    expect(formToConfig(form).config.market).toMatchObject({ kind: 'synthetic', hazard: { kind: 'price-linked', basePerHour: 0.05, elasticity: 2 } })
+    expect(formToConfig(form).config.market).toMatchObject({
+      kind: 'synthetic',
+      hazard: { kind: 'price-linked', basePerHour: 0.05, elasticity: 2 }
+    })
     form.marketKind = 'trace'
-    expect(formToConfig(form).errors).toEqual([{ path: 'market.path', message: 'trace path is empty' }])
+    expect(formToConfig(form).errors).toEqual([
+      { path: 'market.path', message: 'trace path is empty' }
+    ])
     form.values['market.path'] = '/data/traces/x'
-    expect(formToConfig(form).config.market).toEqual({ kind: 'trace', path: '/data/traces/x', binaryCapacity: 1000 })
+    expect(formToConfig(form).config.market).toEqual({
+      kind: 'trace',
+      path: '/data/traces/x',
+      binaryCapacity: 1000
+    })
   })
 
   it('reads a saved deadline config back into the form', () => {
-    const config: SimulationConfig = { ...defaultConfig(), changeoverSeconds: 360, policies: ['uniform-progress'], workload: { kind: 'deadline', computeHours: 10, deadlineHours: 20 } }
+    const config: SimulationConfig = {
+      ...defaultConfig(),
+      changeoverSeconds: 360,
+      policies: ['uniform-progress'],
+      workload: { kind: 'deadline', computeHours: 10, deadlineHours: 20 }
+    }
     const form = configToForm(config)
     expect(form.workloadKind).toBe('deadline')
     expect(form.values.changeoverSeconds).toBe('0.1')
@@ -83,8 +107,20 @@ describe('what-if form model', () => {
 
   it('offers a history window at the folder it was exported to', () => {
     const from = new Date(2025, 2, 4, 10, 0, 0).getTime()
-    const option = historyTraceOption({ traces: [{ zone: 'a', json: '{}', path: '/data/exports/w1' }, { zone: 'b', json: '{}', path: '/data/exports/w1' }], from, to: from + 2 * 3_600_000 })
-    expect(option).toMatchObject({ path: '/data/exports/w1', zones: 2, hours: 2, source: 'history' })
+    const option = historyTraceOption({
+      traces: [
+        { zone: 'a', json: '{}', path: '/data/exports/w1' },
+        { zone: 'b', json: '{}', path: '/data/exports/w1' }
+      ],
+      from,
+      to: from + 2 * 3_600_000
+    })
+    expect(option).toMatchObject({
+      path: '/data/exports/w1',
+      zones: 2,
+      hours: 2,
+      source: 'history'
+    })
     expect(option.label).toBe('History window 2025-03-04 10:00:00 → 2025-03-04 12:00:00')
   })
 })

@@ -44,47 +44,228 @@ const batch = (s: FormState): boolean => s.workloadKind === 'batch'
 
 export const FIELDS: FieldSpec[] = [
   { path: 'seed', label: 'Seed', type: 'int', group: 'basics' },
-  { path: 'runs', label: 'Runs', type: 'int', group: 'basics', hint: 'seeded runs; more runs narrow the 95% intervals' },
+  {
+    path: 'runs',
+    label: 'Runs',
+    type: 'int',
+    group: 'basics',
+    hint: 'seeded runs; more runs narrow the 95% intervals'
+  },
   { path: 'durationHours', label: 'Duration (h)', type: 'number', group: 'basics' },
 
-  { path: 'market.zones', label: 'Zones (comma-separated)', type: 'texts', group: 'market', when: synthetic },
-  { path: 'market.tickSeconds', label: 'Price tick (s)', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.reversionPerHour', label: 'Reversion (/h)', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.volatility', label: 'Volatility', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.dailyAmplitude', label: 'Daily amplitude (fraction)', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.zoneSpread', label: 'Zone spread (fraction)', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.hazard.perHour', label: 'Reclaim rate (/h)', type: 'number', group: 'market', when: (s) => synthetic(s) && s.hazardKind === 'fixed' },
-  { path: 'market.hazard.basePerHour', label: 'Base reclaim rate (/h)', type: 'number', group: 'market', when: (s) => synthetic(s) && s.hazardKind === 'price-linked' },
-  { path: 'market.hazard.elasticity', label: 'Elasticity', type: 'number', group: 'market', when: (s) => synthetic(s) && s.hazardKind === 'price-linked' },
-  { path: 'market.outageMeanSeconds', label: 'Outage mean (s)', type: 'number', group: 'market', when: synthetic },
-  { path: 'market.path', label: 'Trace path', type: 'text', group: 'market', when: (s) => s.marketKind === 'trace' },
-  { path: 'market.binaryCapacity', label: 'Capacity of a 0/1 trace zone', type: 'number', group: 'market', when: (s) => s.marketKind === 'trace' },
+  {
+    path: 'market.zones',
+    label: 'Zones (comma-separated)',
+    type: 'texts',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.tickSeconds',
+    label: 'Price tick (s)',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.reversionPerHour',
+    label: 'Reversion (/h)',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.volatility',
+    label: 'Volatility',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.dailyAmplitude',
+    label: 'Daily amplitude (fraction)',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.zoneSpread',
+    label: 'Zone spread (fraction)',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.hazard.perHour',
+    label: 'Reclaim rate (/h)',
+    type: 'number',
+    group: 'market',
+    when: (s) => synthetic(s) && s.hazardKind === 'fixed'
+  },
+  {
+    path: 'market.hazard.basePerHour',
+    label: 'Base reclaim rate (/h)',
+    type: 'number',
+    group: 'market',
+    when: (s) => synthetic(s) && s.hazardKind === 'price-linked'
+  },
+  {
+    path: 'market.hazard.elasticity',
+    label: 'Elasticity',
+    type: 'number',
+    group: 'market',
+    when: (s) => synthetic(s) && s.hazardKind === 'price-linked'
+  },
+  {
+    path: 'market.outageMeanSeconds',
+    label: 'Outage mean (s)',
+    type: 'number',
+    group: 'market',
+    when: synthetic
+  },
+  {
+    path: 'market.path',
+    label: 'Trace path',
+    type: 'text',
+    group: 'market',
+    when: (s) => s.marketKind === 'trace'
+  },
+  {
+    path: 'market.binaryCapacity',
+    label: 'Capacity of a 0/1 trace zone',
+    type: 'number',
+    group: 'market',
+    when: (s) => s.marketKind === 'trace'
+  },
 
   { path: 'workload.tasks', label: 'Tasks', type: 'int', group: 'workload', when: batch },
-  { path: 'workload.arrivalWindowHours', label: 'Arrival window (h)', type: 'number', group: 'workload', when: batch, hint: '0: all at once' },
-  { path: 'workload.meanTaskHours', label: 'Mean task (h)', type: 'number', group: 'workload', when: batch },
-  { path: 'workload.taskHoursCv', label: 'Task time CV', type: 'number', group: 'workload', when: batch },
-  { path: 'workload.gpuMemoryChoicesGiB', label: 'GPU memory choices (GiB, comma-separated)', type: 'numbers', group: 'workload', when: batch },
-  { path: 'workload.stateGiBMin', label: 'State min (GiB)', type: 'number', group: 'workload', when: batch },
-  { path: 'workload.stateGiBMax', label: 'State max (GiB)', type: 'number', group: 'workload', when: batch },
-  { path: 'workload.checkpointIntervalSeconds', label: 'Checkpoint interval (s)', type: 'number', group: 'workload', when: batch, hint: '0: never' },
+  {
+    path: 'workload.arrivalWindowHours',
+    label: 'Arrival window (h)',
+    type: 'number',
+    group: 'workload',
+    when: batch,
+    hint: '0: all at once'
+  },
+  {
+    path: 'workload.meanTaskHours',
+    label: 'Mean task (h)',
+    type: 'number',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.taskHoursCv',
+    label: 'Task time CV',
+    type: 'number',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.gpuMemoryChoicesGiB',
+    label: 'GPU memory choices (GiB, comma-separated)',
+    type: 'numbers',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.stateGiBMin',
+    label: 'State min (GiB)',
+    type: 'number',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.stateGiBMax',
+    label: 'State max (GiB)',
+    type: 'number',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.checkpointIntervalSeconds',
+    label: 'Checkpoint interval (s)',
+    type: 'number',
+    group: 'workload',
+    when: batch,
+    hint: '0: never'
+  },
   { path: 'workload.models', label: 'Models', type: 'int', group: 'workload', when: batch },
-  { path: 'workload.coldStartSeconds', label: 'Cold start (s)', type: 'number', group: 'workload', when: batch },
-  { path: 'workload.computeHours', label: 'Compute C (h)', type: 'number', group: 'workload', when: (s) => !batch(s) },
-  { path: 'workload.deadlineHours', label: 'Deadline R (h)', type: 'number', group: 'workload', when: (s) => !batch(s) },
+  {
+    path: 'workload.coldStartSeconds',
+    label: 'Cold start (s)',
+    type: 'number',
+    group: 'workload',
+    when: batch
+  },
+  {
+    path: 'workload.computeHours',
+    label: 'Compute C (h)',
+    type: 'number',
+    group: 'workload',
+    when: (s) => !batch(s)
+  },
+  {
+    path: 'workload.deadlineHours',
+    label: 'Deadline R (h)',
+    type: 'number',
+    group: 'workload',
+    when: (s) => !batch(s)
+  },
 
-  { path: 'graceSeconds', label: 'Grace (s)', type: 'number', group: 'advanced', hint: 'interruption notice' },
+  {
+    path: 'graceSeconds',
+    label: 'Grace (s)',
+    type: 'number',
+    group: 'advanced',
+    hint: 'interruption notice'
+  },
   { path: 'changeoverSeconds', label: 'Changeover (s)', type: 'number', group: 'advanced' },
   { path: 'idleReleaseSeconds', label: 'Idle release (s)', type: 'number', group: 'advanced' },
-  { path: 'fallbackAfterPreemptions', label: 'Fallback after N preemptions', type: 'int', group: 'advanced' },
-  { path: 'checkpoint.fullThreshold', label: 'Checkpoint full threshold', type: 'number', group: 'advanced' },
-  { path: 'checkpoint.partialThreshold', label: 'Checkpoint partial threshold', type: 'number', group: 'advanced' },
+  {
+    path: 'fallbackAfterPreemptions',
+    label: 'Fallback after N preemptions',
+    type: 'int',
+    group: 'advanced'
+  },
+  {
+    path: 'checkpoint.fullThreshold',
+    label: 'Checkpoint full threshold',
+    type: 'number',
+    group: 'advanced'
+  },
+  {
+    path: 'checkpoint.partialThreshold',
+    label: 'Checkpoint partial threshold',
+    type: 'number',
+    group: 'advanced'
+  },
   { path: 'instanceTypes.0.name', label: 'Instance type', type: 'text', group: 'advanced' },
   { path: 'instanceTypes.0.gpus', label: 'GPUs', type: 'int', group: 'advanced' },
-  { path: 'instanceTypes.0.gpuMemoryGiB', label: 'GPU memory (GiB)', type: 'number', group: 'advanced' },
-  { path: 'instanceTypes.0.networkGbps', label: 'Network (Gbit/s)', type: 'number', group: 'advanced' },
-  { path: 'instanceTypes.0.onDemandPrice', label: 'On-demand ($/h)', type: 'number', group: 'advanced' },
-  { path: 'instanceTypes.0.meanSpotPrice', label: 'Mean spot ($/h)', type: 'number', group: 'advanced' }
+  {
+    path: 'instanceTypes.0.gpuMemoryGiB',
+    label: 'GPU memory (GiB)',
+    type: 'number',
+    group: 'advanced'
+  },
+  {
+    path: 'instanceTypes.0.networkGbps',
+    label: 'Network (Gbit/s)',
+    type: 'number',
+    group: 'advanced'
+  },
+  {
+    path: 'instanceTypes.0.onDemandPrice',
+    label: 'On-demand ($/h)',
+    type: 'number',
+    group: 'advanced'
+  },
+  {
+    path: 'instanceTypes.0.meanSpotPrice',
+    label: 'Mean spot ($/h)',
+    type: 'number',
+    group: 'advanced'
+  }
 ]
 
 /** Paths that are not a field but carry errors of their own (shown at the top of their section). */
@@ -160,7 +341,8 @@ function set(obj: Record<string, unknown>, path: string, value: unknown): void {
     const c = cur as Record<string | number, unknown>
     if (last) c[k] = value
     else {
-      if (c[k] === undefined || c[k] === null || typeof c[k] !== 'object') c[k] = /^\d+$/.test(keys[i + 1]) ? [] : {}
+      if (c[k] === undefined || c[k] === null || typeof c[k] !== 'object')
+        c[k] = /^\d+$/.test(keys[i + 1]) ? [] : {}
       cur = c[k] as Record<string, unknown>
     }
   })
@@ -186,9 +368,13 @@ export function configToForm(config: SimulationConfig): FormState {
   }
   const workloadKind: WorkloadKind = config.workload?.kind === 'deadline' ? 'deadline' : 'batch'
   const changeover = parseNumber(values.changeoverSeconds ?? '')
-  if (changeoverInHours(workloadKind) && changeover !== null) values.changeoverSeconds = String(round(changeover / 3600))
+  if (changeoverInHours(workloadKind) && changeover !== null)
+    values.changeoverSeconds = String(round(changeover / 3600))
   const market = config.market
-  const hazardKind: HazardKind = market?.kind === 'synthetic' && market.hazard?.kind === 'price-linked' ? 'price-linked' : 'fixed'
+  const hazardKind: HazardKind =
+    market?.kind === 'synthetic' && market.hazard?.kind === 'price-linked'
+      ? 'price-linked'
+      : 'fixed'
   return {
     values,
     policies: [...(config.policies ?? ['greedy', 'fallback', 'ondemand'])],
@@ -207,9 +393,11 @@ function round(n: number): number {
 export function setWorkloadKind(state: FormState, kind: WorkloadKind): void {
   if (state.workloadKind === kind) return
   const n = parseNumber(state.values.changeoverSeconds ?? '')
-  if (n !== null) state.values.changeoverSeconds = String(round(kind === 'deadline' ? n / 3600 : n * 3600))
+  if (n !== null)
+    state.values.changeoverSeconds = String(round(kind === 'deadline' ? n / 3600 : n * 3600))
   state.workloadKind = kind
-  if (kind === 'batch') state.policies = state.policies.filter((p) => !DEADLINE_ONLY_POLICIES.includes(p))
+  if (kind === 'batch')
+    state.policies = state.policies.filter((p) => !DEADLINE_ONLY_POLICIES.includes(p))
 }
 
 /** True when the policy cannot be picked for this workload. */
@@ -261,24 +449,36 @@ export function formToConfig(state: FormState): BuildResult {
         .filter(Boolean)
       const nums = parts.map(parseNumber)
       if (nums.some((n) => n === null)) {
-        inputErrors.push({ path: field.path, message: `${field.label.replace(/ \(.*$/, '')}: every value must be a number` })
+        inputErrors.push({
+          path: field.path,
+          message: `${field.label.replace(/ \(.*$/, '')}: every value must be a number`
+        })
         value = nums.map((n) => n ?? Number.NaN)
       } else value = nums
     } else {
       const n = parseNumber(text)
       if (n === null) {
-        inputErrors.push({ path: field.path, message: text.trim() === '' ? `${field.label} is required` : `${field.label} must be a number` })
+        inputErrors.push({
+          path: field.path,
+          message:
+            text.trim() === '' ? `${field.label} is required` : `${field.label} must be a number`
+        })
         value = Number.NaN
       } else value = n
     }
     set(out, field.path, value)
   }
-  if (changeoverInHours(state.workloadKind) && typeof out.changeoverSeconds === 'number') out.changeoverSeconds = round(out.changeoverSeconds * 3600)
+  if (changeoverInHours(state.workloadKind) && typeof out.changeoverSeconds === 'number')
+    out.changeoverSeconds = round(out.changeoverSeconds * 3600)
   out.policies = ALL_POLICIES.filter((p) => state.policies.includes(p))
   out.migration = state.migration
   const market = (out.market ?? {}) as Record<string, unknown>
-  if (state.marketKind === 'synthetic') market.hazard = { kind: state.hazardKind, ...(market.hazard as Record<string, unknown>) }
-  out.market = state.marketKind === 'synthetic' ? { kind: 'synthetic', ...market } : { kind: 'trace', ...market }
+  if (state.marketKind === 'synthetic')
+    market.hazard = { kind: state.hazardKind, ...(market.hazard as Record<string, unknown>) }
+  out.market =
+    state.marketKind === 'synthetic'
+      ? { kind: 'synthetic', ...market }
+      : { kind: 'trace', ...market }
   const workload = (out.workload ?? {}) as Record<string, unknown>
   out.workload = { kind: state.workloadKind, ...workload }
   out.instanceTypes = [(out.instanceTypes as unknown[])[0]]
@@ -287,11 +487,29 @@ export function formToConfig(state: FormState): BuildResult {
   const check = checkSimulationConfig(config)
   if (check.ok && inputErrors.length === 0) return { config: check.config, errors: [], ok: true }
   const taken = new Set(inputErrors.map((e) => e.path))
-  const ruleErrors = check.ok ? [] : check.errors.filter((e) => !taken.has(e.path) && ![...taken].some((p) => e.path.startsWith(`${p}.`)))
+  const ruleErrors = check.ok
+    ? []
+    : check.errors.filter(
+        (e) => !taken.has(e.path) && ![...taken].some((p) => e.path.startsWith(`${p}.`))
+      )
   return { config, errors: [...inputErrors, ...ruleErrors], ok: false }
 }
 
-const ORDER = ['seed', 'runs', 'durationHours', 'policies', 'migration', 'graceSeconds', 'changeoverSeconds', 'idleReleaseSeconds', 'fallbackAfterPreemptions', 'checkpoint', 'instanceTypes', 'market', 'workload']
+const ORDER = [
+  'seed',
+  'runs',
+  'durationHours',
+  'policies',
+  'migration',
+  'graceSeconds',
+  'changeoverSeconds',
+  'idleReleaseSeconds',
+  'fallbackAfterPreemptions',
+  'checkpoint',
+  'instanceTypes',
+  'market',
+  'workload'
+]
 
 function reorder(o: Record<string, unknown>): Record<string, unknown> {
   const r: Record<string, unknown> = {}
@@ -301,7 +519,10 @@ function reorder(o: Record<string, unknown>): Record<string, unknown> {
 
 /** The field (or section path) an error belongs to: the longest known path that is it or contains it. */
 export function fieldForError(path: string, state?: FormState): string {
-  const known = [...FIELDS.filter((f) => !state || !f.when || f.when(state)).map((f) => f.path), ...Object.keys(GROUP_PATHS)]
+  const known = [
+    ...FIELDS.filter((f) => !state || !f.when || f.when(state)).map((f) => f.path),
+    ...Object.keys(GROUP_PATHS)
+  ]
   let best = ''
   for (const p of known) {
     if ((path === p || path.startsWith(`${p}.`) || p === '') && p.length >= best.length) best = p

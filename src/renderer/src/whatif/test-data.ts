@@ -1,5 +1,12 @@
 // Fixtures for the What-if tests (imported only by *.test.ts): the engine's default config and a small output.
-import { METRIC_NAMES, type MetricName, type MetricSummary, type PolicyName, type SimulationConfig, type SimulationOutput } from '@shared/simulation'
+import {
+  METRIC_NAMES,
+  type MetricName,
+  type MetricSummary,
+  type PolicyName,
+  type SimulationConfig,
+  type SimulationOutput
+} from '@shared/simulation'
 
 export function defaultConfig(): SimulationConfig {
   return {
@@ -13,7 +20,16 @@ export function defaultConfig(): SimulationConfig {
     idleReleaseSeconds: 600,
     fallbackAfterPreemptions: 2,
     checkpoint: { fullThreshold: 0.8, partialThreshold: 0.3 },
-    instanceTypes: [{ name: 'p3.2xlarge', gpus: 1, gpuMemoryGiB: 16, networkGbps: 10, onDemandPrice: 3.06, meanSpotPrice: 0.92 }],
+    instanceTypes: [
+      {
+        name: 'p3.2xlarge',
+        gpus: 1,
+        gpuMemoryGiB: 16,
+        networkGbps: 10,
+        onDemandPrice: 3.06,
+        meanSpotPrice: 0.92
+      }
+    ],
     market: {
       kind: 'synthetic',
       zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
