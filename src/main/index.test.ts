@@ -49,7 +49,7 @@ vi.mock('electron', () => {
   }
 })
 
-vi.mock('./engine/runtime', () => ({
+vi.mock('./runtime/runtime', () => ({
   startRuntime: vi.fn(async () => ({
     handlers: {},
     hub: { subscribe: () => () => {}, publish: () => {} },

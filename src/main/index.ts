@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { app, BrowserWindow, ipcMain, shell } from 'electron'
 import { forwardStream, registerBridge } from './desktop/bridge'
 import { cockpitWindowOptions, isAllowedNavigation } from './desktop/window-options'
-import { startRuntime, type Runtime } from './engine/runtime'
+import { startRuntime, type Runtime } from './runtime/runtime'
 
 let runtime: Runtime | undefined
 

@@ -4,7 +4,7 @@
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { runAgent } from '../../src/main/agent/agent'
-import { startCockpitStub } from '../../src/main/agent/__fixtures__/cockpit-stub'
+import { startCockpitStub } from '../fixtures/cockpit-stub'
 import { startImdsServer } from '../fixtures/imds-server'
 import { startVllmStub } from '../fixtures/vllm-stub'
 

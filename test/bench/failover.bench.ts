@@ -17,7 +17,7 @@ import {
   type DisplacedWorkload,
   type StrategyName
 } from '../../src/main/placement/strategies'
-import { createRandom, type Random } from '../../src/main/simulator/random'
+import { createRandom, type Random } from '../../src/shared/random'
 
 export interface FailoverBenchRow {
   case: string

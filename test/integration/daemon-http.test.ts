@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamEvent } from '../../src/shared/api'
 import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
-import { startRuntime, type Runtime } from '../../src/main/engine/runtime'
+import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 const TOKEN = 'test-token-0123456789abcdef'
 

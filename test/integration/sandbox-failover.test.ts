@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../src/shared/api'
 import type { FleetEvent } from '../../src/shared/fleet'
 import { openHistory } from '../../src/main/history'
-import { startRuntime, type Runtime } from '../../src/main/engine/runtime'
+import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 const TRACE = resolve(__dirname, '../../resources/traces/aws-v100-4node-preemption-2023-08')
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRuntime, type Runtime } from '../../src/main/engine/runtime'
+import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 describe('restarting the engine on the same history', () => {
   let dir: string

@@ -8,7 +8,7 @@ import {
   type ImdsFixture
 } from '../../../test/fixtures/imds-server'
 import { startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
-import { startCockpitStub, type CockpitStub } from './__fixtures__/cockpit-stub'
+import { startCockpitStub, type CockpitStub } from '../../../test/fixtures/cockpit-stub'
 import { runAgent, type AgentHandle, type AgentOptions } from './agent'
 import { parseAgentTags } from './tags'
 

@@ -6,7 +6,8 @@ import { systemClock, type Clock } from '../clock'
 import { drain, drainDeadline, probeMetrics } from '../drain/drain'
 import { createImdsClient, startImdsMonitor, type ImdsClient } from '../monitors/imds'
 import { createCockpitClient, type RetryPolicy } from './cockpit'
-import { errorText, iso, lineLog, type Log } from './log'
+import { iso, lineLog, type Log } from '../logging/log'
+import { errorText } from '../../shared/errors'
 import {
   buildAgentTags,
   type AgentCheckpointReport,

@@ -1,6 +1,6 @@
 // The agent's HTTP client for the cockpit: bearer-token JSON POSTs with bounded retries.
 import type { Clock } from '../clock'
-import { errorText } from './log'
+import { errorText } from '../../shared/errors'
 
 export interface RetryPolicy {
   /** total tries, first included */

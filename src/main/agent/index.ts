@@ -6,5 +6,5 @@ export { buildAgentTags, parseAgentTags, AGENT_TAG_PREFIX, TAG_VALUE_MAX } from 
 export type { AgentEventReport, AgentCheckpointReport, AgentTagRecord, TagRecorder } from './tags'
 export { createCockpitClient, DEFAULT_RETRY } from './cockpit'
 export type { CockpitClient, Delivery, RetryPolicy } from './cockpit'
-export { formatLogLine, lineLog } from './log'
-export type { Log, LogFields } from './log'
+export { formatLogLine, lineLog } from '../logging/log'
+export type { Log, LogFields } from '../logging/log'

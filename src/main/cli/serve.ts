@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { startApiServer } from '../api/http-server'
 import { defaultDataDir } from '../engine/data-dir'
-import { startRuntime } from '../engine/runtime'
+import { startRuntime } from '../runtime/runtime'
 import { parseNumberFlag, UsageError } from './errors'
 
 interface ServeFlags {

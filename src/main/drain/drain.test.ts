@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { manualClock, type ManualClock } from '../clock'
+import { manualClock, type ManualClock } from '../../../test/support/manual-clock'
 import { startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
 import { drain, drainDeadline, probeMetrics } from './drain'
 

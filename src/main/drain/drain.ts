@@ -2,7 +2,8 @@
 // empty queue (both gauges read as 0) counts as drained. Silence, errors and odd bodies never do.
 import type { DrainResult } from '../../shared/fleet'
 import { systemClock, type Clock } from '../clock'
-import { errorText, silentLog, type Log } from '../agent/log'
+import { silentLog, type Log } from '../logging/log'
+import { errorText } from '../../shared/errors'
 import { parseVllmQueue, type QueueDepth } from './metrics'
 
 export const DEFAULT_DRAIN_MARGIN_MS = 5000

@@ -1,7 +1,7 @@
 import type { DrainResult, ManagedInstance } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { SandboxProvider } from '../providers/sandbox'
-import { createRandom } from '../simulator/random'
+import { createRandom } from '../../shared/random'
 import { findInstanceType } from '../simulator/catalog'
 import { MODEL_TAG_KEY } from '../providers/types'
 import type { FleetOperations, OperationsContext } from './operations'

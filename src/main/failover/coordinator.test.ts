@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createHarness, settle, type HarnessOptions } from './test-harness'
+import { createHarness, settle, type HarnessOptions } from '../../../test/support/failover-harness'
 
 describe('failover coordinator', () => {
   it('promotes a standby, records every phase in order with its duration, and refills the pool', async () => {

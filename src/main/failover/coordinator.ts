@@ -10,7 +10,7 @@ import type {
   InterruptionEvent,
   ManagedInstance
 } from '../../shared/fleet'
-import { errorText } from '../agent/log'
+import { errorText } from '../../shared/errors'
 import {
   DEFAULT_CHECKPOINT,
   gbpsToGiBps,
@@ -27,7 +27,7 @@ import {
   type DisplacedWorkload,
   type StrategyName
 } from '../placement/strategies'
-import { createRandom } from '../simulator/random'
+import { createRandom } from '../../shared/random'
 import type { CheckpointConfig } from '../../shared/simulation'
 import type { Budget } from './budget'
 import { launchWithinBudget, safeRecord, waitRunning, type LaunchDeps } from './launcher'

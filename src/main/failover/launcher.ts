@@ -1,7 +1,7 @@
 // Launching through the provider the way failover and the standby pool both need it: checked
 // against the budget first, every outcome written to history, then waited on until running.
 import type { FleetEvent, ManagedInstance } from '../../shared/fleet'
-import { errorText } from '../agent/log'
+import { errorText } from '../../shared/errors'
 import type { Clock } from '../clock'
 import { isProviderError, type ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'

@@ -2,7 +2,7 @@
 // whole record at the end ('failover-end'), so history can show where the time went and why a
 // failover failed.
 import type { DrainResult, FleetEvent, InterruptionKind } from '../../shared/fleet'
-import { errorText } from '../agent/log'
+import { errorText } from '../../shared/errors'
 import type { CheckpointPlan } from '../checkpoint/plan'
 import type { Clock } from '../clock'
 import type { StrategyName } from '../placement/strategies'

@@ -2,9 +2,9 @@
 // spares first (fastest), then free slots on running instances (jointly optimal for a batch), and
 // whatever is left gets a launch.
 import type { ManagedInstance } from '../../shared/fleet'
-import { errorText } from '../agent/log'
+import { errorText } from '../../shared/errors'
 import type { Clock } from '../clock'
-import type { Random } from '../simulator/random'
+import type { Random } from '../../shared/random'
 import {
   assignOptimal,
   selectTarget,

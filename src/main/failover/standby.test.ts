@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { FleetEvent } from '../../shared/fleet'
-import { manualClock } from '../clock'
+import { manualClock } from '../../../test/support/manual-clock'
 import { createBudget } from './budget'
-import { FakeProvider } from './fake-provider'
+import { FakeProvider } from '../../../test/support/fake-provider'
 import { createStandbyPool, type StandbyConfig } from './standby'
-import { settle, T0, ZONES } from './test-harness'
+import { settle, T0, ZONES } from '../../../test/support/failover-harness'
 
 function setup(config: Partial<StandbyConfig> = {}, cap = 0) {
   const clock = manualClock(T0)

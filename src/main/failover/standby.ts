@@ -1,7 +1,7 @@
 // Warm spares: N instances booted and waiting, so a reclaimed instance's work can move in seconds
 // instead of a launch's minutes. Taking one triggers a refill; refills go through the budget.
 import type { CapacityMarket, ManagedInstance } from '../../shared/fleet'
-import { errorText } from '../agent/log'
+import { errorText } from '../../shared/errors'
 import { launchWithinBudget, safeRecord, waitRunning, type LaunchDeps } from './launcher'
 
 export interface StandbyConfig {

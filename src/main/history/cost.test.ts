@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { costByDay } from './billing'
 import { openHistory } from './history'
-import { HOUR, MIN, T0, instance } from './test-fixtures'
+import { HOUR, MIN, T0, instance } from '../../../test/support/history-fixtures'
 import type { History } from './types'
 
 // Ledger (hand-computed below):

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FleetEvent, ManagedInstance } from '../../shared/fleet'
 import { applyFleetEvent, type Fleet } from './fleet-state'
 import { openHistory } from './history'
-import { SCENARIO } from './scenario'
-import { MIN, T0 } from './test-fixtures'
+import { SCENARIO } from '../../../test/support/history-scenario'
+import { MIN, T0 } from '../../../test/support/history-fixtures'
 import type { History } from './types'
 
 const at = (m: number): number => T0 + m * MIN

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openHistory } from './history'
 import { MIGRATIONS, SCHEMA_VERSION } from './schema'
-import { T0, instance, tempDir } from './test-fixtures'
+import { T0, instance, tempDir } from '../../../test/support/history-fixtures'
 
 describe('history file and migrations', () => {
   let tmp: ReturnType<typeof tempDir>

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { METRIC_NAMES, type SimulationConfig, type SimulationOutput } from '../../shared/simulation'
 import { openHistory } from './history'
-import { SCENARIO } from './scenario'
-import { MIN, T0, tempDir } from './test-fixtures'
+import { SCENARIO } from '../../../test/support/history-scenario'
+import { MIN, T0, tempDir } from '../../../test/support/history-fixtures'
 import type { History } from './types'
 
 describe('trace export', () => {

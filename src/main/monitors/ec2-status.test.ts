@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { InterruptionEvent, ManagedInstance } from '../../shared/fleet'
-import { manualClock } from '../clock'
+import { manualClock } from '../../../test/support/manual-clock'
 import type { CloudProvider } from '../providers/types'
 import { createInterruptionDeduper } from './dedupe'
 import { runEc2StatusMonitor } from './ec2-status'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { InterruptionEvent } from '../../shared/fleet'
-import { manualClock } from '../clock'
+import { manualClock } from '../../../test/support/manual-clock'
 import { startImdsServer, type ImdsFixture } from '../../../test/fixtures/imds-server'
 import {
   INSTANCE_ACTION_PATH,

@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import type { InterruptionAction, InterruptionEvent, InterruptionKind } from '../../shared/fleet'
 import { systemClock, type Clock } from '../clock'
-import { errorText, silentLog, type Log } from '../agent/log'
+import { silentLog, type Log } from '../logging/log'
+import { errorText } from '../../shared/errors'
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254'
 export const DEFAULT_TOKEN_TTL_SECONDS = 21600

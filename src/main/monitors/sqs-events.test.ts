@@ -2,7 +2,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { InterruptionEvent } from '../../shared/fleet'
-import { manualClock } from '../clock'
+import { manualClock } from '../../../test/support/manual-clock'
 import { createInterruptionDeduper } from './dedupe'
 import {
   parseEventBridgeMessage,

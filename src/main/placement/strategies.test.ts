@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { ManagedInstance } from '../../shared/fleet'
-import { createRandom } from '../simulator/random'
+import { createRandom } from '../../shared/random'
 import {
   assignOptimal,
   buildCostMatrix,

@@ -5,7 +5,7 @@
  */
 import type { ManagedInstance } from '../../shared/fleet'
 import { gbpsToGiBps } from '../checkpoint/plan'
-import type { Random } from '../simulator/random'
+import type { Random } from '../../shared/random'
 import { solveWithCapacities } from './slots'
 
 /** Same names as the settings' `strategy` field (src/shared/api.ts). */

@@ -6,7 +6,7 @@ import type {
   SimulationTimelineEvent
 } from '../../shared/simulation'
 import { simulateBatch } from './batch'
-import { createPolicy } from './policies'
+import { createPolicy } from '../policies'
 import {
   batchConfig,
   createTestMarket,
@@ -18,7 +18,7 @@ import {
   TEST_TYPE_4GPU,
   type TestMarketOptions,
   type TestTask
-} from './test-market'
+} from '../../../test/support/scripted-market'
 
 // Round numbers throughout: changeover 300 s, grace 120 s, idle release 600 s, links of 1 GiB/s (so
 // 120 GiB fit through in the notice: full for states <= 150 GiB, partial for <= 400 GiB), spot $1/h.

@@ -9,7 +9,7 @@ import { billLife } from './billing'
 import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
 import { LAUNCH_FRESH, placeDisplaced, type OpenSlot } from './migration'
-import type { BatchTaskView, Policy } from './policies'
+import type { BatchTaskView, Policy } from '../policies'
 import { emptyMetrics, percentile } from './metrics'
 import type { TaskSet } from './workload'
 

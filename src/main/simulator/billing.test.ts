@@ -3,7 +3,7 @@ import type { PolicyName } from '../../shared/simulation'
 import { simulateBatch } from './batch'
 import { billLife, MINIMUM_BILLED_SECONDS } from './billing'
 import { emptyMetrics } from './metrics'
-import { createPolicy } from './policies'
+import { createPolicy } from '../policies'
 import {
   batchConfig,
   createTestMarket,
@@ -14,7 +14,7 @@ import {
   TEST_TYPE_4GPU,
   type TestMarketOptions,
   type TestTask
-} from './test-market'
+} from '../../../test/support/scripted-market'
 
 // TEST_TYPE: spot $1/h (unless the market says otherwise), on-demand $3/h.
 

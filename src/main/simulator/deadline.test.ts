@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { PolicyName, SimulationTimelineEvent } from '../../shared/simulation'
 import { simulateDeadline } from './deadline'
-import { createPolicy } from './policies'
+import { createPolicy } from '../policies'
 import {
   createTestMarket,
   deadlineConfig,
   HOUR,
   noRandom,
   type TestMarketOptions
-} from './test-market'
+} from '../../../test/support/scripted-market'
 
 // A 4 h job (C = 14400 s) due at 8 h (R = 28800 s), changeover d = 360 s, grace 120 s; spot $1/h,
 // on-demand $3/h. ep(t) = t / 2. Safety-net line: R - t <= (C - progress) + 720.

@@ -8,8 +8,8 @@ import { billLife, type BilledLife } from './billing'
 import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
 import { emptyMetrics } from './metrics'
-import type { DeadlineChoice, DeadlineView, Policy } from './policies'
-import { safetyNetTriggered } from './policies/types'
+import type { DeadlineChoice, DeadlineView, Policy } from '../policies'
+import { safetyNetTriggered } from '../policies/types'
 
 const CAPACITY = 1
 const ZONE_OPEN = 2

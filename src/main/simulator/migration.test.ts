@@ -10,8 +10,14 @@ import {
   type DisplacedTask,
   type OpenSlot
 } from './migration'
-import { createPolicy } from './policies'
-import { batchConfig, createTestMarket, HOUR, noRandom, taskSet } from './test-market'
+import { createPolicy } from '../policies'
+import {
+  batchConfig,
+  createTestMarket,
+  HOUR,
+  noRandom,
+  taskSet
+} from '../../../test/support/scripted-market'
 
 const COLD_START = 120
 

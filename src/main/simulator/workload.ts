@@ -1,5 +1,5 @@
 import type { BatchWorkloadConfig } from '../../shared/simulation'
-import { exponential, logNormal } from './random'
+import { exponential, logNormal } from '../../shared/random'
 
 /** The batch tasks of one run, as parallel typed arrays (index = task id, in arrival order). */
 export interface TaskSet {

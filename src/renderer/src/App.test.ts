@@ -9,7 +9,13 @@ import { useFleetStore } from './stores/fleet'
 import { useNavigationStore } from './stores/navigation'
 import { useNotificationsStore } from './stores/notifications'
 import { THEME_STORAGE_KEY } from './stores/theme'
-import { STATUS, fakeClient, flush, instanceView, type FakeClient } from './stores/test-fixtures'
+import {
+  STATUS,
+  fakeClient,
+  flush,
+  instanceView,
+  type FakeClient
+} from '../../../test/support/renderer/fake-client'
 import App from './App.vue'
 
 // the views are tested on their own; here they are placeholders that say which one is shown

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
-import { fakeClient, flush } from './stores/test-fixtures'
+import { fakeClient, flush } from '../../../test/support/renderer/fake-client'
 
 const { client } = vi.hoisted(() => ({ client: { current: null as unknown } }))
 vi.mock('./api/client', async (importOriginal) => ({

@@ -5,7 +5,7 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import { createClient } from './api/client'
 import { CLIENT_KEY } from './api/use-client'
-import { errorMessage } from './components/format'
+import { errorMessage } from './format/format'
 import { useNotificationsStore } from './stores/notifications'
 import './styles/base.css'
 

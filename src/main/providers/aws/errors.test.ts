@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ProviderError } from '../errors'
 import { classifyAwsCode, toProviderError } from './errors'
 import { createAwsProvider } from './provider'
-import { ec2Error } from './test-fixtures'
+import { ec2Error } from '../../../../test/support/ec2-objects'
 
 const ec2 = mockClient(EC2Client)
 

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { eventFromSpotRequest, interruptedAction, noticeAction } from './interruptions'
 import { createAwsProvider } from './provider'
-import { ec2Instance } from './test-fixtures'
+import { ec2Instance } from '../../../../test/support/ec2-objects'
 
 const ec2 = mockClient(EC2Client)
 const NOW = Date.parse('2025-03-01T12:00:30Z')
@@ -165,11 +165,9 @@ describe('interruptionStatus', () => {
     const p = createAwsProvider({ region: 'us-east-1' })
     expect(await p.interruptionStatus([])).toEqual([])
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0)
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0ccccccccccccccc9' })] }]
-      })
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0ccccccccccccccc9' })] }]
+    })
     expect(await p.interruptionStatus(['i-0ccccccccccccccc9'])).toEqual([])
     expect(ec2.commandCalls(DescribeSpotInstanceRequestsCommand)).toHaveLength(0)
   })

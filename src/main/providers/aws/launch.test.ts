@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { ProviderError } from '../errors'
 import type { LaunchRequest } from '../types'
 import { createAwsProvider, type AwsProviderOptions } from './provider'
-import { G5_XLARGE, ec2Error, ec2Instance } from './test-fixtures'
+import { G5_XLARGE, ec2Error, ec2Instance } from '../../../../test/support/ec2-objects'
 
 const ec2 = mockClient(EC2Client)
 const NOW = Date.parse('2025-03-01T12:00:00Z')

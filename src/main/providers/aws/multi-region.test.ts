@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../errors'
 import { createMultiRegionProvider, regionOfZone } from './multi-region'
-import { G5_XLARGE, ec2Error, ec2Instance } from './test-fixtures'
+import { G5_XLARGE, ec2Error, ec2Instance } from '../../../../test/support/ec2-objects'
 
 function setup() {
   const clients = new Map<string, EC2Client>()
@@ -40,11 +40,9 @@ describe('regionOfZone', () => {
 describe('createMultiRegionProvider', () => {
   it('merges listings and routes terminate to the region that owns the instance', async () => {
     const { provider, east, west } = setup()
-    east
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0eeeeeeeeeeeeeee1' })] }]
-      })
+    east.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [ec2Instance({ InstanceId: 'i-0eeeeeeeeeeeeeee1' })] }]
+    })
     west.on(DescribeInstancesCommand).resolves({
       Reservations: [
         {

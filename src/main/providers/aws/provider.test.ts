@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { toInstanceTypeInfo } from './mapping'
 import { createAwsProvider } from './provider'
-import { G5_12XLARGE, G5_XLARGE, M5_LARGE, ec2Instance } from './test-fixtures'
+import { G5_12XLARGE, G5_XLARGE, M5_LARGE, ec2Instance } from '../../../../test/support/ec2-objects'
 
 const ec2 = mockClient(EC2Client)
 const NOW = Date.parse('2025-03-01T12:00:00Z')

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ProviderError } from '../errors'
 import { createAwsProvider } from './provider'
-import { ec2Instance } from './test-fixtures'
+import { ec2Instance } from '../../../../test/support/ec2-objects'
 
 const ec2 = mockClient(EC2Client)
 const provider = () => createAwsProvider({ region: 'us-east-1', fleetTag: 'synkti' })

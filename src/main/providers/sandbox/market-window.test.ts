@@ -6,7 +6,7 @@ import {
   DEFAULT_SYNTHETIC_MARKET,
   findInstanceType
 } from '../../simulator/catalog'
-import { createRandom } from '../../simulator/random'
+import { createRandom } from '../../../shared/random'
 import { loadTrace, type LoadedTrace } from '../../simulator/traces'
 import { createWindowedMarket } from './market-window'
 

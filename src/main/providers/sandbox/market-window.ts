@@ -7,7 +7,7 @@
 import type { InstanceTypeSpec, SyntheticMarketConfig } from '../../../shared/simulation'
 import { createSyntheticMarket, createTraceMarket, maxOffsetTicks } from '../../simulator/market'
 import type { RunMarket } from '../../simulator/market/types'
-import type { Random } from '../../simulator/random'
+import type { Random } from '../../../shared/random'
 import type { LoadedTrace } from '../../simulator/traces'
 
 export type MarketSource =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { InterruptionEvent, ManagedInstance } from '../../../shared/fleet'
-import { manualClock } from '../../clock'
+import { manualClock } from '../../../../test/support/manual-clock'
 import { isProviderError, type ProviderErrorCode } from '../errors'
 import { INSTANCE_ID_PATTERN, createSandboxProvider, type SandboxOptions } from './index'
 

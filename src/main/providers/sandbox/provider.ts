@@ -9,7 +9,7 @@ import type { InterruptionEvent, ManagedInstance, SpotPricePoint } from '../../.
 import type { InstanceTypeSpec } from '../../../shared/simulation'
 import { MINIMUM_BILLED_SECONDS } from '../../simulator/billing'
 import { DEFAULT_SYNTHETIC_MARKET } from '../../simulator/catalog'
-import { createRandom } from '../../simulator/random'
+import { createRandom } from '../../../shared/random'
 import { loadTrace } from '../../simulator/traces'
 import { ProviderError } from '../errors'
 import {

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { InterruptionEvent } from '../../../shared/fleet'
-import { manualClock } from '../../clock'
+import { manualClock } from '../../../../test/support/manual-clock'
 import { isProviderError } from '../errors'
 import { createSandboxProvider } from './index'
 

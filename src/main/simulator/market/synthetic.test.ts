@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { InstanceTypeSpec, SyntheticMarketConfig } from '../../../shared/simulation'
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_SYNTHETIC_MARKET } from '../catalog'
-import { createRandom } from '../random'
+import { createRandom } from '../../../shared/random'
 import {
   createSyntheticMarket,
   ouPath,

@@ -1,5 +1,5 @@
 import type { InstanceTypeSpec, SyntheticMarketConfig } from '../../../shared/simulation'
-import { exponential, standardNormal } from '../random'
+import { exponential, standardNormal } from '../../../shared/random'
 import type { RunMarket } from './types'
 
 // ---- Piecewise-constant series on a tick grid (shared with the trace market) ----

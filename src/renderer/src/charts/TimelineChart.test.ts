@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount } from '@vue/test-utils'
-import { MIN, T0, scenario } from '@renderer/stores/test-fixtures'
+import { MIN, T0, scenario } from '../../../../test/support/renderer/fake-client'
 import TimelineChart from './TimelineChart.vue'
 
 // ECharts' canvas does not exist in happy-dom: VChart is a stub that records its option

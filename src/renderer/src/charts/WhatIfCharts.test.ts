@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount } from '@vue/test-utils'
-import { sampleOutput } from '@renderer/whatif/test-data'
+import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import CompletionChart from './CompletionChart.vue'
 import PolicyComparisonChart from './PolicyComparisonChart.vue'
 import SimTimelineChart from './SimTimelineChart.vue'

@@ -13,7 +13,7 @@ import {
   cursorPatch,
   groupOf
 } from './timeline-options'
-import { MIN, T0, scenario } from '../stores/test-fixtures'
+import { MIN, T0, scenario } from '../../../../test/support/renderer/fake-client'
 
 type Series = {
   id: string

@@ -11,7 +11,7 @@ import {
 } from 'echarts/components'
 import type { EChartsCoreOption } from 'echarts/core'
 import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
-import { sampleOutput } from '@renderer/whatif/test-data'
+import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import {
   buildCompletionOptions,
   buildCostOptions,

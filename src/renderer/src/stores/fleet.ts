@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { FleetInstanceView, SynktiClient } from '@shared/api'
-import { errorMessage } from '@renderer/components/format'
+import { errorMessage } from '@renderer/format/format'
 
 export const useFleetStore = defineStore('fleet', () => {
   const instances = shallowRef<FleetInstanceView[]>([])

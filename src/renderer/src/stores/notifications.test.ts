@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ClientError } from '@renderer/api/client'
 import { MAX_TOASTS, describeFleetEvent, useNotificationsStore } from './notifications'
-import { T0 } from './test-fixtures'
+import { T0 } from '../../../../test/support/renderer/fake-client'
 
 class FakeNotification {
   static permission: NotificationPermission = 'granted'

@@ -4,7 +4,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { FleetEvent } from '@shared/fleet'
-import { errorMessage, formatLocalTime } from '@renderer/components/format'
+import { errorMessage, formatLocalTime } from '@renderer/format/format'
 
 export type ToastKind = 'error' | 'warning' | 'info' | 'success'
 

@@ -8,7 +8,7 @@ import {
   upperBound,
   type ReplayFleet
 } from './replay'
-import { MIN, T0, managed, scenario } from './test-fixtures'
+import { MIN, T0, managed, scenario } from '../../../../test/support/renderer/fake-client'
 
 const ids = (list: { id: string }[]): string[] => list.map((i) => i.id)
 

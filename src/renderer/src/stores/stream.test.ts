@@ -7,7 +7,13 @@ import { useNotificationsStore } from './notifications'
 import { useSimulationsStore } from './simulations'
 import { useStatusStore } from './status'
 import { connectStream, dispatchStreamEvent } from './stream'
-import { STATUS, T0, fakeClient, flush, instanceView } from './test-fixtures'
+import {
+  STATUS,
+  T0,
+  fakeClient,
+  flush,
+  instanceView
+} from '../../../../test/support/renderer/fake-client'
 
 describe('stream dispatch', () => {
   beforeEach(() => setActivePinia(createPinia()))

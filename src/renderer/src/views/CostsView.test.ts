@@ -17,7 +17,7 @@ import {
   flush,
   instanceView,
   type FakeClient
-} from '@renderer/stores/test-fixtures'
+} from '../../../../test/support/renderer/fake-client'
 import CostsView from './CostsView.vue'
 
 // ECharts cannot draw in happy-dom: VChart is a stub that exposes its option's series

@@ -13,7 +13,7 @@ import {
   flush,
   instanceView,
   type FakeClient
-} from '@renderer/stores/test-fixtures'
+} from '../../../../test/support/renderer/fake-client'
 import FleetView from './FleetView.vue'
 
 let pinia: Pinia

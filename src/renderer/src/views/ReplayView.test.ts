@@ -4,7 +4,7 @@ import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
-import { toDatetimeLocal } from '@renderer/components/format'
+import { toDatetimeLocal } from '@renderer/format/format'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useSimulationsStore } from '@renderer/stores/simulations'
@@ -16,7 +16,7 @@ import {
   managed,
   scenario,
   type FakeClient
-} from '@renderer/stores/test-fixtures'
+} from '../../../../test/support/renderer/fake-client'
 import ReplayView from './ReplayView.vue'
 
 let pinia: Pinia

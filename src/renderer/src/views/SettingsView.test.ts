@@ -5,7 +5,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { DEFAULT_SETTINGS, type Settings } from '@shared/api'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
-import { fakeClient, flush, type FakeClient } from '@renderer/stores/test-fixtures'
+import { fakeClient, flush, type FakeClient } from '../../../../test/support/renderer/fake-client'
 import SettingsView from './SettingsView.vue'
 
 let pinia: Pinia

@@ -19,7 +19,7 @@ import {
   managed,
   scenario,
   type FakeClient
-} from '@renderer/stores/test-fixtures'
+} from '../../../../test/support/renderer/fake-client'
 import TimelineView from './TimelineView.vue'
 
 // ECharts cannot draw in happy-dom: the chart is a stub that shows its inputs and can emit a click

@@ -8,8 +8,8 @@ import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useSimulationsStore } from '@renderer/stores/simulations'
-import { fakeClient, flush, type FakeClient } from '@renderer/stores/test-fixtures'
-import { defaultConfig, sampleOutput } from '@renderer/whatif/test-data'
+import { fakeClient, flush, type FakeClient } from '../../../../test/support/renderer/fake-client'
+import { defaultConfig, sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import WhatIfView from './WhatIfView.vue'
 
 // ECharts cannot draw in happy-dom: VChart is a stub that shows how many series it got

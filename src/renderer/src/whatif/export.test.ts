@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { METRIC_NAMES } from '@shared/simulation'
 import { CSV_HEADER, exportFileName, formatSummary, outputToCsv, outputToJson } from './export'
-import { sampleOutput } from './test-data'
+import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 
 describe('what-if export', () => {
   it('writes one CSV row per policy x metric under the header', () => {

@@ -11,7 +11,7 @@ import {
   setWorkloadKind
 } from './form-model'
 import { historyTraceOption } from './traces'
-import { defaultConfig } from './test-data'
+import { defaultConfig } from '../../../../test/support/renderer/simulation-results'
 
 describe('what-if form model', () => {
   it('round-trips the default config into a config the engine accepts', () => {

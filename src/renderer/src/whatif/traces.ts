@@ -1,7 +1,7 @@
 // Traces the What-if market can replay: a window exported from history by the Replay view (offered
 // first) and the bundled traces the engine lists.
 import type { TraceInfo } from '@shared/api'
-import { formatLocalTime } from '@renderer/components/format'
+import { formatLocalTime } from '@renderer/format/format'
 import type { PendingReplayTrace } from '@renderer/stores/simulations'
 
 export interface TraceOption {

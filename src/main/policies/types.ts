@@ -1,5 +1,5 @@
-import type { CapacityMarket } from '../../../shared/fleet'
-import type { PolicyName } from '../../../shared/simulation'
+import type { CapacityMarket } from '../../shared/fleet'
+import type { PolicyName } from '../../shared/simulation'
 
 /** What a batch policy sees when a task needs a GPU slot. */
 export interface BatchTaskView {

@@ -1,6 +1,6 @@
 // A small hand-built fleet history shared by the fleet, replay and trace tests.
-import type { FleetEvent } from '../../shared/fleet'
-import { MIN, T0, instance } from './test-fixtures'
+import type { FleetEvent } from '../../src/shared/fleet'
+import { MIN, T0, instance } from './history-fixtures'
 
 export const A = instance('a', { zone: 'us-east-1a', launchedAt: T0 })
 export const B = instance('b', {

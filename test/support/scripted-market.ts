@@ -6,10 +6,10 @@ import type {
   DeadlineJobConfig,
   InstanceTypeSpec,
   SimulationConfig
-} from '../../shared/simulation'
-import { defaultSimulationConfig } from './config'
-import type { RunMarket } from './market/types'
-import type { TaskSet } from './workload'
+} from '../../src/shared/simulation'
+import { defaultSimulationConfig } from '../../src/main/simulator/config'
+import type { RunMarket } from '../../src/main/simulator/market/types'
+import type { TaskSet } from '../../src/main/simulator/workload'
 
 export const HOUR = 3600
 

@@ -1,4 +1,4 @@
-import type { PolicyName } from '../../../shared/simulation'
+import type { PolicyName } from '../../shared/simulation'
 import { createFallback } from './fallback'
 import { greedy } from './greedy'
 import { ondemand } from './ondemand'

@@ -6,9 +6,9 @@ import type {
   InterruptionEvent,
   ManagedInstance,
   SpotPricePoint
-} from '../../shared/fleet'
-import type { Clock } from '../clock'
-import { ProviderError } from '../providers/errors'
+} from '../../src/shared/fleet'
+import type { Clock } from '../../src/main/clock'
+import { ProviderError } from '../../src/main/providers/errors'
 import {
   FLEET_TAG_KEY,
   MODEL_TAG_KEY,
@@ -16,7 +16,7 @@ import {
   type InstanceTypeInfo,
   type LaunchRequest,
   type SpotPriceQuery
-} from '../providers/types'
+} from '../../src/main/providers/types'
 
 export interface FakeInstanceType {
   gpus: number

@@ -6,20 +6,24 @@ import type {
   FleetEventKind,
   InterruptionEvent,
   ManagedInstance
-} from '../../shared/fleet'
-import type { CheckpointPlan } from '../checkpoint/plan'
-import { manualClock, type ManualClock } from '../clock'
-import { MODEL_TAG_KEY } from '../providers/types'
-import type { StrategyName } from '../placement/strategies'
-import { createBudget } from './budget'
+} from '../../src/shared/fleet'
+import type { CheckpointPlan } from '../../src/main/checkpoint/plan'
+import { manualClock, type ManualClock } from './manual-clock'
+import { MODEL_TAG_KEY } from '../../src/main/providers/types'
+import type { StrategyName } from '../../src/main/placement/strategies'
+import { createBudget } from '../../src/main/failover/budget'
 import {
   createFailoverCoordinator,
   type FailoverCoordinator,
   type FailoverDeps
-} from './coordinator'
+} from '../../src/main/failover/coordinator'
 import { FakeProvider } from './fake-provider'
-import type { LiveFacts } from './select'
-import { createStandbyPool, type StandbyConfig, type StandbyPool } from './standby'
+import type { LiveFacts } from '../../src/main/failover/select'
+import {
+  createStandbyPool,
+  type StandbyConfig,
+  type StandbyPool
+} from '../../src/main/failover/standby'
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0)
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c']

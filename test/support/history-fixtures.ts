@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ManagedInstance } from '../../shared/fleet'
+import type { ManagedInstance } from '../../src/shared/fleet'
 
 export const T0 = Date.UTC(2025, 0, 1, 0, 0, 0)
 export const MIN = 60_000

@@ -45,14 +45,3 @@ export function lineLog(
 export function iso(ms: number | undefined): string | undefined {
   return ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString()
 }
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    // fetch failures hide the useful part (ECONNREFUSED, timeout) in `cause`
-    const cause = (error as { cause?: unknown }).cause
-    const causeText =
-      cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : ''
-    return `${error.name === 'Error' ? '' : error.name + ': '}${error.message}${causeText}`
-  }
-  return String(error)
-}

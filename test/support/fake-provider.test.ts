@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { manualClock } from '../clock'
-import { isProviderError, ProviderError } from '../providers/errors'
-import { FLEET_TAG_KEY, MODEL_TAG_KEY } from '../providers/types'
+import { manualClock } from './manual-clock'
+import { isProviderError, ProviderError } from '../../src/main/providers/errors'
+import { FLEET_TAG_KEY, MODEL_TAG_KEY } from '../../src/main/providers/types'
 import { FakeProvider } from './fake-provider'
 
 const zones = ['z-a', 'z-b', 'z-c']

@@ -3,8 +3,8 @@ import {
   ALL_POLICIES,
   type PolicyName,
   type SimulationTimelineEvent
-} from '../../../shared/simulation'
-import { simulateBatch } from '../batch'
+} from '../../shared/simulation'
+import { simulateBatch } from '../simulator/batch'
 import {
   batchConfig,
   createTestMarket,
@@ -13,7 +13,7 @@ import {
   taskSet,
   type TestMarketOptions,
   type TestTask
-} from '../test-market'
+} from '../../../test/support/scripted-market'
 import { createFallback } from './fallback'
 import { greedy } from './greedy'
 import { createPolicy, type BatchTaskView, type DeadlineView } from './index'
