@@ -11,6 +11,7 @@ import { MODEL_TAG_KEY } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
 import { agentUserData } from './user-data'
+import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
   provider: CloudProvider
@@ -51,7 +52,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
         signal: stopLoops.signal,
         intervalMs: s.pollIntervalSeconds * 1000,
         onEvent: (e) => context.interruption(e),
-        onError: (e) => log(`EC2 status poll failed: ${(e as Error).message}`),
+        onError: (e) => log(`EC2 status poll failed: ${errorText(e)}`),
         deduper,
         clock: o.clock
       })
@@ -61,7 +62,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
           clientOptions: { region: s.aws.regions[0], profile: s.aws.profile || undefined },
           signal: stopLoops.signal,
           onEvent: (e) => context.interruption(e),
-          onError: (e) => log(`SQS: ${(e as Error).message}`),
+          onError: (e) => log(`SQS: ${errorText(e)}`),
           log: { warn: (m) => log(`SQS: ${m}`) },
           deduper,
           clock: o.clock

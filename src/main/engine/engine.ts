@@ -21,6 +21,7 @@ import { createInterruptionDeduper } from '../monitors/dedupe'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
 import { diffFleet } from './fleet-diff'
 import type { FleetOperations } from './operations'
+import { errorText } from '../../shared/errors'
 
 /** How long stop() waits for failovers in flight before closing anyway. */
 const STOP_GRACE_MS = 10_000
@@ -96,7 +97,7 @@ export function createEngine(deps: EngineDeps): Engine {
     try {
       history.recordEvent(event)
     } catch (error) {
-      log(`history refused ${event.kind}: ${(error as Error).message}`)
+      log(`history refused ${event.kind}: ${errorText(error)}`)
       return
     }
     deps.publish({ type: 'event', event })
@@ -202,7 +203,7 @@ export function createEngine(deps: EngineDeps): Engine {
         )
         accruedUntil.set(instance.id, now)
       } catch (error) {
-        log(`billing of ${instance.id} skipped: ${(error as Error).message}`)
+        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
         accruedUntil.set(instance.id, now)
       }
     }
@@ -225,7 +226,7 @@ export function createEngine(deps: EngineDeps): Engine {
       history.recordSpotPrices(points)
       lastPriceAt = now
     } catch (error) {
-      log(`spot prices not recorded: ${(error as Error).message}`)
+      log(`spot prices not recorded: ${errorText(error)}`)
     }
   }
 
@@ -317,11 +318,11 @@ export function createEngine(deps: EngineDeps): Engine {
             }))
           })
         } catch (error) {
-          log(`failover of ${event.instanceId} not recorded: ${(error as Error).message}`)
+          log(`failover of ${event.instanceId} not recorded: ${errorText(error)}`)
         }
-        void standby.refill().catch(() => {})
+        void standby.refill().catch((error) => log(`standby refill failed: ${errorText(error)}`))
       },
-      (error) => log(`failover of ${event.instanceId} crashed: ${(error as Error).message}`)
+      (error) => log(`failover of ${event.instanceId} crashed: ${errorText(error)}`)
     )
   }
 
@@ -353,10 +354,10 @@ export function createEngine(deps: EngineDeps): Engine {
         await syncNow()
         shapeFailover()
         if (standby.status().ready + standby.status().pending < standby.size)
-          void standby.refill().catch((e) => log(`standby refill: ${(e as Error).message}`))
+          void standby.refill().catch((e) => log(`standby refill: ${errorText(e)}`))
       } catch (error) {
-        message = `${deps.mode}: ${(error as Error).message}`
-        log(`sync failed: ${(error as Error).message}`)
+        message = `${deps.mode}: ${errorText(error)}`
+        log(`sync failed: ${errorText(error)}`)
       }
       deps.publish({ type: 'status', status: status() })
       await clock.sleep(operations.syncIntervalMs(deps.settings()), signal).catch(() => {})
@@ -387,7 +388,7 @@ export function createEngine(deps: EngineDeps): Engine {
           notices.set(instance.id, instance.noticeDeadline)
       }
       operations.start({ interruption, record, known: () => [...known.values()] })
-      await syncNow().catch((error) => log(`first sync failed: ${(error as Error).message}`))
+      await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
       if (deps.demoFleet && known.size === 0) {
         const s = deps.settings()
         for (let k = 0; k < deps.demoFleet; k++) {
@@ -395,7 +396,7 @@ export function createEngine(deps: EngineDeps): Engine {
             instanceType: s.fleet.instanceType,
             market: 'spot',
             name: `demo-${k + 1}`
-          }).catch((error) => log(`demo launch failed: ${(error as Error).message}`))
+          }).catch((error) => log(`demo launch failed: ${errorText(error)}`))
         }
       }
       loop = new AbortController()

@@ -1,9 +1,10 @@
-import type { DrainResult, ManagedInstance } from '../../shared/fleet'
+import type { DrainResult } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { SandboxProvider } from '../providers/sandbox'
 import { createRandom } from '../../shared/random'
 import { findInstanceType } from '../simulator/catalog'
 import { MODEL_TAG_KEY } from '../providers/types'
+import { isProviderError } from '../providers/errors'
 import type { FleetOperations, OperationsContext } from './operations'
 import { handleAgentReport } from './agent-reports'
 
@@ -94,8 +95,10 @@ export function createSandboxOperations(
     costOf: (instance) => {
       try {
         return sandbox.costOf(instance.id)
-      } catch {
-        return 0
+      } catch (error) {
+        // an instance the sandbox no longer knows (another session's) has no bill here
+        if (isProviderError(error, 'not-found')) return 0
+        throw error
       }
     },
     priceOf(instanceType, market) {
@@ -103,8 +106,10 @@ export function createSandboxOperations(
       if (market === 'ondemand') return type?.onDemandPrice
       try {
         return Math.min(...sandbox.zones.map((zone) => sandbox.spotPriceNow(instanceType, zone)))
-      } catch {
-        return type?.meanSpotPrice
+      } catch (error) {
+        // a type the sandbox market does not offer: its catalogue mean, or unknown
+        if (isProviderError(error)) return type?.meanSpotPrice
+        throw error
       }
     },
     userData: () => undefined,

@@ -30,6 +30,7 @@ import {
   type ResolvedOptions,
   type SandboxOptions
 } from './options'
+import { errorText } from '../../../shared/errors'
 
 export interface SandboxBillingRow {
   instanceId: string
@@ -144,7 +145,7 @@ function loadTraceOrThrow(path: string) {
   } catch (err) {
     throw new ProviderError(
       'invalid-parameter',
-      `Sandbox: cannot replay trace: ${(err as Error).message}`,
+      `Sandbox: cannot replay trace: ${errorText(err)}`,
       { cause: err }
     )
   }
@@ -209,11 +210,12 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     }
   }
 
-  function safely(fn: () => void): void {
+  function safely(fn: () => void, what = 'a sandbox listener'): void {
     try {
       fn()
-    } catch {
+    } catch (error) {
       // a failing listener must not leave the cloud half-updated or starve the other listeners
+      ;(options.log ?? console.error)(`sandbox: ${what} failed: ${errorText(error)}`)
     }
   }
 
@@ -744,8 +746,9 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       while (!controller.signal.aborted) {
         try {
           await clock.sleep(o.tickMs, controller.signal)
-        } catch {
-          break // aborted by stop()
+        } catch (aborted) {
+          if (controller.signal.aborted) break // stop() ended the loop
+          throw aborted
         }
         if (controller.signal.aborted) break
         safely(advance)
