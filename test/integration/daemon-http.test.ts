@@ -27,7 +27,8 @@ describe('synkti serve over HTTP', () => {
     runtime = await startRuntime({
       dataDir: join(dir, 'data'),
       mode: 'sandbox',
-      demoFleet: 0,
+      demo: false,
+      routerPort: 0,
       token: TOKEN
     })
     server = await startApiServer({

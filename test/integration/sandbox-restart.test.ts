@@ -18,14 +18,14 @@ describe('restarting the engine on the same history', () => {
     dir = mkdtempSync(join(tmpdir(), 'synkti-restart-'))
     const lines: string[] = []
     const log = (line: string): void => void lines.push(line)
-    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demoFleet: 2, log })
+    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demo: true, routerPort: 0, log })
     await new Promise((r) => setTimeout(r, 1500))
     await runtime.engine.syncNow()
     const first = runtime.engine.instances().map((i) => i.id)
     expect(first.length).toBeGreaterThanOrEqual(2)
     await runtime.stop()
 
-    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demoFleet: 2, log })
+    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demo: true, routerPort: 0, log })
     await new Promise((r) => setTimeout(r, 1500))
     await runtime.engine.syncNow()
     const second = runtime.engine.instances().map((i) => i.id)

@@ -19,6 +19,9 @@ interface ServeFlags {
   demo: boolean
   exitAfter?: string
   seed?: string
+  speed?: string
+  routerPort: string
+  routerHost: string
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
@@ -53,7 +56,13 @@ export function registerServe(program: Command): void {
     .option('--provider <name>', 'sandbox or aws (default: the settings, sandbox at first)')
     .option('--region <region>', 'AWS region (overrides the settings)')
     .option('--profile <name>', 'AWS named profile (overrides the settings)')
-    .option('--no-demo', 'sandbox: do not launch demo instances into an empty fleet')
+    .option('--no-demo', 'sandbox: start with no workloads (no demo service)')
+    .option(
+      '--speed <n>',
+      'sandbox: simulated seconds per real second (default: the settings, 360)'
+    )
+    .option('--router-port <n>', 'port of the OpenAI-compatible router (0 = any free port)', '8000')
+    .option('--router-host <address>', 'address the router listens on', '127.0.0.1')
     .option('--seed <n>', 'sandbox seed', '1')
     .option('--exit-after <seconds>', 'stop by itself after this long (for scripted runs)')
     .action(async (flags: ServeFlags) => {
@@ -66,6 +75,13 @@ export function registerServe(program: Command): void {
       if (flags.token !== undefined && flags.token.length < 16)
         throw new UsageError('--token must be at least 16 characters')
       const mode = checkProvider(flags.provider)
+      const routerPort = parseNumberFlag('--router-port', flags.routerPort, 'integer>=0')
+      if (routerPort > 65535)
+        throw new UsageError(`--router-port must be at most 65535, got "${flags.routerPort}"`)
+      const speed =
+        flags.speed !== undefined ? parseNumberFlag('--speed', flags.speed, 'positive') : undefined
+      if (speed !== undefined && speed > 100_000)
+        throw new UsageError(`--speed must be at most 100000, got "${flags.speed}"`)
       const dataDir = flags.dataDir ?? defaultDataDir()
       const log = quietRepeats((line) =>
         process.stderr.write(`${new Date().toISOString()} ${line}\n`)
@@ -78,7 +94,12 @@ export function registerServe(program: Command): void {
         profile: flags.profile,
         token: flags.token,
         log,
-        demoFleet: flags.demo ? 3 : 0,
+        demo: flags.demo,
+        sandboxSpeed: speed,
+        routerPort,
+        routerHost: flags.routerHost,
+        // a key for the router's clients, from the environment so it never shows in `ps`
+        routerApiKey: process.env.SYNKTI_ROUTER_API_KEY || undefined,
         seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
       })
       const staticDir = rendererDir()
@@ -109,6 +130,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `Synkti cockpit (${runtime.mode}): ${server.url}/#token=${runtime.token}\n`
       )
+      process.stdout.write(`OpenAI-compatible router: ${runtime.router.url}/v1\n`)
       if (!staticDir)
         process.stdout.write('(the cockpit is not built: API only; run `npm run build`)\n')
       await new Promise<void>((resolve) => {

@@ -7,14 +7,9 @@ import type {
 } from '../../shared/fleet'
 import { parseAgentTags } from '../agent/tags'
 import type { Clock } from '../clock'
-import {
-  createBudget,
-  createFailoverCoordinator,
-  createStandbyPool,
-  launchWithinBudget,
-  type FailoverCoordinator,
-  type StandbyPool
-} from '../failover'
+import type { Controller } from '../controller/controller'
+import { roleOf } from '../controller/tags'
+import { createBudget, launchWithinBudget } from '../failover'
 import type { LaunchResult } from '../failover/launcher'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
@@ -39,8 +34,8 @@ export interface EngineDeps {
   version: string
   /** one line per notable action, for the daemon's log */
   log?: (line: string) => void
-  /** sandbox: launch a small demo fleet when the fleet is empty at start */
-  demoFleet?: number
+  /** keeps the declared workloads running; reconciled after every fleet sync and notice */
+  controller?: Controller
 }
 
 export interface Engine {
@@ -103,66 +98,23 @@ export function createEngine(deps: EngineDeps): Engine {
     deps.publish({ type: 'event', event })
   }
 
-  // Failover machinery, rebuilt when the settings that shape it change.
-  let shapedBy = ''
-  let budget = createBudget(0)
-  let standby: StandbyPool
-  let failover: FailoverCoordinator
-  const launchDeps = () => ({
-    provider,
-    clock,
-    record,
-    budget,
-    excludeFromSpend: () => failover?.failingOver() ?? new Set<string>()
-  })
+  // user launches (the Fleet view's Launch) are checked against the settings' fleet-wide cap
+  let budget = createBudget(deps.settings().budgetPerHour)
+  const launchDeps = () => {
+    if (budget.capPerHour !== deps.settings().budgetPerHour)
+      budget = createBudget(deps.settings().budgetPerHour)
+    return { provider, clock, record, budget }
+  }
   const priceOf = (instanceType: string, market: 'spot' | 'ondemand'): number | undefined =>
     operations.priceOf(instanceType, market)
 
-  const shapeFailover = (): void => {
-    const s = deps.settings()
-    const key = JSON.stringify([
-      s.budgetPerHour,
-      s.standbySize,
-      s.strategy,
-      s.fleet,
-      s.drainMarginSeconds
-    ])
-    if (key === shapedBy) return
-    shapedBy = key
-    budget = createBudget(s.budgetPerHour)
-    standby = createStandbyPool(launchDeps(), {
-      size: s.standbySize,
-      instanceType: s.fleet.instanceType,
-      market: 'spot',
-      model: s.fleet.model || undefined,
-      pricePerHour: priceOf(s.fleet.instanceType, 'spot') ?? 0,
-      readyTimeoutMs: operations.readyTimeoutMs
-    })
-    failover = createFailoverCoordinator({
-      provider,
-      clock,
-      record,
-      drain: (instance, deadline) => operations.drain(instance, deadline),
-      startServing: (instance, model) => operations.startServing(instance, model),
-      healthCheck: (instance) => operations.healthCheck(instance),
-      route: (from, to) => operations.route(from, to),
-      checkpoint: operations.checkpoint,
-      liveFacts: (instance) => operations.liveFacts(instance),
-      strategy: s.strategy,
-      standby,
-      budget,
-      drainMarginMs: operations.drainMarginMs(s),
-      launchPollMs: operations.launchPollMs,
-      health: operations.health,
-      replacement: {
-        instanceType: s.fleet.instanceType,
-        zones: operations.zones,
-        onDemandFallback: true,
-        priceOf
-      }
-    })
-  }
-  shapeFailover()
+  /** the listing with every notice any source reported, so the controller sees them all */
+  const withNotices = (listed: ManagedInstance[]): ManagedInstance[] =>
+    listed.map((i) =>
+      notices.has(i.id) && i.noticeDeadline === undefined
+        ? { ...i, noticeDeadline: notices.get(i.id) }
+        : i
+    )
 
   const view = (instance: ManagedInstance, now: number): FleetInstanceView => {
     const deadline = notices.get(instance.id)
@@ -171,7 +123,7 @@ export function createEngine(deps: EngineDeps): Engine {
       ...instance,
       state: draining ? 'draining' : instance.state,
       noticeDeadline: deadline ?? instance.noticeDeadline,
-      standby: standby.owns(instance.id) || instance.standby,
+      standby: roleOf(instance) === 'standby' || instance.standby,
       costSoFar: operations.costOf(instance, now, history),
       uptimeSeconds: Math.max(0, (now - instance.launchedAt) / 1000),
       load: operations.load(instance),
@@ -250,7 +202,11 @@ export function createEngine(deps: EngineDeps): Engine {
     for (const instance of listed)
       for (const tagged of parseAgentTags(instance.tags, instance.id)) interruption(tagged.event)
     await recordPrices(now)
-    message = `${deps.mode}: ${known.size} instance${known.size === 1 ? '' : 's'}, ${notices.size} under notice, standby ${standby.status().ready}/${standby.size}`
+    if (deps.controller)
+      await deps.controller
+        .reconcile(withNotices(listed))
+        .catch((error) => log(`reconcile failed: ${errorText(error)}`))
+    message = `${deps.mode}: ${known.size} instance${known.size === 1 ? '' : 's'}, ${notices.size} under notice`
     deps.publish({ type: 'fleet', instances: instances() })
   }
 
@@ -298,32 +254,12 @@ export function createEngine(deps: EngineDeps): Engine {
     })
     if (kind !== 'notice') return
     notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
-    log(`notice for ${event.instanceId} (${event.source}); failing over`)
-    shapeFailover()
-    failover.handleNotice(event).then(
-      (result) => {
-        log(
-          `failover of ${event.instanceId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`
-        )
-        try {
-          history.recordFailover({
-            instanceId: result.instanceId,
-            startedAt: result.startedAt,
-            endedAt: result.endedAt,
-            outcome: result.outcome,
-            phases: result.phases.map((p) => ({
-              name: p.phase,
-              startedAt: p.startedAt,
-              endedAt: p.endedAt
-            }))
-          })
-        } catch (error) {
-          log(`failover of ${event.instanceId} not recorded: ${errorText(error)}`)
-        }
-        void standby.refill().catch((error) => log(`standby refill failed: ${errorText(error)}`))
-      },
-      (error) => log(`failover of ${event.instanceId} crashed: ${errorText(error)}`)
-    )
+    log(`notice for ${event.instanceId} (${event.source})`)
+    deps.controller
+      ?.reconcile(withNotices([...known.values()]))
+      .catch((error) =>
+        log(`reconcile after the notice for ${event.instanceId} failed: ${errorText(error)}`)
+      )
   }
 
   const launch: Engine['launch'] = async (req) => {
@@ -336,7 +272,6 @@ export function createEngine(deps: EngineDeps): Engine {
       model: req.model ?? (s.fleet.model || undefined),
       userData: operations.userData(req.model ?? s.fleet.model)
     }
-    shapeFailover()
     const result: LaunchResult = await launchWithinBudget(
       launchDeps(),
       request,
@@ -352,9 +287,6 @@ export function createEngine(deps: EngineDeps): Engine {
     while (!signal.aborted) {
       try {
         await syncNow()
-        shapeFailover()
-        if (standby.status().ready + standby.status().pending < standby.size)
-          void standby.refill().catch((e) => log(`standby refill: ${errorText(e)}`))
       } catch (error) {
         message = `${deps.mode}: ${errorText(error)}`
         log(`sync failed: ${errorText(error)}`)
@@ -389,16 +321,7 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       operations.start({ interruption, record, known: () => [...known.values()] })
       await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
-      if (deps.demoFleet && known.size === 0) {
-        const s = deps.settings()
-        for (let k = 0; k < deps.demoFleet; k++) {
-          await launch({
-            instanceType: s.fleet.instanceType,
-            market: 'spot',
-            name: `demo-${k + 1}`
-          }).catch((error) => log(`demo launch failed: ${errorText(error)}`))
-        }
-      }
+      deps.controller?.start()
       loop = new AbortController()
       loopDone = runLoop(loop.signal)
     },
@@ -406,11 +329,11 @@ export function createEngine(deps: EngineDeps): Engine {
       loop?.abort()
       await loopDone
       // let failovers in flight finish (and be recorded) while the provider still runs, but not forever
-      const settled = failover.idle().then(() => true)
+      const settled = (deps.controller?.stop() ?? Promise.resolve()).then(() => true)
       const gaveUp = new Promise<boolean>((resolve) =>
         setTimeout(() => resolve(false), STOP_GRACE_MS).unref()
       )
-      if (!(await Promise.race([settled, gaveUp]))) log('stopping with failovers still in flight')
+      if (!(await Promise.race([settled, gaveUp]))) log('stopping with drains still in flight')
       operations.stop()
       accrue(clock.now())
     },
@@ -430,6 +353,6 @@ export function createEngine(deps: EngineDeps): Engine {
       return result
     },
     agentReport: (kind, body) => operations.agentReport(kind, body),
-    idle: () => failover.idle()
+    idle: () => deps.controller?.idle() ?? Promise.resolve()
   }
 }

@@ -14,6 +14,8 @@ export interface LaunchDeps {
   budget: Budget
   /** instances whose spend should not count against the cap (being replaced) */
   excludeFromSpend?: () => ReadonlySet<string>
+  /** the spend the cap is checked against, when it is not the whole fleet's (a workload's budget) */
+  spendPerHour?: () => number
 }
 
 export type LaunchResult =
@@ -93,6 +95,7 @@ export async function launchWithinBudget(
 
 async function currentSpend(deps: LaunchDeps): Promise<number> {
   if (deps.budget.capPerHour === 0) return 0 // no cap: no need to ask the cloud
+  if (deps.spendPerHour) return deps.spendPerHour()
   const instances = await deps.provider.listInstances()
   return fleetSpendPerHour(instances, deps.excludeFromSpend?.() ?? new Set())
 }

@@ -15,6 +15,12 @@ import {
   type Fleet
 } from './fleet-state'
 import { migrate } from './schema'
+import {
+  createLeaseStore,
+  createWorkloadStore,
+  type LeaseStore,
+  type WorkloadStore
+} from './workloads'
 import { prepareStatements, type EventRow, type InstanceRow, type Statements } from './statements'
 import { buildTraces, writeTraceFiles } from './trace-export'
 import type {
@@ -65,6 +71,8 @@ function configure(db: Database.Database): void {
 }
 
 class SqliteHistory implements History {
+  readonly workloads: WorkloadStore
+  readonly leases: LeaseStore
   private readonly s: Statements
   private readonly ingest: (batch: readonly FleetEvent[]) => void
   private readonly insertOneTx: (e: FleetEvent) => number
@@ -83,6 +91,8 @@ class SqliteHistory implements History {
     private readonly clock: () => number
   ) {
     this.s = prepareStatements(db)
+    this.workloads = createWorkloadStore(db)
+    this.leases = createLeaseStore(db)
     // A batch is one transaction: one WAL append and one lock round for thousands of rows, and a
     // rejected event rolls the whole batch back so the log never holds half a batch.
     this.ingest = db.transaction((batch) => {

@@ -11,3 +11,11 @@ export {
 } from './fleet-state'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
 export type * from './types'
+export type {
+  LeaseResult,
+  LeaseStore,
+  StoredWorkload,
+  WorkloadChange,
+  WorkloadKind,
+  WorkloadStore
+} from './workloads'

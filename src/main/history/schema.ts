@@ -86,6 +86,23 @@ export const MIGRATIONS: readonly string[] = [
   // runs faster (the sandbox) bills that many hours per wall-clock hour, at the real hourly price.
   `
   ALTER TABLE billing ADD COLUMN time_scale REAL NOT NULL DEFAULT 1 CHECK (time_scale > 0);
+  `,
+  // 3: desired state (workloads as applied) and the lease that keeps one controller per fleet
+  `
+  CREATE TABLE workloads (
+    name         TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('service', 'job')),
+    spec         TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    cancelled_at INTEGER
+  );
+  CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
   `
 ]
 

@@ -1,3 +1,4 @@
+import type { LeaseStore, WorkloadStore } from './workloads'
 import type {
   FleetEvent,
   FleetEventKind,
@@ -177,5 +178,9 @@ export interface History {
   stats(): HistoryStats
   /** end of the last billed segment of an instance, or undefined when it was never billed */
   billedUntil(instanceId: string): number | undefined
+  /** desired state: the workloads as applied */
+  readonly workloads: WorkloadStore
+  /** one controller per fleet */
+  readonly leases: LeaseStore
   close(): void
 }

@@ -26,6 +26,8 @@ export interface LaunchRequest {
   name: string
   /** becomes the synkti:model tag */
   model?: string
+  /** further tags set at launch (workload, role, ...); the fleet tag and Name cannot be overridden */
+  tags?: Record<string, string>
   /** boot script (cloud-init / shell) as plain text; the provider encodes it as the cloud needs */
   userData?: string
   /**

@@ -17,6 +17,14 @@ import { createEngine, type Engine } from '../engine/engine'
 import type { FleetOperations } from '../engine/operations'
 import { createSandboxOperations } from '../engine/sandbox-operations'
 import { openSettingsStore, type SettingsStore } from '../engine/settings-store'
+import type { FleetEvent } from '../../shared/fleet'
+import { createController, type Controller } from '../controller/controller'
+import type { ServiceSpec } from '../controller/types'
+import type { SandboxProvider } from '../providers/sandbox'
+import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
+import { agentServing } from '../serving/agent'
+import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
+import type { ServingBackend } from '../serving/serving'
 
 export interface RuntimeOptions {
   dataDir: string
@@ -31,14 +39,29 @@ export interface RuntimeOptions {
   token?: string
   log?: (line: string) => void
   version?: string
-  /** sandbox only: how many demo instances to launch into an empty fleet (default 3) */
-  demoFleet?: number
+  /** sandbox only: declare the demo service (3 replicas, 1 spare) when no workload was ever applied (default true) */
+  demo?: boolean
+  /** sandbox only: simulated seconds per real second (default: the settings' sandbox speed) */
+  sandboxSpeed?: number
+  /**
+   * sandbox only: run on this sandbox cloud instead of a new one. The cloud outlives the runtime, as
+   * a real cloud outlives a daemon restart (tests restart the daemon in the middle of failovers).
+   */
+  sandbox?: { provider: SandboxProvider; serving: SandboxServing }
+  /** the OpenAI-compatible router's port (default 8000; 0 picks a free one) */
+  routerPort?: number
+  /** the router's address (default 127.0.0.1) */
+  routerHost?: string
+  /** when set, clients of the router must send it as a bearer token */
+  routerApiKey?: string
   seed?: number
   workerScript?: string
 }
 
 export interface Runtime {
   engine: Engine
+  controller: Controller
+  router: HttpRouter
   history: History
   hub: StreamHub
   handlers: ApiHandlers
@@ -65,7 +88,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   let provider: CloudProvider
   let operations: FleetOperations
-  if (mode === 'sandbox') {
+  let serving: ServingBackend
+  let ownedSandbox: SandboxServing | undefined
+  let timeScale = 1
+  if (mode === 'sandbox' && o.sandbox) {
+    provider = o.sandbox.provider
+    serving = o.sandbox.serving
+    operations = createSandboxOperations(o.sandbox.provider, clock, o.seed ?? 1)
+    timeScale = o.sandbox.provider.speed
+  } else if (mode === 'sandbox') {
     // A sandbox is new at every start; mixing in how many instances history already knows keeps its
     // instance ids from colliding with earlier sessions' while a fresh history stays reproducible.
     const known = history.stats().instances
@@ -74,13 +105,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       seed,
       fleetTag: current.aws.fleetTag,
-      speed: current.sandbox.speed,
+      speed: o.sandboxSpeed ?? current.sandbox.speed,
       market: current.sandbox.tracePath
         ? { kind: 'trace', path: current.sandbox.tracePath }
         : { kind: 'synthetic' }
     })
     provider = sandbox
     operations = createSandboxOperations(sandbox, clock, seed)
+    ownedSandbox = createSandboxServing(sandbox, clock, { log })
+    serving = ownedSandbox
+    timeScale = sandbox.speed
   } else {
     const regions = o.region ? [o.region] : current.aws.regions
     const profile = o.profile ?? (current.aws.profile || undefined)
@@ -106,7 +140,41 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       history,
       log
     })
+    serving = agentServing()
   }
+
+  const router = await startHttpRouter({
+    host: o.routerHost ?? '127.0.0.1',
+    port: o.routerPort ?? DEFAULT_ROUTER_PORT,
+    apiKey: o.routerApiKey,
+    clock,
+    declaredServices: () =>
+      history.workloads
+        .list()
+        .filter((w) => w.kind === 'service')
+        .map((w) => ({ service: w.name, model: (w.spec as ServiceSpec).model }))
+  })
+  const record = (e: FleetEvent): void => engine.record(e)
+  const controller = createController({
+    provider,
+    history,
+    clock,
+    router,
+    serving,
+    record,
+    log,
+    timeScale,
+    zones: operations.zones,
+    priceOf: (type, market) => operations.priceOf(type, market),
+    drainMarginMs: operations.drainMarginMs(settings.get()),
+    retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0)
+  })
+  if (
+    mode === 'sandbox' &&
+    o.demo !== false &&
+    history.workloads.list({ includeCancelled: true }).length === 0
+  )
+    history.workloads.apply('demo', 'service', demoService(current), clock.now())
 
   const jobs = createSimulationJobs({
     save: (name, config, output) => history.saveSimulationRun(name, config, output),
@@ -124,7 +192,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     dataDir: o.dataDir,
     version: o.version ?? '0.1.0',
     log,
-    demoFleet: mode === 'sandbox' ? (o.demoFleet ?? 3) : 0
+    controller
   })
   const handlers = createEngineHandlers({
     engine,
@@ -134,9 +202,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     exportsDir: join(o.dataDir, 'traces'),
     bundledTracesDir: join(resourcesDir(), 'traces')
   })
-  await engine.start()
+  try {
+    await engine.start()
+  } catch (error) {
+    await router.close()
+    await ownedSandbox?.stopAll()
+    history.close()
+    throw error
+  }
   return {
     engine,
+    controller,
+    router,
     history,
     hub,
     handlers,
@@ -148,7 +225,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       jobs.cancelAll()
       await engine.stop()
+      await router.close()
+      await ownedSandbox?.stopAll()
       history.close()
     }
+  }
+}
+
+/** The sandbox's demo: a small service on spot with a warm spare, so a newcomer sees failovers. */
+function demoService(settings: Settings): ServiceSpec {
+  return {
+    kind: 'service',
+    name: 'demo',
+    model: settings.fleet.model || 'meta-llama/Llama-3.1-8B-Instruct',
+    replicas: 3,
+    standby: 1,
+    instanceTypes: [settings.fleet.instanceType],
+    market: 'spot-with-fallback',
+    budgetPerHour: 0,
+    overProvision: 0
   }
 }

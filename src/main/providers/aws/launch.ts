@@ -26,6 +26,10 @@ export function fleetTags(req: LaunchRequest, fleetTag: string): Tag[] {
     { Key: 'Name', Value: req.name }
   ]
   if (req.model) tags.push({ Key: MODEL_TAG_KEY, Value: req.model })
+  for (const [Key, Value] of Object.entries(req.tags ?? {})) {
+    if (Key === FLEET_TAG_KEY || Key === 'Name' || Key === MODEL_TAG_KEY) continue
+    tags.push({ Key, Value })
+  }
   return tags
 }
 

@@ -546,6 +546,7 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       }
       launches++
       const tags = {
+        ...req.tags,
         Name: req.name,
         [FLEET_TAG_KEY]: fleetTag,
         ...(req.model ? { [MODEL_TAG_KEY]: req.model } : {})

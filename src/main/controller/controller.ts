@@ -1,0 +1,602 @@
+// The workload controller: desired workloads (history) against the cloud's truth (instance tags),
+// reconciled on every fleet sync and every notice. Each pass plans from what it sees and acts
+// idempotently; long actions (drains) run alongside and are never started twice. Nothing it must
+// remember lives only in memory: roles and links are tags, failover phases and workloads are history.
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { DrainResult, FleetEvent, ManagedInstance } from '../../shared/fleet'
+import { errorText } from '../../shared/errors'
+import type { Clock } from '../clock'
+import { drain } from '../drain'
+import { createBudget } from '../failover/budget'
+import { launchWithinBudget } from '../failover/launcher'
+import type { History, StoredWorkload } from '../history'
+import { isProviderError } from '../providers/errors'
+import type { CloudProvider } from '../providers/types'
+import type { RouterPort } from '../router/types'
+import { createFailoverBook, type FailoverBook } from './failovers'
+import { checkReady, type ServingBackend } from '../serving/serving'
+import { planService, type ReplicaView, type ServiceAction } from './service-plan'
+import {
+  FALLBACK_TAG,
+  REPLACES_TAG,
+  ROLE_TAG,
+  generationOf,
+  launchTags,
+  roleOf,
+  workloadOf,
+  type Role
+} from './tags'
+import type { ServiceSpec } from './types'
+
+/** Tag of an instance being retired on purpose (drained, then terminated). */
+export const RETIRING_TAG = 'synkti:retiring'
+
+export interface ControllerDeps {
+  provider: CloudProvider
+  history: History
+  clock: Clock
+  router: RouterPort
+  serving: ServingBackend
+  record: (e: FleetEvent) => void
+  log?: (line: string) => void
+  /** cloud seconds per real second: 1 on a real cloud, the sandbox's speed there */
+  timeScale?: number
+  /** zones the cloud offers (new spot replicas spread over them); absent: the cloud picks */
+  zones?: readonly string[]
+  /** $/h of an instance type on a market, for budgets; undefined when unknown */
+  priceOf: (instanceType: string, market: 'spot' | 'ondemand') => number | undefined
+  /** drain stops this long (real ms) before the notice deadline */
+  drainMarginMs?: number
+  /** a planned retirement waits at most this long (real ms) for in-flight requests */
+  retireDrainMs?: number
+  /** identifies this controller in the fleet lease (default pid@host) */
+  holder?: string
+}
+
+export interface WorkloadStatus {
+  name: string
+  kind: 'service' | 'job'
+  generation: number
+  desired: { replicas: number; standby: number }
+  serving: number
+  ready: number
+  standby: number
+  leaving: number
+  recoveries: number
+  openFailovers: number
+  costPerHour: number
+  ondemandCostPerHour: number
+  instances: {
+    id: string
+    role: Role
+    state: string
+    market: string
+    zone: string
+    ready: boolean
+  }[]
+}
+
+export interface Controller {
+  /** takes the fleet lease; refuses with one clear line when another controller holds it */
+  start(): void
+  stop(): Promise<void>
+  /** one reconcile pass over this listing (the engine's fleet sync calls it) */
+  reconcile(listed: readonly ManagedInstance[]): Promise<void>
+  /** an interruption notice or reclaim seen by any source: reconcile soon */
+  poke(): void
+  status(listed: readonly ManagedInstance[]): WorkloadStatus[]
+  /** settles when drains and retirements in flight have ended */
+  idle(): Promise<void>
+}
+
+export class LeaseRefused extends Error {
+  override readonly name = 'LeaseRefused'
+}
+
+const LEASE_TTL_MS = 30_000
+/** a zone that just reclaimed a replica is avoided for this long (cloud time) */
+const ZONE_COOL_DOWN_SECONDS = 30 * 60
+/** after spot failed in every zone, spot is not tried again for this long (cloud time) */
+const SPOT_RETRY_SECONDS = 10 * 60
+
+const ALIVE = new Set(['pending', 'running', 'draining'])
+
+export function createController(deps: ControllerDeps): Controller {
+  const { provider, history, clock, router, serving } = deps
+  const log = deps.log ?? (() => {})
+  const timeScale = deps.timeScale ?? 1
+  const cloudMs = (seconds: number): number => (seconds * 1000) / timeScale
+  const holder = deps.holder ?? `${process.pid}@${hostname()}#${randomUUID().slice(0, 8)}`
+  const leaseName = `controller:${provider.name}:${provider.fleetTag}`
+  const book: FailoverBook = createFailoverBook(history, deps.record, clock.now())
+  const busy = new Map<string, Promise<void>>()
+  const readiness = new Map<string, boolean>()
+  const coolingUntil = new Map<string, number>()
+  const spotOutUntil = new Map<string, number>()
+  const budgets = new Map<string, ReturnType<typeof createBudget>>()
+  /** instances of workloads as last seen, to catch reclaims that came without a notice */
+  const seen = new Map<string, { workload: string; role: Role; noticed: boolean; zone: string }>()
+  let started = false
+  let running: Promise<void> | undefined
+  let lastListing: readonly ManagedInstance[] = []
+  let again = false
+  let launches = 0
+
+  // seed what was alive before a restart, so a reclaim during the downtime is still noticed
+  for (const i of history.fleetAt(clock.now())) {
+    const workload = workloadOf(i)
+    const role = roleOf(i)
+    if (workload && role && i.state !== 'terminated')
+      seen.set(i.id, { workload, role, noticed: i.noticeDeadline !== undefined, zone: i.zone })
+  }
+
+  const renewLease = (): void => {
+    const result = history.leases.acquire(leaseName, holder, clock.now(), LEASE_TTL_MS)
+    if (result.ok) return
+    if (staleLocalHolder(result.holder)) {
+      history.leases.release(leaseName, result.holder)
+      if (history.leases.acquire(leaseName, holder, clock.now(), LEASE_TTL_MS).ok) return
+    }
+    throw new LeaseRefused(
+      `another Synkti controller (${result.holder}) manages fleet "${provider.fleetTag}" on ${provider.name} ` +
+        `until ${new Date(result.expiresAt).toISOString()}; stop it first, or use another fleet tag`
+    )
+  }
+
+  const workloads = (): StoredWorkload[] => history.workloads.list({ includeCancelled: true })
+
+  const track = (id: string, what: string, work: () => Promise<void>): void => {
+    if (busy.has(id)) return
+    const p = work()
+      .catch((error) => log(`${what} of ${id} failed: ${errorText(error)}`))
+      .finally(() => busy.delete(id))
+    busy.set(id, p)
+  }
+
+  const metricsUrl = (i: ManagedInstance): string | undefined => {
+    const base = serving.endpoint(i)
+    return base ? `${base}/metrics` : undefined
+  }
+
+  /** stop routing, wait for in-flight requests (fail-closed), then terminate */
+  const drainAndTerminate = async (
+    i: ManagedInstance,
+    deadline: number,
+    failover?: string
+  ): Promise<void> => {
+    const at = clock.now()
+    deps.record({ at, kind: 'drain-start', instanceId: i.id, data: { deadline } })
+    if (failover) book.mark(failover, 'draining', at)
+    const url = metricsUrl(i)
+    let result: DrainResult
+    if (!url) {
+      await router.deregister(i.id)
+      result = {
+        outcome: 'drained',
+        startedAt: at,
+        endedAt: clock.now(),
+        deregisterMs: 0,
+        lastRunning: 0,
+        lastWaiting: 0,
+        reason: 'no model server was started: nothing to drain'
+      }
+    } else {
+      result = await drain({
+        metricsUrl: url,
+        deregister: () => router.deregister(i.id),
+        deadline,
+        clock,
+        pollMs: Math.max(50, Math.min(1000, (deadline - at) / 20))
+      })
+    }
+    deps.record({ at: clock.now(), kind: 'drain-end', instanceId: i.id, data: { ...result } })
+    if (failover) book.mark(failover, 'drained', clock.now(), { outcome: result.outcome })
+    try {
+      await provider.terminate(i.id)
+    } catch (error) {
+      // already gone (the reclaim came first) is the expected race; anything else is worth a line
+      if (!isProviderError(error, 'not-found')) throw error
+    }
+  }
+
+  const viewOf = (i: ManagedInstance): ReplicaView => ({
+    id: i.id,
+    role: roleOf(i)!,
+    market: i.market,
+    zone: i.zone,
+    state: i.state,
+    launchedAt: i.launchedAt,
+    leaving: i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1',
+    ready: readiness.get(i.id) === true,
+    serving: serving.started(i),
+    routed: router.replicas().some((r) => r.id === i.id),
+    fallback: i.tags[FALLBACK_TAG] === '1',
+    replaces: i.tags[REPLACES_TAG] || undefined
+  })
+
+  const refreshReadiness = async (
+    spec: ServiceSpec,
+    instances: ManagedInstance[]
+  ): Promise<void> => {
+    await Promise.all(
+      instances.map(async (i) => {
+        const base = serving.endpoint(i)
+        if (!base || i.state !== 'running' || !serving.started(i)) {
+          readiness.set(i.id, false)
+          return
+        }
+        readiness.set(i.id, (await checkReady(base, spec.model, { timeoutMs: 1500 })).ready)
+      })
+    )
+  }
+
+  const launch = async (
+    w: StoredWorkload,
+    spec: ServiceSpec,
+    a: Extract<ServiceAction, { kind: 'launch' }>,
+    mine: ManagedInstance[]
+  ): Promise<void> => {
+    const budget = budgetFor(w.name, spec.budgetPerHour ?? 0)
+    const spend = mine.filter((i) => ALIVE.has(i.state)).reduce((sum, i) => sum + i.pricePerHour, 0)
+    let allSpotFull = a.market === 'spot'
+    for (const instanceType of spec.instanceTypes) {
+      const price = deps.priceOf(instanceType, a.market)
+      const result = await launchWithinBudget(
+        { provider, clock, record: deps.record, budget, spendPerHour: () => spend },
+        {
+          instanceType,
+          market: a.market,
+          zones: a.zones.length > 0 ? a.zones : undefined,
+          name: `${w.name}-${a.role === 'standby' ? 'spare' : 'replica'}-${(++launches).toString(36)}${clock.now().toString(36).slice(-4)}`,
+          model: spec.model,
+          tags: launchTags({
+            workload: w.name,
+            role: a.role,
+            generation: w.generation,
+            replaces: a.replaces,
+            fallback: a.fallback
+          })
+        },
+        price ?? Number.NaN,
+        { by: 'controller', workload: w.name, role: a.role, reason: a.reason }
+      )
+      if (result.ok) {
+        if (a.replaces)
+          book.mark(a.replaces, 'replacement-chosen', clock.now(), {
+            replacement: result.instance.id,
+            how: `launch ${a.market}`
+          })
+        return
+      }
+      if (result.code === 'budget') {
+        log(`${w.name}: ${result.reason}`)
+        return
+      }
+      if (result.code !== 'capacity') allSpotFull = false
+    }
+    if (allSpotFull) {
+      spotOutUntil.set(w.name, clock.now() + cloudMs(SPOT_RETRY_SECONDS))
+      log(`${w.name}: no spot capacity in any zone; spot retried in ${SPOT_RETRY_SECONDS / 60} min`)
+    }
+  }
+
+  const budgetFor = (name: string, cap: number): ReturnType<typeof createBudget> => {
+    const existing = budgets.get(name)
+    if (existing && existing.capPerHour === cap) return existing
+    const b = createBudget(cap)
+    budgets.set(name, b)
+    return b
+  }
+
+  const execute = async (
+    w: StoredWorkload,
+    spec: ServiceSpec,
+    a: ServiceAction,
+    byId: Map<string, ManagedInstance>,
+    mine: ManagedInstance[]
+  ): Promise<void> => {
+    switch (a.kind) {
+      case 'launch':
+        return launch(w, spec, a, mine)
+      case 'promote': {
+        await provider.tagInstance(a.instanceId, {
+          [ROLE_TAG]: 'serving',
+          ...(a.replaces ? { [REPLACES_TAG]: a.replaces } : {})
+        })
+        deps.record({
+          at: clock.now(),
+          kind: 'standby',
+          instanceId: a.instanceId,
+          data: { action: 'promoted', workload: w.name, reason: a.reason }
+        })
+        if (a.replaces)
+          book.mark(a.replaces, 'replacement-chosen', clock.now(), {
+            replacement: a.instanceId,
+            how: 'promote standby'
+          })
+        return
+      }
+      case 'start-serving': {
+        const i = byId.get(a.instanceId)
+        if (i) await serving.start(i, { model: spec.model, service: w.name })
+        return
+      }
+      case 'register': {
+        const i = byId.get(a.instanceId)
+        const baseUrl = i && serving.endpoint(i)
+        if (!i || !baseUrl) return
+        await router.register({ id: i.id, service: w.name, model: spec.model, baseUrl })
+        const replaces = i.tags[REPLACES_TAG]
+        if (replaces && book.get(replaces)) {
+          book.mark(replaces, 'replacement-ready', clock.now(), { replacement: i.id })
+          book.mark(replaces, 'routed', clock.now(), { replacement: i.id })
+        }
+        return
+      }
+      case 'retire': {
+        const i = byId.get(a.instanceId)
+        if (!i) return
+        await provider.tagInstance(i.id, { [RETIRING_TAG]: '1' })
+        log(`${w.name}: retiring ${i.id} (${a.reason})`)
+        track(i.id, 'retirement', () =>
+          drainAndTerminate(i, clock.now() + (deps.retireDrainMs ?? 30_000))
+        )
+        return
+      }
+    }
+  }
+
+  /** notices and reclaims without one: open failovers, drain what is still there */
+  const handleLeaving = (
+    w: StoredWorkload,
+    mine: ManagedInstance[],
+    listedIds: Set<string>
+  ): void => {
+    const now = clock.now()
+    for (const i of mine) {
+      if (i.noticeDeadline === undefined || !ALIVE.has(i.state)) continue
+      const role = roleOf(i)!
+      book.open({
+        instanceId: i.id,
+        workload: w.name,
+        role,
+        at: now,
+        missed: false,
+        deadline: i.noticeDeadline
+      })
+      coolingUntil.set(i.zone, now + cloudMs(ZONE_COOL_DOWN_SECONDS))
+      // a notice whose deadline has passed is not replayed: the reclaim has taken the instance
+      const deadline = i.noticeDeadline - (deps.drainMarginMs ?? 0)
+      if (i.noticeDeadline > now)
+        track(i.id, 'drain', () => drainAndTerminate(i, Math.max(now, deadline), i.id))
+    }
+    for (const [id, s] of seen) {
+      if (s.workload !== w.name || listedIds.has(id)) continue
+      seen.delete(id)
+      router.deregister(id).catch((error) => log(`deregister ${id}: ${errorText(error)}`))
+      if (s.noticed || book.get(id)) continue
+      // gone without a notice: recorded as a missed notice, and replaced like any other
+      deps.record({
+        at: now,
+        kind: 'notice',
+        instanceId: id,
+        data: {
+          missed: true,
+          workload: w.name,
+          role: s.role,
+          reason: 'instance gone without a notice'
+        }
+      })
+      coolingUntil.set(s.zone, now + cloudMs(ZONE_COOL_DOWN_SECONDS))
+      book.open({ instanceId: id, workload: w.name, role: s.role, at: now, missed: true })
+    }
+  }
+
+  /** ends failovers whose replacement serves and whose old instance is drained or gone */
+  const settleFailovers = (w: StoredWorkload, listedIds: Set<string>): void => {
+    const now = clock.now()
+    for (const f of book.all()) {
+      if (f.workload !== w.name) continue
+      const oldGone = !listedIds.has(f.instanceId) || f.marks.has('drained')
+      if (!oldGone) continue
+      if (f.role !== 'serving') {
+        book.end(f.instanceId, 'ok', now, `${f.role} replaced as ${f.role}`)
+        continue
+      }
+      if (f.marks.has('routed')) {
+        book.end(f.instanceId, 'ok', now)
+        continue
+      }
+      // a replacement that died before serving frees the failover to take another one
+      if (f.replacement && !listedIds.has(f.replacement)) f.replacement = undefined
+    }
+  }
+
+  const reconcileService = async (
+    w: StoredWorkload,
+    spec: ServiceSpec,
+    mine: ManagedInstance[],
+    listedIds: Set<string>
+  ): Promise<void> => {
+    handleLeaving(w, mine, listedIds)
+    const alive = mine.filter((i) => ALIVE.has(i.state))
+    await refreshReadiness(spec, alive)
+    const now = clock.now()
+    const cooling = new Set([...coolingUntil].filter(([, until]) => until > now).map(([z]) => z))
+    const zones = spec.zones?.length ? spec.zones : (deps.zones ?? [])
+    const actions = planService(
+      {
+        name: w.name,
+        replicas: spec.replicas,
+        standby: spec.standby,
+        market: spec.market,
+        overProvision: spec.overProvision ?? 0
+      },
+      alive.map(viewOf),
+      {
+        zones,
+        coolingZones: cooling,
+        spotUnavailable: (spotOutUntil.get(w.name) ?? 0) > now,
+        unansweredNotices: book.unanswered(w.name)
+      }
+    )
+    const byId = new Map(mine.map((i) => [i.id, i]))
+    for (const a of actions) {
+      try {
+        await execute(w, spec, a, byId, mine)
+      } catch (error) {
+        log(
+          `${w.name}: ${a.kind} ${'instanceId' in a ? a.instanceId : ''} failed: ${errorText(error)}`
+        )
+      }
+    }
+    // a replica routed but no longer ready stops getting traffic until it is again
+    for (const i of alive)
+      if (readiness.get(i.id) === false && router.replicas().some((r) => r.id === i.id))
+        await router.deregister(i.id)
+    settleFailovers(w, listedIds)
+  }
+
+  const retireAll = (w: StoredWorkload, mine: ManagedInstance[]): void => {
+    for (const i of mine) {
+      if (!ALIVE.has(i.state)) continue
+      track(i.id, 'cancellation', async () => {
+        if (i.tags[RETIRING_TAG] !== '1') await provider.tagInstance(i.id, { [RETIRING_TAG]: '1' })
+        await drainAndTerminate(i, clock.now() + (deps.retireDrainMs ?? 30_000))
+      })
+    }
+    for (const f of book.all())
+      if (f.workload === w.name) book.end(f.instanceId, 'failed', clock.now(), 'workload cancelled')
+  }
+
+  const pass = async (listed: readonly ManagedInstance[]): Promise<void> => {
+    renewLease()
+    const all = workloads()
+    const byWorkload = new Map<string, ManagedInstance[]>()
+    for (const i of listed) {
+      const name = workloadOf(i)
+      if (!name || !roleOf(i)) continue
+      const list = byWorkload.get(name) ?? []
+      list.push(i)
+      byWorkload.set(name, list)
+    }
+    const listedIds = new Set(listed.filter((i) => i.state !== 'terminated').map((i) => i.id))
+    for (const w of all) {
+      const mine = byWorkload.get(w.name) ?? []
+      byWorkload.delete(w.name)
+      if (w.cancelledAt !== undefined) {
+        retireAll(w, mine)
+        continue
+      }
+      if (w.kind === 'service') await reconcileService(w, w.spec as ServiceSpec, mine, listedIds)
+    }
+    // instances of workloads nobody declared (deleted from history, or another tool's) are left
+    // alone but said once per pass
+    for (const [name, mine] of byWorkload)
+      if (mine.some((i) => ALIVE.has(i.state)))
+        log(
+          `instances tagged for unknown workload "${name}" left alone: ${mine.map((i) => i.id).join(', ')}`
+        )
+    for (const i of listed) {
+      const workload = workloadOf(i)
+      const role = roleOf(i)
+      if (!workload || !role || !ALIVE.has(i.state)) continue
+      seen.set(i.id, { workload, role, noticed: i.noticeDeadline !== undefined, zone: i.zone })
+    }
+  }
+
+  const reconcile: Controller['reconcile'] = async (listed) => {
+    lastListing = listed
+    if (!started) return
+    if (running) {
+      again = true
+      return running
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false
+          await pass(lastListing)
+        } while (again)
+      } finally {
+        running = undefined
+      }
+    })()
+    return running
+  }
+
+  return {
+    start() {
+      renewLease()
+      started = true
+    },
+    async stop() {
+      started = false
+      await running
+      await Promise.allSettled([...busy.values()])
+      history.leases.release(leaseName, holder)
+    },
+    reconcile,
+    poke() {
+      void reconcile(lastListing).catch((error) => log(`reconcile failed: ${errorText(error)}`))
+    },
+    status(listed) {
+      return workloads()
+        .filter((w) => w.cancelledAt === undefined)
+        .map((w) => statusOf(w, listed, readiness, book))
+    },
+    async idle() {
+      while (busy.size > 0 || running) {
+        await Promise.allSettled([...busy.values(), running])
+      }
+    }
+  }
+}
+
+function statusOf(
+  w: StoredWorkload,
+  listed: readonly ManagedInstance[],
+  readiness: Map<string, boolean>,
+  book: FailoverBook
+): WorkloadStatus {
+  const spec = w.spec as ServiceSpec
+  const mine = listed.filter((i) => workloadOf(i) === w.name && ALIVE.has(i.state))
+  const leaving = mine.filter((i) => i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1')
+  const staying = mine.filter((i) => !leaving.includes(i))
+  const serving = staying.filter((i) => roleOf(i) === 'serving')
+  return {
+    name: w.name,
+    kind: w.kind,
+    generation: w.generation,
+    desired: { replicas: spec.replicas ?? 0, standby: spec.standby ?? 0 },
+    serving: serving.length,
+    ready: serving.filter((i) => readiness.get(i.id) === true).length,
+    standby: staying.filter((i) => roleOf(i) === 'standby').length,
+    leaving: leaving.length,
+    recoveries: mine.filter((i) => i.tags[REPLACES_TAG]).length,
+    openFailovers: book.all().filter((f) => f.workload === w.name).length,
+    costPerHour: mine.reduce((s, i) => s + i.pricePerHour, 0),
+    ondemandCostPerHour: mine.reduce((s, i) => s + i.onDemandPricePerHour, 0),
+    instances: mine.map((i) => ({
+      id: i.id,
+      role: roleOf(i)!,
+      state: i.state,
+      market: i.market,
+      zone: i.zone,
+      ready: readiness.get(i.id) === true
+    }))
+  }
+}
+
+/** a lease left by a process of this host that is no longer running */
+function staleLocalHolder(holder: string): boolean {
+  const m = /^(\d+)@([^#]+)#/.exec(holder)
+  if (!m || m[2] !== hostname()) return false
+  try {
+    process.kill(Number(m[1]), 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}

@@ -1,0 +1,222 @@
+// The service half of the controller's decision: desired replicas and spares against what the
+// cloud shows, as a list of idempotent actions. Pure: the same observation gives the same plan, so a
+// restart or a second look repeats nothing that is already done.
+import type { CapacityMarket, InstanceState } from '../../shared/fleet'
+import type { Role } from './tags'
+
+export type ServiceMarket = 'spot' | 'ondemand' | 'spot-with-fallback'
+
+/** The part of a service spec the plan needs. */
+export interface ServiceShape {
+  name: string
+  replicas: number
+  standby: number
+  market: ServiceMarket
+  /** extra spot replicas beyond `replicas` (SpotHedge-style over-provisioning) */
+  overProvision: number
+}
+
+export interface ReplicaView {
+  id: string
+  role: Role
+  market: CapacityMarket
+  zone: string
+  state: InstanceState
+  launchedAt: number
+  /** under an interruption notice (or a planned drain): leaving, no longer counted */
+  leaving: boolean
+  /** the model server answers /health and lists the model */
+  ready: boolean
+  /** the model server was asked to start */
+  serving: boolean
+  /** registered at the router */
+  routed: boolean
+  /** an on-demand replica launched only because spot could not be had */
+  fallback: boolean
+  /** the instance whose notice it answers */
+  replaces?: string
+}
+
+export interface ServicePlanContext {
+  /** zones the service may use, in preference order */
+  zones: readonly string[]
+  /** zones that reclaimed an instance recently: avoided for new spot launches while others exist */
+  coolingZones: ReadonlySet<string>
+  /** spot launches failed in every zone recently: the market is out of spot for now */
+  spotUnavailable: boolean
+  /** noticed serving replicas still waiting for a replacement, oldest first */
+  unansweredNotices: readonly string[]
+}
+
+export type ServiceAction =
+  | {
+      kind: 'launch'
+      role: 'serving' | 'standby'
+      market: CapacityMarket
+      /** zones to try, in order */
+      zones: string[]
+      replaces?: string
+      fallback?: boolean
+      reason: string
+    }
+  | { kind: 'promote'; instanceId: string; replaces?: string; reason: string }
+  | { kind: 'start-serving'; instanceId: string }
+  | { kind: 'register'; instanceId: string }
+  | { kind: 'retire'; instanceId: string; reason: string }
+
+const ALIVE: ReadonlySet<InstanceState> = new Set(['pending', 'running', 'draining'])
+
+const byAge = (a: ReplicaView, b: ReplicaView): number =>
+  a.launchedAt - b.launchedAt || a.id.localeCompare(b.id)
+
+/** Zones for a new spot replica: fewest of this service's replicas first, cooling zones last. */
+export function spreadZones(
+  zones: readonly string[],
+  replicas: readonly ReplicaView[],
+  cooling: ReadonlySet<string>
+): string[] {
+  const count = new Map<string, number>()
+  for (const r of replicas) if (!r.leaving) count.set(r.zone, (count.get(r.zone) ?? 0) + 1)
+  return [...zones].sort(
+    (a, b) =>
+      Number(cooling.has(a)) - Number(cooling.has(b)) ||
+      (count.get(a) ?? 0) - (count.get(b) ?? 0) ||
+      zones.indexOf(a) - zones.indexOf(b)
+  )
+}
+
+/**
+ * One reconcile step for a service. Counting only replicas that are not leaving:
+ * - serving short of replicas (+ over-provision): promote a spare (ready first, then the oldest),
+ *   else launch, spot in the least used zone, or on demand when the market says so or spot is out
+ *   and the service allows the fallback;
+ * - spares short: launch spot spares (never on demand);
+ * - on-demand fallbacks are retired once enough spot replicas are ready; other surplus is retired
+ *   newest first, spares before serving replicas;
+ * - every running serving replica is told to serve, and registered at the router once ready.
+ */
+export function planService(
+  spec: ServiceShape,
+  replicas: readonly ReplicaView[],
+  ctx: ServicePlanContext
+): ServiceAction[] {
+  const actions: ServiceAction[] = []
+  const alive = replicas.filter((r) => ALIVE.has(r.state) && !r.leaving).sort(byAge)
+  const serving = alive.filter((r) => r.role === 'serving')
+  const spares = alive.filter((r) => r.role === 'standby')
+  const spotServing = serving.filter((r) => !r.fallback)
+  const fallbacks = serving.filter((r) => r.fallback)
+  const wantServing =
+    spec.replicas + (spec.market === 'ondemand' || spec.replicas === 0 ? 0 : spec.overProvision)
+  const notices = [...ctx.unansweredNotices]
+  const takeNotice = (): string | undefined => notices.shift()
+
+  // 1. fill the serving gap (fallbacks do not count: spot replicas are still wanted behind them)
+  let gap = wantServing - spotServing.length
+  const promotable = [...spares].sort((a, b) => Number(b.ready) - Number(a.ready) || byAge(a, b))
+  const promoted = new Set<string>()
+  while (gap > 0 && promotable.length > 0) {
+    const spare = promotable.shift()!
+    promoted.add(spare.id)
+    const replaces = takeNotice()
+    actions.push({
+      kind: 'promote',
+      instanceId: spare.id,
+      replaces,
+      reason: replaces ? `replaces ${replaces}` : `serving ${spotServing.length}/${wantServing}`
+    })
+    gap--
+  }
+  const spotZones = spreadZones(ctx.zones, alive, ctx.coolingZones)
+  const useSpot = spec.market !== 'ondemand'
+  const readySpot = spotServing.filter((r) => r.ready).length
+  if (gap > 0 && useSpot && !ctx.spotUnavailable) {
+    for (; gap > 0; gap--) {
+      const replaces = takeNotice()
+      actions.push({
+        kind: 'launch',
+        role: 'serving',
+        market: 'spot',
+        zones: spotZones,
+        replaces,
+        reason: replaces ? `replaces ${replaces}` : `serving ${spotServing.length}/${wantServing}`
+      })
+    }
+  } else if (gap > 0 && spec.market === 'ondemand') {
+    for (; gap > 0; gap--) {
+      const replaces = takeNotice()
+      actions.push({
+        kind: 'launch',
+        role: 'serving',
+        market: 'ondemand',
+        zones: [...ctx.zones],
+        replaces,
+        reason: replaces ? `replaces ${replaces}` : `serving ${serving.length}/${wantServing}`
+      })
+    }
+  }
+  // 2. on-demand fallback only while spot cannot be had, and only up to the replicas not covered
+  if (spec.market === 'spot-with-fallback') {
+    const uncovered = Math.max(0, spec.replicas - readySpot - promoted.size)
+    // while spot is out, cover every replica spot does not; once it is back, keep the fallbacks
+    // that still cover a spot replica that is not ready yet, and launch no new ones
+    const fallbackWanted = ctx.spotUnavailable ? uncovered : Math.min(fallbacks.length, uncovered)
+    for (let k = fallbacks.length; k < fallbackWanted; k++) {
+      actions.push({
+        kind: 'launch',
+        role: 'serving',
+        market: 'ondemand',
+        zones: [...ctx.zones],
+        fallback: true,
+        replaces: takeNotice(),
+        reason: `spot unavailable: on-demand fallback ${k + 1}/${fallbackWanted}`
+      })
+    }
+    // retire the fallbacks beyond what is still wanted, newest first
+    for (const f of [...fallbacks]
+      .reverse()
+      .slice(0, Math.max(0, fallbacks.length - fallbackWanted)))
+      actions.push({
+        kind: 'retire',
+        instanceId: f.id,
+        reason: `on-demand fallback no longer needed (${readySpot} spot replicas ready)`
+      })
+  }
+  // 3. surplus serving replicas (a smaller spec): newest first, never ones being promoted
+  const surplusServing = spotServing.length - wantServing
+  if (surplusServing > 0) {
+    for (const r of [...spotServing].reverse().slice(0, surplusServing))
+      actions.push({
+        kind: 'retire',
+        instanceId: r.id,
+        reason: `more than ${wantServing} replicas`
+      })
+  }
+  // 4. spares
+  const sparesLeft = spares.filter((r) => !promoted.has(r.id))
+  const spareGap = spec.standby - sparesLeft.length
+  if (spareGap > 0 && useSpot && !ctx.spotUnavailable) {
+    for (let k = 0; k < spareGap; k++)
+      actions.push({
+        kind: 'launch',
+        role: 'standby',
+        market: 'spot',
+        zones: spotZones,
+        reason: `standby ${sparesLeft.length + k}/${spec.standby}`
+      })
+  } else if (spareGap < 0) {
+    // the newest, least ready spares go first
+    const order = [...sparesLeft].sort((a, b) => Number(a.ready) - Number(b.ready) || byAge(b, a))
+    for (const r of order.slice(0, -spareGap))
+      actions.push({ kind: 'retire', instanceId: r.id, reason: `more than ${spec.standby} spares` })
+  }
+  // 5. serving: every running replica (spares too: a warm spare has its model loaded) serves;
+  //    only serving ones that are ready get routed
+  for (const r of alive) {
+    if (r.state !== 'running') continue
+    if (!r.serving) actions.push({ kind: 'start-serving', instanceId: r.id })
+    else if (r.ready && !r.routed && (r.role === 'serving' || promoted.has(r.id)))
+      actions.push({ kind: 'register', instanceId: r.id })
+  }
+  return actions
+}
