@@ -12,6 +12,9 @@ const window = z
   .object({ from: time, to: time })
   .refine((w) => w.to > w.from, { message: '"to" must be after "from"' })
 const instanceId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'instance id looks wrong')
+const workloadName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'workload name: lowercase letters, digits and -')
 
 export const settingsSchema = z.object({
   mode: z.enum(['sandbox', 'aws'], { error: 'mode must be sandbox or aws' }),
@@ -110,7 +113,7 @@ export const apiInputs = {
     })
   ),
   fleetAt: z.object({ at: time }),
-  costs: window.and(z.object({ by: z.enum(['day', 'instance', 'type', 'zone']) })),
+  costs: window.and(z.object({ by: z.enum(['day', 'instance', 'type', 'zone', 'workload']) })),
   savings: window,
   exportTrace: window.and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() })),
   bundledTraces: z.object({}),
@@ -125,7 +128,22 @@ export const apiInputs = {
   getSimulationRun: z.object({ id: z.number().int().min(1) }),
   getSettings: z.object({}),
   updateSettings: z.object({ settings: settingsSchema }),
-  checkCredentials: z.object({})
+  checkCredentials: z.object({}),
+  applyWorkloads: z.object({
+    /** the text of a workload file (YAML or JSON) */
+    text: z.string().max(1024 * 1024, 'workload file is over 1 MiB'),
+    /** the file's name, used in every message and to tell JSON from YAML */
+    file: z.string().min(1).max(200).default('workloads.yaml'),
+    /** only say what would change */
+    dryRun: z.boolean().default(false)
+  }),
+  listWorkloads: z.object({}),
+  cancelWorkload: z.object({ name: workloadName }),
+  workloadEvents: z.object({
+    name: workloadName,
+    limit: z.number().int().min(1).max(10_000).default(200)
+  }),
+  routerStats: z.object({})
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
@@ -150,6 +168,79 @@ export interface EngineStatus {
   message: string
   version: string
   dataDir: string
+  /** cloud seconds per real second: 1 on a real cloud, the sandbox's speed (e.g. 360) there */
+  speed: number
+  /** the OpenAI-compatible router clients use, http://host:port */
+  routerUrl?: string
+}
+
+/** What applying a workload changed (or would change, on a dry run). */
+export interface WorkloadChangeView {
+  name: string
+  kind: 'service' | 'job'
+  change: 'created' | 'updated' | 'unchanged' | 'restored'
+  generation: number
+}
+
+/** A declared workload with what the cloud shows of it now. */
+export interface WorkloadView {
+  name: string
+  kind: 'service' | 'job'
+  generation: number
+  /** the spec as applied, defaults included */
+  spec: unknown
+  desired: { replicas: number; standby: number }
+  /** serving replicas not leaving, and how many of them answer */
+  serving: number
+  ready: number
+  standby: number
+  /** instances under notice or being retired */
+  leaving: number
+  /** failovers completed (a replica reclaimed and replaced) */
+  recoveries: number
+  openFailovers: number
+  costPerHour: number
+  ondemandCostPerHour: number
+  instances: {
+    id: string
+    role: 'serving' | 'standby' | 'job'
+    state: string
+    market: string
+    zone: string
+    ready: boolean
+  }[]
+  router?: {
+    requests: number
+    errors: number
+    requestsPerSecond: number
+    p50Ms: number | null
+    p99Ms: number | null
+  }
+  /** cloud seconds per real second (see EngineStatus.speed) */
+  speed: number
+}
+
+export interface RouterStatsView {
+  url: string
+  replicas: {
+    id: string
+    service: string
+    requests: number
+    errors: number
+    inFlight: number
+    p50Ms: number | null
+    p99Ms: number | null
+  }[]
+  services: {
+    service: string
+    model: string
+    ready: number
+    requests: number
+    errors: number
+    requestsPerSecond: number
+    p50Ms: number | null
+    p99Ms: number | null
+  }[]
 }
 
 export interface CostRow {
@@ -226,6 +317,11 @@ export interface ApiOutputs {
   getSettings: Settings
   updateSettings: Settings
   checkCredentials: CredentialCheck
+  applyWorkloads: { changes: WorkloadChangeView[]; dryRun: boolean }
+  listWorkloads: WorkloadView[]
+  cancelWorkload: { ok: true }
+  workloadEvents: FleetEvent[]
+  routerStats: RouterStatsView
 }
 
 /** The client both transports implement; the renderer only ever talks to this. */

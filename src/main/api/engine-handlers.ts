@@ -5,12 +5,13 @@ import type { SimulationConfig } from '../../shared/simulation'
 import { checkAwsCredentials } from '../engine/credentials'
 import type { Engine } from '../engine/engine'
 import type { SettingsStore } from '../engine/settings-store'
-import type { History } from '../history'
+import { costsByWorkload, type History } from '../history'
 import { isProviderError } from '../providers/errors'
 import { defaultSimulationConfig } from '../simulator/config'
 import { ApiError, type ApiHandlers } from './handlers'
 import type { SimulationJobs } from './simulation-jobs'
 import { bundledTraces, exportedTraces } from './traces-catalog'
+import type { WorkloadMethod } from './workload-handlers'
 
 export interface HandlerDeps {
   engine: Engine
@@ -53,7 +54,7 @@ async function guard<T>(work: () => T | Promise<T>): Promise<T> {
 }
 
 /** The engine side of every method of the shared contract. */
-export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
+export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, WorkloadMethod> {
   const { engine, history, settings, jobs } = deps
   // The bundled traces never change while the engine runs, and parsing them (45 days of probes in
   // nine zones) takes a while: read them on first use only.
@@ -84,7 +85,12 @@ export function createEngineHandlers(deps: HandlerDeps): ApiHandlers {
         })
       ),
     fleetAt: (input) => guard(() => history.fleetAt(input.at)),
-    costs: (input) => guard(() => history.costBy(input.by, input.from, input.to)),
+    costs: (input) =>
+      guard(() =>
+        input.by === 'workload'
+          ? costsByWorkload(history, input.from, input.to)
+          : history.costBy(input.by, input.from, input.to)
+      ),
     savings: (input) => guard(() => history.savings(input.from, input.to)),
     exportTrace: (input) =>
       guard(() => {

@@ -7,6 +7,7 @@ import { registerFleet } from './fleet'
 import { registerHistory } from './history'
 import { registerServe } from './serve'
 import { registerSimulate } from './simulate'
+import { registerWorkloads } from './workloads'
 
 export function buildProgram(): Command {
   const program = new Command('synkti')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServe(program)
   registerFleet(program)
   registerHistory(program)
+  registerWorkloads(program)
   const quiet = (command: Command): void => {
     command.exitOverride().configureOutput({ writeErr: () => {} })
     command.commands.forEach(quiet)

@@ -36,6 +36,10 @@ export interface EngineDeps {
   log?: (line: string) => void
   /** keeps the declared workloads running; reconciled after every fleet sync and notice */
   controller?: Controller
+  /** cloud seconds per real second (the sandbox's speed; 1 on a real cloud) */
+  speed?: number
+  /** where the OpenAI-compatible router listens */
+  routerUrl?: string
 }
 
 export interface Engine {
@@ -302,7 +306,9 @@ export function createEngine(deps: EngineDeps): Engine {
     now: clock.now(),
     message,
     version: deps.version,
-    dataDir: deps.dataDir
+    dataDir: deps.dataDir,
+    speed: deps.speed ?? 1,
+    ...(deps.routerUrl ? { routerUrl: deps.routerUrl } : {})
   })
 
   return {

@@ -10,6 +10,7 @@ export {
   type InstanceLookup
 } from './fleet-state'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
+export { costsByWorkload } from './workload-costs'
 export type * from './types'
 export type {
   LeaseResult,

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Settings } from '../../shared/api'
 import { createEngineHandlers } from '../api/engine-handlers'
+import { createWorkloadHandlers } from '../api/workload-handlers'
 import { createStreamHub, type ApiHandlers, type StreamHub } from '../api/handlers'
 import { createSimulationJobs, type SimulationJobs } from '../api/simulation-jobs'
 import { resourcesDir } from '../api/traces-catalog'
@@ -192,9 +193,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     dataDir: o.dataDir,
     version: o.version ?? '0.1.0',
     log,
-    controller
+    controller,
+    speed: timeScale,
+    routerUrl: router.url
   })
-  const handlers = createEngineHandlers({
+  const engineHandlers = createEngineHandlers({
     engine,
     history,
     settings,
@@ -202,6 +205,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     exportsDir: join(o.dataDir, 'traces'),
     bundledTracesDir: join(resourcesDir(), 'traces')
   })
+  const handlers: ApiHandlers = {
+    ...engineHandlers,
+    ...createWorkloadHandlers({ history, engine, controller, router, clock, speed: timeScale })
+  }
   try {
     await engine.start()
   } catch (error) {
