@@ -21,7 +21,6 @@ import {
   FALLBACK_TAG,
   REPLACES_TAG,
   ROLE_TAG,
-  generationOf,
   launchTags,
   roleOf,
   workloadOf,

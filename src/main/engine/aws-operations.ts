@@ -7,7 +7,6 @@ import { runEc2StatusMonitor } from '../monitors/ec2-status'
 import { runSqsEventConsumer } from '../monitors/sqs-events'
 import { APPROX_ON_DEMAND_USD_PER_HOUR } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
-import { MODEL_TAG_KEY } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
 import { agentUserData } from './user-data'
@@ -24,7 +23,6 @@ export interface AwsOperationsOptions {
 }
 
 /** A heartbeat older than this means the agent (or its instance) is not healthy. */
-const HEARTBEAT_STALE_MS = 45_000
 
 /**
  * Operations on a real AWS fleet. Interruptions come from EC2 API polling, optionally from
@@ -97,24 +95,6 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
           resolve(result)
         })
       })
-    },
-    async startServing() {
-      // The launch's user-data starts vLLM for the model; a standby was launched with it already.
-    },
-    async healthCheck(instance) {
-      const beat = heartbeats.get(instance.id)
-      return beat !== undefined && o.clock.now() - beat.at < HEARTBEAT_STALE_MS
-    },
-    async route(from, to) {
-      log(`route: no router configured; clients of ${from.id} should now use ${to.id}`)
-    },
-    liveFacts(instance) {
-      return {
-        // from the agent's heartbeat (its local vLLM queue); unknown counts as idle
-        load: heartbeats.get(instance.id)?.load ?? 0,
-        modelsLoaded: instance.tags[MODEL_TAG_KEY] ? [instance.tags[MODEL_TAG_KEY]] : [],
-        bandwidthGbps: 10
-      }
     },
     load: (instance) => heartbeats.get(instance.id)?.load,
     costOf(instance: ManagedInstance, now: number, history: History) {

@@ -5,8 +5,6 @@ import type {
   InterruptionEvent,
   ManagedInstance
 } from '../../shared/fleet'
-import type { CheckpointPlan } from '../checkpoint/plan'
-import type { LiveFacts } from '../failover'
 import type { History } from '../history'
 
 /** What the engine hands an operations backend when it starts. */
@@ -24,11 +22,6 @@ export interface FleetOperations {
   start(ctx: OperationsContext): void
   stop(): void
   drain(instance: ManagedInstance, deadline: number): Promise<DrainResult>
-  startServing(instance: ManagedInstance, model: string): Promise<void>
-  healthCheck(instance: ManagedInstance): Promise<boolean>
-  route(from: ManagedInstance, to: ManagedInstance): Promise<void>
-  checkpoint?: (instance: ManagedInstance, plan: CheckpointPlan) => Promise<void>
-  liveFacts(instance: ManagedInstance): LiveFacts
   load(instance: ManagedInstance): number | undefined
   costOf(instance: ManagedInstance, now: number, history: History): number
   priceOf(instanceType: string, market: 'spot' | 'ondemand'): number | undefined

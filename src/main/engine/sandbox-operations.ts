@@ -3,7 +3,6 @@ import type { Clock } from '../clock'
 import type { SandboxProvider } from '../providers/sandbox'
 import { createRandom } from '../../shared/random'
 import { findInstanceType } from '../simulator/catalog'
-import { MODEL_TAG_KEY } from '../providers/types'
 import { isProviderError } from '../providers/errors'
 import type { FleetOperations, OperationsContext } from './operations'
 import { handleAgentReport } from './agent-reports'
@@ -20,7 +19,6 @@ export function createSandboxOperations(
 ): FleetOperations {
   const random = createRandom(seed).fork(7)
   const queues = new Map<string, number>()
-  const models = new Map<string, Set<string>>()
   let unsubscribe: (() => void) | undefined
   let ctx: OperationsContext | undefined
   // one simulated request takes 20 s of sandbox time to finish
@@ -67,28 +65,6 @@ export function createSandboxOperations(
         lastRunning: running,
         lastWaiting: 0,
         reason: `${running} requests still running at the drain deadline`
-      }
-    },
-    async startServing(instance, model) {
-      const loaded = models.get(instance.id) ?? new Set<string>()
-      loaded.add(model)
-      models.set(instance.id, loaded)
-      queues.set(instance.id, 0)
-    },
-    async healthCheck(instance) {
-      const live = (await sandbox.listInstances()).find((i) => i.id === instance.id)
-      return live?.state === 'running'
-    },
-    async route() {
-      // the sandbox has no router: traffic follows the model, nothing to update
-    },
-    liveFacts(instance) {
-      const loaded = new Set(models.get(instance.id) ?? [])
-      if (instance.tags[MODEL_TAG_KEY]) loaded.add(instance.tags[MODEL_TAG_KEY])
-      return {
-        load: queueOf(instance.id),
-        modelsLoaded: [...loaded],
-        bandwidthGbps: findInstanceType(instance.instanceType)?.networkGbps ?? 10
       }
     },
     load: (instance) => queueOf(instance.id),

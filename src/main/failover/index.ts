@@ -1,23 +1,7 @@
-export { createFailoverCoordinator } from './coordinator'
-export type {
-  FailoverCoordinator,
-  FailoverDeps,
-  FailoverOptions,
-  ReplacementPolicy
-} from './coordinator'
-export { createStandbyPool } from './standby'
-export type { StandbyConfig, StandbyPool, StandbyStatus } from './standby'
+// Launching within a budget: the spend cap and the one launch path that checks it and records the
+// outcome. The workload controller (src/main/controller) decides what to launch; this folder only
+// makes sure a launch never slips past the cap and always leaves a record.
 export { createBudget, fleetSpendPerHour } from './budget'
 export type { Budget, BudgetDecision, LaunchCost } from './budget'
 export { launchWithinBudget, waitRunning } from './launcher'
 export type { LaunchDeps, LaunchResult } from './launcher'
-export { FAILOVER_PHASES } from './record'
-export type {
-  FailoverPhase,
-  FailoverRecord,
-  FailoverTarget,
-  PhaseOutcome,
-  PhaseRecord,
-  TargetVia
-} from './record'
-export type { LiveFacts, Selection } from './select'
