@@ -22,8 +22,6 @@ export interface AwsOperationsOptions {
   log?: (line: string) => void
 }
 
-/** A heartbeat older than this means the agent (or its instance) is not healthy. */
-
 /**
  * Operations on a real AWS fleet. Interruptions come from EC2 API polling, optionally from
  * EventBridge through SQS, and from the node agents' reports; the drain itself runs on the instance
