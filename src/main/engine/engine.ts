@@ -190,16 +190,19 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   /**
-   * Bills every known instance up to `now` into the ledger with the billing core, at the price the
-   * cloud had in force. An instance missing from `listed` has ended: its ledger is closed with the rest
-   * of its bill (whole seconds, the one-minute minimum), so the ledger total is its whole bill.
+   * Bills every known and newly listed instance up to `now` into the ledger with the billing core, at
+   * the price the cloud had in force. A known instance missing from `listed` has ended: its ledger is
+   * closed with the rest of its bill (whole seconds, the one-minute minimum), so the ledger total is
+   * its whole bill.
    */
-  const accrue = (now: number, listed?: ReadonlySet<string>): void => {
-    for (const instance of known.values()) {
+  const accrue = (now: number, listed?: readonly ManagedInstance[]): void => {
+    const listedIds = listed && new Set(listed.map((i) => i.id))
+    const newcomers = listed?.filter((i) => !known.has(i.id)) ?? []
+    for (const instance of [...known.values(), ...newcomers]) {
       // after a restart the ledger says how far an instance was already billed
       const from =
         accruedUntil.get(instance.id) ?? history.billedUntil(instance.id) ?? instance.launchedAt
-      const ended = listed !== undefined && !listed.has(instance.id)
+      const ended = listedIds !== undefined && !listedIds.has(instance.id)
       if (!ended && !(now > from)) continue
       const context = {
         prices: (a: number, b: number) => operations.pricesInForce(instance, a, b),
@@ -265,7 +268,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const now = clock.now()
     const events = diffFleet(known, listed, now, (id) => history.getInstance(id) !== undefined)
     // bill up to the listing before an instance leaves the known set
-    accrue(listedAt, new Set(listed.map((i) => i.id)))
+    accrue(listedAt, listed)
     for (const e of events) {
       if (e.kind === 'terminate' && e.instanceId) {
         history.markTerminated(e.instanceId, now)
