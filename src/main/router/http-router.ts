@@ -81,6 +81,11 @@ export interface HttpRouter extends RouterPort {
 }
 
 const MiB = 1 << 20
+/** the error codes OpenAI itself uses, where it has one */
+const OPENAI_CODE: Partial<Record<RejectReason, string>> = {
+  unauthorized: 'invalid_api_key',
+  unknown_model: 'model_not_found'
+}
 const PROXIED_PATHS = new Set(['/v1/chat/completions', '/v1/completions'])
 
 const replicaEndpointSchema = z.object({
@@ -101,6 +106,12 @@ type AttemptResult =
   | { kind: 'failed'; error: Error; cause: FailureCause; reusedSocket: boolean }
 
 type FailureCause = 'connect-timeout' | 'first-byte-timeout' | 'connection' | 'client-gone'
+
+/** one client request's shared fate: the client went away, or the replica cut the answer */
+interface Exchange {
+  clientGone: AbortController
+  replicaCut: boolean
+}
 
 class UpstreamTimeout extends Error {
   override name = 'UpstreamTimeout'
@@ -127,9 +138,9 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
   if (apiKey !== undefined && apiKey.length === 0)
     throw new RangeError('the router API key must not be empty')
 
-  let table: ReplicaTable | undefined
-  const metrics = createRouterMetrics(() => table!)
-  table = new ReplicaTable({
+  // the metrics read the table at scrape time; the table tells the metrics what happens
+  const metrics = createRouterMetrics(() => replicas)
+  const replicas = new ReplicaTable({
     clock,
     latencySamples: options.latencySamples,
     rateWindowSeconds: options.rateWindowSeconds,
@@ -137,7 +148,6 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
     declaredServices: options.declaredServices,
     observer: metrics.observer
   })
-  const replicas = table
   // one keep-alive pool for every replica (the agent keys sockets by host:port)
   const agent = new Agent({
     keepAlive: true,
@@ -172,7 +182,7 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
     headers: Record<string, string> = {}
   ): void => {
     metrics.rejected(reason)
-    sendJson(res, status, openAiError(message, type, reason), headers)
+    sendJson(res, status, openAiError(message, type, OPENAI_CODE[reason] ?? reason), headers)
   }
 
   const authorized = (req: IncomingMessage): boolean => {
@@ -228,7 +238,8 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
       }
       const upstream = httpRequest({
         agent,
-        host: base.hostname,
+        // URL keeps IPv6 literals in brackets; the socket wants the bare address
+        host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: base.port || 80,
         method: req.method,
         path: prefix + (req.url ?? '/'),
@@ -281,10 +292,17 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
     replica: ReplicaEndpoint,
     result: Extract<AttemptResult, { kind: 'response' }>,
     res: ServerResponse,
-    signal: AbortSignal
+    exchange: Exchange
   ): Promise<Outcome> =>
     new Promise((resolve) => {
       const { upstream, request } = result
+      // registered before pipeline's own listeners: a cut by the replica is known as such before
+      // the client's response is destroyed because of it
+      const replicaCut = (): void => {
+        exchange.replicaCut = true
+      }
+      upstream.once('aborted', replicaCut)
+      upstream.once('error', replicaCut)
       const status = upstream.statusCode ?? 502
       res.writeHead(status, {
         ...endToEndHeaders(upstream.headers),
@@ -297,7 +315,7 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
       pipeline(upstream, res, (error) => {
         request.setTimeout(0)
         if (!error) return resolve(status >= 500 ? 'error' : status >= 400 ? 'client-error' : 'ok')
-        if (signal.aborted) return resolve('aborted')
+        if (exchange.clientGone.signal.aborted) return resolve('aborted')
         log('response-cut', { replica: replica.id, status, error: errorText(error) })
         res.destroy()
         resolve('error')
@@ -334,9 +352,9 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
     }
     const model = request.data.model
 
-    const clientGone = new AbortController()
+    const exchange: Exchange = { clientGone: new AbortController(), replicaCut: false }
     res.once('close', () => {
-      if (!res.writableFinished) clientGone.abort()
+      if (!res.writableFinished && !exchange.replicaCut) exchange.clientGone.abort()
     })
     const tried = new Set<string>()
     let route = replicas.route(model)
@@ -349,6 +367,7 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
         `The model \`${model}\` does not exist.`
       )
     const service: ServiceState = route.service
+    replicas.requestStarted(service)
     const finish = (outcome: Outcome): void =>
       replicas.requestEnded(service, outcome, performance.now() - startedAt)
 
@@ -371,7 +390,7 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
       const attemptStart = performance.now()
       const attemptEnded = (outcome: Outcome): void =>
         replicas.attemptEnded(replica, outcome, performance.now() - attemptStart)
-      const result = await attempt(endpoint, req, body, clientGone.signal)
+      const result = await attempt(endpoint, req, body, exchange.clientGone.signal)
 
       if (result.kind === 'failed') {
         if (result.cause === 'client-gone') {
@@ -425,7 +444,7 @@ export async function startHttpRouter(options: HttpRouterOptions = {}): Promise<
           continue
         }
       }
-      const outcome = await forward(endpoint, result, res, clientGone.signal)
+      const outcome = await forward(endpoint, result, res, exchange)
       attemptEnded(outcome)
       return finish(outcome)
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { manualClock } from '../../../test/support/manual-clock'
-import { ReplicaTable, pickReplica, type ReplicaState } from './replica-table'
+import { ReplicaTable, pickReplica, type Outcome, type ReplicaState } from './replica-table'
 
 const endpoint = (id: string, model = 'm', service = 's') => ({
   id,
@@ -128,10 +128,14 @@ describe('ReplicaTable', () => {
     replicas.register(endpoint('a'))
     const route = replicas.route('m')
     if (route.kind !== 'replica') throw new Error('expected a replica')
-    for (let ms = 1; ms <= 100; ms++) replicas.requestEnded(route.service, 'ok', ms)
-    replicas.requestEnded(route.service, 'error', 5000)
-    replicas.requestEnded(route.service, 'client-error', 1)
-    replicas.requestEnded(route.service, 'aborted', 1)
+    const request = (outcome: Outcome, ms: number) => {
+      replicas.requestStarted(route.service)
+      replicas.requestEnded(route.service, outcome, ms)
+    }
+    for (let ms = 1; ms <= 100; ms++) request('ok', ms)
+    request('error', 5000)
+    request('client-error', 1)
+    request('aborted', 1)
     await clock.advance(1000)
     expect(replicas.stats().services).toEqual([
       {

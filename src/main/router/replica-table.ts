@@ -38,7 +38,9 @@ export interface ServiceState {
 
 /** What the metrics exporter is told; the table itself stays free of Prometheus. */
 export interface TableObserver {
+  attemptStarted(replica: ReplicaEndpoint): void
   attemptEnded(replica: ReplicaEndpoint, outcome: Outcome, ms: number): void
+  requestStarted(service: ServiceState): void
   requestEnded(service: ServiceState, outcome: Outcome, ms: number): void
   replicaForgotten(replica: ReplicaEndpoint): void
   serviceForgotten(service: ServiceState): void
@@ -199,6 +201,7 @@ export class ReplicaTable {
   attemptStarted(replica: ReplicaState): void {
     replica.inFlight++
     replica.requests++
+    this.observer?.attemptStarted(replica.endpoint)
   }
 
   attemptEnded(replica: ReplicaState, outcome: Outcome, ms: number): void {
@@ -214,9 +217,14 @@ export class ReplicaTable {
     if (forMs > 0) replica.ejectedUntil = this.monotonicNow() + forMs
   }
 
-  requestEnded(service: ServiceState, outcome: Outcome, ms: number): void {
+  /** a client request for this service arrived (counted on arrival, like the rate) */
+  requestStarted(service: ServiceState): void {
     service.requests++
     service.rate.record()
+    this.observer?.requestStarted(service)
+  }
+
+  requestEnded(service: ServiceState, outcome: Outcome, ms: number): void {
     if (outcome === 'error') service.errors++
     if (outcome === 'ok') service.latency.record(ms)
     this.observer?.requestEnded(service, outcome, ms)

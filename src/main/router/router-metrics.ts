@@ -125,15 +125,19 @@ export function createRouterMetrics(table: () => ReplicaTable): RouterMetrics {
   })
 
   const observer: TableObserver = {
+    attemptStarted(replica) {
+      replicaRequests.inc({ service: replica.service, replica: replica.id })
+    },
     attemptEnded(replica, outcome: Outcome, ms) {
       const labels = { service: replica.service, replica: replica.id }
-      replicaRequests.inc(labels)
       if (outcome === 'error') replicaErrors.inc(labels)
       if (outcome === 'ok') replicaLatency.observe(labels, ms / 1000)
     },
+    requestStarted(service) {
+      serviceRequests.inc({ service: service.service })
+    },
     requestEnded(service, outcome: Outcome, ms) {
       const labels = { service: service.service }
-      serviceRequests.inc(labels)
       if (outcome === 'error') serviceErrors.inc(labels)
       if (outcome === 'ok') serviceLatency.observe(labels, ms / 1000)
     },
