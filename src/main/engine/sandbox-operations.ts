@@ -89,8 +89,9 @@ export function createSandboxOperations(
     agentReport: async (kind, body) => {
       await handleAgentReport(kind, body, ctx)
     },
-    // the sandbox clock runs hundreds of times faster than real time: look often
-    syncIntervalMs: () => 1000,
+    // the sandbox clock runs hundreds of times faster than real time, and the controller reconciles
+    // on every sync: look often
+    syncIntervalMs: () => 250,
     drainMarginMs: (settings) => Math.max(50, (settings.drainMarginSeconds * 1000) / sandbox.speed),
     priceIntervalMs: 2000,
     billingRate: sandbox.speed,
