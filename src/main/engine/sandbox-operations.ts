@@ -92,15 +92,12 @@ export function createSandboxOperations(
       }
     },
     load: (instance) => queueOf(instance.id),
-    costOf: (instance) => {
-      try {
-        return sandbox.costOf(instance.id)
-      } catch (error) {
-        // an instance the sandbox no longer knows (another session's) has no bill here
-        if (isProviderError(error, 'not-found')) return 0
-        throw error
-      }
-    },
+    // an instance of an earlier session's sandbox is billed at the price it was last listed at
+    pricesInForce: (instance, fromMs, toMs) =>
+      sandbox.pricesInForce(instance.id, fromMs, toMs) ?? [
+        { at: fromMs, pricePerHour: instance.pricePerHour }
+      ],
+    endedAt: (instanceId) => sandbox.endedAt(instanceId),
     priceOf(instanceType, market) {
       const type = findInstanceType(instanceType)
       if (market === 'ondemand') return type?.onDemandPrice
