@@ -43,7 +43,13 @@ describe('sandbox fleet on a replayed trace', () => {
         fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'p3.2xlarge' }
       })
     )
-    runtime = await startRuntime({ dataDir: dir, mode: 'sandbox', demo: true, routerPort: 0, seed: 3 })
+    runtime = await startRuntime({
+      dataDir: dir,
+      mode: 'sandbox',
+      demo: true,
+      routerPort: 0,
+      seed: 3
+    })
     const history = runtime.history
     const all = (): FleetEvent[] => history.eventsBetween(0, Date.now() + 60_000)
 

@@ -27,7 +27,7 @@ model: meta-llama/Llama-3.1-8B-Instruct
 replicas: 2
 standby: 1
 instanceTypes: [p3.2xlarge]
-market: spot
+market: spot-with-fallback
 `
 
 interface Sample {
@@ -39,6 +39,9 @@ interface Sample {
   /** serving replicas not leaving that the router sends traffic to */
   routed: number
   untagged: number
+  /** on-demand replicas covering for spot that cannot be had */
+  fallback: number
+  zones: string
 }
 
 describe('a service through reclaims, restarts and settings changes', () => {
@@ -58,7 +61,8 @@ describe('a service through reclaims, restarts and settings changes', () => {
       loadSeconds: LOAD_SECONDS,
       requestMs: 5
     })
-    const log = (): void => undefined
+    const logLines: string[] = []
+    const log = (line: string): void => void logLines.push(`${Date.now()} ${line}`)
     const start = (): Promise<Runtime> =>
       startRuntime({
         dataDir: dir,
@@ -78,6 +82,7 @@ describe('a service through reclaims, restarts and settings changes', () => {
     let routerUrl = runtime.router.url
     let stopClient = false
     const outcomes = { ok: 0, failed: 0, statuses: new Map<string, number>() }
+    const failures: string[] = []
     const client = async (): Promise<void> => {
       while (!stopClient) {
         try {
@@ -94,8 +99,12 @@ describe('a service through reclaims, restarts and settings changes', () => {
           await res.arrayBuffer()
           if (res.status === 200) outcomes.ok++
           else {
+            failures.push(`${Date.now()} ${res.status}`)
             outcomes.failed++
-            outcomes.statuses.set(String(res.status), (outcomes.statuses.get(String(res.status)) ?? 0) + 1)
+            outcomes.statuses.set(
+              String(res.status),
+              (outcomes.statuses.get(String(res.status)) ?? 0) + 1
+            )
           }
         } catch (error) {
           // the router itself is down only while the daemon restarts: not the service's failure
@@ -120,11 +129,15 @@ describe('a service through reclaims, restarts and settings changes', () => {
       const routedIds = new Set(runtime.router.replicas().map((r) => r.id))
       const s = {
         at: Date.now(),
-        serving: mine.filter((i) => i.tags[ROLE_TAG] === 'serving' && !leaving(i)).length,
+        serving: mine.filter(
+          (i) => i.tags[ROLE_TAG] === 'serving' && !leaving(i) && !i.tags['synkti:fallback']
+        ).length,
+        fallback: mine.filter((i) => i.tags['synkti:fallback'] === '1' && !leaving(i)).length,
         standby: mine.filter((i) => i.tags[ROLE_TAG] === 'standby' && !leaving(i)).length,
         leaving: mine.filter(leaving).length,
         routed: mine.filter((i) => routedIds.has(i.id) && !leaving(i)).length,
-        untagged: listed.filter((i) => !i.tags[ROLE_TAG]).length
+        untagged: listed.filter((i) => !i.tags[ROLE_TAG]).length,
+        zones: [...new Set(mine.map((i) => i.zone))].sort().join(',')
       }
       if (!restarting) samples.push(s)
       return s
@@ -185,13 +198,26 @@ describe('a service through reclaims, restarts and settings changes', () => {
       statuses: Object.fromEntries(outcomes.statuses),
       samples: samples.length
     }
-    console.log(JSON.stringify(summary))
+    if (process.env.SYNKTI_TEST_TRACE) {
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(
+        process.env.SYNKTI_TEST_TRACE,
+        [
+          ...logLines,
+          ...failures.map((f) => `FAIL ${f}`),
+          ...samples.map((s) => JSON.stringify(s)),
+          JSON.stringify(summary)
+        ].join('\n')
+      )
+    }
 
     // at least 10 reclaims over the run, each failed over
     expect(notices.length).toBeGreaterThanOrEqual(10)
-    // no instance ever lacks a role; never more than replicas + spares + those leaving
+    // no instance ever lacks a role; never more spot replicas and spares than declared, and never
+    // more on-demand fallbacks than replicas (those cover failovers while spot cannot be had)
     expect(samples.filter((s) => s.untagged > 0)).toEqual([])
     expect(samples.filter((s) => s.serving + s.standby > 2 + 1)).toEqual([])
+    expect(samples.filter((s) => s.fallback > 2)).toEqual([])
     // serving back to 2 within the notice + boot + load time after every dip
     const recoverMs = GRACE_MS + ((BOOT_SECONDS + LOAD_SECONDS) * 1000) / SPEED + 1000
     let dipSince: number | undefined
@@ -228,6 +254,14 @@ describe('a service through reclaims, restarts and settings changes', () => {
       .filter((e) => e.data?.phase === 'noticed')
       .map((e) => e.instanceId)
     const closed = new Set(ended.map((e) => e.instanceId))
+    if (process.env.SYNKTI_TEST_TRACE) {
+      const { appendFileSync } = await import('node:fs')
+      for (const id of open.filter((id) => !closed.has(id) && !alive.has(id!)).slice(0, 3))
+        appendFileSync(
+          process.env.SYNKTI_TEST_TRACE,
+          '\n' + history.eventsBetween(0, Date.now() + 1, { instanceId: id }).map((e) => JSON.stringify(e).slice(0, 300)).join('\n')
+        )
+    }
     expect(open.filter((id) => !closed.has(id) && !alive.has(id!))).toEqual([])
 
     await runtime.stop()

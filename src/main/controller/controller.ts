@@ -51,6 +51,8 @@ export interface ControllerDeps {
   retireDrainMs?: number
   /** identifies this controller in the fleet lease (default pid@host) */
   holder?: string
+  /** notice deadlines other sources reported (agents, EventBridge) that the listing may not show yet */
+  notices?: () => ReadonlyMap<string, number>
 }
 
 export interface WorkloadStatus {
@@ -80,9 +82,12 @@ export interface Controller {
   /** takes the fleet lease; refuses with one clear line when another controller holds it */
   start(): void
   stop(): Promise<void>
-  /** one reconcile pass over this listing (the engine's fleet sync calls it) */
-  reconcile(listed: readonly ManagedInstance[]): Promise<void>
-  /** an interruption notice or reclaim seen by any source: reconcile soon */
+  /**
+   * One reconcile pass (the engine's fleet sync and every notice call it). Each pass lists the cloud
+   * afresh: planning from an older listing would launch again what was just launched.
+   */
+  reconcile(): Promise<void>
+  /** the same, for callers that do not wait: failures are logged */
   poke(): void
   status(listed: readonly ManagedInstance[]): WorkloadStatus[]
   /** settles when drains and retirements in flight have ended */
@@ -100,6 +105,10 @@ const ZONE_COOL_DOWN_SECONDS = 30 * 60
 const SPOT_RETRY_SECONDS = 10 * 60
 
 const ALIVE = new Set(['pending', 'running', 'draining'])
+/** the last part of a notice that belongs to the drain: at least this long (real ms)... */
+const MIN_DRAIN_WINDOW_MS = 250
+/** ...and at least this share of what is left of the notice */
+const DRAIN_SHARE = 0.25
 
 export function createController(deps: ControllerDeps): Controller {
   const { provider, history, clock, router, serving } = deps
@@ -118,8 +127,13 @@ export function createController(deps: ControllerDeps): Controller {
   const seen = new Map<string, { workload: string; role: Role; noticed: boolean; zone: string }>()
   let started = false
   let running: Promise<void> | undefined
-  let lastListing: readonly ManagedInstance[] = []
   let again = false
+  const stopping = new AbortController()
+  /** instances under notice or being retired, as the last pass saw them */
+  let leavingIds = new Set<string>()
+  /** serving replicas of a service the router sends traffic to, not counting leaving ones */
+  const readyStaying = (service: string): number =>
+    router.replicas().filter((r) => r.service === service && !leavingIds.has(r.id)).length
   let launches = 0
 
   // seed what was alive before a restart, so a reclaim during the downtime is still noticed
@@ -127,7 +141,13 @@ export function createController(deps: ControllerDeps): Controller {
     const workload = workloadOf(i)
     const role = roleOf(i)
     if (workload && role && i.state !== 'terminated')
-      seen.set(i.id, { workload, role, noticed: i.noticeDeadline !== undefined, zone: i.zone })
+      seen.set(i.id, {
+        workload,
+        role,
+        // a notice, or a retirement of our own: either way its going is no surprise
+        noticed: i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1',
+        zone: i.zone
+      })
   }
 
   const renewLease = (): void => {
@@ -148,7 +168,10 @@ export function createController(deps: ControllerDeps): Controller {
   const track = (id: string, what: string, work: () => Promise<void>): void => {
     if (busy.has(id)) return
     const p = work()
-      .catch((error) => log(`${what} of ${id} failed: ${errorText(error)}`))
+      .catch((error) => {
+        // cut short by stop() is expected; anything else is worth a line
+        if (!stopping.signal.aborted) log(`${what} of ${id} failed: ${errorText(error)}`)
+      })
       .finally(() => busy.delete(id))
     busy.set(id, p)
   }
@@ -184,11 +207,14 @@ export function createController(deps: ControllerDeps): Controller {
       result = await drain({
         metricsUrl: url,
         deregister: () => router.deregister(i.id),
-        deadline,
+        // whole ms: timers take integers, and a sandbox deadline can fall between two
+        deadline: Math.floor(deadline),
         clock,
+        signal: stopping.signal,
         pollMs: Math.max(50, Math.min(1000, (deadline - at) / 20))
       })
     }
+    if (stopping.signal.aborted) return // cut by stop(): the next controller drains it again
     deps.record({ at: clock.now(), kind: 'drain-end', instanceId: i.id, data: { ...result } })
     if (failover) book.mark(failover, 'drained', clock.now(), { outcome: result.outcome })
     try {
@@ -276,6 +302,7 @@ export function createController(deps: ControllerDeps): Controller {
     }
     if (allSpotFull) {
       spotOutUntil.set(w.name, clock.now() + cloudMs(SPOT_RETRY_SECONDS))
+      again = true // plan once more now: the on-demand fallback should not wait for the next sync
       log(`${w.name}: no spot capacity in any zone; spot retried in ${SPOT_RETRY_SECONDS / 60} min`)
     }
   }
@@ -367,8 +394,19 @@ export function createController(deps: ControllerDeps): Controller {
       coolingUntil.set(i.zone, now + cloudMs(ZONE_COOL_DOWN_SECONDS))
       // a notice whose deadline has passed is not replayed: the reclaim has taken the instance
       const deadline = i.noticeDeadline - (deps.drainMarginMs ?? 0)
-      if (i.noticeDeadline > now)
-        track(i.id, 'drain', () => drainAndTerminate(i, Math.max(now, deadline), i.id))
+      if (i.noticeDeadline > now) {
+        // A noticed replica keeps its traffic while the service has too few other ready replicas,
+        // but only until the last part of the notice, which is the drain's: then routing stops and
+        // the requests in flight finish. Requests are never sent where they could not finish.
+        const drainWindow = Math.max(MIN_DRAIN_WINDOW_MS, (deadline - now) * DRAIN_SHARE)
+        const routeUntil = deadline - drainWindow
+        const spec = w.spec as ServiceSpec
+        track(i.id, 'drain', async () => {
+          while (clock.now() < routeUntil && readyStaying(w.name) < spec.replicas)
+            await clock.sleep(Math.min(50, Math.max(1, routeUntil - clock.now())), stopping.signal)
+          await drainAndTerminate(i, Math.max(clock.now(), deadline), i.id)
+        })
+      }
     }
     for (const [id, s] of seen) {
       if (s.workload !== w.name || listedIds.has(id)) continue
@@ -405,6 +443,11 @@ export function createController(deps: ControllerDeps): Controller {
       }
       if (f.marks.has('routed')) {
         book.end(f.instanceId, 'ok', now)
+        continue
+      }
+      // its replacement may have answered another notice first: what matters is the service
+      if (readyStaying(w.name) >= (w.spec as ServiceSpec).replicas) {
+        book.end(f.instanceId, 'ok', now, 'service back to full strength')
         continue
       }
       // a replacement that died before serving frees the failover to take another one
@@ -469,8 +512,18 @@ export function createController(deps: ControllerDeps): Controller {
       if (f.workload === w.name) book.end(f.instanceId, 'failed', clock.now(), 'workload cancelled')
   }
 
-  const pass = async (listed: readonly ManagedInstance[]): Promise<void> => {
+  const listFresh = async (): Promise<ManagedInstance[]> => {
+    const notices = deps.notices?.() ?? new Map<string, number>()
+    return (await provider.listInstances()).map((i) =>
+      i.noticeDeadline === undefined && notices.has(i.id)
+        ? { ...i, noticeDeadline: notices.get(i.id) }
+        : i
+    )
+  }
+
+  const pass = async (): Promise<void> => {
     renewLease()
+    const listed = await listFresh()
     const all = workloads()
     const byWorkload = new Map<string, ManagedInstance[]>()
     for (const i of listed) {
@@ -481,6 +534,11 @@ export function createController(deps: ControllerDeps): Controller {
       byWorkload.set(name, list)
     }
     const listedIds = new Set(listed.filter((i) => i.state !== 'terminated').map((i) => i.id))
+    leavingIds = new Set(
+      listed
+        .filter((i) => i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1')
+        .map((i) => i.id)
+    )
     for (const w of all) {
       const mine = byWorkload.get(w.name) ?? []
       byWorkload.delete(w.name)
@@ -501,12 +559,17 @@ export function createController(deps: ControllerDeps): Controller {
       const workload = workloadOf(i)
       const role = roleOf(i)
       if (!workload || !role || !ALIVE.has(i.state)) continue
-      seen.set(i.id, { workload, role, noticed: i.noticeDeadline !== undefined, zone: i.zone })
+      seen.set(i.id, {
+        workload,
+        role,
+        // a notice, or a retirement of our own: either way its going is no surprise
+        noticed: i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1',
+        zone: i.zone
+      })
     }
   }
 
-  const reconcile: Controller['reconcile'] = async (listed) => {
-    lastListing = listed
+  const reconcile: Controller['reconcile'] = async () => {
     if (!started) return
     if (running) {
       again = true
@@ -516,7 +579,7 @@ export function createController(deps: ControllerDeps): Controller {
       try {
         do {
           again = false
-          await pass(lastListing)
+          await pass()
         } while (again)
       } finally {
         running = undefined
@@ -532,13 +595,16 @@ export function createController(deps: ControllerDeps): Controller {
     },
     async stop() {
       started = false
+      // drains in flight are cut, not waited for: every phase so far is in history, and the next
+      // controller sees the same notices and drains again what is still there
+      stopping.abort(new Error('controller stopping'))
       await running
       await Promise.allSettled([...busy.values()])
       history.leases.release(leaseName, holder)
     },
     reconcile,
     poke() {
-      void reconcile(lastListing).catch((error) => log(`reconcile failed: ${errorText(error)}`))
+      void reconcile().catch((error) => log(`reconcile failed: ${errorText(error)}`))
     },
     status(listed) {
       return workloads()

@@ -126,10 +126,11 @@ export function createFailoverBook(
       const f = open.get(instanceId)
       if (!f) return
       open.delete(instanceId)
-      // each phase lasts from the mark before it to its own mark
-      const ordered = FAILOVER_PHASES.filter((p) => f.marks.has(p)).map(
-        (p) => [p, f.marks.get(p)!] as const
-      )
+      // each phase lasts from the mark before it in time to its own mark (a spare can be promoted
+      // before the drain of the noticed instance has started)
+      const ordered = FAILOVER_PHASES.filter((p) => f.marks.has(p))
+        .map((p) => [p, f.marks.get(p)!] as const)
+        .sort((a, b) => a[1] - b[1])
       const phases = ordered.map(([name, endedAt], k) => ({
         name,
         startedAt: k === 0 ? f.startedAt : ordered[k - 1][1],

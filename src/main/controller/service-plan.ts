@@ -72,7 +72,7 @@ const byAge = (a: ReplicaView, b: ReplicaView): number =>
 /** Zones for a new spot replica: fewest of this service's replicas first, cooling zones last. */
 export function spreadZones(
   zones: readonly string[],
-  replicas: readonly ReplicaView[],
+  replicas: readonly Pick<ReplicaView, 'zone' | 'leaving'>[],
   cooling: ReadonlySet<string>
 ): string[] {
   const count = new Map<string, number>()
@@ -127,7 +127,14 @@ export function planService(
     })
     gap--
   }
-  const spotZones = spreadZones(ctx.zones, alive, ctx.coolingZones)
+  // each launch planned in this pass counts as a replica in its first zone, so a pass that launches
+  // several spreads them instead of sending all to the same zone
+  const placed: Pick<ReplicaView, 'zone' | 'leaving'>[] = [...alive]
+  const nextSpotZones = (): string[] => {
+    const zones = spreadZones(ctx.zones, placed, ctx.coolingZones)
+    if (zones.length > 0) placed.push({ zone: zones[0], leaving: false })
+    return zones
+  }
   const useSpot = spec.market !== 'ondemand'
   const readySpot = spotServing.filter((r) => r.ready).length
   if (gap > 0 && useSpot && !ctx.spotUnavailable) {
@@ -137,7 +144,7 @@ export function planService(
         kind: 'launch',
         role: 'serving',
         market: 'spot',
-        zones: spotZones,
+        zones: nextSpotZones(),
         replaces,
         reason: replaces ? `replaces ${replaces}` : `serving ${spotServing.length}/${wantServing}`
       })
@@ -201,7 +208,7 @@ export function planService(
         kind: 'launch',
         role: 'standby',
         market: 'spot',
-        zones: spotZones,
+        zones: nextSpotZones(),
         reason: `standby ${sparesLeft.length + k}/${spec.standby}`
       })
   } else if (spareGap < 0) {

@@ -65,6 +65,8 @@ export interface Engine {
   agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
   /** settles when every failover started so far has ended */
   idle(): Promise<void>
+  /** notice deadlines seen from any source, by instance (a listing may not show them yet) */
+  notices(): ReadonlyMap<string, number>
   record(event: FleetEvent): void
 }
 
@@ -114,14 +116,6 @@ export function createEngine(deps: EngineDeps): Engine {
   }
   const priceOf = (instanceType: string, market: 'spot' | 'ondemand'): number | undefined =>
     operations.priceOf(instanceType, market)
-
-  /** the listing with every notice any source reported, so the controller sees them all */
-  const withNotices = (listed: ManagedInstance[]): ManagedInstance[] =>
-    listed.map((i) =>
-      notices.has(i.id) && i.noticeDeadline === undefined
-        ? { ...i, noticeDeadline: notices.get(i.id) }
-        : i
-    )
 
   const view = (instance: ManagedInstance, now: number): FleetInstanceView => {
     const deadline = notices.get(instance.id)
@@ -242,7 +236,7 @@ export function createEngine(deps: EngineDeps): Engine {
     await recordPrices(now)
     if (deps.controller)
       await deps.controller
-        .reconcile(withNotices(listed))
+        .reconcile()
         .catch((error) => log(`reconcile failed: ${errorText(error)}`))
     message = `${deps.mode}: ${known.size} instance${known.size === 1 ? '' : 's'}, ${notices.size} under notice`
     deps.publish({ type: 'fleet', instances: instances() })
@@ -293,11 +287,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (kind !== 'notice') return
     notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
     log(`notice for ${event.instanceId} (${event.source})`)
-    deps.controller
-      ?.reconcile(withNotices([...known.values()]))
-      .catch((error) =>
-        log(`reconcile after the notice for ${event.instanceId} failed: ${errorText(error)}`)
-      )
+    deps.controller?.poke()
   }
 
   const launch: Engine['launch'] = async (req) => {
@@ -360,8 +350,9 @@ export function createEngine(deps: EngineDeps): Engine {
           notices.set(instance.id, instance.noticeDeadline)
       }
       operations.start({ interruption, record, known: () => [...known.values()] })
-      await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
+      // the controller takes its lease first, so the first sync already re-adopts and routes
       deps.controller?.start()
+      await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
       loop = new AbortController()
       loopDone = runLoop(loop.signal)
     },
@@ -393,6 +384,7 @@ export function createEngine(deps: EngineDeps): Engine {
       return result
     },
     agentReport: (kind, body) => operations.agentReport(kind, body),
-    idle: () => deps.controller?.idle() ?? Promise.resolve()
+    idle: () => deps.controller?.idle() ?? Promise.resolve(),
+    notices: () => notices
   }
 }

@@ -168,7 +168,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     zones: operations.zones,
     priceOf: (type, market) => operations.priceOf(type, market),
     drainMarginMs: operations.drainMarginMs(settings.get()),
-    retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0)
+    retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0),
+    notices: () => engine.notices()
   })
   if (
     mode === 'sandbox' &&
