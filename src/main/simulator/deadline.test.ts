@@ -132,19 +132,31 @@ describe('deadline job: uniform progress', () => {
     expect(up.metrics.total_cost).toBeLessThan(run(WINDOWS, 'ondemand').metrics.total_cost)
   })
 
-  it('with no spot at all, starts on-demand at once instead of idling until the safety net', () => {
-    // behind ep(t) for any t > 0: on-demand at ~0, ready 360, off at progress = ep(t + 720): t = 1440
-    const { launches, timeline, metrics, finish } = run(
-      { capacity: [[[0, 0]]] },
-      'uniform-progress'
-    )
+  it('with no spot at all, starts on-demand at once and stays there: no dearer than on-demand plus one changeover', () => {
+    // behind ep(t) for any t > 0: on-demand at ~0 (2 ms), ready 360, and on on-demand it waits for
+    // spot, which never comes: done at ~14760. (Before the fix it idled at ep(t + 2d), t = 1440,
+    // and paid a changeover on every on/off cycle.)
+    const NONE: TestMarketOptions = { capacity: [[[0, 0]]] }
+    const { launches, timeline, metrics, finish } = run(NONE, 'uniform-progress')
+    expect(launches).toHaveLength(1)
     expect(launches[0].market).toBe('ondemand')
     expect(launches[0].t).toBeCloseTo(0, 1)
-    expect(timeline.find((e) => e.kind === 'release')!.t).toBeCloseTo(1440, 1)
-    expect(metrics.instances_launched_spot).toBe(0)
+    expect(timeline.find((e) => e.kind === 'release')!.t).toBeCloseTo(14760, 1)
+    expect(finish).toBeCloseTo(14760, 1)
     expect(metrics.deadline_met_pct).toBe(100)
-    // never later than the safety net allows: done by R - d
-    expect(finish).toBeLessThanOrEqual(28440 + 1e-6)
+    const od = run(NONE, 'ondemand').metrics.total_cost
+    expect(metrics.total_cost).toBeLessThanOrEqual(od + (360 / 3600) * 3 + 1e-9)
+    // the same holds for longer and tighter jobs (the issue measured +8% to +132% before the fix)
+    for (const [C, R] of [
+      [48, 60],
+      [12, 60],
+      [2, 8]
+    ] as const) {
+      const up = run({ ...NONE, horizonSeconds: R * HOUR }, 'uniform-progress', [C, R]).metrics
+      const base = run({ ...NONE, horizonSeconds: R * HOUR }, 'ondemand', [C, R]).metrics
+      expect(up.total_cost).toBeLessThanOrEqual(base.total_cost + (360 / 3600) * 3 + 1e-9)
+      expect(up.instances_launched_ondemand).toBe(1)
+    }
   })
 
   it('never lets the job miss a feasible deadline when spot vanishes late', () => {
