@@ -124,6 +124,9 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     bookProgress(t)
     progress = progressAt(t)
     runningSince = NaN
+    // A reclaim at the very instant the work completes (the market's event came first) still
+    // completes it.
+    if (progress >= C - 1e-9 && !Number.isFinite(finishedAt)) finishedAt = t
     life.end = billedUntil
     lives.push(life)
     record({ t, kind: 'release', instance: `sim-${lives.length - 1}` })
@@ -174,6 +177,8 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     }
   }
 
+  /** when a crossing at the decision instant last asked for a second look (see below) */
+  let recheckFrom = -Infinity
   /** Next instant at which a rule could flip without any other event happening. */
   const nextDecisionTime = (t: number, deferredTo: number): number => {
     const v = view(t)
@@ -184,10 +189,14 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     for (const c of candidates) {
       // Some rules compare strictly (progress < ep), so at a crossing they flip only just after
       // it: a crossing that is now (t = 0 with no progress, or a wake-up on the crossing itself)
-      // is looked at again 2 ms later instead of being dropped.
-      const at = c > t + 1e-3 ? c : c >= t - 1e-3 ? t + 2e-3 : Infinity
+      // is looked at again 2 ms later, once; a crossing still "now" at that second look did not
+      // flip anything and is dropped, so no line can hold the engine in 2 ms steps.
+      let at = Infinity
+      if (c > t + 1e-3) at = c
+      else if (c >= t - 1e-3 && t - recheckFrom > 3e-3) at = t + 2e-3
       if (at < next) next = at
     }
+    if (next === t + 2e-3) recheckFrom = t
     return next
   }
 
