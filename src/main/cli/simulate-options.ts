@@ -95,7 +95,9 @@ export function configFromFlags(flags: SimulateFlags): {
   if (flags.policies !== undefined) config.policies = parsePolicies(flags.policies)
   if (flags.timeSlices !== undefined) {
     if (!config.policies.includes('time-sliced'))
-      throw new UsageError('--time-slices sets the time-sliced policy: add time-sliced to --policies')
+      throw new UsageError(
+        '--time-slices sets the time-sliced policy: add time-sliced to --policies'
+      )
     config.timeSlices = parseNumberFlag('--time-slices', flags.timeSlices, 'integer>=1')
   }
 

@@ -52,7 +52,10 @@ export function registerSimulate(program: Command): void {
     .option('--job <hours>', 'deadline job: compute time C, hours')
     .option('--deadline <hours>', 'deadline job: deadline R, hours from the start')
     .option('--changeover <hours>', 'deadline job: changeover delay d, hours (default 0.1)')
-    .option('--time-slices <n>', `time-sliced policy: slices of the deadline (default ${DEFAULT_TIME_SLICES})`)
+    .option(
+      '--time-slices <n>',
+      `time-sliced policy: slices of the deadline (default ${DEFAULT_TIME_SLICES})`
+    )
     .option('--workers <n>', 'worker threads for many runs (default: one per core when runs >= 8)')
     .option('--timeline', "include the first run's event timeline per policy in the JSON")
     .action(async (flags: SimulateFlags) => {

@@ -171,7 +171,11 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
       safetyNet,
       preemptions: metrics.preemptions,
       running: Number.isFinite(runningSince),
-      spotLifetime: dropAfter ? (zone >= 0 ? dropAfter[zone][capacityIndex[zone]] - t : 0) : undefined,
+      spotLifetime: dropAfter
+        ? zone >= 0
+          ? dropAfter[zone][capacityIndex[zone]] - t
+          : 0
+        : undefined,
       spotPrice: zone >= 0 ? market.spotPrice(typeIndex, zone, t) : undefined,
       onDemandPrice
     }

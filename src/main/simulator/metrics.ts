@@ -71,7 +71,8 @@ export function savingsPerWork(
   const work = run.completed_work_hours
   const work0 = ondemand.completed_work_hours
   if (!(work > 0) || !(work0 > 0) || !(ondemand.total_cost > 0)) return NaN
-  if (sameWork(work, work0)) return (100 * (ondemand.total_cost - run.total_cost)) / ondemand.total_cost
+  if (sameWork(work, work0))
+    return (100 * (ondemand.total_cost - run.total_cost)) / ondemand.total_cost
   return 100 * (1 - run.total_cost / work / (ondemand.total_cost / work0))
 }
 

@@ -61,7 +61,13 @@ export function prepareSimulation(
     )
   }
   const given = config.market.startOffsetsSeconds
-  if (given) return { config, trace: loaded, offsetsTicks: givenOffsets(given, loaded, maxOffset), simulated }
+  if (given)
+    return {
+      config,
+      trace: loaded,
+      offsetsTicks: givenOffsets(given, loaded, maxOffset),
+      simulated
+    }
   const offsets = createRandom(config.seed).fork(STREAM_OFFSETS)
   // A single run starts at the trace's beginning; several sample seeded random offsets.
   const offsetsTicks = Int32Array.from({ length: config.runs }, () =>
@@ -71,7 +77,11 @@ export function prepareSimulation(
 }
 
 /** Start offsets given in seconds, snapped down to the trace tick; RangeError past the last start that fits. */
-function givenOffsets(seconds: readonly number[], trace: LoadedTrace, maxOffset: number): Int32Array {
+function givenOffsets(
+  seconds: readonly number[],
+  trace: LoadedTrace,
+  maxOffset: number
+): Int32Array {
   const gap = trace.gapSeconds
   return Int32Array.from(seconds, (s) => {
     const tick = Math.floor(s / gap + 1e-9)
@@ -150,7 +160,7 @@ export function simulateOneRun(
   const bound = optimal && optimal !== 'too-large' ? optimal.cost : NaN
   for (const r of results) {
     r.savings_pct = savingsPerWork(r, baseline)
-    if (workload.kind !== 'deadline') continue
+    // the bound is of a deadline job; a batch run has none (null, not 0)
     r.optimal_cost = bound
     // a run that missed the deadline did not solve the problem the bound is the optimum of
     r.gap_to_optimal_pct =
@@ -193,7 +203,13 @@ function omniscientMetrics(
   timeline?: SimulationTimelineEvent[]
 ): RunMetrics {
   if (plan && plan !== 'too-large')
-    return planMetrics(plan, market, deadlineInstanceType(market), config.changeoverSeconds, timeline)
+    return planMetrics(
+      plan,
+      market,
+      deadlineInstanceType(market),
+      config.changeoverSeconds,
+      timeline
+    )
   const metrics = emptyMetrics()
   for (const name of Object.keys(metrics) as (keyof RunMetrics)[]) metrics[name] = NaN
   metrics.total_tasks = 1
