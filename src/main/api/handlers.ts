@@ -1,5 +1,6 @@
 import type { ApiInput, ApiMethod, ApiOutputs, StreamEvent } from '../../shared/api'
 import { validateApiInput } from '../../shared/api'
+import { errorText } from '../../shared/errors'
 
 /** The engine side of the contract: one function per method, given already validated input. */
 export type ApiHandlers = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiOutputs[M]> }
@@ -38,15 +39,16 @@ export interface StreamHub {
   subscribe(listener: (event: StreamEvent) => void): () => void
 }
 
-export function createStreamHub(): StreamHub {
+export function createStreamHub(log: (line: string) => void = console.error): StreamHub {
   const listeners = new Set<(event: StreamEvent) => void>()
   return {
     publish: (event) => {
       for (const listener of [...listeners]) {
         try {
           listener(event)
-        } catch {
+        } catch (error) {
           // one broken subscriber must not stop the others
+          log(`stream: a subscriber failed on ${event.type}: ${errorText(error)}`)
         }
       }
     },

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { ApiErrorBody } from '../../shared/api'
 import { ApiError, dispatchApiCall, type ApiHandlers, type StreamHub } from './handlers'
+import { errorText } from '../../shared/errors'
 
 export interface ApiServerOptions {
   handlers: ApiHandlers
@@ -194,7 +195,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         return sendError(res, STATUS_OF[error.code], error.code, error.message)
       // errors that mark themselves as the caller's fault (e.g. a malformed agent report)
       if ((error as { badRequest?: boolean }).badRequest === true)
-        return sendError(res, 400, 'bad-request', (error as Error).message)
+        return sendError(res, 400, 'bad-request', errorText(error))
       return sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
     }
   }

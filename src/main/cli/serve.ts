@@ -5,6 +5,7 @@ import { startApiServer } from '../api/http-server'
 import { defaultDataDir } from '../engine/data-dir'
 import { startRuntime } from '../runtime/runtime'
 import { parseNumberFlag, UsageError } from './errors'
+import { errorText } from '../../shared/errors'
 
 interface ServeFlags {
   host: string
@@ -98,7 +99,7 @@ export function registerServe(program: Command): void {
         throw new UsageError(
           code === 'EADDRINUSE'
             ? `port ${port} is already in use: pick another with --port`
-            : `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`
+            : `cannot listen on ${flags.host}:${port}: ${errorText(error)}`
         )
       }
       if (!LOOPBACK.has(flags.host))

@@ -5,6 +5,7 @@ import { parseCsvTrace } from './parse-csv'
 import { parseJsonTrace, type ParsedJson } from './parse-json'
 import { TraceError, type LoadedTrace, type LoadTraceOptions, type TraceZone } from './types'
 import { checkPrice, isBinary } from './values'
+import { errorText } from '../../../shared/errors'
 
 const PRICE_FILE = 'spot_prices.json'
 /** Files that sit beside traces but are not traces. */
@@ -172,7 +173,7 @@ function readPriceTable(priceFile: string): Record<string, unknown> | undefined 
   try {
     table = JSON.parse(text)
   } catch (err) {
-    throw new TraceError(priceFile, `invalid JSON (${(err as Error).message.split('\n')[0]})`)
+    throw new TraceError(priceFile, `invalid JSON (${errorText(err).split('\n')[0]})`)
   }
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
     throw new TraceError(priceFile, 'expected an object of { "<trace file stem>": [price, ...] }')
