@@ -1,5 +1,5 @@
 import type { RunMetrics, SimulationTimelineEvent } from '../../shared/simulation'
-import { planOmniscient, type OmniscientInput, type OmniscientPlan } from '../policies/omniscient'
+import type { OmniscientInput, OmniscientPlan } from '../policies/omniscient'
 import type { RunMarket } from './market/types'
 import { emptyMetrics } from './metrics'
 
@@ -109,4 +109,3 @@ export function planMetrics(
   return metrics
 }
 
-export { planOmniscient }
