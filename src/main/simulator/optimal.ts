@@ -108,4 +108,3 @@ export function planMetrics(
   metrics.deadline_met_pct = 100
   return metrics
 }
-
