@@ -1,7 +1,14 @@
 // Runtime validation of a simulation config, shared by the CLI, the daemon API, the Electron bridge
 // and the cockpit's what-if form (which uses the same messages inline).
 import { z } from 'zod'
-import { ALL_POLICIES, MIGRATION_STRATEGIES, type SimulationConfig } from './simulation'
+import {
+  ALL_POLICIES,
+  DEADLINE_ONLY_POLICIES,
+  MAX_START_OFFSETS,
+  MIGRATION_STRATEGIES,
+  TRACE_ONLY_POLICIES,
+  type SimulationConfig
+} from './simulation'
 
 const positive = (what: string) =>
   z
@@ -52,7 +59,12 @@ const marketSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('trace'),
     path: z.string().min(1, 'trace path is empty'),
-    binaryCapacity: z.number().positive('binaryCapacity must be > 0')
+    binaryCapacity: z.number().positive('binaryCapacity must be > 0'),
+    startOffsetsSeconds: z
+      .array(nonNegative('start offset'))
+      .min(1, 'start offsets: at least one is needed')
+      .max(MAX_START_OFFSETS, `start offsets: at most ${MAX_START_OFFSETS}`)
+      .optional()
   })
 ])
 
@@ -106,6 +118,12 @@ export const simulationConfigSchema = z
     changeoverSeconds: nonNegative('changeover'),
     idleReleaseSeconds: nonNegative('idleReleaseSeconds'),
     fallbackAfterPreemptions: z.number().int().min(1, 'fallbackAfterPreemptions must be >= 1'),
+    timeSlices: z
+      .number()
+      .int('time slices must be a whole number')
+      .min(1, 'time slices must be >= 1')
+      .max(1000, 'time slices must be <= 1000')
+      .optional(),
     checkpoint: z.object({
       fullThreshold: fraction('fullThreshold'),
       partialThreshold: fraction('partialThreshold')
@@ -133,11 +151,29 @@ export const simulationConfigSchema = z
         path: ['workload'],
         message: 'the job (--job) cannot be longer than its deadline (--deadline)'
       })
-    if (c.workload.kind === 'batch' && c.policies.includes('uniform-progress'))
+    for (const policy of c.policies) {
+      if (c.workload.kind === 'batch' && DEADLINE_ONLY_POLICIES.includes(policy))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies'],
+          message: `${policy} needs a deadline job (--job and --deadline)`
+        })
+      else if (c.market.kind !== 'trace' && TRACE_ONLY_POLICIES.includes(policy))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies'],
+          message: `${policy} reads the future of the market, which only a replayed trace gives: add --trace`
+        })
+    }
+    if (
+      c.market.kind === 'trace' &&
+      c.market.startOffsetsSeconds &&
+      c.market.startOffsetsSeconds.length !== c.runs
+    )
       ctx.addIssue({
         code: 'custom',
-        path: ['policies'],
-        message: 'uniform-progress needs a deadline job (--job and --deadline)'
+        path: ['runs'],
+        message: `runs (${c.runs}) must equal the number of start offsets (${c.market.startOffsetsSeconds.length})`
       })
     if (c.workload.kind === 'batch') {
       const biggest = Math.max(...c.instanceTypes.map((t) => t.gpuMemoryGiB))

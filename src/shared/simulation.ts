@@ -8,11 +8,26 @@ export const ALL_POLICIES = [
   'fallback',
   'ondemand',
   'spot-or-ondemand',
-  'uniform-progress'
+  'uniform-progress',
+  'time-sliced',
+  'uniform-progress-oracle',
+  'omniscient'
 ] as const
 /** policies that only make sense for a deadline job */
-export const DEADLINE_ONLY_POLICIES: readonly PolicyName[] = ['uniform-progress']
+export const DEADLINE_ONLY_POLICIES: readonly PolicyName[] = [
+  'uniform-progress',
+  'time-sliced',
+  'uniform-progress-oracle',
+  'omniscient'
+]
+/** policies that read the future of the market, so only a replayed trace can feed them */
+export const TRACE_ONLY_POLICIES: readonly PolicyName[] = ['uniform-progress-oracle', 'omniscient']
 export type PolicyName = (typeof ALL_POLICIES)[number]
+
+/** time-sliced: slices of the deadline when the config does not say */
+export const DEFAULT_TIME_SLICES = 8
+/** the most start offsets one simulation replays */
+export const MAX_START_OFFSETS = 100_000
 
 export const MIGRATION_STRATEGIES = ['optimal', 'first-fit', 'naive'] as const
 export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number]
@@ -63,6 +78,11 @@ export interface TraceMarketConfig {
   path: string
   /** capacity of a binary (0/1 availability) trace's zone while available */
   binaryCapacity: number
+  /**
+   * replay exactly these start points, seconds into the trace (one run each, snapped down to the
+   * trace tick); without them each run draws a seeded random offset
+   */
+  startOffsetsSeconds?: number[]
 }
 
 export type MarketConfig = SyntheticMarketConfig | TraceMarketConfig
@@ -119,6 +139,8 @@ export interface SimulationConfig {
   idleReleaseSeconds: number
   /** fallback policy: on-demand for a task after this many preemptions */
   fallbackAfterPreemptions: number
+  /** time-sliced policy: slices of the deadline (default DEFAULT_TIME_SLICES) */
+  timeSlices?: number
   checkpoint: CheckpointConfig
   instanceTypes: InstanceTypeSpec[]
   market: MarketConfig
@@ -131,6 +153,14 @@ export interface MetricSummary {
   ci95: [number, number]
 }
 
+/**
+ * The metrics of every policy result (the README's simulator section defines each). Work hours are
+ * progress: spot_work_hours + ondemand_work_hours is the work done, beside the billed spot_hours and
+ * ondemand_hours. savings_pct compares cost per hour of completed work with on-demand's (null when
+ * either completed nothing; PolicyResult.savings_note says when and why). optimal_cost is the
+ * omniscient bound of the run and gap_to_optimal_pct = (total_cost - optimal_cost) / the on-demand
+ * cost, in %, for deadline jobs on a replayed trace (null elsewhere).
+ */
 export const METRIC_NAMES = [
   'total_cost',
   'ondemand_baseline_cost',
@@ -155,7 +185,12 @@ export const METRIC_NAMES = [
   'instances_launched_spot',
   'instances_launched_ondemand',
   'launch_failures',
-  'migrations'
+  'migrations',
+  'spot_work_hours',
+  'ondemand_work_hours',
+  'completed_work_hours',
+  'optimal_cost',
+  'gap_to_optimal_pct'
 ] as const
 export type MetricName = (typeof METRIC_NAMES)[number]
 
@@ -165,6 +200,11 @@ export type RunMetrics = Record<MetricName, number>
 export interface PolicyResult {
   policy: PolicyName
   metrics: Record<MetricName, MetricSummary>
+  /**
+   * Why savings_pct is null in some or all runs, or on what basis it was computed when this policy
+   * completed different work from on-demand; absent when every run compared the same work.
+   */
+  savings_note?: string
 }
 
 export interface SimulationTimelineEvent {
@@ -193,6 +233,8 @@ export interface SimulationOutput {
   config: SimulationConfig
   /** for trace markets: the start offset, seconds into the trace, of each run */
   traceOffsetsSeconds?: number[]
+  /** what could not be computed, and why (e.g. runs without an omniscient bound) */
+  notes?: string[]
   results: PolicyResult[]
   /** the first run's events per policy, when asked for (the what-if view draws them) */
   timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>

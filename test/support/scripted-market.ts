@@ -59,6 +59,8 @@ export interface TestMarketOptions {
   reclaims?: ScriptedReclaim[]
   /** outage after the n-th reclaim notice (drawOutageSeconds call), in order; 0 past the end of the list */
   outages?: number[]
+  /** mark the market as a replayed trace with this tick (what the oracle and omniscient need) */
+  replayTickSeconds?: number
 }
 
 export interface TestMarket extends RunMarket {
@@ -116,6 +118,7 @@ export function createTestMarket(options: TestMarketOptions = {}): TestMarket {
     zones,
     instanceTypes,
     horizonSeconds,
+    ...(options.replayTickSeconds ? { replay: { tickSeconds: options.replayTickSeconds } } : {}),
     launches,
     outageDraws,
     spotPrice: price,

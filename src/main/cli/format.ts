@@ -14,6 +14,7 @@ export function formatResultsTable(output: SimulationOutput): string {
   const header = [
     'policy',
     'cost $',
+    ...(deadline ? ['gap to optimal %'] : []),
     'savings %',
     'spot h',
     'on-demand h',
@@ -26,6 +27,7 @@ export function formatResultsTable(output: SimulationOutput): string {
   const rows = output.results.map(({ policy, metrics: m }) => [
     policy,
     show(m.total_cost, 2, many),
+    ...(deadline ? [show(m.gap_to_optimal_pct, 1, many)] : []),
     show(m.savings_pct, 1, many),
     show(m.spot_hours, 1, many),
     show(m.ondemand_hours, 1, many),
@@ -50,10 +52,17 @@ export function formatResultsTable(output: SimulationOutput): string {
     output.config.workload.kind === 'batch'
       ? `${output.config.workload.tasks} tasks`
       : `job ${output.config.workload.computeHours} h, deadline ${output.config.workload.deadlineHours} h`
+  const notes = [
+    ...output.results
+      .filter((r) => r.savings_note)
+      .map((r) => `savings of ${r.policy}: ${r.savings_note}`),
+    ...(output.notes ?? [])
+  ]
   return [
     `${workload} over ${output.config.durationHours} h, ${market}, seed ${output.seed}, ${output.config.runs} run${many ? 's' : ''}${many ? ' (± = 95% CI)' : ''}`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line)
+    ...rows.map(line),
+    ...notes.map((n) => `note: ${n}`)
   ].join('\n')
 }

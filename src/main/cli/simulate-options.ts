@@ -1,5 +1,7 @@
+import { readFileSync, statSync } from 'node:fs'
 import {
   ALL_POLICIES,
+  MAX_START_OFFSETS,
   MIGRATION_STRATEGIES,
   type PolicyName,
   type SimulationConfig
@@ -31,6 +33,8 @@ export interface SimulateFlags {
   deadline?: string
   changeover?: string
   workers?: string
+  startOffsets?: string
+  timeSlices?: string
   json?: boolean
   timeline?: boolean
 }
@@ -89,6 +93,13 @@ export function configFromFlags(flags: SimulateFlags): {
   }
 
   if (flags.policies !== undefined) config.policies = parsePolicies(flags.policies)
+  if (flags.timeSlices !== undefined) {
+    if (!config.policies.includes('time-sliced'))
+      throw new UsageError(
+        '--time-slices sets the time-sliced policy: add time-sliced to --policies'
+      )
+    config.timeSlices = parseNumberFlag('--time-slices', flags.timeSlices, 'integer>=1')
+  }
 
   let trace: LoadedTrace | undefined
   if (flags.trace !== undefined) {
@@ -112,9 +123,20 @@ export function configFromFlags(flags: SimulateFlags): {
         ? parseNumberFlag('--trace-capacity', flags.traceCapacity, 'integer>=1')
         : 1000
     config.market = { kind: 'trace', path: flags.trace, binaryCapacity: capacity }
+    if (flags.startOffsets !== undefined) {
+      const offsets = parseStartOffsets(flags.startOffsets)
+      if (flags.runs !== undefined && config.runs !== offsets.length)
+        throw new UsageError(
+          `--runs ${config.runs} does not match the ${offsets.length} start offsets of --start-offsets (drop --runs)`
+        )
+      config.runs = offsets.length
+      config.market.startOffsetsSeconds = offsets
+    }
     if (trace.instanceType) config.instanceTypes = [{ ...trace.instanceType }]
   } else {
     if (flags.traceCapacity !== undefined) throw new UsageError('--trace-capacity needs --trace')
+    if (flags.startOffsets !== undefined)
+      throw new UsageError('--start-offsets are points in a trace: it needs --trace')
     const market = config.market
     if (market.kind === 'synthetic') {
       const hazard = flags.hazard ?? 'fixed'
@@ -176,4 +198,35 @@ export function parsePolicies(raw: string): PolicyName[] {
     seen.add(name)
   }
   return names as PolicyName[]
+}
+
+/** A list file this large is not a list of start offsets. */
+const MAX_OFFSETS_FILE_BYTES = 4 * 1024 * 1024
+
+/**
+ * --start-offsets: seconds into the trace, as a comma list ("0,3600,7200") or the path of a file
+ * holding them (separated by commas, spaces or new lines).
+ */
+export function parseStartOffsets(raw: string): number[] {
+  let text = raw
+  if (!/^[\d.,\s]*$/.test(raw)) {
+    let size: number
+    try {
+      size = statSync(raw).size
+    } catch (error) {
+      throw new UsageError(
+        `--start-offsets: "${raw}" is neither a comma list of seconds nor a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`
+      )
+    }
+    if (size > MAX_OFFSETS_FILE_BYTES)
+      throw new UsageError(`--start-offsets: ${raw} is larger than ${MAX_OFFSETS_FILE_BYTES} bytes`)
+    text = readFileSync(raw, 'utf8')
+  }
+  const items = text.split(/[\s,]+/).filter((item) => item.length > 0)
+  if (items.length === 0) throw new UsageError('--start-offsets: no offsets given')
+  if (items.length > MAX_START_OFFSETS)
+    throw new UsageError(
+      `--start-offsets: ${items.length} offsets, at most ${MAX_START_OFFSETS} are replayed at once`
+    )
+  return items.map((item) => parseNumberFlag('--start-offsets', item, 'non-negative'))
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import { DEFAULT_TIME_SLICES } from '../../shared/simulation'
 import type { Command } from 'commander'
 import { prepareSimulation } from '../simulator/run'
 import { runSimulation } from '../simulator/pool'
@@ -15,7 +16,7 @@ export function registerSimulate(program: Command): void {
     .option('--tasks <n>', 'batch tasks (default 100)')
     .option(
       '--policies <list>',
-      'comma-separated: greedy, fallback, ondemand, uniform-progress (default greedy,fallback,ondemand; with --job greedy,uniform-progress,ondemand)'
+      'comma-separated: greedy, fallback, ondemand, spot-or-ondemand; for --job also uniform-progress, time-sliced, and with --trace uniform-progress-oracle, omniscient (default greedy,fallback,ondemand; with --job greedy,uniform-progress,ondemand)'
     )
     .option('--output <file>', 'write the JSON result to this file')
     .option('--json', 'print the JSON result on stdout instead of the table')
@@ -27,6 +28,10 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'seed of every random draw (default 1)')
     .option('--runs <n>', 'seeded runs; with --trace each starts at a random offset (default 1)')
     .option('--trace <path>', 'replay a spot trace file or folder instead of the synthetic market')
+    .option(
+      '--start-offsets <list|file>',
+      'with --trace: replay these start points, seconds into the trace (comma list or a file), one run each'
+    )
     .option(
       '--trace-capacity <n>',
       'instances a 0/1 probe trace allows per zone while available (default 1000)'
@@ -48,6 +53,10 @@ export function registerSimulate(program: Command): void {
     .option('--job <hours>', 'deadline job: compute time C, hours')
     .option('--deadline <hours>', 'deadline job: deadline R, hours from the start')
     .option('--changeover <hours>', 'deadline job: changeover delay d, hours (default 0.1)')
+    .option(
+      '--time-slices <n>',
+      `time-sliced policy: slices of the deadline (default ${DEFAULT_TIME_SLICES})`
+    )
     .option('--workers <n>', 'worker threads for many runs (default: one per core when runs >= 8)')
     .option('--timeline', "include the first run's event timeline per policy in the JSON")
     .action(async (flags: SimulateFlags) => {

@@ -24,6 +24,18 @@ export interface DeadlineView {
   /** true once the safety net has put the job on on-demand for good */
   safetyNet: boolean
   preemptions: number
+  /** the instance is past its changeover, so progress advances at one second per second */
+  running?: boolean
+  /**
+   * Trace replay only: seconds from now that the spot the job would use (its own zone when on spot,
+   * else the zone it would launch in) keeps its capacity; 0 when there is no spot. Undefined when
+   * the market cannot know (the synthetic market draws reclaims as it goes).
+   */
+  spotLifetime?: number
+  /** $/h of that spot now, when there is some */
+  spotPrice?: number
+  /** $/h */
+  onDemandPrice?: number
 }
 
 export type DeadlineChoice = CapacityMarket | 'idle'
@@ -34,6 +46,12 @@ export interface Policy {
   chooseMarket(task: BatchTaskView): CapacityMarket
   /** deadline job: what to run on now; undefined when the policy has no deadline form */
   decideDeadline?(view: DeadlineView): DeadlineChoice
+  /**
+   * deadline job: instants (seconds) at which this policy's choice may flip with no market event
+   * (progress crossing one of its lines, a slice ending); the engine asks again there. The shared
+   * safety-net line is the engine's own and need not be listed.
+   */
+  deadlineWakeups?(view: DeadlineView): number[]
 }
 
 /**
@@ -45,4 +63,9 @@ export function safetyNetTriggered(view: DeadlineView): boolean {
   // Inclusive, with a microsecond of slack: the engine wakes exactly on this line, and float
   // rounding must not let the job slip past it.
   return view.deadline - view.now <= view.computeTime - view.progress + 2 * view.changeover + 1e-6
+}
+
+/** Progress at time t >= view.now if nothing changes: advancing only while the instance runs. */
+export function progressAt(view: DeadlineView, t: number): number {
+  return view.running ? view.progress + (t - view.now) : view.progress
 }

@@ -148,6 +148,13 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   const segmentStart = new Float64Array(tasks.count)
   const preemptions = new Int32Array(tasks.count)
   const finishedAt = new Float64Array(tasks.count).fill(NaN)
+  // progress kept (completed, checkpointed or saved in a notice) by the market it was done on
+  let spotWork = 0
+  let ondemandWork = 0
+  const bookWork = (i: number, seconds: number): void => {
+    if (inst.spot[i] === 1) spotWork += seconds
+    else ondemandWork += seconds
+  }
   const waitingForCapacity = new Uint8Array(tasks.count)
   let pending: number[] = []
   let displaced: number[] = []
@@ -368,6 +375,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
             : checkpointed[task]
         const plan = planCheckpoint(tasks.stateGiB[task], share, grace, config.checkpoint)
         const saved = periodic + plan.savedFraction * (done - periodic)
+        bookWork(i, saved - progress[task])
         metrics.work_lost_gpu_hours += (done - saved) / 3600
         metrics.work_saved_gpu_hours += (saved - periodic) / 3600
         if (plan.decision === 'full') metrics.checkpoints_full++
@@ -512,6 +520,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         if (queue.epoch !== taskEpoch[subject]) break // cancelled by a reclaim
         const i = taskInstance[subject]
         taskState[subject] = DONE
+        bookWork(i, tasks.work[subject] - progress[subject])
         progress[subject] = tasks.work[subject]
         finishedAt[subject] = t
         detach(subject, i)
@@ -567,14 +576,18 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   for (let task = 0; task < tasks.count; task++) {
     if (taskState[task] === DONE) {
       metrics.completed_tasks++
+      metrics.completed_work_hours += tasks.work[task] / 3600
       completion.push((finishedAt[task] - tasks.arrival[task]) / 3600)
       continue
     }
-    const done =
-      taskState[task] === WORKING ? progress[task] + (horizon - segmentStart[task]) : progress[task]
+    const running = taskState[task] === WORKING ? horizon - segmentStart[task] : 0
+    if (running > 0) bookWork(taskInstance[task], running)
+    const done = progress[task] + running
     metrics.unfinished_work_hours += Math.max(0, tasks.work[task] - done) / 3600
   }
   metrics.unfinished_tasks = tasks.count - metrics.completed_tasks
+  metrics.spot_work_hours = spotWork / 3600
+  metrics.ondemand_work_hours = ondemandWork / 3600
   completion.sort((a, b) => a - b)
   metrics.completion_time_mean_hours = completion.length
     ? completion.reduce((s, x) => s + x, 0) / completion.length

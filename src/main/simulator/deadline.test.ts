@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { PolicyName, SimulationTimelineEvent } from '../../shared/simulation'
-import { simulateDeadline } from './deadline'
-import { createPolicy } from '../policies'
+import { MIN_SWITCH_INTERVAL_SECONDS, simulateDeadline } from './deadline'
+import { createPolicy, type Policy } from '../policies'
 import {
   createTestMarket,
   deadlineConfig,
@@ -9,6 +9,7 @@ import {
   noRandom,
   type TestMarketOptions
 } from '../../../test/support/scripted-market'
+import { flappingPolicy } from '../../../test/support/flapping-policy'
 
 // A 4 h job (C = 14400 s) due at 8 h (R = 28800 s), changeover d = 360 s, grace 120 s; spot $1/h,
 // on-demand $3/h. ep(t) = t / 2. Safety-net line: R - t <= (C - progress) + 720.
@@ -19,17 +20,22 @@ import {
 
 function run(
   market: TestMarketOptions,
-  policy: PolicyName,
+  policy: PolicyName | Policy,
   job: [number, number] = [4, 8],
-  changeover = 360
+  changeover = 360,
+  stats?: { events: number }
 ) {
   const timeline: SimulationTimelineEvent[] = []
   const metrics = simulateDeadline({
     config: deadlineConfig(job[0], job[1], changeover),
     market: createTestMarket({ horizonSeconds: job[1] * HOUR, ...market }),
-    policy: createPolicy(policy, { fallbackAfterPreemptions: 2 }),
+    policy:
+      typeof policy === 'string'
+        ? createPolicy(policy, { fallbackAfterPreemptions: 2, timeSlices: 4 })
+        : policy,
     uniform: noRandom(),
-    timeline
+    timeline,
+    stats
   })
   const launches = timeline
     .filter((e) => e.kind === 'launch')
@@ -132,19 +138,31 @@ describe('deadline job: uniform progress', () => {
     expect(up.metrics.total_cost).toBeLessThan(run(WINDOWS, 'ondemand').metrics.total_cost)
   })
 
-  it('with no spot at all, starts on-demand at once instead of idling until the safety net', () => {
-    // behind ep(t) for any t > 0: on-demand at ~0, ready 360, off at progress = ep(t + 720): t = 1440
-    const { launches, timeline, metrics, finish } = run(
-      { capacity: [[[0, 0]]] },
-      'uniform-progress'
-    )
+  it('with no spot at all, starts on-demand at once and stays there: no dearer than on-demand plus one changeover', () => {
+    // behind ep(t) for any t > 0: on-demand at ~0 (2 ms), ready 360, and on on-demand it waits for
+    // spot, which never comes: done at ~14760. (Before the fix it idled at ep(t + 2d), t = 1440,
+    // and paid a changeover on every on/off cycle.)
+    const NONE: TestMarketOptions = { capacity: [[[0, 0]]] }
+    const { launches, timeline, metrics, finish } = run(NONE, 'uniform-progress')
+    expect(launches).toHaveLength(1)
     expect(launches[0].market).toBe('ondemand')
     expect(launches[0].t).toBeCloseTo(0, 1)
-    expect(timeline.find((e) => e.kind === 'release')!.t).toBeCloseTo(1440, 1)
-    expect(metrics.instances_launched_spot).toBe(0)
+    expect(timeline.find((e) => e.kind === 'release')!.t).toBeCloseTo(14760, 1)
+    expect(finish).toBeCloseTo(14760, 1)
     expect(metrics.deadline_met_pct).toBe(100)
-    // never later than the safety net allows: done by R - d
-    expect(finish).toBeLessThanOrEqual(28440 + 1e-6)
+    const od = run(NONE, 'ondemand').metrics.total_cost
+    expect(metrics.total_cost).toBeLessThanOrEqual(od + (360 / 3600) * 3 + 1e-9)
+    // the same holds for longer and tighter jobs (the issue measured +8% to +132% before the fix)
+    for (const [C, R] of [
+      [48, 60],
+      [12, 60],
+      [2, 8]
+    ] as const) {
+      const up = run({ ...NONE, horizonSeconds: R * HOUR }, 'uniform-progress', [C, R]).metrics
+      const base = run({ ...NONE, horizonSeconds: R * HOUR }, 'ondemand', [C, R]).metrics
+      expect(up.total_cost).toBeLessThanOrEqual(base.total_cost + (360 / 3600) * 3 + 1e-9)
+      expect(up.instances_launched_ondemand).toBe(1)
+    }
   })
 
   it('never lets the job miss a feasible deadline when spot vanishes late', () => {
@@ -202,5 +220,121 @@ describe('deadline job: engine details', () => {
     // billed to the horizon
     expect(metrics.ondemand_hours).toBeCloseTo(2, 9)
     expect(metrics.total_cost).toBeCloseTo(6, 9)
+  })
+})
+
+describe('deadline job: uniform progress transitions (the published rule)', () => {
+  /** Spot for the first hour only. */
+  const EARLY_ONLY: TestMarketOptions = {
+    capacity: [
+      [
+        [0, 1],
+        [HOUR, 0]
+      ]
+    ]
+  }
+
+  it('once on on-demand with no spot in sight, stays there to the end instead of cycling through idle', () => {
+    // spot 0-3600: 3240 done. Idle until ep(t) = t / 2 passes 3240 at 6480: on-demand, ready 6840,
+    // 11160 s left: done at 18000 on the one on-demand instance.
+    const { launches, finish, metrics } = run(EARLY_ONLY, 'uniform-progress')
+    expect(launches.map((l) => l.market)).toEqual(['spot', 'ondemand'])
+    expect(launches[1].t).toBeCloseTo(6480, 1)
+    expect(finish).toBeCloseTo(18000, 1)
+    expect(metrics.instances_launched_ondemand).toBe(1)
+  })
+
+  it('books progress on the market that made it: spot and on-demand work hours sum to C', () => {
+    const { metrics } = run(EARLY_ONLY, 'uniform-progress')
+    expect(metrics.spot_work_hours).toBeCloseTo(3240 / 3600, 6)
+    expect(metrics.ondemand_work_hours).toBeCloseTo(11160 / 3600, 6)
+    expect(metrics.completed_work_hours).toBe(4)
+    // billed hours are more: the changeovers and the notice
+    expect(metrics.spot_hours).toBeCloseTo(3720 / 3600, 6)
+    expect(metrics.ondemand_hours).toBeCloseTo(11520 / 3600, 3)
+    const greedy = run(WINDOWS, 'greedy').metrics
+    expect(greedy.spot_work_hours).toBeCloseTo(4, 9)
+    expect(greedy.ondemand_work_hours).toBe(0)
+  })
+
+  it('an unfinished job books the progress it made before the horizon', () => {
+    const { metrics } = run({}, 'greedy', [2, 2])
+    expect(metrics.ondemand_work_hours + metrics.spot_work_hours).toBeCloseTo(2 - 0.1, 9)
+    expect(metrics.completed_work_hours).toBe(0)
+  })
+})
+
+describe('deadline job: a changeover of 0 cannot loop', () => {
+  /** Spot that flickers: 100 s on, 100 s off in zone a for the whole 8 h. */
+  const flicker: Array<[number, number]> = []
+  for (let t = 0; t < 8 * HOUR; t += 200) flicker.push([t, 1], [t + 100, 0])
+  const FLICKER: TestMarketOptions = { capacity: [flicker], replayTickSeconds: 100 }
+
+  it('every deadline policy finishes with a bounded number of launches and events', () => {
+    for (const policy of [
+      'greedy',
+      'uniform-progress',
+      'time-sliced',
+      'uniform-progress-oracle',
+      'spot-or-ondemand',
+      'fallback'
+    ] as const) {
+      const stats = { events: 0 }
+      const { metrics } = run(FLICKER, policy, [4, 8], 0, stats)
+      expect(metrics.deadline_met_pct, policy).toBe(100)
+      const launches = metrics.instances_launched_spot + metrics.instances_launched_ondemand
+      // at most one launch per spot window, and a handful of on-demand ones
+      expect(launches, policy).toBeLessThanOrEqual(flicker.length / 2 + 4)
+      expect(stats.events, policy).toBeLessThan(2000)
+    }
+  })
+
+  it('holds a policy that changes its mind at every turn to one switch per minimum interval', () => {
+    const policy = flappingPolicy()
+    const stats = { events: 0 }
+    const { timeline } = run({ capacity: [[[0, 0]]] }, policy, [1, 8], 0, stats)
+    const switches = timeline.filter((e) => e.kind === 'launch' || e.kind === 'release')
+    const times = [...new Set(switches.map((e) => e.t))]
+    for (let i = 1; i < times.length; i++)
+      expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(MIN_SWITCH_INTERVAL_SECONDS - 1e-6)
+    expect(times.length).toBeLessThanOrEqual((8 * HOUR) / MIN_SWITCH_INTERVAL_SECONDS + 1)
+    expect(stats.events).toBeLessThan(4 * times.length + 10)
+  })
+})
+
+describe('deadline job: uniform progress with the spot-lifetime oracle', () => {
+  // k = $3 / $1 = 3, d = 360: a spot life pays from idle when longer than 540 s.
+  const windows = (first: number): TestMarketOptions => ({
+    capacity: [
+      [
+        [0, 1],
+        [first, 0],
+        [2 * HOUR, 1],
+        [4 * HOUR, 0]
+      ]
+    ],
+    replayTickSeconds: 20
+  })
+
+  it('skips a spot window too short to pay for its changeover, and takes a long one', () => {
+    // a 540 s window at 0 is not worth it: behind ep(t) from the first instant, the job goes
+    // on-demand (greedy takes the window)
+    const short = run(windows(540), 'uniform-progress-oracle')
+    expect(short.launches[0].market).toBe('ondemand')
+    expect(short.launches[0].t).toBeCloseTo(0, 2)
+    expect(run(windows(540), 'greedy').launches[0]).toEqual({ t: 0, market: 'spot' })
+    // a 560 s one is
+    const long = run(windows(560), 'uniform-progress-oracle')
+    expect(long.launches[0]).toEqual({ t: 0, market: 'spot' })
+  })
+
+  it('from on-demand, moves to the 2 h window past ep(t + 2d) since it beats 2 k d / (k - 1) = 1080 s', () => {
+    const { launches } = run(windows(540), 'uniform-progress-oracle')
+    // on-demand from ~0, ready 360; spot back at 7200, when progress 6840 >= ep(7920) = 3960
+    expect(launches[1]).toEqual({ t: 2 * HOUR, market: 'spot' })
+  })
+
+  it('sees the spot lifetime only on a replayed market', () => {
+    expect(() => run({ capacity: [[[0, 1]]] }, 'uniform-progress-oracle')).toThrow(/replayed trace/)
   })
 })

@@ -11,6 +11,14 @@ import { emptyMetrics } from './metrics'
 import type { DeadlineChoice, DeadlineView, Policy } from '../policies'
 import { safetyNetTriggered } from '../policies/types'
 
+/**
+ * The engine lets a policy change a choice it made no sooner than this after making it (a reclaim
+ * frees it at once, and the safety net is never held back). AWS bills at least a minute per
+ * instance, so switching faster can never save money; the floor keeps a changeover of 0 from
+ * flipping the job every few milliseconds.
+ */
+export const MIN_SWITCH_INTERVAL_SECONDS = 60
+
 const CAPACITY = 1
 const ZONE_OPEN = 2
 const RECLAIM = 3
@@ -28,11 +36,22 @@ export interface DeadlineRunInput {
   stats?: { events: number }
 }
 
+/** The job needs one GPU: the type with the cheapest on-demand price per instance. */
+export function deadlineInstanceType(market: RunMarket): number {
+  let typeIndex = 0
+  for (let k = 1; k < market.instanceTypes.length; k++) {
+    if (market.instanceTypes[k].onDemandPrice < market.instanceTypes[typeIndex].onDemandPrice)
+      typeIndex = k
+  }
+  return typeIndex
+}
+
 /**
  * One deadline job (compute C, deadline R, changeover d) under one policy. Progress is kept across
  * reclaims (the job checkpoints inside the notice); every switch of instance costs a changeover d,
- * billed and without progress. The policy is asked again at every event and at the instants its
- * rules can flip (progress crossing ep(t), ep(t + 2d), or the safety-net line).
+ * billed and without progress. The policy is asked again at every event, at the instants its
+ * rules can flip (its deadlineWakeups, and the shared safety-net line), and no policy may change a
+ * choice within MIN_SWITCH_INTERVAL_SECONDS of making it.
  */
 export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   const { config, market, policy, uniform, timeline, stats } = input
@@ -44,12 +63,7 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   metrics.total_tasks = 1
   const queue = new EventQueue(256)
   const zoneCount = market.zones.length
-  // The job needs one GPU: the type with the cheapest on-demand price per instance.
-  let typeIndex = 0
-  for (let k = 1; k < market.instanceTypes.length; k++) {
-    if (market.instanceTypes[k].onDemandPrice < market.instanceTypes[typeIndex].onDemandPrice)
-      typeIndex = k
-  }
+  const typeIndex = deadlineInstanceType(market)
 
   const steps = market.zones.map((_, z) => market.capacitySteps(z))
   const capacityIndex = new Int32Array(zoneCount)
@@ -64,6 +78,12 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   let runningSince = NaN
   let safetyNet = false
   let finishedAt = NaN
+  /** when the policy's current choice was applied; -Infinity after a reclaim chose for it */
+  let choiceAt = -Infinity
+  /** the one DECIDE wake-up that counts (older ones are skipped) */
+  let wakeToken = 0
+  let spotWork = 0
+  let ondemandWork = 0
 
   const record = (e: SimulationTimelineEvent): void => {
     timeline?.push(e)
@@ -82,10 +102,31 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
   const progressAt = (t: number): number =>
     Number.isFinite(runningSince) ? progress + (t - runningSince) : progress
 
+  // Replayed traces: for each zone and capacity step, when the zone next has no spot capacity.
+  const dropAfter = market.replay
+    ? steps.map(({ times, capacity }) => {
+        const drop = new Float64Array(times.length).fill(Infinity)
+        for (let i = times.length - 2; i >= 0; i--)
+          drop[i] = capacity[i + 1] < 1 ? times[i + 1] : drop[i + 1]
+        return drop
+      })
+    : null
+
+  /** Books the progress made since the instance became ready on the market it ran on. */
+  const bookProgress = (t: number): void => {
+    const done = progressAt(t) - progress
+    if (life?.spot) spotWork += done
+    else ondemandWork += done
+  }
+
   const stop = (t: number, billedUntil: number): void => {
     if (!life) return
+    bookProgress(t)
     progress = progressAt(t)
     runningSince = NaN
+    // A reclaim at the very instant the work completes (the market's event came first) still
+    // completes it.
+    if (progress >= C - 1e-9 && !Number.isFinite(finishedAt)) finishedAt = t
     life.end = billedUntil
     lives.push(life)
     record({ t, kind: 'release', instance: `sim-${lives.length - 1}` })
@@ -116,40 +157,50 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     })
   }
 
-  const view = (t: number): DeadlineView => ({
-    now: t,
-    progress: progressAt(t),
-    computeTime: C,
-    deadline: R,
-    changeover: d,
-    spotAvailable: mode === 'spot' || cheapestSpotZone(t) >= 0,
-    current: mode,
-    safetyNet,
-    preemptions: metrics.preemptions
-  })
-
-  /** Next instant at which a rule could flip without any other event happening. */
-  const nextDecisionTime = (t: number): number => {
-    const k = C / R
-    const p = progressAt(t)
-    const running = Number.isFinite(runningSince)
-    const candidates: number[] = []
-    if (!running) {
-      candidates.push((p * R) / C) // ep(t) passes the progress
-      candidates.push(R - (C - p) - 2 * d) // safety-net line
-      if (Number.isFinite(readyAt) && readyAt > t) candidates.push(readyAt)
-    } else if (mode === 'ondemand' && k < 1) {
-      // progress p + (t' - t) meets ep(t' + 2d) = (t' + 2d) k
-      candidates.push((2 * d * k - p + t) / (1 - k))
+  const onDemandPrice = market.instanceTypes[typeIndex].onDemandPrice
+  const view = (t: number): DeadlineView => {
+    const zone = mode === 'spot' && life ? life.zoneIndex : cheapestSpotZone(t)
+    return {
+      now: t,
+      progress: progressAt(t),
+      computeTime: C,
+      deadline: R,
+      changeover: d,
+      spotAvailable: zone >= 0,
+      current: mode,
+      safetyNet,
+      preemptions: metrics.preemptions,
+      running: Number.isFinite(runningSince),
+      spotLifetime: dropAfter
+        ? zone >= 0
+          ? dropAfter[zone][capacityIndex[zone]] - t
+          : 0
+        : undefined,
+      spotPrice: zone >= 0 ? market.spotPrice(typeIndex, zone, t) : undefined,
+      onDemandPrice
     }
-    let next = Infinity
+  }
+
+  /** when a crossing at the decision instant last asked for a second look (see below) */
+  let recheckFrom = -Infinity
+  /** Next instant at which a rule could flip without any other event happening. */
+  const nextDecisionTime = (t: number, deferredTo: number): number => {
+    const v = view(t)
+    const candidates = policy.deadlineWakeups?.(v) ?? []
+    // the shared safety-net line, which the slack approaches while no progress is made
+    if (!v.running) candidates.push(R - (C - v.progress) - 2 * d)
+    let next = deferredTo
     for (const c of candidates) {
-      // The rules compare strictly (progress < ep), so at a crossing they flip only just after it:
-      // a crossing that is now (t = 0 with no progress, or a wake-up on the crossing itself) is
-      // looked at again 2 ms later instead of being dropped.
-      const at = c > t + 1e-3 ? c : c >= t - 1e-3 ? t + 2e-3 : Infinity
+      // Some rules compare strictly (progress < ep), so at a crossing they flip only just after
+      // it: a crossing that is now (t = 0 with no progress, or a wake-up on the crossing itself)
+      // is looked at again 2 ms later, once; a crossing still "now" at that second look did not
+      // flip anything and is dropped, so no line can hold the engine in 2 ms steps.
+      let at = Infinity
+      if (c > t + 1e-3) at = c
+      else if (c >= t - 1e-3 && t - recheckFrom > 3e-3) at = t + 2e-3
       if (at < next) next = at
     }
+    if (next === t + 2e-3) recheckFrom = t
     return next
   }
 
@@ -158,12 +209,18 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     const v = view(t)
     if (safetyNetTriggered(v)) safetyNet = true
     const choice = policy.decideDeadline!({ ...v, safetyNet })
+    let deferredTo = Infinity
     if (choice !== mode) {
-      stop(t, t)
-      if (choice !== 'idle') start(choice, t)
+      const heldUntil = choiceAt + MIN_SWITCH_INTERVAL_SECONDS
+      if (t < heldUntil && !(safetyNet && choice === 'ondemand')) deferredTo = heldUntil
+      else {
+        stop(t, t)
+        if (choice !== 'idle') start(choice, t)
+        choiceAt = t
+      }
     }
-    const next = nextDecisionTime(t)
-    if (next < horizon) queue.push(next, DECIDE, 0, epoch)
+    const next = nextDecisionTime(t, deferredTo)
+    if (next < horizon) queue.push(next, DECIDE, ++wakeToken, epoch)
   }
 
   for (let z = 0; z < zoneCount; z++) {
@@ -210,7 +267,7 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
         stop(t, t)
         break
       case DECIDE:
-        if (queue.epoch === epoch) decide(t)
+        if (queue.epoch === epoch && queue.subject === wakeToken) decide(t)
         break
     }
   }
@@ -222,6 +279,8 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     record({ t, kind: 'notice', zone: market.zones[zone], market: 'spot' })
     // Billed through the notice until the market terminates it.
     stop(t, t + config.graceSeconds)
+    // the market chose for the policy: it may choose again at once
+    choiceAt = -Infinity
     const outage = market.drawOutageSeconds(zone, uniform)
     if (outage > 0) {
       outageUntil[zone] = Math.max(outageUntil[zone], t + outage)
@@ -229,10 +288,16 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     }
   }
 
-  if (life) lives.push(life)
+  if (life) {
+    bookProgress(horizon)
+    lives.push(life)
+  }
   for (const l of lives) billLife(metrics, market, l)
   const finalProgress = Number.isFinite(finishedAt) ? C : progressAt(horizon)
+  metrics.spot_work_hours = spotWork / 3600
+  metrics.ondemand_work_hours = ondemandWork / 3600
   metrics.completed_tasks = Number.isFinite(finishedAt) ? 1 : 0
+  metrics.completed_work_hours = (metrics.completed_tasks * C) / 3600
   metrics.unfinished_tasks = 1 - metrics.completed_tasks
   metrics.unfinished_work_hours = Math.max(0, C - finalProgress) / 3600
   const hours = finishedAt / 3600

@@ -58,3 +58,55 @@ export function summariseRuns(runs: readonly RunMetrics[]): Record<MetricName, M
   for (const name of METRIC_NAMES) out[name] = summarise(runs.map((r) => r[name]))
   return out
 }
+
+/**
+ * Savings against on-demand per unit of completed work, %: 100 * (1 - (cost / work) / (cost0 /
+ * work0)), which is the plain cost saving when both completed the same work. NaN (null in JSON)
+ * when either completed nothing: a cheaper run that delivered nothing saved nothing.
+ */
+export function savingsPerWork(
+  run: Pick<RunMetrics, 'total_cost' | 'completed_work_hours'>,
+  ondemand: Pick<RunMetrics, 'total_cost' | 'completed_work_hours'>
+): number {
+  const work = run.completed_work_hours
+  const work0 = ondemand.completed_work_hours
+  if (!(work > 0) || !(work0 > 0) || !(ondemand.total_cost > 0)) return NaN
+  if (sameWork(work, work0))
+    return (100 * (ondemand.total_cost - run.total_cost)) / ondemand.total_cost
+  return 100 * (1 - run.total_cost / work / (ondemand.total_cost / work0))
+}
+
+/** Completed work equal up to float rounding. */
+export function sameWork(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))
+}
+
+/**
+ * Why a policy's savings_pct is null in some runs, or computed per unit of work: undefined when
+ * every run compared the same completed work.
+ */
+export function savingsNote(
+  runs: readonly Pick<RunMetrics, 'completed_work_hours'>[],
+  ondemand: readonly Pick<RunMetrics, 'completed_work_hours'>[]
+): string | undefined {
+  let nothing = 0
+  let baselineNothing = 0
+  let different = 0
+  for (let r = 0; r < runs.length; r++) {
+    const work = runs[r].completed_work_hours
+    const work0 = ondemand[r].completed_work_hours
+    if (!(work0 > 0)) baselineNothing++
+    else if (!(work > 0)) nothing++
+    else if (!sameWork(work, work0)) different++
+  }
+  const n = runs.length
+  const of = (k: number): string => (n === 1 ? '' : ` in ${k} of ${n} runs`)
+  const parts: string[] = []
+  if (baselineNothing > 0) parts.push(`null${of(baselineNothing)}: on-demand completed no work`)
+  if (nothing > 0) parts.push(`null${of(nothing)}: this policy completed no work`)
+  if (different > 0)
+    parts.push(
+      `per hour of completed work${of(different)}: this policy completed different work from on-demand (see completed_work_hours and unfinished_work_hours)`
+    )
+  return parts.length > 0 ? parts.join('; ') : undefined
+}

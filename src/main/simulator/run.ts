@@ -1,5 +1,7 @@
 import type {
+  DeadlineJobConfig,
   PolicyName,
+  PolicyResult,
   RunMetrics,
   SimulationConfig,
   SimulationOutput,
@@ -7,11 +9,12 @@ import type {
 } from '../../shared/simulation'
 import { SIMULATION_SCHEMA_VERSION } from '../../shared/simulation'
 import { simulateBatch } from './batch'
-import { simulateDeadline } from './deadline'
+import { deadlineInstanceType, simulateDeadline } from './deadline'
 import { createSyntheticMarket, createTraceMarket, maxOffsetTicks } from './market'
 import type { RunMarket } from './market/types'
-import { summariseRuns } from './metrics'
-import { createPolicy } from '../policies'
+import { emptyMetrics, savingsNote, savingsPerWork, summariseRuns } from './metrics'
+import { omniscientInput, planMetrics } from './optimal'
+import { createPolicy, OmniscientTooLarge, planOmniscient, type OmniscientPlan } from '../policies'
 import { createRandom, type Random } from '../../shared/random'
 import { loadTrace, type LoadedTrace } from './traces'
 import { generateTasks } from './workload'
@@ -57,12 +60,37 @@ export function prepareSimulation(
       `the trace covers ${traceHours.toFixed(1)} h, shorter than the simulated ${horizonSeconds(config) / 3600} h: lower --duration`
     )
   }
+  const given = config.market.startOffsetsSeconds
+  if (given)
+    return {
+      config,
+      trace: loaded,
+      offsetsTicks: givenOffsets(given, loaded, maxOffset),
+      simulated
+    }
   const offsets = createRandom(config.seed).fork(STREAM_OFFSETS)
   // A single run starts at the trace's beginning; several sample seeded random offsets.
   const offsetsTicks = Int32Array.from({ length: config.runs }, () =>
     config.runs === 1 ? 0 : Math.floor(offsets.next() * (maxOffset + 1))
   )
   return { config, trace: loaded, offsetsTicks, simulated }
+}
+
+/** Start offsets given in seconds, snapped down to the trace tick; RangeError past the last start that fits. */
+function givenOffsets(
+  seconds: readonly number[],
+  trace: LoadedTrace,
+  maxOffset: number
+): Int32Array {
+  const gap = trace.gapSeconds
+  return Int32Array.from(seconds, (s) => {
+    const tick = Math.floor(s / gap + 1e-9)
+    if (!(s >= 0) || tick > maxOffset)
+      throw new RangeError(
+        `start offset ${s} s is outside the trace: a run must start between 0 and ${(maxOffset * gap).toFixed(0)} s to fit the simulated window`
+      )
+    return tick
+  })
 }
 
 function marketForRun(prepared: PreparedSimulation, run: number, random: Random): RunMarket {
@@ -99,10 +127,15 @@ export function simulateOneRun(
   const workload = config.workload
   const tasks =
     workload.kind === 'batch' ? generateTasks(workload, streamOf(random, STREAM_WORKLOAD)) : null
+  const optimal = workload.kind === 'deadline' ? omniscientBound(config, workload, market) : null
   const results = prepared.simulated.map((name) => {
-    const policy = createPolicy(name, { fallbackAfterPreemptions: config.fallbackAfterPreemptions })
     const uniform = streamOf(random, STREAM_DYNAMICS)
     const timeline = timelines ? (timelines[name] = []) : undefined
+    if (name === 'omniscient') return omniscientMetrics(optimal, market, config, timeline)
+    const policy = createPolicy(name, {
+      fallbackAfterPreemptions: config.fallbackAfterPreemptions,
+      timeSlices: config.timeSlices
+    })
     if (workload.kind === 'batch') {
       return simulateBatch({
         config: { ...config, workload },
@@ -123,10 +156,70 @@ export function simulateOneRun(
       stats
     })
   })
-  const baseline = results[prepared.simulated.indexOf('ondemand')].total_cost
-  for (const r of results)
-    r.savings_pct = baseline > 0 ? (100 * (baseline - r.total_cost)) / baseline : 0
+  const baseline = results[prepared.simulated.indexOf('ondemand')]
+  const bound = optimal && optimal !== 'too-large' ? optimal.cost : NaN
+  for (const r of results) {
+    r.savings_pct = savingsPerWork(r, baseline)
+    // the bound is of a deadline job; a batch run has none (null, not 0)
+    r.optimal_cost = bound
+    // a run that missed the deadline did not solve the problem the bound is the optimum of
+    r.gap_to_optimal_pct =
+      r.deadline_met_pct === 100 && baseline.total_cost > 0
+        ? (100 * (r.total_cost - bound)) / baseline.total_cost
+        : NaN
+  }
   return results
+}
+
+/**
+ * The omniscient plan of a deadline run on a replayed trace; null when the market cannot be known
+ * ahead (synthetic) or the deadline cannot be met even on on-demand, 'too-large' when the search
+ * is past its budget.
+ */
+function omniscientBound(
+  config: SimulationConfig,
+  workload: DeadlineJobConfig,
+  market: RunMarket
+): OmniscientPlan | 'too-large' | null {
+  const input = omniscientInput(market, deadlineInstanceType(market), {
+    computeSeconds: workload.computeHours * 3600,
+    deadlineSeconds: workload.deadlineHours * 3600,
+    changeoverSeconds: config.changeoverSeconds
+  })
+  if (!input) return null
+  try {
+    return planOmniscient(input)
+  } catch (error) {
+    if (error instanceof OmniscientTooLarge) return 'too-large'
+    throw error
+  }
+}
+
+/** The omniscient policy's figures: its plan's, or NaN (unknown) and a missed deadline without one. */
+function omniscientMetrics(
+  plan: OmniscientPlan | 'too-large' | null,
+  market: RunMarket,
+  config: SimulationConfig,
+  timeline?: SimulationTimelineEvent[]
+): RunMetrics {
+  if (plan && plan !== 'too-large')
+    return planMetrics(
+      plan,
+      market,
+      deadlineInstanceType(market),
+      config.changeoverSeconds,
+      timeline
+    )
+  const metrics = emptyMetrics()
+  for (const name of Object.keys(metrics) as (keyof RunMetrics)[]) metrics[name] = NaN
+  metrics.total_tasks = 1
+  if (plan === null) {
+    // nothing can meet this deadline: the plan is to fail, for free
+    metrics.completed_tasks = 0
+    metrics.unfinished_tasks = 1
+    metrics.deadline_met_pct = 0
+  }
+  return metrics
 }
 
 function streamOf(random: Random, label: number): () => number {
@@ -141,15 +234,22 @@ export function assembleOutput(
   timelines?: SimulationOutput['timelines']
 ): SimulationOutput {
   const { config } = prepared
+  const ondemandRuns = perRun.map((run) => run[prepared.simulated.indexOf('ondemand')])
   const output: SimulationOutput = {
     schema: SIMULATION_SCHEMA_VERSION,
     seed: config.seed,
     config,
     results: config.policies.map((policy) => {
       const index = prepared.simulated.indexOf(policy)
-      return { policy, metrics: summariseRuns(perRun.map((run) => run[index])) }
+      const runs = perRun.map((run) => run[index])
+      const result: PolicyResult = { policy, metrics: summariseRuns(runs) }
+      const note = savingsNote(runs, ondemandRuns)
+      if (note) result.savings_note = note
+      return result
     })
   }
+  const notes = outputNotes(config, perRun, prepared.simulated.indexOf('ondemand'))
+  if (notes.length > 0) output.notes = notes
   if (prepared.offsetsTicks && prepared.trace) {
     output.traceOffsetsSeconds = Array.from(
       prepared.offsetsTicks,
@@ -158,6 +258,21 @@ export function assembleOutput(
   }
   if (timelines) output.timelines = timelines
   return output
+}
+
+/** Runs of a deadline job on a trace without an omniscient bound, said once with the reason. */
+function outputNotes(config: SimulationConfig, perRun: RunMetrics[][], ondemand: number): string[] {
+  if (config.workload.kind !== 'deadline' || config.market.kind !== 'trace') return []
+  const missing = perRun.filter((run) => !Number.isFinite(run[ondemand].optimal_cost)).length
+  if (missing === 0) return []
+  const { computeHours, deadlineHours } = config.workload
+  const reason =
+    computeHours * 3600 + config.changeoverSeconds > deadlineHours * 3600 + 1e-6
+      ? 'even on-demand from the start cannot meet the deadline'
+      : 'the omniscient search needed more than its memory budget (a long job with much slack on many zones)'
+  return [
+    `no omniscient bound in ${missing} of ${perRun.length} runs (optimal_cost and gap_to_optimal_pct are null there): ${reason}`
+  ]
 }
 
 export interface SimulationRunOptions {

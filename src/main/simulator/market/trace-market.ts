@@ -51,6 +51,7 @@ export function createTraceMarket(
     zones: zones.map((z) => z.zone),
     instanceTypes,
     horizonSeconds,
+    replay: { tickSeconds: trace.gapSeconds },
     spotPrice: (ti, zi, t) => valueAt(prices[ti][zi], t),
     spotCost: (ti, zi, t0, t1) => integral(prices[ti][zi], t0, t1),
     capacitySteps: (zi) => ({

@@ -9,6 +9,12 @@ export interface RunMarket {
   readonly zones: readonly string[]
   readonly instanceTypes: readonly InstanceTypeSpec[]
   readonly horizonSeconds: number
+  /**
+   * Present when the market replays a trace: capacity and prices are known ahead, change only at
+   * multiples of tickSeconds, and spot is reclaimed only by capacity drops (what the oracle and the
+   * omniscient planner rely on).
+   */
+  readonly replay?: { readonly tickSeconds: number }
   /** spot price in force at second t, $/h */
   spotPrice(typeIndex: number, zoneIndex: number, t: number): number
   /** exact spot cost of [t0, t1), $, integrating the price path */
