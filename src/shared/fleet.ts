@@ -3,6 +3,10 @@
 
 export type CapacityMarket = 'spot' | 'ondemand'
 
+/** What a workload's instance is for; carried in its synkti:role tag. */
+export const INSTANCE_ROLES = ['serving', 'standby', 'job'] as const
+export type InstanceRole = (typeof INSTANCE_ROLES)[number]
+
 export type InstanceState =
   'pending' | 'running' | 'draining' | 'stopping' | 'stopped' | 'terminated'
 

@@ -259,7 +259,11 @@ describe('a service through reclaims, restarts and settings changes', () => {
       for (const id of open.filter((id) => !closed.has(id) && !alive.has(id!)).slice(0, 3))
         appendFileSync(
           process.env.SYNKTI_TEST_TRACE,
-          '\n' + history.eventsBetween(0, Date.now() + 1, { instanceId: id }).map((e) => JSON.stringify(e).slice(0, 300)).join('\n')
+          '\n' +
+            history
+              .eventsBetween(0, Date.now() + 1, { instanceId: id })
+              .map((e) => JSON.stringify(e).slice(0, 300))
+              .join('\n')
         )
     }
     expect(open.filter((id) => !closed.has(id) && !alive.has(id!))).toEqual([])

@@ -16,7 +16,7 @@ import type { CloudProvider } from '../providers/types'
 import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
 import { checkReady, type ServingBackend } from '../serving/serving'
-import { planService, type ReplicaView, type ServiceAction } from './service-plan'
+import { planService, type ReplicaView, type ServiceAction } from '../policies/service-plan'
 import {
   FALLBACK_TAG,
   REPLACES_TAG,
@@ -105,6 +105,8 @@ const ZONE_COOL_DOWN_SECONDS = 30 * 60
 const SPOT_RETRY_SECONDS = 10 * 60
 
 const ALIVE = new Set(['pending', 'running', 'draining'])
+/** how often a loading model server is looked at, real ms */
+const READY_POLL_MS = 50
 /** the last part of a notice that belongs to the drain: at least this long (real ms)... */
 const MIN_DRAIN_WINDOW_MS = 250
 /** ...and at least this share of what is left of the notice */
@@ -174,6 +176,33 @@ export function createController(deps: ControllerDeps): Controller {
       })
       .finally(() => busy.delete(id))
     busy.set(id, p)
+  }
+
+  /**
+   * A model server loading: look at it often and reconcile the moment it answers, rather than at
+   * the next sync. Bounded by the service's ready timeout; one watcher per instance.
+   */
+  const watching = new Set<string>()
+  const watchUntilReady = (i: ManagedInstance, spec: ServiceSpec): void => {
+    if (watching.has(i.id)) return
+    watching.add(i.id)
+    const until = clock.now() + spec.health.readyTimeoutSeconds * 1000
+    const look = async (): Promise<void> => {
+      while (!stopping.signal.aborted && clock.now() < until) {
+        const base = serving.endpoint(i)
+        if (base && (await checkReady(base, spec.model, { timeoutMs: 500 })).ready) {
+          readiness.set(i.id, true)
+          void reconcile().catch((error) => log(`reconcile failed: ${errorText(error)}`))
+          return
+        }
+        await clock.sleep(READY_POLL_MS, stopping.signal)
+      }
+    }
+    look()
+      .catch((error) => {
+        if (!stopping.signal.aborted) log(`watching ${i.id} load its model: ${errorText(error)}`)
+      })
+      .finally(() => watching.delete(i.id))
   }
 
   const metricsUrl = (i: ManagedInstance): string | undefined => {
@@ -326,10 +355,14 @@ export function createController(deps: ControllerDeps): Controller {
       case 'launch':
         return launch(w, spec, a, mine)
       case 'promote': {
-        await provider.tagInstance(a.instanceId, {
+        const retag = {
           [ROLE_TAG]: 'serving',
           ...(a.replaces ? { [REPLACES_TAG]: a.replaces } : {})
-        })
+        }
+        await provider.tagInstance(a.instanceId, retag)
+        // the rest of this pass (registering it) must see it as the cloud now does
+        const promoted = byId.get(a.instanceId)
+        if (promoted) byId.set(a.instanceId, { ...promoted, tags: { ...promoted.tags, ...retag } })
         deps.record({
           at: clock.now(),
           kind: 'standby',
@@ -345,7 +378,9 @@ export function createController(deps: ControllerDeps): Controller {
       }
       case 'start-serving': {
         const i = byId.get(a.instanceId)
-        if (i) await serving.start(i, { model: spec.model, service: w.name })
+        if (!i) return
+        await serving.start(i, { model: spec.model, service: w.name })
+        watchUntilReady(i, spec)
         return
       }
       case 'register': {
@@ -402,6 +437,13 @@ export function createController(deps: ControllerDeps): Controller {
         const routeUntil = deadline - drainWindow
         const spec = w.spec as ServiceSpec
         track(i.id, 'drain', async () => {
+          // after a restart the new router does not know it yet: while it may still serve, route it
+          const base = serving.endpoint(i)
+          if (base && clock.now() < routeUntil && readyStaying(w.name) < spec.replicas) {
+            const routed = router.replicas().some((r) => r.id === i.id)
+            if (!routed && (await checkReady(base, spec.model, { timeoutMs: 500 })).ready)
+              await router.register({ id: i.id, service: w.name, model: spec.model, baseUrl: base })
+          }
           while (clock.now() < routeUntil && readyStaying(w.name) < spec.replicas)
             await clock.sleep(Math.min(50, Math.max(1, routeUntil - clock.now())), stopping.signal)
           await drainAndTerminate(i, Math.max(clock.now(), deadline), i.id)

@@ -1,6 +1,6 @@
 // What the cloud remembers for the controller: every instance a workload owns carries these tags from
 // its launch on, so a restart, a settings change or a second look re-adopts it instead of leaking it.
-import type { ManagedInstance } from '../../shared/fleet'
+import { INSTANCE_ROLES, type InstanceRole, type ManagedInstance } from '../../shared/fleet'
 
 export const WORKLOAD_TAG = 'synkti:workload'
 export const ROLE_TAG = 'synkti:role'
@@ -10,8 +10,8 @@ export const REPLACES_TAG = 'synkti:replaces'
 /** on an on-demand replica launched only because spot could not be had */
 export const FALLBACK_TAG = 'synkti:fallback'
 
-export const ROLES = ['serving', 'standby', 'job'] as const
-export type Role = (typeof ROLES)[number]
+export const ROLES = INSTANCE_ROLES
+export type Role = InstanceRole
 
 export function workloadOf(instance: ManagedInstance): string | undefined {
   return instance.tags[WORKLOAD_TAG] || undefined

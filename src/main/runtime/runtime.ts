@@ -21,6 +21,7 @@ import { openSettingsStore, type SettingsStore } from '../engine/settings-store'
 import type { FleetEvent } from '../../shared/fleet'
 import { createController, type Controller } from '../controller/controller'
 import type { ServiceSpec } from '../controller/types'
+import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
 import { agentServing } from '../serving/agent'
@@ -242,15 +243,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
 /** The sandbox's demo: a small service on spot with a warm spare, so a newcomer sees failovers. */
 function demoService(settings: Settings): ServiceSpec {
-  return {
+  return serviceWorkloadSchema.parse({
     kind: 'service',
     name: 'demo',
     model: settings.fleet.model || 'meta-llama/Llama-3.1-8B-Instruct',
     replicas: 3,
     standby: 1,
     instanceTypes: [settings.fleet.instanceType],
-    market: 'spot-with-fallback',
-    budgetPerHour: 0,
-    overProvision: 0
-  }
+    market: 'spot-with-fallback'
+  })
 }

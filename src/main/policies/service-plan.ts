@@ -1,10 +1,10 @@
 // The service half of the controller's decision: desired replicas and spares against what the
 // cloud shows, as a list of idempotent actions. Pure: the same observation gives the same plan, so a
 // restart or a second look repeats nothing that is already done.
-import type { CapacityMarket, InstanceState } from '../../shared/fleet'
-import type { Role } from './tags'
+import type { CapacityMarket, InstanceRole, InstanceState } from '../../shared/fleet'
+import type { ServiceMarket } from '../../shared/workload'
 
-export type ServiceMarket = 'spot' | 'ondemand' | 'spot-with-fallback'
+export type { ServiceMarket }
 
 /** The part of a service spec the plan needs. */
 export interface ServiceShape {
@@ -18,7 +18,7 @@ export interface ServiceShape {
 
 export interface ReplicaView {
   id: string
-  role: Role
+  role: InstanceRole
   market: CapacityMarket
   zone: string
   state: InstanceState
