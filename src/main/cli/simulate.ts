@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { SIMULATION_LIMITS } from '../../shared/simulation-schema'
 import { prepareSimulation } from '../simulator/run'
 import { runSimulation } from '../simulator/pool'
 import { parseNumberFlag, UsageError } from './errors'
@@ -56,6 +57,10 @@ export function registerSimulate(program: Command): void {
         flags.workers !== undefined
           ? parseNumberFlag('--workers', flags.workers, 'integer>=0')
           : undefined
+      if (workers !== undefined && workers > SIMULATION_LIMITS.workers)
+        throw new UsageError(
+          `--workers must be at most ${SIMULATION_LIMITS.workers}, got "${flags.workers}"`
+        )
       try {
         prepareSimulation(config, trace)
       } catch (error) {
