@@ -35,7 +35,8 @@ const rowLimit = z
   .int('limit must be a whole number')
   .min(1, 'limit must be >= 1')
   .max(MAX_WINDOW_ROWS, `limit must be <= ${MAX_WINDOW_ROWS}`)
-const DEFAULT_EXPORT_GAP_SECONDS = 300
+/** Tick of an exported trace unless the call names one. */
+export const DEFAULT_EXPORT_GAP_SECONDS = 300
 
 export const settingsSchema = z.object({
   mode: z.enum(['sandbox', 'aws'], { error: 'mode must be sandbox or aws' }),
@@ -301,9 +302,28 @@ export type StreamEvent =
   | { type: 'simulation'; status: SimulationJobStatus }
   | { type: 'status'; status: EngineStatus }
 
+/**
+ * Why a call was refused, and the HTTP status the daemon answers it with: the caller's fault
+ * (400 bad-request, 401 unauthorized, 403 forbidden, 404 not-found, 409 conflict, 413 too-large,
+ * 429 too-many), the cloud's (502 upstream, 503 unavailable), or a bug (500 failed).
+ */
+export const API_ERROR_STATUS = {
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'too-many': 429,
+  failed: 500,
+  upstream: 502,
+  unavailable: 503
+} as const
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS
+
 /** Error payload both transports return for a refused call. */
 export interface ApiErrorBody {
-  error: { code: 'bad-request' | 'not-found' | 'unauthorized' | 'failed'; message: string }
+  error: { code: ApiErrorCode; message: string }
 }
 
 export type ValidationResult<M extends ApiMethod> =
