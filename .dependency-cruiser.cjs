@@ -49,7 +49,7 @@ module.exports = {
         'Test doubles, fixtures and harnesses live under test/; product code never imports them.',
       severity: 'error',
       from: { path: SRC, pathNot: TEST_FILE },
-      to: { path: '(^|/)test/' }
+      to: { path: '(^|/)test/(support|fixtures|integration|e2e|bench)/' }
     },
     {
       name: 'no-folder-cycles',
@@ -72,9 +72,9 @@ module.exports = {
     // and test/support and test/fixtures are leaves, so a product import of them is seen but is not
     // followed into a false cycle.
     doNotFollow: { path: ['node_modules', '^test/(support|fixtures)/'] },
-    exclude: { path: ['(^|/)(out|dist|node_modules)/', TEST_FILE] },
+    exclude: { path: ['(^|/)(out|dist)/', TEST_FILE] },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
+    tsConfig: { fileName: 'tsconfig.web.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],

@@ -11,7 +11,12 @@ export default defineConfig({
     }
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/support/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/support/**/*.test.ts',
+      'test/boundaries/*.test.ts'
+    ],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000

@@ -7,6 +7,11 @@ import type { StreamEvent } from '../../src/shared/api'
 import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
+/** The daemon answers JSON envelopes; these tests read them loosely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Envelope = { result?: any; error: { code: string; message: string } }
+const readJson = async (res: Response): Promise<Envelope> => (await res.json()) as Envelope
+
 const TOKEN = 'test-token-0123456789abcdef'
 
 describe('synkti serve over HTTP', () => {
@@ -58,23 +63,23 @@ describe('synkti serve over HTTP', () => {
     expect((await rpc('status', {}, null)).status).toBe(401)
     const wrong = await rpc('status', {}, 'not-the-token-at-all-000')
     expect(wrong.status).toBe(401)
-    expect((await wrong.json()).error.code).toBe('unauthorized')
+    expect((await readJson(wrong)).error.code).toBe('unauthorized')
   })
 
   it('answers a valid call with the engine status', async () => {
     const res = await rpc('status', {})
     expect(res.status).toBe(200)
-    const { result } = await res.json()
+    const { result } = await readJson(res)
     expect(result.mode).toBe('sandbox')
   })
 
   it('rejects a bad payload with a clear message naming the field, not a crash', async () => {
     const res = await rpc('events', { from: 10, to: 5 })
     expect(res.status).toBe(400)
-    expect((await res.json()).error.message).toMatch(/"to" must be after "from"/)
+    expect((await readJson(res)).error.message).toMatch(/"to" must be after "from"/)
     const launch = await rpc('launchInstance', { instanceType: 'g5.xlarge', market: 'moon' })
     expect(launch.status).toBe(400)
-    expect((await launch.json()).error.message).toMatch(/market/)
+    expect((await readJson(launch)).error.message).toMatch(/market/)
     const unknown = await rpc('formatDisk', {})
     expect(unknown.status).toBe(404)
     const garbage = await fetch(`${server.url}/api/rpc/status`, {
@@ -83,15 +88,15 @@ describe('synkti serve over HTTP', () => {
       body: '{nope'
     })
     expect(garbage.status).toBe(400)
-    expect((await garbage.json()).error.message).toMatch(/not valid JSON/)
+    expect((await readJson(garbage)).error.message).toMatch(/not valid JSON/)
   })
 
   it('refuses a what-if on a file outside the bundled traces and history exports', async () => {
-    const { result: config } = await (await rpc('defaultSimulationConfig', {})).json()
+    const { result: config } = await readJson(await rpc('defaultSimulationConfig', {}))
     config.market = { kind: 'trace', path: '/etc/passwd', binaryCapacity: 1000 }
     const res = await rpc('startSimulation', { config })
     expect(res.status).toBe(400)
-    expect((await res.json()).error.message).toMatch(/not a bundled trace/)
+    expect((await readJson(res)).error.message).toMatch(/not a bundled trace/)
   })
 
   it('streams live events: a launch shows up on the event stream', async () => {
@@ -156,6 +161,6 @@ describe('synkti serve over HTTP', () => {
     ).toBe(200)
     const bad = await post('events', { instanceId: 'i-0abc', event: { kind: 'meteor' } })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).error.message).toMatch(/agent events report/)
+    expect((await readJson(bad)).error.message).toMatch(/agent events report/)
   })
 })

@@ -87,14 +87,13 @@ export function createHarness(o: HarnessOptions = {}): Harness {
   const routes: [string, string][] = []
   const checkpoints: [string, CheckpointPlan][] = []
   const healthCalls = new Map<string, number>()
-  let coordinator: FailoverCoordinator | undefined
   const pool = createStandbyPool(
     {
       provider,
       clock,
       record,
       budget,
-      excludeFromSpend: () => coordinator?.failingOver() ?? new Set()
+      excludeFromSpend: () => coordinator.failingOver()
     },
     {
       size: 0,
@@ -106,7 +105,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
       ...o.standby
     }
   )
-  coordinator = createFailoverCoordinator({
+  const coordinator: FailoverCoordinator = createFailoverCoordinator({
     provider,
     clock,
     record,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { manualClock } from './manual-clock'
-import { isProviderError, ProviderError } from '../../src/main/providers/errors'
+import { isProviderError, type ProviderError } from '../../src/main/providers/errors'
 import { FLEET_TAG_KEY, MODEL_TAG_KEY } from '../../src/main/providers/types'
 import { FakeProvider } from './fake-provider'
 

@@ -105,8 +105,10 @@ function parseValue(raw: string): TagValue | undefined {
   try {
     const parsed = tagValueSchema.safeParse(JSON.parse(raw))
     return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
+  } catch (error) {
+    // a tag another writer left half-written is not a record of ours
+    if (error instanceof SyntaxError) return undefined
+    throw error
   }
 }
 

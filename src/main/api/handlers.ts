@@ -75,7 +75,7 @@ export interface StreamHub {
   subscribe(listener: (event: StreamEvent) => void): () => void
 }
 
-export function createStreamHub(log: (line: string) => void = () => {}): StreamHub {
+export function createStreamHub(log: (line: string) => void = console.error): StreamHub {
   const listeners = new Set<(event: StreamEvent) => void>()
   return {
     publish: (event) => {
@@ -83,8 +83,8 @@ export function createStreamHub(log: (line: string) => void = () => {}): StreamH
         try {
           listener(event)
         } catch (error) {
-          // one broken subscriber must not stop the others; it is told once, here
-          log(`stream subscriber failed on a ${event.type} event: ${errorText(error)}`)
+          // one broken subscriber must not stop the others
+          log(`stream: a subscriber failed on ${event.type}: ${errorText(error)}`)
         }
       }
     },

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { TraceInfo } from '../../shared/api'
-import { loadTrace } from '../simulator/traces'
+import { loadTrace, TraceError } from '../simulator/traces'
 
 /** The app's resources folder: next to the project in development and the CLI, inside the package when installed. */
 export function resourcesDir(): string {
@@ -53,7 +53,10 @@ export function exportedTraces(dir: string): TraceInfo[] {
             source: 'history' as const
           }
         ]
-      } catch {
+      } catch (error) {
+        // one unreadable export must not hide the others; say which and why, once per listing
+        if (!(error instanceof TraceError)) throw error
+        console.error(`traces: skipped history/${name}: ${error.message}`)
         return []
       }
     })

@@ -4,6 +4,7 @@ import { MAX_EXPORT_TICKS } from '../../shared/api'
 import { defaultDataDir } from '../engine/data-dir'
 import { openHistory } from '../history'
 import { UsageError } from './errors'
+import { errorText } from '../../shared/errors'
 
 function parseTime(flag: string, value: string): number {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
@@ -44,7 +45,7 @@ export function registerHistory(program: Command): void {
       try {
         store = openHistory(db)
       } catch (error) {
-        throw new UsageError(`cannot open history ${db}: ${(error as Error).message}`)
+        throw new UsageError(`cannot open history ${db}: ${errorText(error)}`)
       }
       try {
         const files = store.exportTraceFiles(flags.out, from, to, { gapSeconds: gap })

@@ -107,7 +107,7 @@ export function registerServe(program: Command): void {
         throw new UsageError(
           code === 'EADDRINUSE'
             ? `port ${port} is already in use: pick another with --port`
-            : `cannot listen on ${flags.host} port ${port}: ${(error as Error).message}`
+            : `cannot listen on ${flags.host} port ${port}: ${errorText(error)}`
         )
       }
       if (!LOOPBACK.has(host))

@@ -6,6 +6,7 @@ import { runSimulation } from '../simulator/pool'
 import { parseNumberFlag, UsageError } from './errors'
 import { formatResultsTable } from './format'
 import { configFromFlags, type SimulateFlags } from './simulate-options'
+import { errorText } from '../../shared/errors'
 
 export function registerSimulate(program: Command): void {
   program
@@ -81,7 +82,7 @@ export function registerSimulate(program: Command): void {
           writeFileSync(flags.output, json)
         } catch (error) {
           throw new UsageError(
-            `--output: cannot write ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
+            `--output: cannot write ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? errorText(error)}`
           )
         }
       }

@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/api'
-import type { DrainResult, ManagedInstance } from '../../shared/fleet'
+import type { DrainResult } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
@@ -11,6 +11,7 @@ import { MODEL_TAG_KEY } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
 import { agentUserData } from './user-data'
+import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
   provider: CloudProvider
@@ -36,7 +37,6 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
   const heartbeats = new Map<string, { at: number; state: string; load?: number }>()
   const drainReports = new Map<string, DrainResult>()
   const drainWaiters = new Map<string, (result: DrainResult) => void>()
-  const costCache = { at: 0, byInstance: new Map<string, number>() }
   let stopLoops: AbortController | undefined
   let ctx: OperationsContext | undefined
 
@@ -51,7 +51,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
         signal: stopLoops.signal,
         intervalMs: s.pollIntervalSeconds * 1000,
         onEvent: (e) => context.interruption(e),
-        onError: (e) => log(`EC2 status poll failed: ${(e as Error).message}`),
+        onError: (e) => log(`EC2 status poll failed: ${errorText(e)}`),
         deduper,
         clock: o.clock
       })
@@ -61,7 +61,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
           clientOptions: { region: s.aws.regions[0], profile: s.aws.profile || undefined },
           signal: stopLoops.signal,
           onEvent: (e) => context.interruption(e),
-          onError: (e) => log(`SQS: ${(e as Error).message}`),
+          onError: (e) => log(`SQS: ${errorText(e)}`),
           log: { warn: (m) => log(`SQS: ${m}`) },
           deduper,
           clock: o.clock
@@ -116,15 +116,10 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
       }
     },
     load: (instance) => heartbeats.get(instance.id)?.load,
-    costOf(instance: ManagedInstance, now: number, history: History) {
-      if (now - costCache.at > 5000) {
-        costCache.at = now
-        costCache.byInstance = new Map(
-          history.costBy('instance', 0, now).map((row) => [row.key, row.cost])
-        )
-      }
-      return costCache.byInstance.get(instance.id) ?? 0
-    },
+    // EC2 reports the spot price in force with the listing; the engine bills at it until it changes
+    pricesInForce: (instance, fromMs) => [{ at: fromMs, pricePerHour: instance.pricePerHour }],
+    // a terminated instance leaves the listing; the sync that notices it dates the end
+    endedAt: () => undefined,
     priceOf(instanceType, market) {
       const onDemand = APPROX_ON_DEMAND_USD_PER_HOUR[instanceType]
       if (market === 'ondemand') return onDemand

@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import type { CredentialCheck } from '../../shared/api'
+import { errorText } from '../../shared/errors'
 
 /** Asks STS who the configured credentials belong to; the answer is one line either way. */
 export async function checkAwsCredentials(
@@ -21,7 +22,7 @@ export async function checkAwsCredentials(
     return { ok: true, message: `${who} works: account ${identity.Account}, ${identity.Arn}` }
   } catch (error) {
     const name = (error as { name?: string }).name ?? 'Error'
-    const message = (error as Error).message?.split('\n')[0] ?? String(error)
+    const message = errorText(error).split('\n')[0]
     if (name === 'CredentialsProviderError' || /credential|token|expired|sso/i.test(message)) {
       const hint = profile
         ? `run \`aws sso login --profile ${profile}\` or check ~/.aws/credentials`

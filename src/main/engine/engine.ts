@@ -22,6 +22,8 @@ import type { ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
 import { diffFleet } from './fleet-diff'
 import type { FleetOperations } from './operations'
+import { closingRows, runningRows } from '../billing'
+import { errorText } from '../../shared/errors'
 
 /** How long stop() waits for failovers in flight before closing anyway. */
 const STOP_GRACE_MS = 10_000
@@ -91,6 +93,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const known = new Map<string, ManagedInstance>()
   const notices = new Map<string, number>()
   const accruedUntil = new Map<string, number>()
+  /** what the ledger has billed each shown instance; refreshed whenever the engine accrues */
+  let billedSoFar = new Map<string, number>()
   const deduper = createInterruptionDeduper({ now: clock.now })
   let message = 'starting'
   let loop: AbortController | undefined
@@ -109,7 +113,7 @@ export function createEngine(deps: EngineDeps): Engine {
     try {
       history.recordEvent(event)
     } catch (error) {
-      log(`history refused ${event.kind}: ${(error as Error).message}`)
+      log(`history refused ${event.kind}: ${errorText(error)}`)
       return
     }
     deps.publish({ type: 'event', event })
@@ -184,7 +188,7 @@ export function createEngine(deps: EngineDeps): Engine {
       state: draining ? 'draining' : instance.state,
       noticeDeadline: deadline ?? instance.noticeDeadline,
       standby: standby.owns(instance.id) || instance.standby,
-      costSoFar: operations.costOf(instance, now, history),
+      costSoFar: billedSoFar.get(instance.id) ?? 0,
       uptimeSeconds: Math.max(0, (now - instance.launchedAt) / 1000),
       load: operations.load(instance),
       owned: instance.tags['synkti:fleet'] === provider.fleetTag
@@ -198,27 +202,55 @@ export function createEngine(deps: EngineDeps): Engine {
       .map((i) => view(i, now))
   }
 
-  const accrue = (now: number): void => {
-    for (const instance of known.values()) {
+  /**
+   * Bills every known and newly listed instance up to `now` into the ledger with the billing core, at
+   * the price the cloud had in force. A known instance missing from `listed` has ended: its ledger is
+   * closed with the rest of its bill (whole seconds, the one-minute minimum), so the ledger total is
+   * its whole bill.
+   */
+  const accrue = (now: number, listed?: readonly ManagedInstance[]): void => {
+    const listedIds = listed && new Set(listed.map((i) => i.id))
+    const newcomers = listed?.filter((i) => !known.has(i.id)) ?? []
+    for (const instance of [...known.values(), ...newcomers]) {
       // after a restart the ledger says how far an instance was already billed
       const from =
         accruedUntil.get(instance.id) ?? history.billedUntil(instance.id) ?? instance.launchedAt
-      if (now - from < 1000) continue
-      try {
-        history.accrue(
-          instance.id,
-          from,
-          now,
-          instance.pricePerHour,
-          instance.onDemandPricePerHour,
-          operations.billingRate
-        )
-        accruedUntil.set(instance.id, now)
-      } catch (error) {
-        log(`billing of ${instance.id} skipped: ${(error as Error).message}`)
-        accruedUntil.set(instance.id, now)
+      const ended = listedIds !== undefined && !listedIds.has(instance.id)
+      if (!ended && !(now > from)) continue
+      const context = {
+        prices: (a: number, b: number) => operations.pricesInForce(instance, a, b),
+        onDemandPricePerHour: instance.onDemandPricePerHour,
+        timeScale: operations.billingRate
       }
+      const endedMs = ended
+        ? Math.max(instance.launchedAt, operations.endedAt(instance.id) ?? now)
+        : now
+      try {
+        const rows = ended
+          ? closingRows({ launchedMs: instance.launchedAt, endedMs }, from, context)
+          : runningRows(from, now, context)
+        for (const r of rows)
+          history.accrue(
+            instance.id,
+            r.fromMs,
+            r.toMs,
+            r.pricePerHour,
+            r.onDemandPricePerHour,
+            r.timeScale
+          )
+      } catch (error) {
+        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
+      }
+      if (ended) accruedUntil.delete(instance.id)
+      else accruedUntil.set(instance.id, now)
     }
+  }
+
+  /** the Fleet's cost so far is the ledger's, so it matches the Costs view at every instant */
+  const refreshBilledSoFar = (instances: Iterable<ManagedInstance>, now: number): void => {
+    let from = now
+    for (const i of instances) from = Math.min(from, i.launchedAt)
+    billedSoFar = new Map(history.costBy('instance', from, now + 1).map((r) => [r.key, r.cost]))
   }
 
   const recordPrices = async (now: number): Promise<void> => {
@@ -238,16 +270,18 @@ export function createEngine(deps: EngineDeps): Engine {
       history.recordSpotPrices(points)
       lastPriceAt = now
     } catch (error) {
-      log(`spot prices not recorded: ${(error as Error).message}`)
+      log(`spot prices not recorded: ${errorText(error)}`)
     }
   }
 
   const syncOnce = async (): Promise<void> => {
+    // an instance listed as running was running when the listing started: bill it up to there
+    const listedAt = clock.now()
     const listed = await provider.listInstances()
     const now = clock.now()
     const events = diffFleet(known, listed, now, (id) => history.getInstance(id) !== undefined)
-    // bill up to now before an instance leaves the known set
-    accrue(now)
+    // bill up to the listing before an instance leaves the known set
+    accrue(listedAt, listed)
     for (const e of events) {
       if (e.kind === 'terminate' && e.instanceId) {
         history.markTerminated(e.instanceId, now)
@@ -259,6 +293,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     known.clear()
     for (const instance of listed) known.set(instance.id, instance)
+    refreshBilledSoFar(listed, now)
     for (const instance of listed)
       for (const tagged of parseAgentTags(instance.tags, instance.id)) interruption(tagged.event)
     await recordPrices(now)
@@ -330,11 +365,11 @@ export function createEngine(deps: EngineDeps): Engine {
             }))
           })
         } catch (error) {
-          log(`failover of ${event.instanceId} not recorded: ${(error as Error).message}`)
+          log(`failover of ${event.instanceId} not recorded: ${errorText(error)}`)
         }
-        void standby.refill().catch(() => {})
+        void standby.refill().catch((error) => log(`standby refill failed: ${errorText(error)}`))
       },
-      (error) => log(`failover of ${event.instanceId} crashed: ${(error as Error).message}`)
+      (error) => log(`failover of ${event.instanceId} crashed: ${errorText(error)}`)
     )
   }
 
@@ -366,10 +401,10 @@ export function createEngine(deps: EngineDeps): Engine {
         await syncNow()
         shapeFailover()
         if (standby.status().ready + standby.status().pending < standby.size)
-          void standby.refill().catch((e) => log(`standby refill: ${(e as Error).message}`))
+          void standby.refill().catch((e) => log(`standby refill: ${errorText(e)}`))
       } catch (error) {
-        message = `${deps.mode}: ${(error as Error).message}`
-        log(`sync failed: ${(error as Error).message}`)
+        message = `${deps.mode}: ${errorText(error)}`
+        log(`sync failed: ${errorText(error)}`)
       }
       deps.publish({ type: 'status', status: status() })
       await clock.sleep(operations.syncIntervalMs(deps.settings()), signal).catch(() => {})
@@ -400,7 +435,7 @@ export function createEngine(deps: EngineDeps): Engine {
           notices.set(instance.id, instance.noticeDeadline)
       }
       operations.start({ interruption, record, known: () => [...known.values()] })
-      await syncNow().catch((error) => log(`first sync failed: ${(error as Error).message}`))
+      await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
       if (deps.demoFleet && known.size === 0) {
         const s = deps.settings()
         for (let k = 0; k < deps.demoFleet; k++) {
@@ -408,7 +443,7 @@ export function createEngine(deps: EngineDeps): Engine {
             instanceType: s.fleet.instanceType,
             market: 'spot',
             name: `demo-${k + 1}`
-          }).catch((error) => log(`demo launch failed: ${(error as Error).message}`))
+          }).catch((error) => log(`demo launch failed: ${errorText(error)}`))
         }
       }
       loop = new AbortController()

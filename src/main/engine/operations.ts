@@ -5,9 +5,9 @@ import type {
   InterruptionEvent,
   ManagedInstance
 } from '../../shared/fleet'
+import type { PriceStep } from '../billing'
 import type { CheckpointPlan } from '../checkpoint/plan'
 import type { LiveFacts } from '../failover'
-import type { History } from '../history'
 
 /** What the engine hands an operations backend when it starts. */
 export interface OperationsContext {
@@ -30,7 +30,13 @@ export interface FleetOperations {
   checkpoint?: (instance: ManagedInstance, plan: CheckpointPlan) => Promise<void>
   liveFacts(instance: ManagedInstance): LiveFacts
   load(instance: ManagedInstance): number | undefined
-  costOf(instance: ManagedInstance, now: number, history: History): number
+  /**
+   * The price an instance is billed at over real [fromMs, toMs), as steps in real ms (the first in force
+   * at fromMs). The sandbox knows its exact price path; on AWS it is the price the listing reports.
+   */
+  pricesInForce(instance: ManagedInstance, fromMs: number, toMs: number): PriceStep[]
+  /** when the cloud ended an instance it no longer lists, real ms; undefined: the engine's sync time */
+  endedAt(instanceId: string): number | undefined
   priceOf(instanceType: string, market: 'spot' | 'ondemand'): number | undefined
   /** boot script for a launch (AWS: installs and starts the node agent and vLLM) */
   userData(model: string | undefined): string | undefined

@@ -1,9 +1,10 @@
-import type { DrainResult, ManagedInstance } from '../../shared/fleet'
+import type { DrainResult } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { SandboxProvider } from '../providers/sandbox'
 import { createRandom } from '../../shared/random'
 import { findInstanceType } from '../simulator/catalog'
 import { MODEL_TAG_KEY } from '../providers/types'
+import { isProviderError } from '../providers/errors'
 import type { FleetOperations, OperationsContext } from './operations'
 import { handleAgentReport } from './agent-reports'
 
@@ -91,20 +92,21 @@ export function createSandboxOperations(
       }
     },
     load: (instance) => queueOf(instance.id),
-    costOf: (instance) => {
-      try {
-        return sandbox.costOf(instance.id)
-      } catch {
-        return 0
-      }
-    },
+    // an instance of an earlier session's sandbox is billed at the price it was last listed at
+    pricesInForce: (instance, fromMs, toMs) =>
+      sandbox.pricesInForce(instance.id, fromMs, toMs) ?? [
+        { at: fromMs, pricePerHour: instance.pricePerHour }
+      ],
+    endedAt: (instanceId) => sandbox.endedAt(instanceId),
     priceOf(instanceType, market) {
       const type = findInstanceType(instanceType)
       if (market === 'ondemand') return type?.onDemandPrice
       try {
         return Math.min(...sandbox.zones.map((zone) => sandbox.spotPriceNow(instanceType, zone)))
-      } catch {
-        return type?.meanSpotPrice
+      } catch (error) {
+        // a type the sandbox market does not offer: its catalogue mean, or unknown
+        if (isProviderError(error)) return type?.meanSpotPrice
+        throw error
       }
     },
     userData: () => undefined,

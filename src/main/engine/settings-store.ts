@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path'
 import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../../shared/api'
 import { loadTrace, TraceError } from '../simulator/traces'
+import { errorText } from '../../shared/errors'
 
 export interface SettingsStore {
   get(): Settings
@@ -26,7 +27,7 @@ export function openSettingsStore(dataDir: string): SettingsStore {
       else
         warning = `${file}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}; using defaults`
     } catch (error) {
-      warning = `${file} is not valid JSON (${(error as Error).message}); using defaults`
+      warning = `${file} is not valid JSON (${errorText(error)}); using defaults`
     }
   }
   return {

@@ -24,8 +24,11 @@ export type LaunchResult =
 export function safeRecord(record: (e: FleetEvent) => void, e: FleetEvent): void {
   try {
     record(e)
-  } catch {
-    // history is best effort here: the failover itself matters more than its log line
+  } catch (error) {
+    // the failover itself matters more than its history line: say so and carry on
+    console.error(
+      `failover: ${e.kind} not recorded (${e.instanceId ?? 'fleet'}): ${errorText(error)}`
+    )
   }
 }
 
@@ -109,7 +112,7 @@ export async function waitRunning(
 ): Promise<{ ok: true; instance: ManagedInstance } | { ok: false; reason: string }> {
   const { clock } = deps
   const deadline = clock.now() + o.timeoutMs
-  let lastError = ''
+  let lastError: string
   // bounded: each pass sleeps until at most the deadline, which never moves
   for (;;) {
     try {

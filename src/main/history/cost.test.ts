@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { costByDay } from './billing'
 import { openHistory } from './history'
 import { HOUR, MIN, T0, instance } from '../../../test/support/history-fixtures'
 import type { History } from './types'
@@ -87,18 +86,6 @@ describe('billing ledger and cost queries', () => {
     expect(() => h.accrue('a', T0 + 4 * HOUR, T0 + 5 * HOUR, -1, 1)).toThrow(/>= 0/)
     expect(() => h.accrue('a', T0 + 4 * HOUR, T0 + 3 * HOUR, 1, 1)).toThrow(/before it starts/)
     expect(() => h.accrue('a', NaN, T0, 1, 1)).toThrow(/finite/)
-  })
-
-  it('splits by day in pure form too', () => {
-    const rows = costByDay(
-      [{ fromMs: T0 - HOUR, toMs: T0 + HOUR, pricePerHour: 1, ondemandPricePerHour: 3 }],
-      T0 - HOUR,
-      T0 + HOUR
-    )
-    expect(close(rows)).toEqual([
-      ['2024-12-31', 1, 3, 1],
-      ['2025-01-01', 1, 3, 1]
-    ])
   })
 })
 

@@ -6,7 +6,7 @@ import type {
   SpotPricePoint
 } from '../../shared/fleet'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
-import { costByDay, costOf, savingsPct, type LedgerSegment } from './billing'
+import { costByDay, rowCost, savingsPct, type BookedRow } from '../billing'
 import {
   LIFECYCLE_KINDS,
   applyFleetEvent,
@@ -209,21 +209,24 @@ class SqliteHistory implements History {
       last.ondemand_price_per_hour === od &&
       last.time_scale === scale
     ) {
-      const billed = (to - last.from_ms) * scale
-      this.s.extendLedgerRow.run(to, costOf(price, billed), costOf(od, billed), last.id)
+      const extended = rowCost({
+        fromMs: last.from_ms,
+        toMs: to,
+        pricePerHour: price,
+        onDemandPricePerHour: od,
+        timeScale: scale
+      })
+      this.s.extendLedgerRow.run(to, extended.cost, extended.ondemandCost, last.id)
       return
     }
-    const billed = (to - from) * scale
-    this.s.insertLedgerRow.run(
-      id,
-      from,
-      to,
-      price,
-      od,
-      costOf(price, billed),
-      costOf(od, billed),
-      scale
-    )
+    const booked = rowCost({
+      fromMs: from,
+      toMs: to,
+      pricePerHour: price,
+      onDemandPricePerHour: od,
+      timeScale: scale
+    })
+    this.s.insertLedgerRow.run(id, from, to, price, od, booked.cost, booked.ondemandCost, scale)
   }
 
   billedUntil(instanceId: string): number | undefined {
@@ -343,11 +346,7 @@ class SqliteHistory implements History {
     requireWindow(fromMs, toMs)
     const window = { from: fromMs, to: toMs }
     if (grouping === 'day')
-      return costByDay(
-        this.s.ledgerSegments.iterate(window) as Iterable<LedgerSegment>,
-        fromMs,
-        toMs
-      )
+      return costByDay(this.s.ledgerSegments.iterate(window) as Iterable<BookedRow>, fromMs, toMs)
     const stmt = {
       instance: this.s.costByInstance,
       type: this.s.costByType,

@@ -11,9 +11,11 @@ const INSTANCE_INSERT = `INSERT INTO instances (id, name, provider, region, zone
   ondemand_price, launched_at, terminated_at, tags, model) VALUES ${INSTANCE_VALUES}`
 // the overlap of a ledger row with the window [@from, @to), ms
 const CLIP = '(MIN(b.to_ms, @to) - MAX(b.from_ms, @from))'
-// billed hours = wall hours * time_scale (1 except on a simulated cloud with a faster clock)
-const COST_COLUMNS = `SUM(b.price_per_hour * b.time_scale * ${CLIP}) / 3600000.0 AS cost,
-  SUM(b.ondemand_price_per_hour * b.time_scale * ${CLIP}) / 3600000.0 AS ondemandCost,
+// Each row holds the cost the billing core booked for it at one price, so a window gets the share of
+// it that its wall ms are of the row's; billed hours = wall hours * time_scale (billed per wall time).
+const SHARE = `(1.0 * ${CLIP} / (b.to_ms - b.from_ms))`
+const COST_COLUMNS = `SUM(b.cost * ${SHARE}) AS cost,
+  SUM(b.ondemand_cost * ${SHARE}) AS ondemandCost,
   SUM(b.time_scale * ${CLIP}) / 3600000.0 AS instanceHours`
 const OVERLAPS = 'b.to_ms > @from AND b.from_ms < @to'
 
@@ -112,8 +114,8 @@ export function prepareStatements(db: Database.Database) {
       p(`SELECT i.zone AS key, ${COST_COLUMNS} FROM billing b JOIN instances i ON i.id = b.instance_id
       WHERE ${OVERLAPS} GROUP BY 1 ORDER BY 1`),
     costTotal: p(`SELECT ${COST_COLUMNS} FROM billing b WHERE ${OVERLAPS}`),
-    ledgerSegments: p(`SELECT from_ms AS fromMs, to_ms AS toMs, price_per_hour AS pricePerHour,
-      ondemand_price_per_hour AS ondemandPricePerHour, time_scale AS timeScale FROM billing b WHERE ${OVERLAPS}`),
+    ledgerSegments: p(`SELECT from_ms AS fromMs, to_ms AS toMs, cost, ondemand_cost AS ondemandCost,
+      time_scale AS timeScale FROM billing b WHERE ${OVERLAPS}`),
     ledgerPriceAt: p(
       'SELECT price_per_hour AS price FROM billing WHERE instance_id = ? AND from_ms <= ? AND to_ms > ? LIMIT 1'
     ),

@@ -32,7 +32,7 @@ const NOTICED = 2
 const GONE = 3
 
 // Task states.
-const NOT_ARRIVED = 0
+// 0: not arrived yet (the zeroed default of the state array)
 const PENDING = 1
 const SETTING_UP = 2
 const WORKING = 3

@@ -1,8 +1,8 @@
 import type { RunMetrics } from '../../shared/simulation'
+import { billOfLife } from '../billing'
 import type { RunMarket } from './market/types'
 
-/** AWS bills Linux instances per second with a one-minute minimum. */
-export const MINIMUM_BILLED_SECONDS = 60
+export { MINIMUM_BILLED_SECONDS } from '../billing'
 
 export interface BilledLife {
   typeIndex: number
@@ -14,23 +14,23 @@ export interface BilledLife {
 }
 
 /**
- * Bills one instance's whole life, per second, at the price in force each second, into the run's
- * metrics. An instance still alive at the horizon is billed up to the horizon (it has not ended);
- * an ended one for its life rounded up to whole seconds, at least the minimum.
+ * Bills one instance's whole life into the run's metrics with the billing core: per second, at the
+ * price the market had in force each second. An instance still alive at the horizon is billed up to
+ * the horizon (it has not ended); an end recorded past the horizon is cut there too.
  */
 export function billLife(metrics: RunMetrics, market: RunMarket, life: BilledLife): void {
   const horizon = market.horizonSeconds
   const ended = Number.isFinite(life.end) && life.end <= horizon
-  const end = ended
-    ? life.start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life.end - life.start))
-    : horizon
-  const hours = (end - life.start) / 3600
   const type = market.instanceTypes[life.typeIndex]
-  const cost = life.spot
-    ? market.spotCost(life.typeIndex, life.zoneIndex, life.start, end)
-    : type.onDemandPrice * hours
-  metrics.total_cost += cost
-  metrics.ondemand_baseline_cost += type.onDemandPrice * hours
+  const bill = billOfLife(
+    { start: life.start, lived: ended ? life.end - life.start : undefined },
+    horizon,
+    type.onDemandPrice,
+    life.spot ? (t0, t1) => market.spotCost(life.typeIndex, life.zoneIndex, t0, t1) : undefined
+  )
+  const hours = (bill.end - bill.start) / 3600
+  metrics.total_cost += bill.cost
+  metrics.ondemand_baseline_cost += bill.ondemandCost
   if (life.spot) metrics.spot_hours += hours
   else metrics.ondemand_hours += hours
 }

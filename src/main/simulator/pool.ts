@@ -50,14 +50,13 @@ export async function runSimulation(
     options.workers ?? (config.runs >= 8 ? Math.min(availableParallelism(), config.runs) : 0)
   const workers = script ? Math.min(wanted, config.runs) : 0
   const perRun: RunMetrics[][] = new Array(config.runs)
-  let timelines: SimulationOutput['timelines']
   let done = 0
   const report = (): void => options.onProgress?.(++done, config.runs)
 
   // The first run is always simulated here so its timeline can be kept without shipping events across threads.
   const keep = options.timeline ? {} : undefined
   perRun[0] = simulateOneRun(prepared, 0, keep, options.stats)
-  timelines = keep
+  const timelines: SimulationOutput['timelines'] = keep
   report()
 
   if (workers === 0) {

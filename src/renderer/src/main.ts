@@ -5,7 +5,7 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import { createClient } from './api/client'
 import { CLIENT_KEY } from './api/use-client'
-import { errorMessage } from './format/format'
+import { errorText } from '@shared/errors'
 import { useNotificationsStore } from './stores/notifications'
 import './styles/base.css'
 
@@ -25,7 +25,7 @@ function showFallback(err: unknown): void {
   const title = document.createElement('h1')
   title.textContent = 'Synkti could not start its window'
   const message = document.createElement('p')
-  message.textContent = errorMessage(err)
+  message.textContent = errorText(err)
   const reload = document.createElement('button')
   reload.type = 'button'
   reload.className = 'btn btn--primary'

@@ -46,6 +46,7 @@ import {
 import { buildRunInstancesInput, validateLaunch, type AwsLaunchSettings } from './launch'
 import { toInstanceTypeInfo, toManagedInstance } from './mapping'
 import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from './pricing'
+import { errorText } from '../../../shared/errors'
 
 export interface AwsProviderOptions extends AwsClientOptions {
   /** value of the synkti:fleet tag (default 'synkti') */
@@ -266,7 +267,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   async function describeLaunched(instance: Instance): Promise<ManagedInstance> {
     try {
       return (await toManaged([instance], true))[0]
-    } catch {
+    } catch (error) {
+      console.error(
+        `aws: launched ${instance.InstanceId}, but describing it failed: ${errorText(error)}`
+      )
       const type = instance.InstanceType ?? ''
       return toManagedInstance(instance, {
         region,

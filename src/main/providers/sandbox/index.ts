@@ -15,3 +15,10 @@ export {
   type SandboxOptions
 } from './options'
 export { INSTANCE_ID_PATTERN } from './ids'
+export {
+  startSandboxReplica,
+  type ReplicaState,
+  type SandboxReplica,
+  type SandboxReplicaOptions,
+  type ServiceTime
+} from './replica-server'

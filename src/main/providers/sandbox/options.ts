@@ -44,6 +44,8 @@ export interface SandboxOptions {
   horizonSeconds?: number
   /** real period of the start() loop, ms (default 250) */
   tickMs?: number
+  /** where a failing listener is reported (default console.error) */
+  log?: (line: string) => void
 }
 
 export const DEFAULT_SPEED = 360

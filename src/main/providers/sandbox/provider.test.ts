@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { InterruptionEvent, ManagedInstance } from '../../../shared/fleet'
 import { manualClock } from '../../../../test/support/manual-clock'
+import { spanCost } from '../../billing'
 import { isProviderError, type ProviderErrorCode } from '../errors'
 import { INSTANCE_ID_PATTERN, createSandboxProvider, type SandboxOptions } from './index'
 
@@ -221,6 +222,23 @@ describe('billing', () => {
     // the minimum: 60 s, not 36 s
     expect(rows[1].cost).toBeCloseTo((1.006 * 60) / 3600, 12)
     await rejectsWith(() => provider.costOf('i-00000000000000000'), 'not-found')
+  })
+  it('states the price path it bills at: its steps priced like the ledger give the same bill', async () => {
+    const { provider, at } = setup({ seed: 3 })
+    const s = await provider.launch(spot('s', ['sandbox-1b']))
+    const od = await provider.launch({ instanceType: 'g5.xlarge', market: 'ondemand', name: 'od' })
+    at(40_000) // 4 simulated hours: 48 price ticks
+    await provider.terminate(s.id)
+    const steps = provider.pricesInForce(s.id, T0, T0 + 40_000)!
+    expect(steps[0].at).toBe(T0)
+    expect(steps.length).toBeGreaterThan(10)
+    // 40 000 wall ms at 360 billed ms per wall ms, at the price in force
+    const billed = spanCost(steps, T0, T0 + 40_000) * 360
+    expect(billed / 1000).toBeCloseTo(provider.costOf(s.id), 9)
+    expect(provider.pricesInForce(od.id, T0, T0 + 1000)).toEqual([{ at: T0, pricePerHour: 1.006 }])
+    expect(provider.endedAt(s.id)).toBe(T0 + 40_000)
+    expect(provider.endedAt(od.id)).toBeUndefined()
+    expect(provider.pricesInForce('i-00000000000000000', T0, T0 + 1)).toBeUndefined()
   })
 })
 

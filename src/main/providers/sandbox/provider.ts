@@ -7,7 +7,7 @@
 
 import type { InterruptionEvent, ManagedInstance, SpotPricePoint } from '../../../shared/fleet'
 import type { InstanceTypeSpec } from '../../../shared/simulation'
-import { MINIMUM_BILLED_SECONDS } from '../../simulator/billing'
+import { billOfLife, livedSeconds, type PriceStep } from '../../billing'
 import { DEFAULT_SYNTHETIC_MARKET } from '../../simulator/catalog'
 import { createRandom } from '../../../shared/random'
 import { loadTrace } from '../../simulator/traces'
@@ -30,6 +30,7 @@ import {
   type ResolvedOptions,
   type SandboxOptions
 } from './options'
+import { errorText } from '../../../shared/errors'
 
 export interface SandboxBillingRow {
   instanceId: string
@@ -67,6 +68,13 @@ export interface SandboxProvider extends CloudProvider {
   stop(): void
   costOf(instanceId: string): number
   billing(): SandboxBillingRow[]
+  /**
+   * The price an instance of this cloud is billed at over real [fromMs, toMs), as steps in real ms
+   * (the first one in force at fromMs); undefined for an id this sandbox never had.
+   */
+  pricesInForce(instanceId: string, fromMs: number, toMs: number): PriceStep[] | undefined
+  /** when this sandbox ended an instance, real ms; undefined while it runs or for an unknown id */
+  endedAt(instanceId: string): number | undefined
   spotPriceNow(instanceType: string, zone: string): number
   adopt(instance: AdoptedInstance): ManagedInstance
   /** simulated seconds since the start at a real time */
@@ -84,8 +92,6 @@ interface InstanceRecord {
   rebalanceAt: number
   noticeAt: number
   deadline: number
-  /** simulated end, NaN while alive */
-  endSim: number
   reclaimed: boolean
   finalBill?: SandboxBillingRow
   rebalance?: InterruptionEvent
@@ -144,7 +150,7 @@ function loadTraceOrThrow(path: string) {
   } catch (err) {
     throw new ProviderError(
       'invalid-parameter',
-      `Sandbox: cannot replay trace: ${(err as Error).message}`,
+      `Sandbox: cannot replay trace: ${errorText(err)}`,
       { cause: err }
     )
   }
@@ -209,11 +215,12 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     }
   }
 
-  function safely(fn: () => void): void {
+  function safely(fn: () => void, what = 'a sandbox listener'): void {
     try {
       fn()
-    } catch {
+    } catch (error) {
       // a failing listener must not leave the cloud half-updated or starve the other listeners
+      ;(options.log ?? console.error)(`sandbox: ${what} failed: ${errorText(error)}`)
     }
   }
 
@@ -308,7 +315,6 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     rec.view.state = 'terminated'
     rec.view.terminatedAt = at
     delete rec.view.noticeDeadline
-    rec.endSim = toSim(at)
     rec.reclaimed = reclaimed
     rec.runningAt = rec.rebalanceAt = rec.noticeAt = rec.deadline = Infinity
     live.delete(rec)
@@ -472,7 +478,6 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       runningAt,
       ...hazard,
       deadline: Infinity,
-      endSim: NaN,
       reclaimed: false
     }
     records.set(id, rec)
@@ -689,23 +694,24 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
   function billOf(rec: InstanceRecord): SandboxBillingRow {
     if (rec.finalBill) return rec.finalBill
     const now = clock.now()
-    const start = rec.launchSim
-    const ended = Number.isFinite(rec.endSim)
-    // like the simulator's billLife: an ended life is billed in whole seconds, at least the minimum;
-    // rounded to a simulated ms first, as epoch-sized real ms carry ~1e-4 ms of float noise
-    const life = Math.round((rec.endSim - start) * 1000) / 1000
-    const end = ended
-      ? start + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(life))
-      : Math.max(start, toSim(now))
-    const ondemandCost = (rec.spec.onDemandPrice * (end - start)) / 3600
-    const cost =
-      rec.view.market === 'spot' ? market.spotCost(rec.ti, rec.zi, start, end) : ondemandCost
+    const { launchedAt, terminatedAt } = rec.view
+    const ended = terminatedAt !== undefined
+    // the life's length from real ms, as the engine's ledger measures it, so both round alike
+    const bill = billOfLife(
+      {
+        start: rec.launchSim,
+        lived: ended ? livedSeconds(launchedAt, terminatedAt, speed) : undefined
+      },
+      toSim(now),
+      rec.spec.onDemandPrice,
+      rec.view.market === 'spot' ? (t0, t1) => market.spotCost(rec.ti, rec.zi, t0, t1) : undefined
+    )
     const row = {
       instanceId: rec.view.id,
-      cost,
-      ondemandCost,
-      from: rec.view.launchedAt,
-      to: rec.view.terminatedAt ?? Math.max(rec.view.launchedAt, now)
+      cost: bill.cost,
+      ondemandCost: bill.ondemandCost,
+      from: launchedAt,
+      to: terminatedAt ?? Math.max(launchedAt, now)
     }
     // an ended life never changes: keep its bill so old market windows need not be rebuilt
     if (ended) rec.finalBill = row
@@ -728,6 +734,24 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     return [...records.values()].filter(isOwned).map(billOf)
   }
 
+  function pricesInForce(
+    instanceId: string,
+    fromMs: number,
+    toMs: number
+  ): PriceStep[] | undefined {
+    const rec = records.get(instanceId)
+    if (!rec) return undefined
+    if (rec.view.market !== 'spot') return [{ at: fromMs, pricePerHour: rec.spec.onDemandPrice }]
+    // every tick of the span (no cap): the bill must see each price it was charged at
+    return market
+      .priceSteps(rec.ti, rec.zi, toSim(fromMs), toSim(Math.max(fromMs, toMs)), Infinity)
+      .map((p, i) => ({ at: i === 0 ? fromMs : toReal(p.at), pricePerHour: p.price }))
+  }
+
+  function endedAt(instanceId: string): number | undefined {
+    return records.get(instanceId)?.view.terminatedAt
+  }
+
   function spotPriceNow(instanceType: string, zone: string): number {
     const what = 'Reading the spot price'
     const ti = typeIndex(instanceType, what)
@@ -744,8 +768,9 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       while (!controller.signal.aborted) {
         try {
           await clock.sleep(o.tickMs, controller.signal)
-        } catch {
-          break // aborted by stop()
+        } catch (aborted) {
+          if (controller.signal.aborted) break // stop() ended the loop
+          throw aborted
         }
         if (controller.signal.aborted) break
         safely(advance)
@@ -787,6 +812,8 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     stop,
     costOf,
     billing,
+    pricesInForce,
+    endedAt,
     spotPriceNow,
     adopt,
     simulatedSeconds: toSim

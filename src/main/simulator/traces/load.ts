@@ -6,6 +6,7 @@ import { checkTracePath, PRICE_FILE, readTraceText } from './path-check'
 import { parseJsonTrace, type ParsedJson } from './parse-json'
 import { TraceError, type LoadedTrace, type LoadTraceOptions, type TraceZone } from './types'
 import { checkPrice, isBinary } from './values'
+import { errorText } from '../../../shared/errors'
 
 /** Zones of one trace may differ this much in gap (CSV gaps are measured means), relative. */
 const GAP_TOLERANCE = 0.005
@@ -114,7 +115,7 @@ function readPriceTable(priceFile: string): Record<string, unknown> | undefined 
   try {
     table = JSON.parse(text)
   } catch (err) {
-    throw new TraceError(priceFile, `invalid JSON (${(err as Error).message.split('\n')[0]})`)
+    throw new TraceError(priceFile, `invalid JSON (${errorText(err).split('\n')[0]})`)
   }
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
     throw new TraceError(priceFile, 'expected an object of { "<trace file stem>": [price, ...] }')

@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path'
 import { TraceError, type TraceConvention } from './types'
 import { checkCount, checkPrice, isBinary, short } from './values'
+import { errorText } from '../../../shared/errors'
 
 export interface ParsedJson {
   zone?: string
@@ -68,7 +69,7 @@ function parseObject(file: string, text: string): Json {
   try {
     root = JSON.parse(text)
   } catch (err) {
-    throw new TraceError(file, `invalid JSON (${(err as Error).message.split('\n')[0]})`)
+    throw new TraceError(file, `invalid JSON (${errorText(err).split('\n')[0]})`)
   }
   if (!isObject(root))
     throw new TraceError(file, 'expected a JSON object with "metadata" and "data"')

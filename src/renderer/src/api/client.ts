@@ -9,6 +9,7 @@ import {
   type SynktiClient
 } from '@shared/api'
 
+import { errorText } from '@shared/errors'
 /** A refused call, with the engine's code and one-line message. */
 export class ClientError extends Error {
   constructor(
@@ -84,8 +85,9 @@ export function createHttpClient(
     source.onmessage = (message) => {
       try {
         listener(JSON.parse(message.data) as StreamEvent)
-      } catch {
+      } catch (error) {
         // a malformed frame is dropped; the next one carries the full state again
+        console.warn(`synkti: dropped a malformed live update (${errorText(error)})`)
       }
     }
     return () => source.close()

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  errorMessage,
   formatCountdown,
   formatDuration,
   formatMoney,
@@ -38,11 +37,5 @@ describe('format', () => {
     expect(fromDatetimeLocal(toDatetimeLocal(t))).toBe(t)
     expect(Number.isNaN(fromDatetimeLocal(''))).toBe(true)
     expect(formatUtcTime(Date.UTC(2025, 2, 4, 13, 5, 9))).toBe('2025-03-04 13:05:09 UTC')
-  })
-
-  it('errorMessage reads errors, strings and objects', () => {
-    expect(errorMessage(new Error('boom'))).toBe('boom')
-    expect(errorMessage('plain')).toBe('plain')
-    expect(errorMessage({ code: 1 })).toBe('{"code":1}')
   })
 })

@@ -75,14 +75,3 @@ export function fromDatetimeLocal(value: string): number {
   if (!m) return Number.NaN
   return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0).getTime()
 }
-
-/** One line for any thrown value: the ClientError / Error message, or its string form. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name
-  if (typeof err === 'string') return err
-  try {
-    return JSON.stringify(err)
-  } catch {
-    return String(err)
-  }
-}

@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { FleetInstanceView, SynktiClient } from '@shared/api'
-import { errorMessage } from '@renderer/format/format'
+import { errorText } from '@shared/errors'
 
 export const useFleetStore = defineStore('fleet', () => {
   const instances = shallowRef<FleetInstanceView[]>([])
@@ -35,7 +35,7 @@ export const useFleetStore = defineStore('fleet', () => {
     try {
       replace(await client.listInstances({}))
     } catch (err) {
-      error.value = errorMessage(err)
+      error.value = errorText(err)
       throw err
     } finally {
       loading.value = false

@@ -4,7 +4,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { FleetEvent } from '@shared/fleet'
-import { errorMessage, formatLocalTime } from '@renderer/format/format'
+import { formatLocalTime } from '@renderer/format/format'
+import { errorText } from '@shared/errors'
 
 export type ToastKind = 'error' | 'warning' | 'info' | 'success'
 
@@ -166,7 +167,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
 
   /** An error toast carrying the ClientError's (or any error's) message, never swallowed. */
   function error(err: unknown, title = 'Something went wrong'): number {
-    return push({ kind: 'error', title, message: errorMessage(err) })
+    return push({ kind: 'error', title, message: errorText(err) })
   }
 
   function success(title: string, message = ''): number {

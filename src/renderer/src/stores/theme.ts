@@ -2,6 +2,7 @@
 // which is remembered in localStorage. The theme is a data-theme attribute the CSS variables key on.
 import { defineStore } from 'pinia'
 import { computed, ref, watchEffect } from 'vue'
+import { errorText } from '@shared/errors'
 
 export type ThemeName = 'light' | 'dark'
 export const THEME_STORAGE_KEY = 'synkti-theme'
@@ -35,8 +36,9 @@ export const useThemeStore = defineStore('theme', () => {
     try {
       if (next) localStorage.setItem(THEME_STORAGE_KEY, next)
       else localStorage.removeItem(THEME_STORAGE_KEY)
-    } catch {
-      // storage may be unavailable; the choice still holds for this session
+    } catch (error) {
+      // storage may be unavailable (private mode, quota); the choice still holds for this session
+      console.warn(`synkti: theme not saved (${errorText(error)})`)
     }
   }
 

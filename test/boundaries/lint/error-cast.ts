@@ -1,0 +1,4 @@
+// breaks the one-error-text rule
+export function describe(error: unknown): string {
+  return (error as Error).message
+}

@@ -1,0 +1,2 @@
+import { alpha } from '../alpha/alpha'
+export const usesAlpha = alpha

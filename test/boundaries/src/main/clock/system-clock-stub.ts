@@ -1,0 +1,1 @@
+export const systemClockStub = { now: () => 0 }

@@ -1,0 +1,3 @@
+// breaks only-desktop-wiring-imports-electron
+import { app } from 'electron'
+export const appName = app

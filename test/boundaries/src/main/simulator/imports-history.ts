@@ -1,0 +1,3 @@
+// breaks pure-cores-import-only-shared-and-cores
+import { historyStub } from '../history/history-stub'
+export const fromSimulator = historyStub
