@@ -258,7 +258,7 @@ describe('a saved trace path that cannot be replayed', () => {
       try {
         const message = runtime.engine.status().message
         expect(message).toMatch(
-          /Sandbox: cannot replay trace: \/etc\/passwd: is not a trace file: .*; running the synthetic market instead$/
+          /Sandbox: cannot replay trace: (TraceError: )?\/etc\/passwd: is not a trace file: .*; running the synthetic market instead$/
         )
         expect(message).not.toMatch(/root:/)
         expect(lines.some((l) => l.includes('running the synthetic market instead'))).toBe(true)

@@ -45,9 +45,9 @@ export function toApiError(error: unknown): ApiError {
       error.message
     )
   const tagged = error as { badRequest?: unknown; apiCode?: unknown } | null
-  if (tagged?.badRequest === true) return new ApiError('bad-request', (error as Error).message)
+  if (tagged?.badRequest === true) return new ApiError('bad-request', errorText(error))
   if (typeof tagged?.apiCode === 'string' && tagged.apiCode in API_ERROR_STATUS)
-    return new ApiError(tagged.apiCode as ApiErrorCode, (error as Error).message)
+    return new ApiError(tagged.apiCode as ApiErrorCode, errorText(error))
   return new ApiError('failed', errorText(error))
 }
 

@@ -14,7 +14,7 @@ function refusal(run: () => unknown): { message: string; ms: number } {
     run()
   } catch (err) {
     expect(err).toBeInstanceOf(TraceError)
-    const message = (err as Error).message
+    const message = (err as TraceError).message
     expect(message).not.toContain('\n')
     return { message, ms: performance.now() - started }
   }
