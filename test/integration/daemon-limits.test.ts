@@ -12,6 +12,8 @@ import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 const TOKEN = 'limits-token-0123456789abcdef'
 
+type ErrorBody = { error: { code: string; message: string } }
+
 /** A request with headers fetch will not send (Host, Origin), read to the end. */
 function raw(
   url: string,
@@ -99,7 +101,7 @@ describe('daemon limits over HTTP', () => {
   it('answers malformed %-encoding 400', async () => {
     const res = await fetch(`${server.url}/%E0%A4%A`)
     expect(res.status).toBe(400)
-    expect((await res.json()).error.message).toBe('malformed %-encoding in the path')
+    expect(((await res.json()) as ErrorBody).error.message).toBe('malformed %-encoding in the path')
   })
 
   it('answers unknown instance ids 404 and unknown instance types 400', async () => {
@@ -225,7 +227,7 @@ describe('a bug is a 500, logged once with its context', () => {
         body: '{}'
       })
       expect(res.status).toBe(500)
-      expect((await res.json()).error).toEqual({
+      expect(((await res.json()) as ErrorBody).error).toEqual({
         code: 'failed',
         message:
           "internal error (logged by the daemon): TypeError: Cannot read properties of undefined (reading 'x')"
