@@ -18,6 +18,7 @@ import {
 import type { LaunchResult } from '../failover/launcher'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
+import type { ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
 import { diffFleet } from './fleet-diff'
 import type { FleetOperations } from './operations'
@@ -42,6 +43,8 @@ export interface EngineDeps {
   log?: (line: string) => void
   /** sandbox: launch a small demo fleet when the fleet is empty at start */
   demoFleet?: number
+  /** what the start could not use as configured (a bad saved trace, a broken settings file): kept in the status line */
+  warnings?: readonly string[]
 }
 
 export interface Engine {
@@ -67,6 +70,16 @@ export interface Engine {
   /** settles when every failover started so far has ended */
   idle(): Promise<void>
   record(event: FleetEvent): void
+}
+
+/** A launch the budget cap or the provider refused; the API answers by `code` (never a 500). */
+export class LaunchRefusedError extends Error {
+  constructor(
+    readonly code: 'budget' | ProviderErrorCode,
+    message: string
+  ) {
+    super(message)
+  }
 }
 
 /**
@@ -377,7 +390,7 @@ export function createEngine(deps: EngineDeps): Engine {
       priceOf(req.instanceType, req.market) ?? 0,
       { by: 'user' }
     )
-    if (!result.ok) throw new Error(result.reason)
+    if (!result.ok) throw new LaunchRefusedError(result.code, result.reason)
     await syncNow()
     return result.instance
   }
@@ -402,7 +415,7 @@ export function createEngine(deps: EngineDeps): Engine {
     mode: deps.mode,
     startedAt,
     now: clock.now(),
-    message,
+    message: deps.warnings?.length ? [message, ...deps.warnings].join('; ') : message,
     version: deps.version,
     dataDir: deps.dataDir
   })

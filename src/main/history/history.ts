@@ -16,7 +16,7 @@ import {
 } from './fleet-state'
 import { migrate } from './schema'
 import { prepareStatements, type EventRow, type InstanceRow, type Statements } from './statements'
-import { buildTraces, writeTraceFiles } from './trace-export'
+import { buildTraces, checkExportWindow, writeTraceFiles } from './trace-export'
 import type {
   CostGrouping,
   CostRow,
@@ -374,7 +374,8 @@ class SqliteHistory implements History {
       to: toMs,
       region: filter.region ?? null,
       zone: filter.zone ?? null,
-      type: filter.instanceType ?? null
+      type: filter.instanceType ?? null,
+      limit: filter.limit ?? -1
     }
     return this.s.spotPrices.all(params) as SpotPricePoint[]
   }
@@ -400,10 +401,11 @@ class SqliteHistory implements History {
     opts: TraceExportOptions = {}
   ): Record<string, HistoryTrace> {
     requireWindow(fromMs, toMs)
+    const gapSeconds = opts.gapSeconds ?? 300
+    checkExportWindow(fromMs, toMs, gapSeconds) // before any query: a refused window costs nothing
     // only the events that change the fleet: a long window need not load its checkpoints
     const events = this.eventsBetween(fromMs, toMs, { kinds: LIFECYCLE_KINDS })
     const initial = this.fleetState(fromMs, false)
-    const gapSeconds = opts.gapSeconds ?? 300
     return buildTraces({
       initial,
       events,
