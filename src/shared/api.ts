@@ -7,7 +7,20 @@ import { FLEET_EVENT_KINDS } from './fleet'
 import type { SimulationConfig, SimulationOutput } from './simulation'
 import { simulationConfigSchema } from './simulation-schema'
 
-const time = z.number({ error: 'time must be a number (ms since the epoch)' }).finite()
+/** Latest instant a JavaScript Date can hold (ms since the epoch); beyond it no date exists. */
+export const MAX_TIME_MS = 8.64e15
+/** Rows a window query answers at most; a window that holds more is cut (see each method). */
+export const MAX_WINDOW_ROWS = 100_000
+/** Ticks an exported trace may have: 100,000 ticks of the default 300 s are 347 days. */
+export const MAX_EXPORT_TICKS = 100_000
+/** Names of zones, instance types and the like. */
+const NAME_MAX = 64
+
+const time = z
+  .number({ error: 'time must be a number (ms since the epoch)' })
+  .finite('time must be a finite number (ms since the epoch)')
+  .min(0, 'time must be >= 0 (ms since the epoch)')
+  .max(MAX_TIME_MS, `time must be <= ${MAX_TIME_MS} (ms since the epoch)`)
 const window = z
   .object({ from: time, to: time })
   .refine((w) => w.to > w.from, { message: '"to" must be after "from"' })
@@ -15,6 +28,18 @@ const instanceId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'instance id look
 const workloadName = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'workload name: lowercase letters, digits and -')
+const name = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} is empty`)
+    .max(NAME_MAX, `${what} is longer than ${NAME_MAX} characters`)
+const rowLimit = z
+  .number()
+  .int('limit must be a whole number')
+  .min(1, 'limit must be >= 1')
+  .max(MAX_WINDOW_ROWS, `limit must be <= ${MAX_WINDOW_ROWS}`)
+/** Tick of an exported trace unless the call names one. */
+export const DEFAULT_EXPORT_GAP_SECONDS = 300
 
 export const settingsSchema = z.object({
   mode: z.enum(['sandbox', 'aws'], { error: 'mode must be sandbox or aws' }),
@@ -22,18 +47,27 @@ export const settingsSchema = z.object({
     profile: z.string().max(128, 'profile name is too long'),
     regions: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'))
-      .min(1, 'at least one region'),
+      .min(1, 'at least one region')
+      .max(32, 'at most 32 regions'),
     fleetTag: z
       .string()
       .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'fleet tag: 1-128 letters, digits or _.:/=+@-'),
-    sqsQueueUrl: z.string().url('queue URL must be a URL').or(z.literal('')),
+    sqsQueueUrl: z
+      .string()
+      .max(2048, 'queue URL is too long')
+      .url('queue URL must be a URL')
+      .or(z.literal('')),
     /** AMI launched instances boot (e.g. an AWS Deep Learning AMI with Docker and NVIDIA drivers) */
     imageId: z
       .string()
       .regex(/^(ami-[0-9a-f]{8,17})?$/, 'AMI id must look like ami-0123456789abcdef0'),
-    securityGroupIds: z.array(
-      z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'security group must look like sg-0123456789abcdef0')
-    ),
+    securityGroupIds: z
+      .array(
+        z
+          .string()
+          .regex(/^sg-[0-9a-f]{8,17}$/, 'security group must look like sg-0123456789abcdef0')
+      )
+      .max(16, 'at most 16 security groups'),
     keyName: z.string().max(255),
     instanceProfileName: z.string().max(128)
   }),
@@ -44,11 +78,16 @@ export const settingsSchema = z.object({
       .regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'instance type must look like g5.xlarge'),
     model: z.string().max(200),
     /** where node agents report (a daemon they can reach); empty: agents record events as instance tags */
-    cockpitUrl: z.string().url('cockpit URL must be a URL').or(z.literal(''))
+    cockpitUrl: z
+      .string()
+      .max(2048, 'cockpit URL is too long')
+      .url('cockpit URL must be a URL')
+      .or(z.literal(''))
   }),
   sandbox: z.object({
     speed: z.number().min(1, 'speed must be >= 1').max(3600, 'speed must be <= 3600'),
-    tracePath: z.string()
+    /** a trace file or folder the sandbox replays ('' = the synthetic market); checked when saved */
+    tracePath: z.string().max(4096, 'trace path is longer than 4096 characters')
   }),
   pollIntervalSeconds: z
     .number()
@@ -63,7 +102,10 @@ export const settingsSchema = z.object({
     .int('standby size must be a whole number')
     .min(0, 'standby size must be >= 0')
     .max(16, 'standby size must be <= 16'),
-  budgetPerHour: z.number().min(0, 'budget cap must be >= 0 $/h (0 = no cap)'),
+  budgetPerHour: z
+    .number()
+    .min(0, 'budget cap must be >= 0 $/h (0 = no cap)')
+    .max(1_000_000, 'budget cap must be <= 1000000 $/h'),
   strategy: z.enum(['earliest-node', 'least-loaded', 'warm-least-loaded', 'random', 'optimal'])
 })
 export type Settings = z.infer<typeof settingsSchema>
@@ -94,36 +136,53 @@ export const apiInputs = {
   status: z.object({}),
   listInstances: z.object({}),
   launchInstance: z.object({
-    instanceType: z.string().min(1, 'instance type is required'),
+    instanceType: name('instance type'),
     market: z.enum(['spot', 'ondemand'], { error: 'market must be spot or ondemand' }),
-    zone: z.string().optional(),
+    zone: name('zone').optional(),
     model: z.string().max(200).optional(),
     name: z.string().max(128).optional()
   }),
   terminateInstance: z.object({ instanceId }),
   drainInstance: z.object({ instanceId }),
+  /** at most `limit` points (default and cap MAX_WINDOW_ROWS): the newest, when the window holds more */
   spotPrices: window.and(
-    z.object({ zone: z.string().optional(), instanceType: z.string().optional() })
+    z.object({
+      zone: name('zone').optional(),
+      instanceType: name('instance type').optional(),
+      limit: rowLimit.optional()
+    })
   ),
+  /** at most `limit` events (default and cap MAX_WINDOW_ROWS): the first, when the window holds more */
   events: window.and(
     z.object({
-      kinds: z.array(z.enum(FLEET_EVENT_KINDS)).optional(),
+      kinds: z.array(z.enum(FLEET_EVENT_KINDS)).max(FLEET_EVENT_KINDS.length).optional(),
       instanceId: instanceId.optional(),
-      limit: z.number().int().min(1).max(100_000).optional()
+      limit: rowLimit.optional()
     })
   ),
   fleetAt: z.object({ at: time }),
   costs: window.and(z.object({ by: z.enum(['day', 'instance', 'type', 'zone', 'workload']) })),
   savings: window,
-  exportTrace: window.and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() })),
+  /** the window, cut into ticks of gapSeconds (default 300), may have at most MAX_EXPORT_TICKS */
+  exportTrace: window
+    .and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() }))
+    .superRefine((w, ctx) => {
+      const gap = w.gapSeconds ?? DEFAULT_EXPORT_GAP_SECONDS
+      const ticks = Math.ceil((w.to - w.from) / (gap * 1000))
+      if (ticks > MAX_EXPORT_TICKS)
+        ctx.addIssue({
+          code: 'custom',
+          message: `the window is ${ticks} ticks of ${gap} s; an export has at most ${MAX_EXPORT_TICKS} (pick a shorter window or a larger gapSeconds)`
+        })
+    }),
   bundledTraces: z.object({}),
   defaultSimulationConfig: z.object({}),
   startSimulation: z.object({
     config: simulationConfigSchema,
     name: z.string().max(200).optional()
   }),
-  simulationStatus: z.object({ jobId: z.string().min(1) }),
-  cancelSimulation: z.object({ jobId: z.string().min(1) }),
+  simulationStatus: z.object({ jobId: name('job id') }),
+  cancelSimulation: z.object({ jobId: name('job id') }),
   listSimulationRuns: z.object({}),
   getSimulationRun: z.object({ id: z.number().int().min(1) }),
   getSettings: z.object({}),
@@ -339,9 +398,28 @@ export type StreamEvent =
   | { type: 'simulation'; status: SimulationJobStatus }
   | { type: 'status'; status: EngineStatus }
 
+/**
+ * Why a call was refused, and the HTTP status the daemon answers it with: the caller's fault
+ * (400 bad-request, 401 unauthorized, 403 forbidden, 404 not-found, 409 conflict, 413 too-large,
+ * 429 too-many), the cloud's (502 upstream, 503 unavailable), or a bug (500 failed).
+ */
+export const API_ERROR_STATUS = {
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'too-many': 429,
+  failed: 500,
+  upstream: 502,
+  unavailable: 503
+} as const
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS
+
 /** Error payload both transports return for a refused call. */
 export interface ApiErrorBody {
-  error: { code: 'bad-request' | 'not-found' | 'unauthorized' | 'failed'; message: string }
+  error: { code: ApiErrorCode; message: string }
 }
 
 export type ValidationResult<M extends ApiMethod> =

@@ -10,58 +10,96 @@ import {
   type SimulationConfig
 } from './simulation'
 
-const positive = (what: string) =>
+/**
+ * Upper bounds of a simulation, so one request cannot ask for unbounded work or memory: the
+ * simulator allocates per tick, per task and per run. Documented in the README (limits).
+ */
+export const SIMULATION_LIMITS = {
+  runs: 10_000,
+  tasks: 100_000,
+  /** simulated hours: a year */
+  durationHours: 8_760,
+  /** synthetic market ticks over the duration (duration / tickSeconds) */
+  marketTicks: 1_000_000,
+  instanceTypes: 32,
+  zones: 64,
+  /** worker threads of one sweep (`--workers`) */
+  workers: 64
+} as const
+
+const YEAR_HOURS = 8_760
+const YEAR_SECONDS = YEAR_HOURS * 3600
+
+const positive = (what: string, max: number) =>
   z
     .number({ error: `${what} must be a number` })
     .finite()
     .positive(`${what} must be > 0`)
-const nonNegative = (what: string) =>
+    .max(max, `${what} must be <= ${max}`)
+const nonNegative = (what: string, max: number) =>
   z
     .number({ error: `${what} must be a number` })
     .finite()
     .min(0, `${what} must be >= 0`)
-const fraction = (what: string) => nonNegative(what).max(1, `${what} must be <= 1`)
+    .max(max, `${what} must be <= ${max}`)
+const fraction = (what: string) => nonNegative(what, 1)
+const label = (what: string) =>
+  z.string().min(1, `${what} is empty`).max(64, `${what} is longer than 64 characters`)
 
 export const instanceTypeSchema = z.object({
-  name: z.string().min(1, 'instance type name is empty'),
+  name: z.string().min(1, 'instance type name is empty').max(64, 'instance type name is too long'),
   gpus: z
     .number()
     .int('gpus must be a whole number')
     .min(1, 'gpus must be >= 1')
     .max(16, 'gpus must be <= 16'),
-  gpuMemoryGiB: positive('gpuMemoryGiB'),
-  networkGbps: positive('networkGbps'),
-  onDemandPrice: positive('onDemandPrice'),
-  meanSpotPrice: positive('meanSpotPrice')
+  gpuMemoryGiB: positive('gpuMemoryGiB', 4096),
+  networkGbps: positive('networkGbps', 10_000),
+  onDemandPrice: positive('onDemandPrice', 10_000),
+  meanSpotPrice: positive('meanSpotPrice', 10_000)
 })
 
 const hazardSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fixed'), perHour: nonNegative('preemption rate') }),
+  z.object({ kind: z.literal('fixed'), perHour: nonNegative('preemption rate', 100) }),
   z.object({
     kind: z.literal('price-linked'),
-    basePerHour: nonNegative('base preemption rate'),
-    elasticity: z.number().finite()
+    basePerHour: nonNegative('base preemption rate', 100),
+    elasticity: z
+      .number()
+      .finite()
+      .min(-10, 'hazard elasticity must be >= -10')
+      .max(10, 'hazard elasticity must be <= 10')
   })
 ])
 
 const marketSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('synthetic'),
-    zones: z.array(z.string().min(1)).min(1, 'at least one zone is needed'),
-    tickSeconds: positive('tickSeconds'),
-    reversionPerHour: positive('reversionPerHour'),
-    volatility: nonNegative('volatility'),
+    zones: z
+      .array(label('zone'))
+      .min(1, 'at least one zone is needed')
+      .max(SIMULATION_LIMITS.zones, `at most ${SIMULATION_LIMITS.zones} zones`),
+    tickSeconds: z
+      .number({ error: 'tickSeconds must be a number' })
+      .finite()
+      .min(1, 'tickSeconds must be >= 1')
+      .max(86_400, 'tickSeconds must be <= 86400'),
+    reversionPerHour: positive('reversionPerHour', 1000),
+    volatility: nonNegative('volatility', 100),
     dailyAmplitude: fraction('dailyAmplitude'),
     zoneSpread: fraction('zoneSpread'),
     hazard: hazardSchema,
-    outageMeanSeconds: nonNegative('outageMeanSeconds')
+    outageMeanSeconds: nonNegative('outageMeanSeconds', YEAR_SECONDS)
   }),
   z.object({
     kind: z.literal('trace'),
-    path: z.string().min(1, 'trace path is empty'),
-    binaryCapacity: z.number().positive('binaryCapacity must be > 0'),
+    path: z.string().min(1, 'trace path is empty').max(4096, 'trace path is too long'),
+    binaryCapacity: z
+      .number()
+      .positive('binaryCapacity must be > 0')
+      .max(1_000_000, 'binaryCapacity must be <= 1000000'),
     startOffsetsSeconds: z
-      .array(nonNegative('start offset'))
+      .array(nonNegative('start offset', YEAR_SECONDS * 100))
       .min(1, 'start offsets: at least one is needed')
       .max(MAX_START_OFFSETS, `start offsets: at most ${MAX_START_OFFSETS}`)
       .optional()
@@ -75,23 +113,24 @@ const workloadSchema = z.discriminatedUnion('kind', [
       .number()
       .int('tasks must be a whole number')
       .min(1, 'tasks must be >= 1')
-      .max(1_000_000, 'tasks must be <= 1000000'),
-    arrivalWindowHours: nonNegative('arrivalWindowHours'),
-    meanTaskHours: positive('meanTaskHours'),
-    taskHoursCv: nonNegative('taskHoursCv'),
+      .max(SIMULATION_LIMITS.tasks, `tasks must be <= ${SIMULATION_LIMITS.tasks}`),
+    arrivalWindowHours: nonNegative('arrivalWindowHours', YEAR_HOURS),
+    meanTaskHours: positive('meanTaskHours', YEAR_HOURS),
+    taskHoursCv: nonNegative('taskHoursCv', 100),
     gpuMemoryChoicesGiB: z
-      .array(positive('gpuMemoryChoicesGiB'))
-      .min(1, 'gpuMemoryChoicesGiB is empty'),
-    stateGiBMin: positive('stateGiBMin'),
-    stateGiBMax: positive('stateGiBMax'),
-    checkpointIntervalSeconds: nonNegative('checkpointIntervalSeconds'),
-    models: z.number().int().min(1, 'models must be >= 1'),
-    coldStartSeconds: nonNegative('coldStartSeconds')
+      .array(positive('gpuMemoryChoicesGiB', 4096))
+      .min(1, 'gpuMemoryChoicesGiB is empty')
+      .max(64, 'gpuMemoryChoicesGiB has more than 64 choices'),
+    stateGiBMin: positive('stateGiBMin', 1_000_000),
+    stateGiBMax: positive('stateGiBMax', 1_000_000),
+    checkpointIntervalSeconds: nonNegative('checkpointIntervalSeconds', YEAR_SECONDS),
+    models: z.number().int().min(1, 'models must be >= 1').max(10_000, 'models must be <= 10000'),
+    coldStartSeconds: nonNegative('coldStartSeconds', 86_400)
   }),
   z.object({
     kind: z.literal('deadline'),
-    computeHours: positive('job compute time (--job)'),
-    deadlineHours: positive('deadline (--deadline)')
+    computeHours: positive('job compute time (--job)', YEAR_HOURS),
+    deadlineHours: positive('deadline (--deadline)', YEAR_HOURS)
   })
 ])
 
@@ -106,18 +145,23 @@ export const simulationConfigSchema = z
       .number()
       .int('runs must be a whole number')
       .min(1, 'runs must be >= 1')
-      .max(100_000, 'runs must be <= 100000'),
-    durationHours: positive('duration'),
+      .max(SIMULATION_LIMITS.runs, `runs must be <= ${SIMULATION_LIMITS.runs}`),
+    durationHours: positive('duration', SIMULATION_LIMITS.durationHours),
     policies: z
       .array(z.enum(ALL_POLICIES, { error: `policy must be one of ${ALL_POLICIES.join(', ')}` }))
-      .min(1, 'at least one policy is needed'),
+      .min(1, 'at least one policy is needed')
+      .max(ALL_POLICIES.length, `at most ${ALL_POLICIES.length} policies`),
     migration: z.enum(MIGRATION_STRATEGIES, {
       error: `migration must be one of ${MIGRATION_STRATEGIES.join(', ')}`
     }),
-    graceSeconds: positive('grace'),
-    changeoverSeconds: nonNegative('changeover'),
-    idleReleaseSeconds: nonNegative('idleReleaseSeconds'),
-    fallbackAfterPreemptions: z.number().int().min(1, 'fallbackAfterPreemptions must be >= 1'),
+    graceSeconds: positive('grace', 86_400),
+    changeoverSeconds: nonNegative('changeover', 86_400 * 7),
+    idleReleaseSeconds: nonNegative('idleReleaseSeconds', 86_400 * 7),
+    fallbackAfterPreemptions: z
+      .number()
+      .int()
+      .min(1, 'fallbackAfterPreemptions must be >= 1')
+      .max(1000, 'fallbackAfterPreemptions must be <= 1000'),
     timeSlices: z
       .number()
       .int('time slices must be a whole number')
@@ -128,11 +172,33 @@ export const simulationConfigSchema = z
       fullThreshold: fraction('fullThreshold'),
       partialThreshold: fraction('partialThreshold')
     }),
-    instanceTypes: z.array(instanceTypeSchema).min(1, 'at least one instance type is needed'),
+    instanceTypes: z
+      .array(instanceTypeSchema)
+      .min(1, 'at least one instance type is needed')
+      .max(
+        SIMULATION_LIMITS.instanceTypes,
+        `at most ${SIMULATION_LIMITS.instanceTypes} instance types`
+      ),
     market: marketSchema,
     workload: workloadSchema
   })
   .superRefine((c, ctx) => {
+    // (past its own caps, the duration's or the tick's issue says it all)
+    if (
+      c.market.kind === 'synthetic' &&
+      c.market.tickSeconds >= 1 &&
+      c.durationHours <= SIMULATION_LIMITS.durationHours
+    ) {
+      const ticks = Math.ceil((c.durationHours * 3600) / c.market.tickSeconds)
+      if (ticks > SIMULATION_LIMITS.marketTicks)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['market', 'tickSeconds'],
+          message: `duration / tickSeconds is ${ticks} market ticks; at most ${SIMULATION_LIMITS.marketTicks} (a longer tick or a shorter duration)`
+        })
+    }
+    if (new Set(c.policies).size !== c.policies.length)
+      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'a policy is listed twice' })
     if (c.checkpoint.partialThreshold > c.checkpoint.fullThreshold)
       ctx.addIssue({
         code: 'custom',

@@ -1,14 +1,14 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, realpathSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import type { Settings } from '../../shared/api'
+import { DEFAULT_EXPORT_GAP_SECONDS, MAX_WINDOW_ROWS, type Settings } from '../../shared/api'
 import type { SimulationConfig } from '../../shared/simulation'
 import { checkAwsCredentials } from '../engine/credentials'
 import type { Engine } from '../engine/engine'
 import type { SettingsStore } from '../engine/settings-store'
 import { costsByWorkload, type History } from '../history'
-import { isProviderError } from '../providers/errors'
 import { defaultSimulationConfig } from '../simulator/config'
-import { ApiError, type ApiHandlers } from './handlers'
+import { checkTracePath, TraceError } from '../simulator/traces'
+import { ApiError, toApiError, type ApiHandlers } from './handlers'
 import type { SimulationJobs } from './simulation-jobs'
 import { bundledTraces, exportedTraces } from './traces-catalog'
 import type { WorkloadMethod } from './workload-handlers'
@@ -23,33 +23,50 @@ export interface HandlerDeps {
   bundledTracesDir: string
 }
 
-/** A what-if may only read traces the app ships or exported itself: the API never opens arbitrary files. */
-function checkTracePath(config: SimulationConfig, allowed: string[]): void {
+/**
+ * A what-if may only read traces the app ships or exported itself: the API never opens arbitrary
+ * files. Symlinks are resolved before the containment test, then the trace loader's own path check
+ * (regular files, size caps) applies, so a refusal is a 400 at once rather than a failed job.
+ */
+function checkWhatIfTrace(config: SimulationConfig, allowed: string[]): void {
   if (config.market.kind !== 'trace') return
-  const path = resolve(config.market.path)
-  const inside = allowed.some((dir) => {
-    const rel = relative(resolve(dir), path)
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-  })
+  const given = config.market.path
+  const path = realOrUndefined(given)
+  const inside =
+    path !== undefined &&
+    allowed.some((dir) => {
+      const root = realOrUndefined(dir)
+      if (root === undefined) return false
+      const rel = relative(root, path)
+      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+    })
   if (!inside)
-    throw new ApiError(
-      'bad-request',
-      `trace ${config.market.path} is not a bundled trace or a history export`
-    )
+    throw new ApiError('bad-request', `trace ${given} is not a bundled trace or a history export`)
+  try {
+    checkTracePath(path)
+  } catch (error) {
+    if (error instanceof TraceError) throw new ApiError('bad-request', error.message)
+    throw error
+  }
 }
 
-function failed(error: unknown): ApiError {
-  if (error instanceof ApiError) return error
-  if (isProviderError(error))
-    return new ApiError(error.code === 'not-found' ? 'not-found' : 'bad-request', error.message)
-  return new ApiError('failed', error instanceof Error ? error.message : String(error))
+/** The path with every symlink resolved, or undefined when it does not exist. */
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(resolve(path))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'ELOOP')
+      return undefined
+    throw error
+  }
 }
 
 async function guard<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (error) {
-    throw failed(error)
+    throw toApiError(error)
   }
 }
 
@@ -68,12 +85,18 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
         await engine.terminate(input.instanceId)
         return { ok: true as const }
       }),
-    drainInstance: (input) => guard(() => engine.drain(input.instanceId)),
+    drainInstance: (input) =>
+      guard(() => {
+        if (!engine.instances().some((i) => i.id === input.instanceId))
+          throw new ApiError('not-found', `instance ${input.instanceId} is not in this fleet`)
+        return engine.drain(input.instanceId)
+      }),
     spotPrices: (input) =>
       guard(() =>
         history.spotPrices(input.from, input.to, {
           zone: input.zone,
-          instanceType: input.instanceType
+          instanceType: input.instanceType,
+          limit: input.limit ?? MAX_WINDOW_ROWS
         })
       ),
     events: (input) =>
@@ -81,7 +104,7 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
         history.eventsBetween(input.from, input.to, {
           kinds: input.kinds,
           instanceId: input.instanceId,
-          limit: input.limit
+          limit: input.limit ?? MAX_WINDOW_ROWS
         })
       ),
     fleetAt: (input) => guard(() => history.fleetAt(input.at)),
@@ -95,7 +118,7 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
     exportTrace: (input) =>
       guard(() => {
         const traces = history.exportTrace(input.from, input.to, {
-          gapSeconds: input.gapSeconds ?? 300
+          gapSeconds: input.gapSeconds ?? DEFAULT_EXPORT_GAP_SECONDS
         })
         const zones = Object.keys(traces).sort()
         if (zones.length === 0)
@@ -109,7 +132,9 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
           `${stamp}_${Math.round((input.to - input.from) / 60_000)}min`
         )
         mkdirSync(dir, { recursive: true })
-        history.exportTraceFiles(dir, input.from, input.to, { gapSeconds: input.gapSeconds ?? 300 })
+        history.exportTraceFiles(dir, input.from, input.to, {
+          gapSeconds: input.gapSeconds ?? DEFAULT_EXPORT_GAP_SECONDS
+        })
         return zones.map((zone) => ({ zone, json: JSON.stringify(traces[zone]), path: dir }))
       }),
     bundledTraces: () =>
@@ -121,7 +146,7 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
     startSimulation: (input) =>
       guard(() => {
         const config = input.config as SimulationConfig
-        checkTracePath(config, [deps.bundledTracesDir, deps.exportsDir])
+        checkWhatIfTrace(config, [deps.bundledTracesDir, deps.exportsDir])
         return jobs.start(config, input.name)
       }),
     simulationStatus: (input) =>

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { SimulationJobStatus } from '../../shared/api'
+import { errorText } from '../../shared/errors'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
 import { runSimulation } from '../simulator/pool'
+import { ApiError } from './handlers'
 
 export interface SimulationJobsDeps {
   /** saves a finished run to history; returns its id */
@@ -9,21 +11,58 @@ export interface SimulationJobsDeps {
   /** told of every status change (progress, done, failed), for the live stream */
   publish?: (status: SimulationJobStatus) => void
   workerScript?: string
+  limits?: Partial<SimulationJobLimits>
+}
+
+export interface SimulationJobLimits {
+  /** jobs simulating at once; one more is refused (429) until one ends */
+  running: number
+  /** ended jobs (done, failed, cancelled) whose status and result are kept; the oldest go first */
+  retained: number
+}
+
+export const SIMULATION_JOB_LIMITS: SimulationJobLimits = { running: 2, retained: 20 }
+
+interface Job {
+  status: SimulationJobStatus
+  abort: AbortController
 }
 
 /** What-if runs started from the cockpit: progress, cancel, and the result saved to history. */
 export function createSimulationJobs(deps: SimulationJobsDeps) {
-  const jobs = new Map<string, { status: SimulationJobStatus; abort: AbortController }>()
+  const limits = { ...SIMULATION_JOB_LIMITS, ...deps.limits }
+  // insertion order is start order, so the first ended job met is the oldest
+  const jobs = new Map<string, Job>()
+
+  const running = (): number =>
+    [...jobs.values()].filter((j) => j.status.state === 'running').length
+
+  /** Drops the oldest ended jobs beyond the retention limit (a running job is never dropped). */
+  const prune = (): void => {
+    let ended = jobs.size - running()
+    for (const [jobId, job] of jobs) {
+      if (ended <= limits.retained) break
+      if (job.status.state === 'running') continue
+      jobs.delete(jobId)
+      ended--
+    }
+  }
 
   const update = (jobId: string, patch: Partial<SimulationJobStatus>): void => {
     const job = jobs.get(jobId)
     if (!job) return
     job.status = { ...job.status, ...patch }
     deps.publish?.(job.status)
+    if (job.status.state !== 'running') prune()
   }
 
   return {
     start(config: SimulationConfig, name?: string): { jobId: string } {
+      if (running() >= limits.running)
+        throw new ApiError(
+          'too-many',
+          `${limits.running} what-if simulations are already running: wait for one to end or cancel one`
+        )
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, { status: { jobId, state: 'running', done: 0, total: config.runs }, abort })
@@ -50,7 +89,7 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
             jobId,
             abort.signal.aborted
               ? { state: 'cancelled' }
-              : { state: 'failed', error: error instanceof Error ? error.message : String(error) }
+              : { state: 'failed', error: errorText(error) }
           )
       )
       return { jobId }
@@ -66,6 +105,10 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
     },
     cancelAll(): void {
       for (const job of jobs.values()) if (job.status.state === 'running') job.abort.abort()
+    },
+    /** how many jobs are kept (running and ended), for tests and status */
+    size(): number {
+      return jobs.size
     }
   }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import { MAX_EXPORT_TICKS } from '../../shared/api'
 import { defaultDataDir } from '../engine/data-dir'
 import { openHistory } from '../history'
 import { UsageError } from './errors'
@@ -34,6 +35,11 @@ export function registerHistory(program: Command): void {
       const gap = Number(flags.gap)
       if (!Number.isInteger(gap) || gap < 1)
         throw new UsageError(`--gap must be a whole number of seconds >= 1, got "${flags.gap}"`)
+      const ticks = Math.ceil((to - from) / (gap * 1000))
+      if (ticks > MAX_EXPORT_TICKS)
+        throw new UsageError(
+          `the window is ${ticks} ticks of ${gap} s; an export has at most ${MAX_EXPORT_TICKS}: a shorter window or a larger --gap`
+        )
       const db = flags.db ?? join(defaultDataDir(), 'history.db')
       let store
       try {

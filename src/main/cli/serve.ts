@@ -1,16 +1,17 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { startApiServer } from '../api/http-server'
 import { defaultDataDir } from '../engine/data-dir'
 import { startRuntime } from '../runtime/runtime'
-import { parseNumberFlag, UsageError } from './errors'
 import { errorText } from '../../shared/errors'
+import { parseNumberFlag, UsageError } from './errors'
 
 interface ServeFlags {
   host: string
   port: string
   token?: string
+  tokenFile?: string
   db?: string
   dataDir?: string
   provider?: string
@@ -50,7 +51,11 @@ export function registerServe(program: Command): void {
     )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '7777')
-    .option('--token <token>', 'API and agent token (default: a new random one, printed)')
+    .option(
+      '--token <token>',
+      'API and agent token (visible in ps: prefer --token-file or SYNKTI_TOKEN; default: a new random one, printed)'
+    )
+    .option('--token-file <path>', 'read the token from this file (first line)')
     .option('--db <path>', 'history file (default <data dir>/history.db)')
     .option('--data-dir <dir>', "settings and history folder (default: the desktop app's)")
     .option('--provider <name>', 'sandbox or aws (default: the settings, sandbox at first)')
@@ -72,8 +77,8 @@ export function registerServe(program: Command): void {
         flags.exitAfter !== undefined
           ? parseNumberFlag('--exit-after', flags.exitAfter, 'positive')
           : undefined
-      if (flags.token !== undefined && flags.token.length < 16)
-        throw new UsageError('--token must be at least 16 characters')
+      const token = resolveToken(flags, process.env)
+      const host = flags.host.replace(/^\[|\]$/g, '') // `[::1]` as well as `::1`
       const mode = checkProvider(flags.provider)
       const routerPort = parseNumberFlag('--router-port', flags.routerPort, 'integer>=0')
       if (routerPort > 65535)
@@ -92,7 +97,7 @@ export function registerServe(program: Command): void {
         mode,
         region: flags.region,
         profile: flags.profile,
-        token: flags.token,
+        token,
         log,
         demo: flags.demo,
         sandboxSpeed: speed,
@@ -111,8 +116,11 @@ export function registerServe(program: Command): void {
           token: runtime.token,
           staticDir,
           agentSink: (kind, body) => runtime.engine.agentReport(kind, body),
-          host: flags.host,
-          port
+          host,
+          port,
+          log,
+          // agents report to the settings' cockpit URL: its name is this daemon's too
+          allowedHosts: () => hostsOfUrl(runtime.settings.get().fleet.cockpitUrl)
         })
       } catch (error) {
         await runtime.stop()
@@ -120,10 +128,10 @@ export function registerServe(program: Command): void {
         throw new UsageError(
           code === 'EADDRINUSE'
             ? `port ${port} is already in use: pick another with --port`
-            : `cannot listen on ${flags.host}:${port}: ${errorText(error)}`
+            : `cannot listen on ${flags.host} port ${port}: ${errorText(error)}`
         )
       }
-      if (!LOOPBACK.has(flags.host))
+      if (!LOOPBACK.has(host))
         log(
           `warning: listening on ${flags.host}, reachable from other machines; keep the token secret`
         )
@@ -143,6 +151,68 @@ export function registerServe(program: Command): void {
       await server.close()
       await runtime.stop()
     })
+}
+
+const MIN_TOKEN_LENGTH = 16
+const MAX_TOKEN_LENGTH = 1024
+/** A token file is one line; anything bigger is not one. */
+const MAX_TOKEN_FILE_BYTES = 4096
+
+/**
+ * The token from --token, --token-file or SYNKTI_TOKEN (in that order; --token and --token-file
+ * together are refused), or undefined for a new random one. A token on the command line is visible
+ * to every user of the machine in `ps`; a file or the environment is not.
+ */
+export function resolveToken(
+  flags: { token?: string; tokenFile?: string },
+  env: NodeJS.ProcessEnv
+): string | undefined {
+  if (flags.token !== undefined && flags.tokenFile !== undefined)
+    throw new UsageError('give the token once: --token or --token-file, not both')
+  const [token, from] =
+    flags.token !== undefined
+      ? [flags.token, '--token']
+      : flags.tokenFile !== undefined
+        ? [readTokenFile(flags.tokenFile), `the token in --token-file ${flags.tokenFile}`]
+        : env.SYNKTI_TOKEN !== undefined && env.SYNKTI_TOKEN !== ''
+          ? [env.SYNKTI_TOKEN, 'SYNKTI_TOKEN']
+          : [undefined, '']
+  if (token === undefined) return undefined
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw new UsageError(`${from} must be at least ${MIN_TOKEN_LENGTH} characters`)
+  if (token.length > MAX_TOKEN_LENGTH)
+    throw new UsageError(`${from} must be at most ${MAX_TOKEN_LENGTH} characters`)
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw new UsageError(`${from} must be printable ASCII without spaces`)
+  return token
+}
+
+function readTokenFile(path: string): string {
+  let text: string
+  try {
+    const stat = statSync(path)
+    if (!stat.isFile()) throw new UsageError(`--token-file ${path} is not a regular file`)
+    if (stat.size > MAX_TOKEN_FILE_BYTES)
+      throw new UsageError(`--token-file ${path} is larger than ${MAX_TOKEN_FILE_BYTES} bytes`)
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(
+      `--token-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`
+    )
+  }
+  return text.split(/\r?\n/)[0].trim()
+}
+
+/** The host name of a URL (the settings' cockpit URL), as a list: empty when there is none. */
+function hostsOfUrl(url: string): string[] {
+  if (!url) return []
+  try {
+    return [new URL(url).hostname]
+  } catch {
+    // TypeError: not a URL (settings validate it, so only a hand-edited file gets here)
+    return []
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { DEFAULT_TIME_SLICES } from '../../shared/simulation'
 import type { Command } from 'commander'
+import { SIMULATION_LIMITS } from '../../shared/simulation-schema'
 import { prepareSimulation } from '../simulator/run'
 import { runSimulation } from '../simulator/pool'
 import { parseNumberFlag, UsageError } from './errors'
@@ -66,6 +67,10 @@ export function registerSimulate(program: Command): void {
         flags.workers !== undefined
           ? parseNumberFlag('--workers', flags.workers, 'integer>=0')
           : undefined
+      if (workers !== undefined && workers > SIMULATION_LIMITS.workers)
+        throw new UsageError(
+          `--workers must be at most ${SIMULATION_LIMITS.workers}, got "${flags.workers}"`
+        )
       try {
         prepareSimulation(config, trace)
       } catch (error) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { manualClock, type ManualClock } from '../../../test/support/manual-clock'
-import { startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
+import { renderVllmMetrics, startVllmStub, type VllmStub } from '../../../test/fixtures/vllm-stub'
 import { drain, drainDeadline, probeMetrics } from './drain'
 
 let stub: VllmStub | undefined
@@ -177,5 +177,110 @@ describe('drain', () => {
       outcome: 'failed',
       reason: 'drain aborted before the queue was seen empty'
     })
+  })
+})
+
+/** Bodies that must never read as idle: each is "unparsable for drain", whatever else it holds. */
+const GARBAGE_BODIES: [string, string][] = [
+  ['a gauge line without a value', 'vllm:num_requests_running\nvllm:num_requests_waiting 0\n'],
+  ['a value of blanks', 'vllm:num_requests_running  \t\nvllm:num_requests_waiting 0\n'],
+  ['NaN', 'vllm:num_requests_running NaN\nvllm:num_requests_waiting 0\n'],
+  ['+Inf', 'vllm:num_requests_running +Inf\nvllm:num_requests_waiting 0\n'],
+  ['-Inf', 'vllm:num_requests_running 0\nvllm:num_requests_waiting -Inf\n'],
+  ['Infinity spelled out', 'vllm:num_requests_running Infinity\nvllm:num_requests_waiting 0\n'],
+  [
+    'a decimal that overflows to Infinity',
+    'vllm:num_requests_running 1e999\nvllm:num_requests_waiting 0\n'
+  ],
+  [
+    'negatives cancelling out over label sets',
+    'vllm:num_requests_running{engine="0"} -3\nvllm:num_requests_running{engine="1"} 3\nvllm:num_requests_waiting 0\n'
+  ],
+  ['minus zero', 'vllm:num_requests_running -0\nvllm:num_requests_waiting 0\n'],
+  ['hex 0x0', 'vllm:num_requests_running 0x0\nvllm:num_requests_waiting 0\n'],
+  ['binary 0b0', 'vllm:num_requests_running 0b0\nvllm:num_requests_waiting 0\n'],
+  ['octal 0o0', 'vllm:num_requests_running 0\nvllm:num_requests_waiting 0o0\n'],
+  ['digit separators', 'vllm:num_requests_running 1_000\nvllm:num_requests_waiting 0\n'],
+  ['two dots', 'vllm:num_requests_running 0.0.0\nvllm:num_requests_waiting 0\n'],
+  ['a dangling exponent', 'vllm:num_requests_running 0e\nvllm:num_requests_waiting 0\n'],
+  [
+    'an unterminated label value',
+    'vllm:num_requests_running{a="b} 0\nvllm:num_requests_waiting 0\n'
+  ],
+  [
+    'junk after the value',
+    'vllm:num_requests_running 5 garbage extra\nvllm:num_requests_waiting 0\n'
+  ],
+  ['a non-numeric timestamp', 'vllm:num_requests_running 0 abc\nvllm:num_requests_waiting 0\n'],
+  [
+    'the same series twice (a later 0 must not hide a 5)',
+    'vllm:num_requests_running 5\nvllm:num_requests_running 0\nvllm:num_requests_waiting 0\n'
+  ],
+  [
+    'a malformed queue line beside a good one (no lenient skipping)',
+    '# HELP vllm:x \nvllm:num_requests_running{engine="0"} 0\nvllm:num_requests_running{engine="1" 4\nvllm:num_requests_waiting 0\n'
+  ],
+  ['an HTML error page', '<html><body><h1>502 Bad Gateway</h1></body></html>\n'],
+  ['JSON', '{"vllm:num_requests_running":0,"vllm:num_requests_waiting":0}'],
+  ['empty', ''],
+  ['only one gauge', 'vllm:num_requests_running 0\n'],
+  ['NUL bytes', 'vllm:num_requests_running 0\u0000\nvllm:num_requests_waiting 0\n']
+]
+
+describe('probeMetrics against garbage bodies', () => {
+  it.each(GARBAGE_BODIES)('%s: unparsable, never idle', async (_what, body) => {
+    stub = await startVllmStub({ kind: 'body', body })
+    const probe = await probeMetrics(stub.metricsUrl, 2000)
+    expect(probe.ok).toBe(false)
+    expect(probe).toMatchObject({ reason: expect.stringMatching(/^unparsable for drain: /) })
+  })
+
+  it('reads the valid forms vLLM writes: 3.0, exponents, timestamps, spaces in labels', async () => {
+    stub = await startVllmStub({
+      kind: 'body',
+      body:
+        'vllm:num_requests_running{engine="0", model_name="m\\"x\\\\"} 3.0 1700000000000\n' +
+        'vllm:num_requests_running{engine="1",} 1.5e+01\nvllm:num_requests_waiting .5\n'
+    })
+    expect(await probeMetrics(stub.metricsUrl, 2000)).toEqual({
+      ok: true,
+      running: 18,
+      waiting: 0.5
+    })
+  })
+
+  it('a body over 1 MiB is unparsable with the reason, streamed or with a length', async () => {
+    stub = await startVllmStub({ kind: 'huge', bytes: 3 << 20 })
+    expect(await probeMetrics(stub.metricsUrl, 5000)).toEqual({
+      ok: false,
+      reason: 'unparsable for drain: metrics body larger than 1 MiB'
+    })
+    await stub.setMode({
+      kind: 'body',
+      body: '#'.repeat(1 << 20) + '\n' + renderVllmMetrics({ running: 0, waiting: 0 })
+    })
+    expect(await probeMetrics(stub.metricsUrl, 5000)).toEqual({
+      ok: false,
+      reason: 'unparsable for drain: metrics body larger than 1 MiB'
+    })
+  })
+
+  it('a body that never ends gives up at the timeout', async () => {
+    stub = await startVllmStub({ kind: 'stall' })
+    const started = Date.now()
+    const probe = await probeMetrics(stub.metricsUrl, 300)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(probe).toEqual({ ok: false, reason: 'metrics endpoint did not answer within 300 ms' })
+  })
+
+  it('a drain over negatives that cancel out is not drained', async () => {
+    stub = await startVllmStub({ kind: 'body', body: GARBAGE_BODIES[7][1] })
+    const result = await drain({
+      metricsUrl: stub.metricsUrl,
+      deadline: Date.now() + 150,
+      pollMs: 30
+    })
+    expect(result.outcome).toBe('failed')
+    expect(result.reason).toMatch(/unparsable for drain: .*negative/)
   })
 })

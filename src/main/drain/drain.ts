@@ -4,7 +4,7 @@ import type { DrainResult } from '../../shared/fleet'
 import { systemClock, type Clock } from '../clock'
 import { silentLog, type Log } from '../logging/log'
 import { errorText } from '../../shared/errors'
-import { parseVllmQueue, type QueueDepth } from './metrics'
+import { MAX_METRICS_BODY_BYTES, parseVllmQueue, type QueueDepth } from './metrics'
 
 export const DEFAULT_DRAIN_MARGIN_MS = 5000
 
@@ -36,7 +36,8 @@ export type MetricsProbe = ({ ok: true } & QueueDepth) | { ok: false; reason: st
 
 /**
  * One read of the queue. Not /health: vLLM answers /health 200 while requests are still running,
- * so it says the process is up, not that it is idle.
+ * so it says the process is up, not that it is idle. The whole read (connect, headers, body) is
+ * bounded by `timeoutMs`, and the body by MAX_METRICS_BODY_BYTES.
  */
 export async function probeMetrics(
   metricsUrl: string,
@@ -44,19 +45,61 @@ export async function probeMetrics(
   signal?: AbortSignal,
   doFetch: typeof fetch = fetch
 ): Promise<MetricsProbe> {
-  const timeout = AbortSignal.timeout(Math.max(1, timeoutMs))
+  const limitMs = Math.max(1, Math.round(timeoutMs))
+  const timeout = AbortSignal.timeout(limitMs)
   try {
     const res = await doFetch(metricsUrl, {
       signal: signal ? AbortSignal.any([timeout, signal]) : timeout
     })
-    const body = await res.text()
-    if (res.status !== 200)
+    if (res.status !== 200) {
+      await discard(res.body) // only the status matters; free the socket
       return { ok: false, reason: `metrics endpoint answered HTTP ${res.status}` }
+    }
+    const body = await readCapped(res, MAX_METRICS_BODY_BYTES)
+    if (body === undefined)
+      return { ok: false, reason: 'unparsable for drain: metrics body larger than 1 MiB' }
     const parsed = parseVllmQueue(body)
     return parsed.ok ? parsed : { ok: false, reason: `unparsable for drain: ${parsed.reason}` }
   } catch (error) {
+    if (timeout.aborted && !signal?.aborted)
+      return { ok: false, reason: `metrics endpoint did not answer within ${limitMs} ms` }
     return { ok: false, reason: `metrics endpoint unreachable (${errorText(error)})` }
   }
+}
+
+/** The body as text, or undefined when it is longer than maxBytes (then the rest is not read). */
+async function readCapped(res: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get('content-length') ?? NaN)
+  if (declared > maxBytes) {
+    await discard(res.body)
+    return undefined
+  }
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await discard(reader)
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Stops reading a body we have already judged. cancel() rejects only when the stream has already
+ * failed (reset, timeout), and then there is nothing left to free: the verdict stands either way.
+ */
+async function discard(stream: { cancel(): Promise<void> } | null | undefined): Promise<void> {
+  await stream?.cancel().then(
+    () => undefined,
+    () => undefined
+  )
 }
 
 interface DrainState {

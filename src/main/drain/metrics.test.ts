@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { renderVllmMetrics } from '../../../test/fixtures/vllm-stub'
 import { parseVllmQueue } from './metrics'
 
@@ -8,18 +7,6 @@ describe('parseVllmQueue', () => {
     const body = renderVllmMetrics({ running: 7, waiting: 3, engines: 2 })
     expect(body).toContain('vllm:num_requests_running{engine="1",model_name=')
     expect(parseVllmQueue(body)).toEqual({ ok: true, running: 7, waiting: 3 })
-  })
-
-  it('the library accepts colons in names and keeps labels', () => {
-    const families = parsePrometheusTextFormat('vllm:num_requests_running{model_name="x"} 3\n')
-    expect(families).toEqual([
-      {
-        name: 'vllm:num_requests_running',
-        help: '',
-        type: 'UNTYPED',
-        metrics: [{ value: '3', labels: { model_name: 'x' } }]
-      }
-    ])
   })
 
   it('matches the vllm_ spelling and renamed families with the same ending', () => {
@@ -53,19 +40,29 @@ describe('parseVllmQueue', () => {
     )
   })
 
-  it('works around the library dropping the last line without a trailing newline', () => {
+  it('reads the last line without a trailing newline, and CRLF line ends', () => {
     const body = 'vllm:num_requests_running 0\nvllm:num_requests_waiting 5'
-    expect(parsePrometheusTextFormat(body).map((f) => f.name)).toEqual([
-      'vllm:num_requests_running'
-    ]) // the bug
     expect(parseVllmQueue(body)).toEqual({ ok: true, running: 0, waiting: 5 })
+    expect(parseVllmQueue(body.replace('\n', '\r\n'))).toEqual({ ok: true, running: 0, waiting: 5 })
   })
 
-  it('survives an empty HELP line, which makes the library throw', () => {
+  it('is not blinded by odd lines of other metrics (an empty HELP text, a histogram)', () => {
     const body =
-      '# HELP vllm:lora_requests_info \n# TYPE vllm:lora_requests_info gauge\n' +
+      '# HELP vllm:lora_requests_info \n# TYPE vllm:lora_requests_info gauge\nweird{{ line\n' +
       renderVllmMetrics({ running: 1, waiting: 2 })
-    expect(() => parsePrometheusTextFormat(body)).toThrow(/invalid line/)
     expect(parseVllmQueue(body)).toEqual({ ok: true, running: 1, waiting: 2 })
+  })
+
+  it('names the line and the problem of a bad queue sample', () => {
+    expect(parseVllmQueue('vllm:num_requests_running 1\nvllm:num_requests_waiting -2\n')).toEqual({
+      ok: false,
+      reason: 'line 2 (vllm:num_requests_waiting): negative value -2'
+    })
+    expect(parseVllmQueue('vllm:num_requests_running{a="1",a="2"} 0\n').ok).toBe(false)
+    expect(
+      parseVllmQueue(
+        'vllm:num_requests_running{b="2",a="1"} 1\nvllm:num_requests_running{a="1",b="2"} 0\n'
+      )
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/given twice/) })
   })
 })

@@ -13,6 +13,7 @@ import { createBudget, launchWithinBudget } from '../failover'
 import type { LaunchResult } from '../failover/launcher'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
+import type { ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
 import { diffFleet } from './fleet-diff'
 import type { FleetOperations } from './operations'
@@ -41,6 +42,8 @@ export interface EngineDeps {
   speed?: number
   /** where the OpenAI-compatible router listens */
   routerUrl?: string
+  /** what the start could not use as configured (a bad saved trace, a broken settings file): kept in the status line */
+  warnings?: readonly string[]
 }
 
 export interface Engine {
@@ -68,6 +71,16 @@ export interface Engine {
   /** notice deadlines seen from any source, by instance (a listing may not show them yet) */
   notices(): ReadonlyMap<string, number>
   record(event: FleetEvent): void
+}
+
+/** A launch the budget cap or the provider refused; the API answers by `code` (never a 500). */
+export class LaunchRefusedError extends Error {
+  constructor(
+    readonly code: 'budget' | ProviderErrorCode,
+    message: string
+  ) {
+    super(message)
+  }
 }
 
 /**
@@ -306,7 +319,7 @@ export function createEngine(deps: EngineDeps): Engine {
       priceOf(req.instanceType, req.market) ?? 0,
       { by: 'user' }
     )
-    if (!result.ok) throw new Error(result.reason)
+    if (!result.ok) throw new LaunchRefusedError(result.code, result.reason)
     await syncNow()
     return result.instance
   }
@@ -328,7 +341,7 @@ export function createEngine(deps: EngineDeps): Engine {
     mode: deps.mode,
     startedAt,
     now: clock.now(),
-    message,
+    message: deps.warnings?.length ? [message, ...deps.warnings].join('; ') : message,
     version: deps.version,
     dataDir: deps.dataDir,
     speed: deps.speed ?? 1,

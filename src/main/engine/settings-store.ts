@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../../shared/api'
+import { loadTrace, TraceError } from '../simulator/traces'
 import { errorText } from '../../shared/errors'
 
 export interface SettingsStore {
@@ -38,6 +39,10 @@ export function openSettingsStore(dataDir: string): SettingsStore {
         const issue = parsed.error.issues[0]
         throw new SettingsError(`${issue.path.join('.')}: ${issue.message}`)
       }
+      // a new trace is loaded once here, so a path that cannot be replayed is refused when it is
+      // given rather than found at the next start (the one in force was checked at its start)
+      const tracePath = parsed.data.sandbox.tracePath
+      if (tracePath && tracePath !== current.sandbox.tracePath) checkSandboxTrace(tracePath)
       mkdirSync(dirname(file), { recursive: true })
       // write-then-rename so a crash mid-write never leaves half a settings file
       writeFileSync(`${file}.tmp`, JSON.stringify(parsed.data, null, 2) + '\n')
@@ -48,4 +53,17 @@ export function openSettingsStore(dataDir: string): SettingsStore {
   }
 }
 
-export class SettingsError extends Error {}
+/** Settings the caller must fix; the API answers it 400. */
+export class SettingsError extends Error {
+  readonly badRequest = true
+}
+
+/** Throws a SettingsError naming the problem when the sandbox cannot replay this trace path. */
+export function checkSandboxTrace(path: string): void {
+  try {
+    loadTrace(path)
+  } catch (error) {
+    if (error instanceof TraceError) throw new SettingsError(`sandbox.tracePath: ${error.message}`)
+    throw error
+  }
+}

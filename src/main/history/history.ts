@@ -22,7 +22,7 @@ import {
   type WorkloadStore
 } from './workloads'
 import { prepareStatements, type EventRow, type InstanceRow, type Statements } from './statements'
-import { buildTraces, writeTraceFiles } from './trace-export'
+import { buildTraces, checkExportWindow, writeTraceFiles } from './trace-export'
 import type {
   CostGrouping,
   CostRow,
@@ -384,7 +384,8 @@ class SqliteHistory implements History {
       to: toMs,
       region: filter.region ?? null,
       zone: filter.zone ?? null,
-      type: filter.instanceType ?? null
+      type: filter.instanceType ?? null,
+      limit: filter.limit ?? -1
     }
     return this.s.spotPrices.all(params) as SpotPricePoint[]
   }
@@ -410,10 +411,11 @@ class SqliteHistory implements History {
     opts: TraceExportOptions = {}
   ): Record<string, HistoryTrace> {
     requireWindow(fromMs, toMs)
+    const gapSeconds = opts.gapSeconds ?? 300
+    checkExportWindow(fromMs, toMs, gapSeconds) // before any query: a refused window costs nothing
     // only the events that change the fleet: a long window need not load its checkpoints
     const events = this.eventsBetween(fromMs, toMs, { kinds: LIFECYCLE_KINDS })
     const initial = this.fleetState(fromMs, false)
-    const gapSeconds = opts.gapSeconds ?? 300
     return buildTraces({
       initial,
       events,

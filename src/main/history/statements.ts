@@ -122,10 +122,12 @@ export function prepareStatements(db: Database.Database) {
     spotPriceAt: p(
       'SELECT price FROM spot_prices WHERE zone = ? AND type = ? AND at <= ? ORDER BY at DESC LIMIT 1'
     ),
+    // the newest @limit points of the window (a negative LIMIT is none), handed back in time order
     spotPrices:
-      p(`SELECT at, region, zone, type AS instanceType, price FROM spot_prices WHERE at >= @from AND at < @to
-      AND (@region IS NULL OR region = @region) AND (@zone IS NULL OR zone = @zone) AND (@type IS NULL OR type = @type)
-      ORDER BY at, zone, type`),
+      p(`SELECT * FROM (SELECT at, region, zone, type AS instanceType, price FROM spot_prices
+      WHERE at >= @from AND at < @to AND (@region IS NULL OR region = @region) AND (@zone IS NULL OR zone = @zone)
+      AND (@type IS NULL OR type = @type) ORDER BY at DESC, zone DESC, type DESC LIMIT @limit)
+      ORDER BY at, zone, instanceType`),
     stats:
       p(`SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM instances) AS instances,
       (SELECT COUNT(*) FROM spot_prices) AS spotPrices, (SELECT COUNT(*) FROM billing) AS billingRows,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { MAX_EXPORT_TICKS } from '../../shared/api'
 import type { FleetEvent, ManagedInstance } from '../../shared/fleet'
 import { applyFleetEvent, isAvailableSpot, type Fleet, type InstanceLookup } from './fleet-state'
 import type { HistoryTrace } from './types'
@@ -25,11 +26,9 @@ export function buildTraces(input: TraceInput): Record<string, HistoryTrace> {
   const { fromMs, toMs, gapSeconds } = input
   // a trace needs at least one tick: the importer rejects an empty "data"
   if (!(toMs > fromMs)) throw new Error(`trace window must be non-empty, got [${fromMs}, ${toMs})`)
-  if (!(gapSeconds > 0) || !Number.isFinite(gapSeconds))
-    throw new Error(`gapSeconds must be > 0, got ${gapSeconds}`)
+  const ticks = checkExportWindow(fromMs, toMs, gapSeconds)
   const fleet: Fleet = new Map(input.initial.map((i) => [i.id, i]))
   const zones = new Set<string>(input.zone !== undefined ? [input.zone] : spotZones(fleet.values()))
-  const ticks = Math.ceil((toMs - fromMs) / (gapSeconds * 1000))
   const samples: Map<string, number>[] = []
   let next = 0
   for (let i = 0; i < ticks; i++) {
@@ -41,6 +40,22 @@ export function buildTraces(input: TraceInput): Record<string, HistoryTrace> {
     samples.push(countAvailable(fleet.values()))
   }
   return toTraces(zones, samples, fromMs, gapSeconds)
+}
+
+/**
+ * The ticks of gapSeconds a window [fromMs, toMs) is cut into, or a RangeError past
+ * MAX_EXPORT_TICKS: one sample per tick is built synchronously, so an unbounded window (from 0 to
+ * now is 6e6 ticks of 300 s) would freeze the daemon and then exhaust its memory.
+ */
+export function checkExportWindow(fromMs: number, toMs: number, gapSeconds: number): number {
+  if (!(gapSeconds > 0) || !Number.isFinite(gapSeconds))
+    throw new Error(`gapSeconds must be > 0, got ${gapSeconds}`)
+  const ticks = Math.ceil((toMs - fromMs) / (gapSeconds * 1000))
+  if (!(ticks <= MAX_EXPORT_TICKS))
+    throw new RangeError(
+      `the window is ${ticks} ticks of ${gapSeconds} s; an export has at most ${MAX_EXPORT_TICKS} (pick a shorter window or a larger gap)`
+    )
+  return ticks
 }
 
 function spotZones(instances: Iterable<ManagedInstance>): string[] {

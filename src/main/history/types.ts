@@ -42,6 +42,8 @@ export interface SpotPriceFilter {
   region?: string
   zone?: string
   instanceType?: string
+  /** at most this many points, the newest of the window; default all */
+  limit?: number
 }
 
 /** What history keeps of an instance; its state and price at an instant come from fleetAt. */

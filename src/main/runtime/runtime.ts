@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock'
 import { openHistory, type History } from '../history'
 import { createAwsProvider, createMultiRegionProvider } from '../providers/aws'
 import { createSandboxProvider } from '../providers/sandbox'
+import { isProviderError } from '../providers/errors'
 import { mixSeed } from '../../shared/random'
 import type { CloudProvider } from '../providers/types'
 import { createAwsOperations } from '../engine/aws-operations'
@@ -81,6 +82,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.log ?? (() => {})
   mkdirSync(o.dataDir, { recursive: true })
   const settings = openSettingsStore(o.dataDir)
+  /** what the engine could not use as configured; shown in its status line until the next start */
+  const warnings: string[] = []
+  if (settings.warning) warnings.push(settings.warning)
   if (settings.warning) log(settings.warning)
   const current = settings.get()
   const mode = o.mode ?? current.mode
@@ -103,15 +107,27 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // instance ids from colliding with earlier sessions' while a fresh history stays reproducible.
     const known = history.stats().instances
     const seed = known === 0 ? (o.seed ?? 1) : mixSeed(o.seed ?? 1, known) >>> 1
-    const sandbox = createSandboxProvider({
+    const sandboxOptions = {
       clock,
       seed,
       fleetTag: current.aws.fleetTag,
-      speed: o.sandboxSpeed ?? current.sandbox.speed,
-      market: current.sandbox.tracePath
-        ? { kind: 'trace', path: current.sandbox.tracePath }
-        : { kind: 'synthetic' }
-    })
+      speed: o.sandboxSpeed ?? current.sandbox.speed
+    }
+    let sandbox: ReturnType<typeof createSandboxProvider>
+    try {
+      sandbox = createSandboxProvider({
+        ...sandboxOptions,
+        market: current.sandbox.tracePath
+          ? { kind: 'trace', path: current.sandbox.tracePath }
+          : { kind: 'synthetic' }
+      })
+    } catch (error) {
+      // a saved trace that cannot be replayed (moved, malformed, not a trace) must not stop the start
+      if (!current.sandbox.tracePath || !isProviderError(error, 'invalid-parameter')) throw error
+      warnings.push(`${error.message}; running the synthetic market instead`)
+      log(warnings[warnings.length - 1])
+      sandbox = createSandboxProvider({ ...sandboxOptions, market: { kind: 'synthetic' } })
+    }
     provider = sandbox
     operations = createSandboxOperations(sandbox, clock, seed)
     ownedSandbox = createSandboxServing(sandbox, clock, { log })
@@ -197,7 +213,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     log,
     controller,
     speed: timeScale,
-    routerUrl: router.url
+    routerUrl: router.url,
+    warnings
   })
   const engineHandlers = createEngineHandlers({
     engine,

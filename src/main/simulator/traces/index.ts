@@ -1,4 +1,6 @@
 export { loadTrace, traceFiles, zoneFromFileName, instanceTypeHint } from './load'
+export { checkTracePath, readTraceText, TRACE_LIMITS } from './path-check'
+export type { CheckedTrace, TraceLimits } from './path-check'
 export { writeTraceJson } from './write'
 export { TraceError } from './types'
 export type { LoadedTrace, LoadTraceOptions, TraceConvention, TraceZone } from './types'

@@ -1,19 +1,20 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import type { InstanceTypeSpec } from '../../../shared/simulation'
 import { parseCsvTrace } from './parse-csv'
+import { checkTracePath, PRICE_FILE, readTraceText } from './path-check'
 import { parseJsonTrace, type ParsedJson } from './parse-json'
 import { TraceError, type LoadedTrace, type LoadTraceOptions, type TraceZone } from './types'
 import { checkPrice, isBinary } from './values'
 import { errorText } from '../../../shared/errors'
 
-const PRICE_FILE = 'spot_prices.json'
-/** Files that sit beside traces but are not traces. */
-const NOT_TRACES = new Set([PRICE_FILE, 'spot_price_summary.csv'])
 /** Zones of one trace may differ this much in gap (CSV gaps are measured means), relative. */
 const GAP_TOLERANCE = 0.005
 
-/** Loads a trace file, or every trace file of a folder (one zone each, in file-name order). */
+/**
+ * Loads a trace file, or every trace file of a folder (one zone each, in file-name order). The path
+ * passes checkTracePath first (regular files only, size caps), and every read is bounded.
+ */
 export function loadTrace(path: string, options: LoadTraceOptions = {}): LoadedTrace {
   const files = traceFiles(path)
   const prices = new PriceFiles()
@@ -23,58 +24,7 @@ export function loadTrace(path: string, options: LoadTraceOptions = {}): LoadedT
 
 /** The trace files named by `path`: the file itself, or the folder's .csv/.json files sorted by name. */
 export function traceFiles(path: string): string[] {
-  const stat = statOrThrow(path)
-  if (!stat.isDirectory()) {
-    if (NOT_TRACES.has(basename(path)))
-      throw new TraceError(path, 'is a price file, not a trace; load its folder or a trace file')
-    return [path]
-  }
-  let names: string[]
-  try {
-    names = readdirSync(path)
-  } catch (err) {
-    throw new TraceError(
-      path,
-      `cannot read folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`
-    )
-  }
-  const files = names
-    .filter((name) => isTraceName(name))
-    .sort()
-    .map((name) => join(path, name))
-    .filter((file) => statOrThrow(file).isFile())
-  if (files.length === 0)
-    throw new TraceError(path, 'no trace files (.csv or .json) in this folder')
-  return files
-}
-
-function isTraceName(name: string): boolean {
-  const ext = extname(name).toLowerCase()
-  return (ext === '.csv' || ext === '.json') && !name.startsWith('.') && !NOT_TRACES.has(name)
-}
-
-function statOrThrow(path: string) {
-  try {
-    return statSync(path)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new TraceError(
-      path,
-      code === 'ENOENT' ? 'no such file or folder' : `cannot read (${code ?? 'error'})`
-    )
-  }
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new TraceError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`
-    )
-  }
+  return checkTracePath(path).files
 }
 
 /** Zone name from the file name: text before the first `_` (us-east-1a_v100_1.csv -> us-east-1a). */
@@ -88,7 +38,7 @@ function loadZone(
   options: LoadTraceOptions,
   prices: PriceFiles
 ): TraceZone & { machineType?: string } {
-  const text = readText(file)
+  const text = readTraceText(file)
   const isCsv = extname(file).toLowerCase() === '.csv'
   const parsed: ParsedJson = isCsv
     ? fromCsv(file, text, options)
@@ -159,16 +109,8 @@ class PriceFiles {
 }
 
 function readPriceTable(priceFile: string): Record<string, unknown> | undefined {
-  let text: string
-  try {
-    text = readFileSync(priceFile, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new TraceError(
-      priceFile,
-      `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
-    )
-  }
+  if (!existsSync(priceFile)) return undefined
+  const text = readTraceText(priceFile)
   let table: unknown
   try {
     table = JSON.parse(text)

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import type { SimulationJobStatus } from '../../shared/api'
+import { defaultSimulationConfig } from '../simulator/config'
+import { ApiError } from './handlers'
+import { createSimulationJobs, SIMULATION_JOB_LIMITS } from './simulation-jobs'
+
+function tinyConfig(runs = 1) {
+  const config = defaultSimulationConfig()
+  config.runs = runs
+  config.durationHours = 2
+  if (config.workload.kind === 'batch') config.workload.tasks = 2
+  return config
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+describe('simulation jobs are bounded', () => {
+  it('defaults: 2 running, 20 ended kept', () => {
+    expect(SIMULATION_JOB_LIMITS).toEqual({ running: 2, retained: 20 })
+  })
+
+  it('refuses a job over the running limit with a too-many ApiError', () => {
+    const jobs = createSimulationJobs({ limits: { running: 1 } })
+    const first = jobs.start(tinyConfig(4000))
+    let refusal: unknown
+    try {
+      jobs.start(tinyConfig())
+    } catch (error) {
+      refusal = error
+    }
+    expect(refusal).toBeInstanceOf(ApiError)
+    expect(refusal).toMatchObject({ code: 'too-many' })
+    jobs.cancel(first.jobId)
+  })
+
+  it('keeps only the newest ended jobs, never dropping a running one', async () => {
+    const statuses: SimulationJobStatus[] = []
+    const jobs = createSimulationJobs({
+      limits: { running: 5, retained: 2 },
+      publish: (s) => statuses.push(s)
+    })
+    const ids: string[] = []
+    for (let k = 0; k < 5; k++) {
+      const { jobId } = jobs.start(tinyConfig())
+      ids.push(jobId)
+      await until(() => jobs.status(jobId)?.state === 'done')
+    }
+    expect(jobs.size()).toBe(2)
+    expect(ids.map((id) => jobs.status(id)?.state)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'done',
+      'done'
+    ])
+    const long = jobs.start(tinyConfig(4000))
+    const { jobId } = jobs.start(tinyConfig())
+    await until(() => jobs.status(jobId)?.state === 'done')
+    expect(jobs.status(long.jobId)?.state).toBe('running')
+    expect(jobs.size()).toBe(3)
+    jobs.cancel(long.jobId)
+    await until(() => jobs.status(ids[4]) === undefined)
+    expect(jobs.size()).toBe(2)
+  })
+})
