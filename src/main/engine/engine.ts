@@ -102,6 +102,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let loopDone: Promise<void> | undefined
   let lastPriceAt = clock.now() - 3_600_000
   let syncing: Promise<void> | undefined
+  let resync: Promise<void> | undefined
 
   // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
   const runningRecorded = new Set<string>()
@@ -256,11 +257,22 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const syncNow = (): Promise<void> => {
-    // one sync at a time: a slow provider call must not stack up overlapping syncs
-    syncing ??= syncOnce().finally(() => {
-      syncing = undefined
-    })
-    return syncing
+    // One sync at a time: a slow provider call must not stack up overlapping syncs. A caller that
+    // comes while one runs gets the next one (shared by all who wait), which starts after it: a
+    // sync that began earlier would not show the fleet as it is now.
+    if (!syncing) {
+      syncing = syncOnce().finally(() => {
+        syncing = undefined
+      })
+      return syncing
+    }
+    resync ??= syncing
+      .catch((error: unknown) => log(`sync failed: ${errorText(error)}`))
+      .then(() => {
+        resync = undefined
+        return syncNow()
+      })
+    return resync
   }
 
   const interruption = (event: InterruptionEvent): void => {
