@@ -681,7 +681,7 @@ function statusOf(
     ready: serving.filter((i) => readiness.get(i.id) === true).length,
     standby: staying.filter((i) => roleOf(i) === 'standby').length,
     leaving: leaving.length,
-    recoveries: mine.filter((i) => i.tags[REPLACES_TAG]).length,
+    recoveries: book.recoveries(w.name),
     openFailovers: book.all().filter((f) => f.workload === w.name).length,
     costPerHour: mine.reduce((s, i) => s + i.pricePerHour, 0),
     ondemandCostPerHour: mine.reduce((s, i) => s + i.onDemandPricePerHour, 0),
