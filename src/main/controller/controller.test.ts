@@ -2,7 +2,7 @@
 // re-adopted from its tags after a restart instead of launched twice.
 import { afterEach, describe, expect, it } from 'vitest'
 import { FakeProvider } from '../../../test/support/fake-provider'
-import { manualClock } from '../../../test/support/manual-clock'
+import { manualClock, type ManualClock } from '../../../test/support/manual-clock'
 import type { FleetEvent } from '../../shared/fleet'
 import { serviceWorkloadSchema } from '../../shared/workload'
 import { openHistory, type History } from '../history'
@@ -19,8 +19,12 @@ describe('the workload controller', () => {
     for (const r of routers.splice(0)) await r.close()
   })
 
-  async function controllerOn(history: History, provider: FakeProvider, holder: string) {
-    const clock = provider.clock
+  async function controllerOn(
+    history: History,
+    provider: FakeProvider,
+    holder: string,
+    clock: ManualClock
+  ) {
     const router = await startHttpRouter({ port: 0, clock })
     routers.push(router)
     return createController({
@@ -39,9 +43,9 @@ describe('the workload controller', () => {
     const clock = manualClock(T0)
     const history = openHistory(':memory:', { clock: clock.now })
     const provider = new FakeProvider({ clock })
-    const first = await controllerOn(history, provider, '111@host-a#one')
+    const first = await controllerOn(history, provider, '111@host-a#one', clock)
     first.start()
-    const second = await controllerOn(history, provider, '222@host-b#two')
+    const second = await controllerOn(history, provider, '222@host-b#two', clock)
     expect(() => second.start()).toThrow(LeaseRefused)
     expect(() => second.start()).toThrow(
       /another Synkti controller \(111@host-a#one\) manages fleet/
@@ -66,7 +70,7 @@ describe('the workload controller', () => {
       market: 'spot'
     })
     history.workloads.apply('llama', 'service', spec, T0)
-    const first = await controllerOn(history, provider, '1@h#a')
+    const first = await controllerOn(history, provider, '1@h#a', clock)
     first.start()
     await first.reconcile()
     await first.reconcile()
@@ -77,7 +81,7 @@ describe('the workload controller', () => {
         .sort()
     expect(await roles()).toEqual(['serving', 'serving', 'standby'])
     await first.stop()
-    const second = await controllerOn(history, provider, '1@h#b')
+    const second = await controllerOn(history, provider, '1@h#b', clock)
     second.start()
     await second.reconcile()
     expect(await roles()).toEqual(['serving', 'serving', 'standby'])
