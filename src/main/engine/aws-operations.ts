@@ -16,8 +16,6 @@ export interface AwsOperationsOptions {
   provider: CloudProvider
   clock: Clock
   settings: () => Settings
-  /** token node agents send with their reports (the daemon's token) */
-  agentToken: string
   history: History
   log?: (line: string) => void
 }
@@ -106,13 +104,16 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
       // before any price is recorded, a spot launch is budgeted at the on-demand price (the worst case)
       return recent.length ? Math.min(...recent.slice(-50).map((p) => p.price)) : onDemand
     },
-    userData(model) {
+    userData(model, server) {
       const s = o.settings()
       if (!s.fleet.cockpitUrl) return undefined
+      // the cockpit's API token stays on the cockpit: agents get their own credential (issue 9 step 3)
       return agentUserData({
         cockpitUrl: s.fleet.cockpitUrl,
-        token: o.agentToken,
-        model: model || undefined
+        model: model || undefined,
+        vllmImage: server?.image,
+        port: server?.port,
+        vllmArgs: server?.args
       })
     },
     async agentReport(kind, body) {
