@@ -5,7 +5,7 @@ import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
 import { runEc2StatusMonitor } from '../monitors/ec2-status'
 import { runSqsEventConsumer } from '../monitors/sqs-events'
-import { APPROX_ON_DEMAND_USD_PER_HOUR } from '../providers/aws'
+import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
@@ -97,7 +97,8 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     // a terminated instance leaves the listing; the sync that notices it dates the end
     endedAt: () => undefined,
     priceOf(instanceType, market) {
-      const onDemand = APPROX_ON_DEMAND_USD_PER_HOUR[instanceType]
+      // unknown stays undefined (the budget then blocks under a cap): never $0
+      const onDemand = onDemandPrice(instanceType, APPROX_ON_DEMAND_USD_PER_HOUR)
       if (market === 'ondemand') return onDemand
       const now = o.clock.now()
       const recent = o.history.spotPrices(now - 86_400_000, now + 1, { instanceType })

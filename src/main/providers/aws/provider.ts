@@ -46,7 +46,7 @@ import {
 } from './interruptions'
 import { buildRunInstancesInput, validateLaunch, type AwsLaunchSettings } from './launch'
 import { toInstanceTypeInfo, toManagedInstance } from './mapping'
-import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from './pricing'
+import { APPROX_ON_DEMAND_USD_PER_HOUR, listedOnDemandPrice } from './pricing'
 import { errorText } from '../../../shared/errors'
 
 export interface AwsProviderOptions extends AwsClientOptions {
@@ -199,7 +199,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
         region,
         typeInfo: infos.get(i.InstanceType ?? ''),
         spotPrice: spot.get(i.InstanceType ?? '')?.get(i.Placement?.AvailabilityZone ?? ''),
-        onDemandPrice: onDemandPrice(i.InstanceType ?? '', prices)
+        onDemandPrice: listedOnDemandPrice(i.InstanceType ?? '', prices)
       })
     )
   }
@@ -304,7 +304,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       return toManagedInstance(instance, {
         region,
         typeInfo: typeCache.get(type),
-        onDemandPrice: onDemandPrice(type, prices)
+        onDemandPrice: listedOnDemandPrice(type, prices)
       })
     }
   }
