@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   DescribeImagesCommand,
@@ -12,7 +13,8 @@ import {
   RunInstancesCommand,
   type Instance
 } from '@aws-sdk/client-ec2'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { main } from '../../src/main/cli'
 import { agentUserData } from '../../src/main/engine/user-data'
 import { createAwsProvider, type AwsProvider } from '../../src/main/providers/aws'
 import { ProviderError } from '../../src/main/providers/errors'
@@ -158,5 +160,76 @@ describe.skipIf(!haveMoto)('AWS provider against moto', () => {
     expect((err as ProviderError).message).not.toContain('\n')
     const all = await provider.client.send(new DescribeInstancesCommand({}))
     expect(all.Reservations ?? []).toEqual([])
+  })
+
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = []
+    const err: string[] = []
+    const o = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true))
+    const e = vi
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true))
+    vi.stubEnv('AWS_ENDPOINT_URL', endpoint)
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test')
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test')
+    vi.stubEnv('AWS_PROFILE', '')
+    try {
+      return { code: await main(args), out: out.join(''), err: err.join('') }
+    } finally {
+      o.mockRestore()
+      e.mockRestore()
+      vi.unstubAllEnvs()
+    }
+  }
+
+  it('`synkti fleet launch --provider aws` takes the AMI and disk from flags; --dry-run launches nothing', async () => {
+    const dataDir = join(tmpdir(), `synkti-no-settings-${process.pid}`)
+    const common = ['fleet', 'launch', '--provider', 'aws', '--region', 'us-east-1']
+    const dry = await cli(
+      ...common,
+      '--type',
+      'g5.xlarge',
+      '--image-id',
+      imageId,
+      '--dry-run',
+      '--data-dir',
+      dataDir
+    )
+    expect(dry).toMatchObject({ code: 0 })
+    expect(dry.out).toContain('Dry run: launching g5.xlarge (spot)')
+    expect(
+      (await provider.client.send(new DescribeInstancesCommand({}))).Reservations ?? []
+    ).toEqual([])
+    const real = await cli(
+      ...common,
+      '--type',
+      'g5.xlarge',
+      '--market',
+      'ondemand',
+      '--image-id',
+      imageId,
+      '--root-volume-gib',
+      '300',
+      '--fleet-tag',
+      'lab',
+      '--json',
+      '--data-dir',
+      dataDir
+    )
+    expect(real.code).toBe(0)
+    const id = (JSON.parse(real.out) as { id: string }).id
+    const i = await described(id)
+    expect(i.MetadataOptions?.HttpTokens).toBe('required')
+    const root = i.BlockDeviceMappings!.find((b) => b.DeviceName === i.RootDeviceName)!
+    const vol = await provider.client.send(
+      new DescribeVolumesCommand({ VolumeIds: [root.Ebs!.VolumeId!] })
+    )
+    expect(vol.Volumes![0].Size).toBe(300)
+    const noAmi = await cli(...common, '--type', 'g5.xlarge', '--data-dir', dataDir)
+    expect(noAmi.code).toBe(2)
+    expect(noAmi.err.trimEnd().split('\n')).toHaveLength(1)
+    expect(noAmi.err).toContain('no AMI configured')
   })
 })
