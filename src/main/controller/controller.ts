@@ -51,6 +51,8 @@ export interface ControllerDeps {
   retireDrainMs?: number
   /** identifies this controller in the fleet lease (default pid@host) */
   holder?: string
+  /** boot script for a replica of this service (the same as a user launch gets); absent: none */
+  userData?: (spec: ServiceSpec) => string | undefined
   /** notice deadlines other sources reported (agents, EventBridge) that the listing may not show yet */
   notices?: () => ReadonlyMap<string, number>
 }
@@ -311,6 +313,7 @@ export function createController(deps: ControllerDeps): Controller {
           zones: a.zones.length > 0 ? a.zones : undefined,
           name: `${w.name}-${a.role === 'standby' ? 'spare' : 'replica'}-${(++launches).toString(36)}${clock.now().toString(36).slice(-4)}`,
           model: spec.model,
+          userData: deps.userData?.(spec),
           tags: launchTags({
             workload: w.name,
             role: a.role,

@@ -5,7 +5,7 @@ import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
 import { runEc2StatusMonitor } from '../monitors/ec2-status'
 import { runSqsEventConsumer } from '../monitors/sqs-events'
-import { APPROX_ON_DEMAND_USD_PER_HOUR } from '../providers/aws'
+import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
@@ -16,8 +16,6 @@ export interface AwsOperationsOptions {
   provider: CloudProvider
   clock: Clock
   settings: () => Settings
-  /** token node agents send with their reports (the daemon's token) */
-  agentToken: string
   history: History
   log?: (line: string) => void
 }
@@ -99,20 +97,24 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     // a terminated instance leaves the listing; the sync that notices it dates the end
     endedAt: () => undefined,
     priceOf(instanceType, market) {
-      const onDemand = APPROX_ON_DEMAND_USD_PER_HOUR[instanceType]
+      // unknown stays undefined (the budget then blocks under a cap): never $0
+      const onDemand = onDemandPrice(instanceType, APPROX_ON_DEMAND_USD_PER_HOUR)
       if (market === 'ondemand') return onDemand
       const now = o.clock.now()
       const recent = o.history.spotPrices(now - 86_400_000, now + 1, { instanceType })
       // before any price is recorded, a spot launch is budgeted at the on-demand price (the worst case)
       return recent.length ? Math.min(...recent.slice(-50).map((p) => p.price)) : onDemand
     },
-    userData(model) {
+    userData(model, server) {
       const s = o.settings()
       if (!s.fleet.cockpitUrl) return undefined
+      // the cockpit's API token stays on the cockpit: agents get their own credential (issue 9 step 3)
       return agentUserData({
         cockpitUrl: s.fleet.cockpitUrl,
-        token: o.agentToken,
-        model: model || undefined
+        model: model || undefined,
+        vllmImage: server?.image,
+        port: server?.port,
+        vllmArgs: server?.args
       })
     },
     async agentReport(kind, body) {

@@ -8,7 +8,6 @@ import { parseAgentReport } from './agent-reports'
 import { defaultDataDir } from './data-dir'
 import { diffFleet } from './fleet-diff'
 import { openSettingsStore, SettingsError } from './settings-store'
-import { agentUserData } from './user-data'
 
 const instance = (id: string, state: ManagedInstance['state']): ManagedInstance => ({
   id,
@@ -126,20 +125,6 @@ describe('settings store', () => {
     const store = openSettingsStore(dir)
     expect(store.warning).toMatch(/not valid JSON/)
     expect(store.get()).toEqual(DEFAULT_SETTINGS)
-  })
-})
-
-describe('launch user-data', () => {
-  it('starts vLLM for the model and the agent as a service with the cockpit URL and token', () => {
-    const script = agentUserData({
-      cockpitUrl: 'http://10.0.0.5:7777',
-      token: 'tok',
-      model: "org/model'x"
-    })
-    expect(script.startsWith('#!/bin/bash\n')).toBe(true)
-    expect(script).toContain("--model 'org/model'\\''x'")
-    expect(script).toContain('Environment=SYNKTI_COCKPIT_URL=http://10.0.0.5:7777')
-    expect(script).toContain('systemctl enable --now synkti-agent.service')
   })
 })
 

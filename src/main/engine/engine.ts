@@ -328,7 +328,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const result: LaunchResult = await launchWithinBudget(
       launchDeps(),
       request,
-      priceOf(req.instanceType, req.market) ?? 0,
+      // an unknown price is NaN, which the budget blocks under a cap (fail closed), never $0
+      priceOf(req.instanceType, req.market) ?? Number.NaN,
       { by: 'user' }
     )
     if (!result.ok) throw new LaunchRefusedError(result.code, result.reason)

@@ -31,8 +31,11 @@ export interface FleetOperations {
   /** when the cloud ended an instance it no longer lists, real ms; undefined: the engine's sync time */
   endedAt(instanceId: string): number | undefined
   priceOf(instanceType: string, market: 'spot' | 'ondemand'): number | undefined
-  /** boot script for a launch (AWS: installs and starts the node agent and vLLM) */
-  userData(model: string | undefined): string | undefined
+  /** boot script for a launch (AWS: starts the pinned vLLM image); `server` as the workload sets it */
+  userData(
+    model: string | undefined,
+    server?: { image?: string; port?: number; args?: readonly string[] }
+  ): string | undefined
   agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
   syncIntervalMs(settings: Settings): number
   /** drain stops this long before the notice deadline (the sandbox scales it with its clock) */

@@ -18,16 +18,17 @@ export function openSettingsStore(dataDir: string): SettingsStore {
   let current: Settings = structuredClone(DEFAULT_SETTINGS)
   let warning: string | undefined
   if (existsSync(file)) {
+    let raw: unknown
     try {
-      const parsed = settingsSchema.safeParse({
-        ...DEFAULT_SETTINGS,
-        ...JSON.parse(readFileSync(file, 'utf8'))
-      })
-      if (parsed.success) current = parsed.data
-      else
-        warning = `${file}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}; using defaults`
+      raw = JSON.parse(readFileSync(file, 'utf8'))
     } catch (error) {
       warning = `${file} is not valid JSON (${errorText(error)}); using defaults`
+    }
+    if (raw !== undefined) {
+      const read = readSettingsFields(raw)
+      current = read.settings
+      if (read.problems.length)
+        warning = `${file}: ${read.problems.join('; ')} (those fields use their defaults)`
     }
   }
   return {
@@ -51,6 +52,60 @@ export function openSettingsStore(dataDir: string): SettingsStore {
       return structuredClone(current)
     }
   }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `over` laid on `base` field by field (objects merge, anything else replaces) */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v)
+  return out
+}
+
+function at(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value
+  for (const k of path) v = isPlainObject(v) || Array.isArray(v) ? (v as never)[k] : undefined
+  return v
+}
+
+/** replaces the value at `path` (or the nearest existing parent) with the default's */
+function resetField(target: Record<string, unknown>, path: readonly PropertyKey[]): void {
+  // a bad list entry resets the whole list: half a list is not what anyone wrote
+  const cut = path.findIndex((k) => typeof k === 'number')
+  const field = (cut === -1 ? path : path.slice(0, cut)).map(String)
+  let parent: Record<string, unknown> = target
+  for (const k of field.slice(0, -1)) {
+    if (!isPlainObject(parent[k])) return
+    parent = parent[k]
+  }
+  const last = field[field.length - 1]
+  if (last === undefined) return
+  const fallback = at(DEFAULT_SETTINGS, field)
+  if (fallback === undefined) delete parent[last]
+  else parent[last] = structuredClone(fallback)
+}
+
+/**
+ * A settings file read field by field: what it sets is laid over the defaults, and each field that
+ * does not validate keeps its default with one problem line, so one typo never discards the rest.
+ */
+export function readSettingsFields(raw: unknown): { settings: Settings; problems: string[] } {
+  if (!isPlainObject(raw))
+    return { settings: structuredClone(DEFAULT_SETTINGS), problems: ['not a JSON object'] }
+  const merged = deepMerge(structuredClone(DEFAULT_SETTINGS), raw) as Record<string, unknown>
+  const problems: string[] = []
+  for (let round = 0; round < 50; round++) {
+    const parsed = settingsSchema.safeParse(merged)
+    if (parsed.success) return { settings: parsed.data, problems }
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(top)'}: ${issue.message}`)
+      resetField(merged, issue.path)
+    }
+  }
+  return { settings: structuredClone(DEFAULT_SETTINGS), problems: [...problems, 'using defaults'] }
 }
 
 /** Settings the caller must fix; the API answers it 400. */

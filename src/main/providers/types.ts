@@ -14,6 +14,9 @@ export const FLEET_TAG_KEY = 'synkti:fleet'
 /** Tag holding the model an instance serves, when known. */
 export const MODEL_TAG_KEY = 'synkti:model'
 
+/** root disk of a launched instance: the vLLM image (~10 GiB) plus the weights of a mid-size model */
+export const DEFAULT_ROOT_VOLUME_GIB = 200
+
 export interface LaunchRequest {
   instanceType: string
   market: CapacityMarket
@@ -30,6 +33,8 @@ export interface LaunchRequest {
   tags?: Record<string, string>
   /** boot script (cloud-init / shell) as plain text; the provider encodes it as the cloud needs */
   userData?: string
+  /** size of the root disk, GiB (default DEFAULT_ROOT_VOLUME_GIB: room for a model server image and weights) */
+  rootVolumeGiB?: number
   /**
    * Only check that the launch would be allowed; nothing is launched. Success is reported by raising
    * ProviderError 'dry-run-ok', so a caller can never mistake a dry run for a real instance.

@@ -154,7 +154,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       provider,
       clock,
       settings: settings.get,
-      agentToken: token,
       history,
       log
     })
@@ -196,6 +195,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     timeScale,
     zones: operations.zones,
     priceOf: (type, market) => operations.priceOf(type, market),
+    userData: (spec) => operations.userData(spec.model, spec),
     drainMarginMs: operations.drainMarginMs(settings.get()),
     retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0),
     notices: () => engine.notices()

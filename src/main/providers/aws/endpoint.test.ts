@@ -34,6 +34,10 @@ const DESCRIBE_TYPES = `<?xml version="1.0" encoding="UTF-8"?>
 const errorXml = (code: string, message: string): string =>
   `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>req-e</RequestID></Response>`
 
+const DESCRIBE_IMAGES = `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeImagesResponse ${NS}><requestId>req-3</requestId><imagesSet><item>
+<imageId>ami-1</imageId><rootDeviceName>/dev/sda1</rootDeviceName></item></imagesSet></DescribeImagesResponse>`
+
 type Reply = { status: number; body: string }
 let reply: (action: string) => Reply = () => ({ status: 500, body: '' })
 const seen: { server: string; body: URLSearchParams }[] = []
@@ -149,7 +153,9 @@ describe('AWS SDK configuration, end to end over HTTP', () => {
               'Request would have succeeded, but DryRun flag is set.'
             )
           }
-        : { status: 200, body: DESCRIBE_TYPES }
+        : action === 'DescribeImages'
+          ? { status: 200, body: DESCRIBE_IMAGES }
+          : { status: 200, body: DESCRIBE_TYPES }
     const p = createAwsProvider({
       region: 'us-east-1',
       credentials,
@@ -173,6 +179,10 @@ describe('AWS SDK configuration, end to end over HTTP', () => {
     expect(run.get('InstanceMarketOptions.MarketType')).toBe('spot')
     expect(run.get('TagSpecification.1.ResourceType')).toBe('instance')
     expect(run.get('TagSpecification.2.ResourceType')).toBe('volume')
+    expect(run.get('MetadataOptions.HttpTokens')).toBe('required')
+    expect(run.get('MetadataOptions.HttpPutResponseHopLimit')).toBe('2')
+    expect(run.get('BlockDeviceMapping.1.DeviceName')).toBe('/dev/sda1')
+    expect(run.get('BlockDeviceMapping.1.Ebs.VolumeSize')).toBe('200')
   })
 
   it("decodes UnauthorizedOperation with its encoded message as 'unauthorized'", async () => {

@@ -39,7 +39,7 @@ describe('AWS error mapping through the provider', () => {
     )
     expect(err.code).toBe('credentials')
     expect(err.message).toBe(
-      "Listing synkti instances in eu-west-1 failed: AWS credentials not found or expired for profile 'gpu-lab': run `aws sso login --profile gpu-lab` or set AWS_PROFILE"
+      "Listing synkti instances in eu-west-1 failed: AWS credentials not found for profile 'gpu-lab': run `aws sso login --profile gpu-lab` or set AWS_PROFILE"
     )
     expect(err.cause).toBeInstanceOf(Error)
   })
@@ -51,7 +51,9 @@ describe('AWS error mapping through the provider', () => {
       .rejects(ec2Error('ExpiredToken', 'The security token included in the request is expired'))
     expect(
       (await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())).message
-    ).toContain("for profile 'team': run `aws sso login --profile team`")
+    ).toBe(
+      "Listing synkti instances in us-east-1 failed: AWS credentials for profile 'team' have expired (ExpiredToken): run `aws sso login --profile team` or refresh them"
+    )
     vi.stubEnv('AWS_PROFILE', '')
     ec2
       .on(DescribeInstancesCommand)
@@ -60,8 +62,16 @@ describe('AWS error mapping through the provider', () => {
       )
     const err = await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())
     expect(err.code).toBe('credentials')
-    expect(err.message).toContain(
-      '(default credential chain): run `aws sso login` or `aws configure`, or set AWS_PROFILE'
+    expect(err.message).toBe(
+      'Listing synkti instances in us-east-1 failed: AWS rejected the credentials (default credential chain) (AuthFailure): the access key is wrong, deleted or for another partition; check `aws sts get-caller-identity`'
+    )
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(credentialsError('Could not load credentials from any providers'))
+    expect(
+      (await rejection(createAwsProvider({ region: 'us-east-1' }).listInstances())).message
+    ).toBe(
+      'Listing synkti instances in us-east-1 failed: AWS credentials not found (default credential chain): run `aws configure` or `aws sso login`, or set AWS_PROFILE'
     )
   })
 

@@ -93,8 +93,31 @@ export function classifyAwsCode(code: string | undefined): ProviderErrorCode {
 
 export function credentialsHint(profile: string | undefined): string {
   return profile
-    ? `AWS credentials not found or expired for profile '${profile}': run \`aws sso login --profile ${profile}\` or set AWS_PROFILE`
-    : 'AWS credentials not found or expired (default credential chain): run `aws sso login` or `aws configure`, or set AWS_PROFILE'
+    ? `AWS credentials not found for profile '${profile}': run \`aws sso login --profile ${profile}\` or set AWS_PROFILE`
+    : 'AWS credentials not found (default credential chain): run `aws configure` or `aws sso login`, or set AWS_PROFILE'
+}
+
+const EXPIRED_CODES = new Set(['ExpiredToken', 'ExpiredTokenException'])
+const REJECTED_CODES = new Set([
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch'
+])
+
+/** missing, expired and rejected credentials need different fixes, so each gets its own line */
+export function credentialReason(
+  awsCode: string,
+  msg: string,
+  profile: string | undefined
+): string {
+  const who = profile ? `for profile '${profile}'` : '(default credential chain)'
+  const login = profile ? `\`aws sso login --profile ${profile}\`` : '`aws sso login`'
+  if (EXPIRED_CODES.has(awsCode) || /expired/i.test(msg))
+    return `AWS credentials ${who} have expired (${awsCode}): run ${login} or refresh them`
+  if (REJECTED_CODES.has(awsCode))
+    return `AWS rejected the credentials ${who} (${awsCode}): the access key is wrong, deleted or for another partition; check \`aws sts get-caller-identity\``
+  return credentialsHint(profile)
 }
 
 /** the blob in "Encoded authorization failure message: ..." that sts decode-authorization-message reads */
@@ -111,7 +134,7 @@ function reasonFor(
   const msg = awsMessage(err)
   switch (code) {
     case 'credentials':
-      return credentialsHint(ctx.profile)
+      return credentialReason(awsCode, msg, ctx.profile)
     case 'unauthorized':
       return (
         `not authorized to perform ${ctx.action} (${awsCode}): add it to the IAM policy (see FLEET_IAM_POLICY)` +

@@ -16,6 +16,7 @@ describe('FLEET_IAM_POLICY', () => {
     const actions = statements(FLEET_IAM_POLICY).flatMap((s) => [s.Action].flat())
     expect([...new Set(actions)].sort()).toEqual([
       'ec2:CreateTags',
+      'ec2:DescribeImages',
       'ec2:DescribeInstanceTypes',
       'ec2:DescribeInstances',
       'ec2:DescribeSpotInstanceRequests',

@@ -21,6 +21,7 @@ function describeStatement(): Statement {
     Sid: 'SynktiDescribe',
     Effect: 'Allow',
     Action: [
+      'ec2:DescribeImages',
       'ec2:DescribeInstances',
       'ec2:DescribeInstanceTypes',
       'ec2:DescribeSpotPriceHistory',

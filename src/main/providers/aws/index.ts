@@ -1,6 +1,6 @@
 export { createAwsProvider, type AwsProvider, type AwsProviderOptions } from './provider'
 export { createMultiRegionProvider, regionOfZone, type MultiRegionProvider } from './multi-region'
 export { FLEET_IAM_POLICY, fleetIamPolicy, type IamPolicyOptions } from './iam-policy'
-export { APPROX_ON_DEMAND_USD_PER_HOUR } from './pricing'
+export { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from './pricing'
 export type { AwsLaunchSettings } from './launch'
 export type { AwsClientOptions, Ec2ClientFactory } from './client'

@@ -1,4 +1,5 @@
 import {
+  DescribeImagesCommand,
   DescribeInstanceTypesCommand,
   DescribeSpotPriceHistoryCommand,
   EC2Client,
@@ -44,6 +45,9 @@ async function rejection(p: Promise<unknown>): Promise<ProviderError> {
 beforeEach(() => {
   ec2.reset()
   ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
+  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
+    Images: (input.ImageIds ?? []).map((ImageId) => ({ ImageId, RootDeviceName: '/dev/sda1' }))
+  }))
   ec2.on(DescribeSpotPriceHistoryCommand).resolves({
     SpotPriceHistory: [
       {
@@ -87,6 +91,17 @@ describe('launch', () => {
       },
       SecurityGroupIds: ['sg-0aa'],
       KeyName: 'ops',
+      MetadataOptions: {
+        HttpTokens: 'required',
+        HttpPutResponseHopLimit: 2,
+        HttpEndpoint: 'enabled'
+      },
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/sda1',
+          Ebs: { VolumeSize: 200, VolumeType: 'gp3', DeleteOnTermination: true }
+        }
+      ],
       UserData: Buffer.from(spotReq.userData!, 'utf8').toString('base64'),
       TagSpecifications: [
         { ResourceType: 'instance', Tags: tags },
@@ -121,6 +136,28 @@ describe('launch', () => {
     expect(input.Placement).toBeUndefined()
     expect(input.UserData).toBeUndefined()
     expect(inst).toMatchObject({ market: 'ondemand', pricePerHour: 1.006 })
+  })
+
+  it('sizes the root disk of the AMI from the request, and refuses sizes EC2 would reject', async () => {
+    ec2
+      .on(RunInstancesCommand)
+      .resolves({ Instances: [ec2Instance({ InstanceId: 'i-0aaaaaaaaaaaaaaa9' })] })
+    await provider().launch({ ...spotReq, rootVolumeGiB: 500 })
+    const input = ec2.commandCalls(RunInstancesCommand)[0].args[0].input
+    expect(input.BlockDeviceMappings?.[0].Ebs?.VolumeSize).toBe(500)
+    const err = await rejection(provider().launch({ ...spotReq, rootVolumeGiB: 4 }))
+    expect(err.code).toBe('invalid-parameter')
+    expect(err.message).toContain(
+      'root volume must be a whole number of GiB from 8 to 16384, got 4'
+    )
+  })
+
+  it('refuses an instance type the region does not know, before RunInstances', async () => {
+    ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [] })
+    const err = await rejection(provider().launch({ ...spotReq, instanceType: 'g9.huge' }))
+    expect(err.code).toBe('invalid-parameter')
+    expect(err.message).toBe('Launching g9.huge failed: us-east-1 has no instance type g9.huge')
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0)
   })
 
   it('tries the next zone on InsufficientInstanceCapacity / SpotMaxPriceTooLow and returns where it succeeded', async () => {

@@ -2,7 +2,7 @@
 
 import type { RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2'
 import { ProviderError } from '../errors'
-import { FLEET_TAG_KEY, MODEL_TAG_KEY, type LaunchRequest } from '../types'
+import { DEFAULT_ROOT_VOLUME_GIB, FLEET_TAG_KEY, MODEL_TAG_KEY, type LaunchRequest } from '../types'
 
 export interface AwsLaunchSettings {
   /** AMI to boot (e.g. an AWS Deep Learning AMI); required unless launchTemplate is set */
@@ -16,6 +16,20 @@ export interface AwsLaunchSettings {
   /** instance profile (IAM role) for the instances; the caller then needs iam:PassRole */
   instanceProfile?: { arn?: string; name?: string }
 }
+
+/** EC2's gp3 limits */
+export const ROOT_VOLUME_MIN_GIB = 8
+export const ROOT_VOLUME_MAX_GIB = 16_384
+
+/**
+ * IMDSv2 only (a session token is required, so an SSRF in the model server cannot read the role's
+ * credentials with a plain GET); hop limit 2 so containers on the instance (vLLM in Docker) still reach it.
+ */
+export const METADATA_OPTIONS = {
+  HttpTokens: 'required',
+  HttpPutResponseHopLimit: 2,
+  HttpEndpoint: 'enabled'
+} as const
 
 /** EC2 limit on user data before base64 */
 export const USER_DATA_MAX_BYTES = 16 * 1024
@@ -39,6 +53,13 @@ export function validateLaunch(req: LaunchRequest, settings: AwsLaunchSettings):
     throw new ProviderError(
       'invalid-parameter',
       `Launching ${req.instanceType} failed: no AMI configured: set launch.imageId (or launch.launchTemplate) in the AWS provider settings`
+    )
+  }
+  const size = req.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB
+  if (!Number.isInteger(size) || size < ROOT_VOLUME_MIN_GIB || size > ROOT_VOLUME_MAX_GIB) {
+    throw new ProviderError(
+      'invalid-parameter',
+      `Launching ${req.instanceType} failed: root volume must be a whole number of GiB from ${ROOT_VOLUME_MIN_GIB} to ${ROOT_VOLUME_MAX_GIB}, got ${size}`
     )
   }
   const bytes = Buffer.byteLength(req.userData ?? '', 'utf8')
@@ -83,11 +104,37 @@ function launchTemplateSpec(settings: AwsLaunchSettings): Partial<RunInstancesCo
   }
 }
 
+function rootVolume(
+  req: LaunchRequest,
+  rootDeviceName: string | undefined
+): Partial<RunInstancesCommandInput> {
+  // without the AMI's root device name a mapping would add a second disk instead of sizing the root
+  if (!rootDeviceName) return {}
+  return {
+    BlockDeviceMappings: [
+      {
+        DeviceName: rootDeviceName,
+        Ebs: {
+          VolumeSize: req.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB,
+          VolumeType: 'gp3',
+          DeleteOnTermination: true
+        }
+      }
+    ]
+  }
+}
+
+/**
+ * The one RunInstances builder every launch goes through (user, spare, replacement, job): the request's
+ * own fields plus the AWS launch settings. `rootDeviceName` is the AMI's (DescribeImages); absent, the
+ * AMI's or launch template's own root disk is kept.
+ */
 export function buildRunInstancesInput(
   req: LaunchRequest,
   settings: AwsLaunchSettings,
   fleetTag: string,
-  zone: string | undefined
+  zone: string | undefined,
+  rootDeviceName?: string
 ): RunInstancesCommandInput {
   const tags = fleetTags(req, fleetTag)
   const profile = settings.instanceProfile
@@ -105,6 +152,8 @@ export function buildRunInstancesInput(
       ? { IamInstanceProfile: profile.arn ? { Arn: profile.arn } : { Name: profile.name } }
       : {}),
     // the SDK does not encode RunInstances user data; EC2 wants base64
+    MetadataOptions: { ...METADATA_OPTIONS },
+    ...rootVolume(req, rootDeviceName),
     ...(req.userData ? { UserData: Buffer.from(req.userData, 'utf8').toString('base64') } : {}),
     // tag at creation so an instance is never, even briefly, outside the fleet (and IAM can require it)
     TagSpecifications: [

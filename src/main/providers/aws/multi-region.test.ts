@@ -1,5 +1,6 @@
 import {
   DescribeInstancesCommand,
+  DescribeImagesCommand,
   DescribeInstanceTypesCommand,
   EC2Client,
   RunInstancesCommand,
@@ -23,8 +24,12 @@ function setup() {
   })
   const east = mockClient(clients.get('us-east-1')!)
   const west = mockClient(clients.get('us-west-2')!)
-  for (const m of [east, west])
+  for (const m of [east, west]) {
     m.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [G5_XLARGE] })
+    m.on(DescribeImagesCommand).resolves({
+      Images: [{ ImageId: 'ami-1', RootDeviceName: '/dev/sda1' }]
+    })
+  }
   return { provider, east, west }
 }
 

@@ -1,7 +1,8 @@
-// On-demand list prices for common GPU types. APPROXIMATE: us-east-1, Linux, $/h, as published by AWS
-// in 2024-2025; other regions are usually 5-30% dearer and AWS changes prices. EC2 has no price API
-// (the Pricing API is a separate, heavy service), so the cockpit uses this table for on-demand cost
-// and for the spot saving it shows; callers can pass their own table (createAwsProvider onDemandPrices).
+// OFFLINE FALLBACK, not a price source: approximate on-demand list prices for common GPU types
+// (us-east-1, Linux, $/h, as published by AWS in 2024-2025; other regions are usually 5-30% dearer and
+// AWS changes prices). Live prices come from the Price List API (issue 9 step 6, not built yet). A type
+// missing here has an UNKNOWN price (undefined), never $0: under a budget cap its launch is blocked.
+// Callers can pass their own table (createAwsProvider onDemandPrices).
 
 export const APPROX_ON_DEMAND_USD_PER_HOUR: Readonly<Record<string, number>> = {
   'g4dn.xlarge': 0.526,
@@ -36,10 +37,19 @@ export const APPROX_ON_DEMAND_USD_PER_HOUR: Readonly<Record<string, number>> = {
   'p3.16xlarge': 24.48
 }
 
-/** 0 when unknown: the cockpit shows it as "n/a" rather than inventing a number */
+/** undefined when the table does not know the type: callers must not budget it as free */
 export function onDemandPrice(
   instanceType: string,
   table: Readonly<Record<string, number>>
+): number | undefined {
+  const price = Object.hasOwn(table, instanceType) ? table[instanceType] : undefined
+  return price !== undefined && Number.isFinite(price) && price > 0 ? price : undefined
+}
+
+/** for listings, where a number is required: 0 shows as "n/a" in the cockpit */
+export function listedOnDemandPrice(
+  instanceType: string,
+  table: Readonly<Record<string, number>>
 ): number {
-  return table[instanceType] ?? 0
+  return onDemandPrice(instanceType, table) ?? 0
 }

@@ -3,6 +3,7 @@
 
 import {
   CreateTagsCommand,
+  DescribeImagesCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   paginateDescribeInstanceTypes,
@@ -45,7 +46,7 @@ import {
 } from './interruptions'
 import { buildRunInstancesInput, validateLaunch, type AwsLaunchSettings } from './launch'
 import { toInstanceTypeInfo, toManagedInstance } from './mapping'
-import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from './pricing'
+import { APPROX_ON_DEMAND_USD_PER_HOUR, listedOnDemandPrice } from './pricing'
 import { errorText } from '../../../shared/errors'
 
 export interface AwsProviderOptions extends AwsClientOptions {
@@ -198,7 +199,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
         region,
         typeInfo: infos.get(i.InstanceType ?? ''),
         spotPrice: spot.get(i.InstanceType ?? '')?.get(i.Placement?.AvailabilityZone ?? ''),
-        onDemandPrice: onDemandPrice(i.InstanceType ?? '', prices)
+        onDemandPrice: listedOnDemandPrice(i.InstanceType ?? '', prices)
       })
     )
   }
@@ -211,8 +212,29 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     return toManaged(list)
   }
 
-  async function runOnce(req: LaunchRequest, zone: string | undefined): Promise<Instance> {
-    const input = buildRunInstancesInput(req, opts.launch ?? {}, fleetTag, zone)
+  const rootDevices = new Map<string, string | undefined>()
+  /** the AMI's root device name, so the volume size applies to the root disk rather than adding one */
+  async function rootDeviceOf(imageId: string | undefined): Promise<string | undefined> {
+    if (!imageId) return undefined
+    if (!rootDevices.has(imageId)) {
+      const what = `Reading the root device of AMI ${imageId} in ${region}`
+      const out = await mapAwsErrors(ctx(what, 'ec2:DescribeImages'), () =>
+        client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))
+      )
+      const image = out.Images?.find((i) => i.ImageId === imageId)
+      if (!image)
+        throw new ProviderError('invalid-parameter', `${what} failed: AMI ${imageId} not found`)
+      rootDevices.set(imageId, image.RootDeviceName)
+    }
+    return rootDevices.get(imageId)
+  }
+
+  async function runOnce(
+    req: LaunchRequest,
+    zone: string | undefined,
+    rootDevice: string | undefined
+  ): Promise<Instance> {
+    const input = buildRunInstancesInput(req, opts.launch ?? {}, fleetTag, zone, rootDevice)
     const out = await client.send(new RunInstancesCommand(input))
     const instance = out.Instances?.[0]
     if (!instance?.InstanceId) {
@@ -235,13 +257,20 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   async function launch(req: LaunchRequest): Promise<ManagedInstance> {
     validateLaunch(req, opts.launch ?? {})
     // resolve GPU info before launching: an unknown type fails here, not after money is spent
-    await describeInstanceTypes([req.instanceType])
+    const known = await describeInstanceTypes([req.instanceType])
+    if (known.length === 0) {
+      throw new ProviderError(
+        'invalid-parameter',
+        `Launching ${req.instanceType} failed: ${region} has no instance type ${req.instanceType}`
+      )
+    }
+    const rootDevice = await rootDeviceOf(opts.launch?.imageId)
     const zones: (string | undefined)[] = req.zones?.length ? req.zones : [undefined]
     const misses: { zone: string; awsCode: string }[] = []
     for (const zone of zones) {
       let instance: Instance
       try {
-        instance = await runOnce(req, zone)
+        instance = await runOnce(req, zone, rootDevice)
       } catch (err) {
         const awsCode = awsErrorCode(err) ?? ''
         if (awsCode === 'DryRunOperation') throw dryRunOk(req, zone, err)
@@ -275,7 +304,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       return toManagedInstance(instance, {
         region,
         typeInfo: typeCache.get(type),
-        onDemandPrice: onDemandPrice(type, prices)
+        onDemandPrice: listedOnDemandPrice(type, prices)
       })
     }
   }

@@ -1,0 +1,72 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_SETTINGS } from '../../shared/api'
+import { createBudget } from '../failover/budget'
+import { launchWithinBudget } from '../failover/launcher'
+import { openHistory, type History } from '../history'
+import { createFakeProvider } from '../../../test/support/fake-provider'
+import { tempDir } from '../../../test/support/history-fixtures'
+import { manualClock } from '../../../test/support/manual-clock'
+import { createAwsOperations } from './aws-operations'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c()
+})
+
+function setup(): { history: History; ops: ReturnType<typeof createAwsOperations> } {
+  const { dir, cleanup } = tempDir()
+  const history = openHistory(join(dir, 'history.db'))
+  cleanups.push(cleanup, () => history.close())
+  const clock = manualClock(Date.UTC(2026, 0, 1))
+  const provider = createFakeProvider({ clock })
+  const settings = () => ({
+    ...DEFAULT_SETTINGS,
+    fleet: { ...DEFAULT_SETTINGS.fleet, cockpitUrl: 'http://c:7777' }
+  })
+  return { history, ops: createAwsOperations({ provider, clock, settings, history }) }
+}
+
+describe('AWS operations: prices fail closed', () => {
+  it('a type missing from the offline table has no price on either market, never $0', () => {
+    const { ops } = setup()
+    expect(ops.priceOf('p4d.24xlarge', 'ondemand')).toBeUndefined()
+    expect(ops.priceOf('p4d.24xlarge', 'spot')).toBeUndefined()
+    // known type, no spot price recorded yet: budgeted at the on-demand price (the worst case)
+    expect(ops.priceOf('g5.xlarge', 'spot')).toBe(1.006)
+  })
+
+  it('so a p4d.24xlarge is blocked under a $2/h cap with the reason, and nothing launches', async () => {
+    const { ops } = setup()
+    const clock = manualClock(0)
+    const provider = createFakeProvider({ clock })
+    const events: unknown[] = []
+    const result = await launchWithinBudget(
+      {
+        provider,
+        clock,
+        record: (e) => events.push(e),
+        budget: createBudget(2),
+        spendPerHour: () => 0
+      },
+      { instanceType: 'p4d.24xlarge', market: 'ondemand', name: 'big' },
+      ops.priceOf('p4d.24xlarge', 'ondemand') ?? Number.NaN
+    )
+    expect(result).toEqual({
+      ok: false,
+      code: 'budget',
+      reason:
+        'launch of p4d.24xlarge blocked: its price is unknown, so it cannot be checked against the budget cap $2.00/h'
+    })
+    expect(await provider.listInstances()).toEqual([])
+  })
+
+  it('renders user data without the API token, with the workload image and port', () => {
+    const { ops } = setup()
+    const script = ops.userData('org/m', { image: 'vllm/vllm-openai:v0.11.0', port: 9000 })!
+    expect(script).toContain(
+      "'vllm/vllm-openai:v0.11.0' --model 'org/m' --host 0.0.0.0 --port '9000'"
+    )
+    expect(script).not.toMatch(/token/i)
+  })
+})
