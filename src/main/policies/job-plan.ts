@@ -85,11 +85,7 @@ const hours = (s: number): string => `${(s / 3600).toFixed(2)} h`
  * The inputs that decided it, in the words of the rules every deadline policy shares. Separate from
  * decideJobStep so the simulator's hot loop does not format text it never shows.
  */
-export function decisionReason(
-  policy: Policy,
-  view: DeadlineView,
-  choice: DeadlineChoice
-): string {
+export function decisionReason(policy: Policy, view: DeadlineView, choice: DeadlineChoice): string {
   const ep = expectedProgress(view, view.now)
   const facts =
     `progress ${hours(view.progress)} of ${hours(view.computeTime)}, expected ${hours(ep)}, ` +
