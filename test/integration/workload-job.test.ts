@@ -178,4 +178,59 @@ describe('a deadline job live on the sandbox against the simulator on the same t
     const bound = (live.length * LATENESS_SECONDS * 3.06) / 3600
     expect(Math.abs(cost - sim.cost)).toBeLessThanOrEqual(bound)
   }, 120_000)
+
+  it('resumes after a daemon restart: the same instance adopted, progress kept, the deadline met', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synkti-job-restart-'))
+    clock = manualClock(START)
+    const sandbox = createSandboxProvider({
+      clock,
+      seed: 3,
+      speed: SPEED,
+      minRealGraceMs: 0,
+      bootSeconds: 90,
+      tickMs: STEP_MS,
+      market: { kind: 'trace', path: TRACE, binaryCapacity: 1 }
+    })
+    const serving = createSandboxServing(sandbox, clock, { loadSeconds: 60 })
+    const start = (): Promise<Runtime> =>
+      startRuntime({
+        dataDir: dir,
+        mode: 'sandbox',
+        sandbox: { provider: sandbox, serving },
+        demo: false,
+        routerPort: 0,
+        clock
+      })
+    runtime = await start()
+    await runtime.handlers.applyWorkloads({ text: JOB, file: 'job.yaml' })
+    await runtime.controller.reconcile()
+    // two simulated hours on the first spot instance
+    for (let ms = 0; ms < 2000; ms += STEP_MS) await clock.advance(STEP_MS)
+    const [before] = await runtime.handlers.listWorkloads({})
+    expect(before.job!.decision).toBe('spot')
+    expect(before.job!.progressHours).toBeGreaterThan(1.5)
+    const instanceBefore = before.job!.instanceId
+
+    let stopped = false
+    const stopping = runtime.stop().finally(() => (stopped = true))
+    while (!stopped) await clock.advance(STEP_MS)
+    await stopping
+    runtime = await start()
+    await runtime.controller.reconcile()
+    const [after] = await runtime.handlers.listWorkloads({})
+    expect(after.job!.instanceId).toBe(instanceBefore)
+    expect(after.job!.progressHours).toBeGreaterThanOrEqual(before.job!.progressHours)
+
+    let finished: number | undefined
+    for (let ms = 0; ms < 9.5 * 1000 && finished === undefined; ms += STEP_MS) {
+      await clock.advance(STEP_MS)
+      finished = (await runtime.handlers.listWorkloads({}))[0].job?.finishedHours
+    }
+    expect(finished).toBeLessThanOrEqual(9)
+    const state = runtime.history.jobs.get('finetune')!.state as JobState
+    // the first instance was not replaced by the restart: the decisions are the same as without one
+    expect(state.decisions.filter((d) => d.choice !== 'idle').map((d) => d.choice)).toEqual(
+      simulated().decisions.map((d) => d.choice)
+    )
+  }, 120_000)
 })
