@@ -242,6 +242,29 @@ export interface WorkloadChangeView {
 }
 
 /** A declared workload with what the cloud shows of it now. */
+/** A deadline job as the controller drives it. */
+export interface JobView {
+  /** hours of work done, and of work the job needs (C) */
+  progressHours: number
+  workHours: number
+  /** ep(t) = t * C / R: where uniform progress would be now */
+  expectedProgressHours: number
+  /** hours since submission, and the deadline R in hours since submission */
+  elapsedHours: number
+  deadlineHours: number
+  /** progress saved by the last checkpoint, hours */
+  checkpointedHours: number
+  checkpoints: number
+  preemptions: number
+  safetyNet: boolean
+  /** the policy's current choice and why */
+  decision: 'spot' | 'ondemand' | 'idle'
+  reason: string
+  /** set once the work is done: hours since submission */
+  finishedHours?: number
+  instanceId?: string
+}
+
 export interface WorkloadView {
   name: string
   kind: 'service' | 'job'
@@ -268,6 +291,8 @@ export interface WorkloadView {
     zone: string
     ready: boolean
   }[]
+  /** kind job: where the deadline job stands (times in cloud seconds since it was submitted) */
+  job?: JobView
   router?: {
     requests: number
     errors: number

@@ -227,8 +227,20 @@ function statusTable(views: WorkloadView[], local: boolean): string {
       .join('  ')
       .trimEnd()
   const out = [line(head), ...rows.map(line)]
+  for (const v of views) if (v.job) out.push(jobLine(v.name, v.job))
   if (local) out.push('(no daemon given: readiness is unknown; pass --url for live status)')
   return out.join('\n')
+}
+
+/** a job's progress against ep(t) = t * C / R, its deadline and the policy's current decision */
+function jobLine(name: string, j: NonNullable<WorkloadView['job']>): string {
+  const h = (x: number): string => `${x.toFixed(2)} h`
+  const state =
+    j.finishedHours !== undefined ? `done at ${h(j.finishedHours)}` : `${j.decision}: ${j.reason}`
+  return (
+    `${name}: progress ${h(j.progressHours)} of ${h(j.workHours)}, expected ${h(j.expectedProgressHours)}, ` +
+    `deadline ${h(j.deadlineHours)} (now ${h(j.elapsedHours)}), ${j.preemptions} reclaims, ${j.checkpoints} checkpoints; ${state}`
+  )
 }
 
 function instancesTable(v: WorkloadView): string {

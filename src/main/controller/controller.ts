@@ -4,6 +4,7 @@
 // remember lives only in memory: roles and links are tags, failover phases and workloads are history.
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import type { JobView } from '../../shared/api'
 import type { DrainResult, FleetEvent, ManagedInstance } from '../../shared/fleet'
 import { errorText } from '../../shared/errors'
 import type { Clock } from '../clock'
@@ -15,6 +16,7 @@ import { isProviderError } from '../providers/errors'
 import { MODEL_TAG_KEY, type CloudProvider } from '../providers/types'
 import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
+import { createJobRunner, type JobRunner } from './job'
 import { checkReady, type ServingBackend } from '../serving/serving'
 import { planService, type ReplicaView, type ServiceAction } from '../policies/service-plan'
 import {
@@ -49,6 +51,8 @@ export interface ControllerDeps {
   drainMarginMs?: number
   /** a planned retirement waits at most this long (real ms) for in-flight requests */
   retireDrainMs?: number
+  /** jobs off spot look whether it is back this often, cloud seconds (default 60) */
+  spotProbeSeconds?: number
   /** identifies this controller in the fleet lease (default pid@host) */
   holder?: string
   /** boot script for a replica of this service (the same as a user launch gets); absent: none */
@@ -78,6 +82,8 @@ export interface WorkloadStatus {
     zone: string
     ready: boolean
   }[]
+  /** kind job: progress, expected progress, deadline, the current decision and its reason */
+  job?: JobView
 }
 
 export interface Controller {
@@ -139,6 +145,34 @@ export function createController(deps: ControllerDeps): Controller {
   const readyStaying = (service: string): number =>
     router.replicas().filter((r) => r.service === service && !leavingIds.has(r.id)).length
   let launches = 0
+  /** real instants a job asked to be looked at again (one timer each) */
+  const wakeups = new Set<number>()
+  const jobs: JobRunner = createJobRunner({
+    provider,
+    history,
+    clock,
+    record: deps.record,
+    log,
+    timeScale,
+    priceOf: deps.priceOf,
+    spotProbeSeconds: deps.spotProbeSeconds,
+    wakeAt: (at) => {
+      // whole ms, a ms late rather than early: the rule must see its line crossed
+      const when = Math.ceil(at)
+      if (wakeups.has(when) || stopping.signal.aborted) return
+      wakeups.add(when)
+      clock
+        .sleep(Math.max(0, when - clock.now()), stopping.signal)
+        .then(
+          () => reconcile(),
+          (error) => {
+            if (!stopping.signal.aborted) throw error
+          }
+        )
+        .catch((error) => log(`job wake-up failed: ${errorText(error)}`))
+        .finally(() => wakeups.delete(when))
+    }
+  })
 
   // seed what was alive before a restart, so a reclaim during the downtime is still noticed
   for (const i of history.fleetAt(clock.now())) {
@@ -605,6 +639,7 @@ export function createController(deps: ControllerDeps): Controller {
         continue
       }
       if (w.kind === 'service') await reconcileService(w, w.spec as ServiceSpec, mine, listedIds)
+      else if (w.kind === 'job') await jobs.reconcile(w, mine)
     }
     // instances of workloads nobody declared (deleted from history, or another tool's) are left
     // alone but said once per pass
@@ -667,7 +702,11 @@ export function createController(deps: ControllerDeps): Controller {
     status(listed) {
       return workloads()
         .filter((w) => w.cancelledAt === undefined)
-        .map((w) => statusOf(w, listed, readiness, book))
+        .map((w) => {
+          const status = statusOf(w, listed, readiness, book)
+          const job = w.kind === 'job' ? jobs.view(w) : undefined
+          return job ? { ...status, job } : status
+        })
     },
     async idle() {
       while (busy.size > 0 || running) {

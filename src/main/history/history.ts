@@ -14,6 +14,7 @@ import {
   launchSnapshot,
   type Fleet
 } from './fleet-state'
+import { createJobStateStore, type JobStateStore } from './job-state'
 import { migrate } from './schema'
 import {
   createLeaseStore,
@@ -73,6 +74,7 @@ function configure(db: Database.Database): void {
 class SqliteHistory implements History {
   readonly workloads: WorkloadStore
   readonly leases: LeaseStore
+  readonly jobs: JobStateStore
   private readonly s: Statements
   private readonly ingest: (batch: readonly FleetEvent[]) => void
   private readonly insertOneTx: (e: FleetEvent) => number
@@ -93,6 +95,7 @@ class SqliteHistory implements History {
     this.s = prepareStatements(db)
     this.workloads = createWorkloadStore(db)
     this.leases = createLeaseStore(db)
+    this.jobs = createJobStateStore(db)
     // A batch is one transaction: one WAL append and one lock round for thousands of rows, and a
     // rejected event rolls the whole batch back so the log never holds half a batch.
     this.ingest = db.transaction((batch) => {

@@ -9,6 +9,7 @@ export {
   type Fleet,
   type InstanceLookup
 } from './fleet-state'
+export type { JobStateStore } from './job-state'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
 export { costsByWorkload } from './workload-costs'
 export type * from './types'

@@ -103,6 +103,15 @@ export const MIGRATIONS: readonly string[] = [
     holder     TEXT NOT NULL,
     expires_at INTEGER NOT NULL
   );
+  `,
+  // 4: the live state of each deadline job (progress, checkpoints, decisions), so a restart resumes
+  `
+  CREATE TABLE job_states (
+    name       TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
   `
 ]
 

@@ -1,3 +1,4 @@
+import type { JobStateStore } from './job-state'
 import type { LeaseStore, WorkloadStore } from './workloads'
 import type {
   FleetEvent,
@@ -184,5 +185,7 @@ export interface History {
   readonly workloads: WorkloadStore
   /** one controller per fleet */
   readonly leases: LeaseStore
+  /** live state of deadline jobs */
+  readonly jobs: JobStateStore
   close(): void
 }

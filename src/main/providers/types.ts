@@ -83,4 +83,10 @@ export interface CloudProvider {
   interruptionStatus(instanceIds: string[]): Promise<InterruptionEvent[]>
   /** adds or overwrites tags on one of this fleet's instances; the fleet tag itself cannot be changed */
   tagInstance(instanceId: string, tags: Record<string, string>): Promise<void>
+  /**
+   * Optional: whether a spot launch of this type could get capacity now, in the zone given or in
+   * any zone. A provider that cannot tell leaves it out; the caller then tries a launch and takes a
+   * capacity failure as "no spot".
+   */
+  spotCapacityNow?(instanceType: string, zone?: string): boolean
 }

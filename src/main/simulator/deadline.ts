@@ -9,15 +9,15 @@ import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
 import { emptyMetrics } from './metrics'
 import type { DeadlineChoice, DeadlineView, Policy } from '../policies'
-import { safetyNetTriggered } from '../policies/types'
+import {
+  MIN_SWITCH_INTERVAL_SECONDS,
+  decideJobStep,
+  nextJobWakeup,
+  type WakeupCursor
+} from '../policies/job-plan'
 
-/**
- * The engine lets a policy change a choice it made no sooner than this after making it (a reclaim
- * frees it at once, and the safety net is never held back). AWS bills at least a minute per
- * instance, so switching faster can never save money; the floor keeps a changeover of 0 from
- * flipping the job every few milliseconds.
- */
-export const MIN_SWITCH_INTERVAL_SECONDS = 60
+// the floor lives with the shared job step; re-exported for the engine's readers
+export { MIN_SWITCH_INTERVAL_SECONDS }
 
 const CAPACITY = 1
 const ZONE_OPEN = 2
@@ -181,45 +181,19 @@ export function simulateDeadline(input: DeadlineRunInput): RunMetrics {
     }
   }
 
-  /** when a crossing at the decision instant last asked for a second look (see below) */
-  let recheckFrom = -Infinity
-  /** Next instant at which a rule could flip without any other event happening. */
-  const nextDecisionTime = (t: number, deferredTo: number): number => {
-    const v = view(t)
-    const candidates = policy.deadlineWakeups?.(v) ?? []
-    // the shared safety-net line, which the slack approaches while no progress is made
-    if (!v.running) candidates.push(R - (C - v.progress) - 2 * d)
-    let next = deferredTo
-    for (const c of candidates) {
-      // Some rules compare strictly (progress < ep), so at a crossing they flip only just after
-      // it: a crossing that is now (t = 0 with no progress, or a wake-up on the crossing itself)
-      // is looked at again 2 ms later, once; a crossing still "now" at that second look did not
-      // flip anything and is dropped, so no line can hold the engine in 2 ms steps.
-      let at = Infinity
-      if (c > t + 1e-3) at = c
-      else if (c >= t - 1e-3 && t - recheckFrom > 3e-3) at = t + 2e-3
-      if (at < next) next = at
-    }
-    if (next === t + 2e-3) recheckFrom = t
-    return next
-  }
+  /** the shared wake-up rule's memory of its last second look */
+  const cursor: WakeupCursor = { recheckFrom: -Infinity }
 
   const decide = (t: number): void => {
     if (Number.isFinite(finishedAt)) return
-    const v = view(t)
-    if (safetyNetTriggered(v)) safetyNet = true
-    const choice = policy.decideDeadline!({ ...v, safetyNet })
-    let deferredTo = Infinity
-    if (choice !== mode) {
-      const heldUntil = choiceAt + MIN_SWITCH_INTERVAL_SECONDS
-      if (t < heldUntil && !(safetyNet && choice === 'ondemand')) deferredTo = heldUntil
-      else {
-        stop(t, t)
-        if (choice !== 'idle') start(choice, t)
-        choiceAt = t
-      }
+    const step = decideJobStep(policy, view(t), choiceAt)
+    safetyNet = step.safetyNet
+    if (step.switchNow) {
+      stop(t, t)
+      if (step.choice !== 'idle') start(step.choice, t)
+      choiceAt = t
     }
-    const next = nextDecisionTime(t, deferredTo)
+    const next = nextJobWakeup(policy, view(t), step.heldUntil, cursor)
     if (next < horizon) queue.push(next, DECIDE, ++wakeToken, epoch)
   }
 

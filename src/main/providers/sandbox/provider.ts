@@ -791,7 +791,17 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
     }
   }
 
+  /** the sandbox knows its market: spot capacity for a type in a zone (or any zone) right now */
+  function spotCapacityNow(instanceType: string, zone?: string): boolean {
+    typeIndex(instanceType, 'spot capacity query')
+    const nowSim = toSim(clock.now())
+    const zis =
+      zone === undefined ? zones.map((_, zi) => zi) : [zoneIndex(zone, 'spot capacity query')]
+    return zis.some((zi) => spotRefusal(zi, nowSim) === undefined)
+  }
+
   return {
+    spotCapacityNow,
     name: 'sandbox',
     fleetTag,
     region,
