@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { startApiServer } from '../api/http-server'
 import { defaultDataDir } from '../engine/data-dir'
+import { DaemonLockRefused } from '../history'
 import { startRuntime } from '../runtime/runtime'
 import { errorText } from '../../shared/errors'
 import { parseNumberFlag, UsageError } from './errors'
@@ -106,6 +107,10 @@ export function registerServe(program: Command): void {
         // a key for the router's clients, from the environment so it never shows in `ps`
         routerApiKey: process.env.SYNKTI_ROUTER_API_KEY || undefined,
         seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
+      }).catch((error: unknown) => {
+        // another daemon on this history file: one line naming it, exit 2
+        if (error instanceof DaemonLockRefused) throw new UsageError(error.message)
+        throw error
       })
       const staticDir = rendererDir()
       let server

@@ -2,6 +2,13 @@
 // file, with the queries the cockpit needs. Plain Node: never imports electron.
 export { openHistory } from './history'
 export {
+  DAEMON_LEASE,
+  DAEMON_LEASE_TTL_MS,
+  DaemonLockRefused,
+  takeDaemonLock,
+  type DaemonLock
+} from './daemon-lock'
+export {
   LIFECYCLE_KINDS,
   applyFleetEvent,
   isAvailableSpot,
