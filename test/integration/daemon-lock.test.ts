@@ -16,7 +16,8 @@ const start = (log?: (line: string) => void): Promise<Runtime> =>
     dbPath: join(dir, 'history.db'),
     mode: 'sandbox',
     routerPort: 0,
-    sandboxSpeed: 600,
+    // fast enough that notices and failovers are under way when a test stops the daemon
+    sandboxSpeed: 5000,
     log
   }).then((r) => {
     started.push(r)
@@ -83,4 +84,25 @@ describe('one daemon per history file', () => {
       new RegExp(`^synkti: another Synkti daemon \\(pid ${process.pid} on ${hostname()}\\)`)
     )
   }, 60_000)
+})
+
+describe('a graceful stop', () => {
+  it('records its last events before history closes, and logs no write to a closed database', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synkti-stop-'))
+    const lines: string[] = []
+    const runtime = await start((line) => lines.push(line))
+    // the demo service launches its replicas; stop while they come up
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    started.splice(started.indexOf(runtime), 1)
+    await runtime.stop()
+    expect(lines.filter((l) => /not open|cannot write|not renewed|not released/.test(l))).toEqual(
+      []
+    )
+    const history = openHistory(join(dir, 'history.db'))
+    try {
+      expect(history.stats().events).toBeGreaterThan(0)
+    } finally {
+      history.close()
+    }
+  }, 30_000)
 })

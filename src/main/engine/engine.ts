@@ -11,7 +11,7 @@ import type { Controller } from '../controller/controller'
 import { roleOf } from '../controller/tags'
 import { createBudget, launchWithinBudget } from '../failover'
 import type { LaunchResult } from '../failover/launcher'
-import type { History } from '../history'
+import { HistoryWriteError, writeFailureReason, type History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
 import type { ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
@@ -63,14 +63,22 @@ export interface Engine {
   terminate(instanceId: string): Promise<void>
   drain(instanceId: string): Promise<DrainResult>
   /** an interruption from any source: de-duplicated, recorded, and a notice starts a failover */
-  interruption(event: InterruptionEvent): void
+  /**
+   * An interruption from any source: de-duplicated, recorded, and a notice starts a failover. With
+   * mustStore (an agent's report, answered only once stored) a failed write throws HistoryWriteError
+   * after acting on it, and the event is not remembered as seen, so the agent's retry is recorded.
+   */
+  interruption(event: InterruptionEvent, opts?: { mustStore?: boolean }): void
   /** node agents' reports (HTTP) */
   agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
   /** settles when every failover started so far has ended */
   idle(): Promise<void>
   /** notice deadlines seen from any source, by instance (a listing may not show them yet) */
   notices(): ReadonlyMap<string, number>
+  /** records (and publishes) an event; a failed write is logged once per condition */
   record(event: FleetEvent): void
+  /** records an event or throws HistoryWriteError: for writes that are acknowledged to a caller */
+  recordStored(event: FleetEvent): void
 }
 
 /** A launch the budget cap or the provider refused; the API answers by `code` (never a 500). */
@@ -107,18 +115,51 @@ export function createEngine(deps: EngineDeps): Engine {
   // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
   const runningRecorded = new Set<string>()
   const terminatedRecorded = new Set<string>()
-  const record = (event: FleetEvent): void => {
-    if (event.kind === 'running' && event.instanceId) {
-      if (runningRecorded.has(event.instanceId)) return
-      runningRecorded.add(event.instanceId)
-    }
+  /**
+   * Why history cannot write now (a full disk, a read-only file), shown in the status line; logged
+   * once when it starts and once when writes work again, not at every event.
+   */
+  let writeProblem: string | undefined
+  const write = <T>(what: string, work: () => T): T => {
+    let result: T
     try {
-      history.recordEvent(event)
+      result = work()
     } catch (error) {
-      log(`history refused ${event.kind}: ${errorText(error)}`)
-      return
+      const reason = writeFailureReason(error)
+      if (reason !== writeProblem) log(`history cannot write (${what} and later writes): ${reason}`)
+      writeProblem = reason
+      throw new HistoryWriteError(what, reason)
     }
+    if (writeProblem !== undefined) {
+      log('history writes again')
+      writeProblem = undefined
+    }
+    return result
+  }
+  /** like write, for writes nobody waits on: a failure was logged (once) and is dropped here */
+  const tryWrite = (what: string, work: () => void): boolean => {
+    try {
+      write(what, work)
+      return true
+    } catch (error) {
+      if (error instanceof HistoryWriteError) return false
+      throw error
+    }
+  }
+
+  const recordStored = (event: FleetEvent): void => {
+    if (event.kind === 'running' && event.instanceId && runningRecorded.has(event.instanceId))
+      return
+    write(`a ${event.kind} event`, () => history.recordEvent(event))
+    if (event.kind === 'running' && event.instanceId) runningRecorded.add(event.instanceId)
     deps.publish({ type: 'event', event })
+  }
+  const record = (event: FleetEvent): void => {
+    try {
+      recordStored(event)
+    } catch (error) {
+      if (!(error instanceof HistoryWriteError)) throw error
+    }
   }
 
   // user launches (the Fleet view's Launch) are checked against the settings' fleet-wide cap
@@ -176,10 +217,16 @@ export function createEngine(deps: EngineDeps): Engine {
       const endedMs = ended
         ? Math.max(instance.launchedAt, operations.endedAt(instance.id) ?? now)
         : now
+      let rows: ReturnType<typeof runningRows>
       try {
-        const rows = ended
+        rows = ended
           ? closingRows({ launchedMs: instance.launchedAt, endedMs }, from, context)
           : runningRows(from, now, context)
+      } catch (error) {
+        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
+        continue
+      }
+      const billed = tryWrite('the ledger', () => {
         for (const r of rows)
           history.accrue(
             instance.id,
@@ -189,9 +236,9 @@ export function createEngine(deps: EngineDeps): Engine {
             r.onDemandPricePerHour,
             r.timeScale
           )
-      } catch (error) {
-        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
-      }
+      })
+      // not billed: the next accrual bills from where the ledger ends
+      if (!billed) continue
       if (ended) accruedUntil.delete(instance.id)
       else accruedUntil.set(instance.id, now)
     }
@@ -218,8 +265,7 @@ export function createEngine(deps: EngineDeps): Engine {
         from: lastPriceAt,
         to: now
       })
-      history.recordSpotPrices(points)
-      lastPriceAt = now
+      if (tryWrite('spot prices', () => history.recordSpotPrices(points))) lastPriceAt = now
     } catch (error) {
       log(`spot prices not recorded: ${errorText(error)}`)
     }
@@ -235,7 +281,8 @@ export function createEngine(deps: EngineDeps): Engine {
     accrue(listedAt, listed)
     for (const e of events) {
       if (e.kind === 'terminate' && e.instanceId) {
-        history.markTerminated(e.instanceId, now)
+        const id = e.instanceId
+        tryWrite('a termination', () => history.markTerminated(id, now))
         notices.delete(e.instanceId)
         if (terminatedRecorded.has(e.instanceId)) continue
         terminatedRecorded.add(e.instanceId)
@@ -275,8 +322,24 @@ export function createEngine(deps: EngineDeps): Engine {
     return resync
   }
 
-  const interruption = (event: InterruptionEvent): void => {
+  const interruption = (event: InterruptionEvent, opts?: { mustStore?: boolean }): void => {
     if (!deduper.accept(event)) return
+    let failed: HistoryWriteError | undefined
+    const store = (e: FleetEvent): boolean => {
+      try {
+        recordStored(e)
+        return true
+      } catch (error) {
+        if (!(error instanceof HistoryWriteError)) throw error
+        failed = error
+        // not remembered as seen: a repeat (the agent's retry, the next poll) is recorded then
+        deduper.forget(event.instanceId)
+        return false
+      }
+    }
+    const done = (): void => {
+      if (failed && opts?.mustStore) throw failed
+    }
     const kind =
       event.kind === 'interruption-notice'
         ? 'notice'
@@ -286,18 +349,18 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!kind) {
       // a reclaim seen after the fact: recorded with its reason; the sync then knows it is gone
       if (!terminatedRecorded.has(event.instanceId)) {
-        terminatedRecorded.add(event.instanceId)
-        record({
+        const stored = store({
           at: event.observedAt,
           kind: 'terminate',
           instanceId: event.instanceId,
           data: { reason: event.detail, source: event.source }
         })
+        if (stored) terminatedRecorded.add(event.instanceId)
       }
-      return
+      return done()
     }
     const subject = known.get(event.instanceId)
-    record({
+    store({
       at: event.observedAt,
       kind,
       instanceId: event.instanceId,
@@ -309,10 +372,13 @@ export function createEngine(deps: EngineDeps): Engine {
         instanceType: subject?.instanceType
       }
     })
-    if (kind !== 'notice') return
-    notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
-    log(`notice for ${event.instanceId} (${event.source})`)
-    deps.controller?.poke()
+    if (kind === 'notice') {
+      // acted on even when it could not be stored: the failover must not wait for the disk
+      notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
+      log(`notice for ${event.instanceId} (${event.source})`)
+      deps.controller?.poke()
+    }
+    done()
   }
 
   const launch: Engine['launch'] = async (req) => {
@@ -353,7 +419,11 @@ export function createEngine(deps: EngineDeps): Engine {
     mode: deps.mode,
     startedAt,
     now: clock.now(),
-    message: deps.warnings?.length ? [message, ...deps.warnings].join('; ') : message,
+    message: [
+      message,
+      ...(writeProblem ? [`history cannot write: ${writeProblem}`] : []),
+      ...(deps.warnings ?? [])
+    ].join('; '),
     version: deps.version,
     dataDir: deps.dataDir,
     speed: deps.speed ?? 1,
@@ -362,6 +432,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   return {
     record,
+    recordStored,
     syncNow,
     instances,
     status,
@@ -374,7 +445,7 @@ export function createEngine(deps: EngineDeps): Engine {
         if (instance.state === 'draining' && instance.noticeDeadline)
           notices.set(instance.id, instance.noticeDeadline)
       }
-      operations.start({ interruption, record, known: () => [...known.values()] })
+      operations.start({ interruption, record, recordStored, known: () => [...known.values()] })
       // the controller takes its lease first, so the first sync already re-adopts and routes
       deps.controller?.start()
       await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
