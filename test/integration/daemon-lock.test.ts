@@ -105,4 +105,19 @@ describe('a graceful stop', () => {
       history.close()
     }
   }, 30_000)
+
+  it('waits for a sync in flight, so none runs on a closed history', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synkti-stop-'))
+    const lines: string[] = []
+    const runtime = await start((line) => lines.push(line))
+    started.splice(started.indexOf(runtime), 1)
+    // a sync running and the next one queued behind it when the stop comes
+    const syncs = [runtime.engine.syncNow(), runtime.engine.syncNow()]
+    await runtime.stop()
+    await Promise.allSettled(syncs)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(lines.filter((l) => /not open|cannot write/.test(l))).toEqual([])
+    for (const outcome of await Promise.allSettled(syncs))
+      expect(outcome.status === 'rejected' ? String(outcome.reason) : '').not.toMatch(/not open/)
+  })
 })

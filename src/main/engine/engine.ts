@@ -111,6 +111,8 @@ export function createEngine(deps: EngineDeps): Engine {
   let lastPriceAt = clock.now() - 3_600_000
   let syncing: Promise<void> | undefined
   let resync: Promise<void> | undefined
+  /** set by stop() once failovers have settled: history is about to close */
+  let stopped = false
 
   // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
   const runningRecorded = new Set<string>()
@@ -304,6 +306,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const syncNow = (): Promise<void> => {
+    if (stopped) return Promise.resolve()
     // One sync at a time: a slow provider call must not stack up overlapping syncs. A caller that
     // comes while one runs gets the next one (shared by all who wait), which starts after it: a
     // sync that began earlier would not show the fleet as it is now.
@@ -461,6 +464,12 @@ export function createEngine(deps: EngineDeps): Engine {
         setTimeout(() => resolve(false), STOP_GRACE_MS).unref()
       )
       if (!(await Promise.race([settled, gaveUp]))) log('stopping with drains still in flight')
+      // no sync after this one, and the one in flight (or queued) records what it saw before the
+      // caller closes history: a sync then would write to a closed database and lose its events
+      stopped = true
+      await (resync ?? syncing)?.catch((error: unknown) =>
+        log(`last sync failed: ${errorText(error)}`)
+      )
       operations.stop()
       accrue(clock.now())
     },
