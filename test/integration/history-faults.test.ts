@@ -48,13 +48,19 @@ afterEach(() => {
   db.pragma('max_page_count = 1073741823')
 })
 
+/** the parts of the daemon's answers these tests read */
+interface Reply {
+  result?: { message?: string; jobId?: string; state?: string; error?: string }
+  error?: { code: string; message: string }
+}
+
 const post = async (path: string, body: unknown) => {
   const res = await fetch(server.url + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
     body: JSON.stringify(body)
   })
-  return { status: res.status, json: (await res.json()) as Record<string, any> }
+  return { status: res.status, json: (await res.json()) as Reply }
 }
 
 let seq = 0
@@ -104,10 +110,10 @@ describe('acknowledged = stored', () => {
     for (const o of acked) expect(stored(o.instanceId)).toEqual(['drain-end', 'notice'])
     for (const o of refused) {
       expect(o.res.status).toBe(503)
-      expect(o.res.json.error.message).toMatch(/^history cannot store .*full/)
+      expect(o.res.json.error?.message).toMatch(/^history cannot store .*full/)
     }
     const status = await post('/api/rpc/status', {})
-    expect(status.json.result.message).toMatch(/history cannot write: .*full/)
+    expect(status.json.result?.message).toMatch(/history cannot write: .*full/)
     // one log line for the condition, not one per refused report
     expect(logged.filter((l) => /history cannot write/.test(l))).toHaveLength(1)
 
@@ -126,7 +132,7 @@ describe('acknowledged = stored', () => {
       expect(retry.status).toBe(200)
       expect(stored(o.instanceId)).toContain('notice')
     }
-    expect((await post('/api/rpc/status', {})).json.result.message).not.toMatch(/cannot write/)
+    expect((await post('/api/rpc/status', {})).json.result?.message).not.toMatch(/cannot write/)
     expect(logged).toContain('history writes again')
   })
 
@@ -135,12 +141,12 @@ describe('acknowledged = stored', () => {
     for (let i = 0; i < 10; i++) {
       const { instanceId, res } = await report()
       expect(res.status).toBe(503)
-      expect(res.json.error.message).toMatch(
+      expect(res.json.error?.message).toMatch(
         /^history cannot store .*readonly|read-only|query_only/i
       )
       expect(stored(instanceId)).toEqual([])
     }
-    expect((await post('/api/rpc/status', {})).json.result.message).toMatch(/history cannot write/)
+    expect((await post('/api/rpc/status', {})).json.result?.message).toMatch(/history cannot write/)
   })
 
   it('a what-if whose result cannot be saved is a failed job with the reason, not a crash', async () => {
@@ -151,10 +157,10 @@ describe('acknowledged = stored', () => {
     if (config.workload.kind === 'batch') config.workload.tasks = 3
     const started = await post('/api/rpc/startSimulation', { config })
     expect(started.status).toBe(200)
-    const jobId = started.json.result.jobId as string
-    let status: Record<string, any> = {}
+    const jobId = started.json.result?.jobId as string
+    let status: NonNullable<Reply['result']> = {}
     for (let i = 0; i < 200; i++) {
-      status = (await post('/api/rpc/simulationStatus', { jobId })).json.result
+      status = (await post('/api/rpc/simulationStatus', { jobId })).json.result ?? {}
       if (status.state !== 'running') break
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
