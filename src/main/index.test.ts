@@ -9,6 +9,10 @@ const created: {
   loaded: string[]
 }[] = []
 const ipcHandle = vi.fn()
+const permissions: {
+  request?: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void
+  check?: (wc: unknown, permission: string) => boolean
+} = {}
 
 vi.mock('electron', () => {
   class BrowserWindow {
@@ -45,6 +49,12 @@ vi.mock('electron', () => {
     },
     BrowserWindow,
     ipcMain: { handle: ipcHandle, removeHandler: vi.fn() },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: typeof permissions.request) => (permissions.request = fn),
+        setPermissionCheckHandler: (fn: typeof permissions.check) => (permissions.check = fn)
+      }
+    },
     shell: { openExternal: vi.fn() }
   }
 })
@@ -78,5 +88,29 @@ describe('Electron main process wiring', () => {
     const preventDefault = vi.fn()
     handlers.get('will-navigate')!({ preventDefault }, 'https://example.com/')
     expect(preventDefault).toHaveBeenCalled()
+    // and so is a file outside the app
+    const outside = vi.fn()
+    handlers.get('will-navigate')!({ preventDefault: outside }, 'file:///etc/passwd')
+    expect(outside).toHaveBeenCalled()
+    const inside = vi.fn()
+    handlers.get('will-navigate')!({ preventDefault: inside }, `file://${loaded[0]}`)
+    expect(inside).not.toHaveBeenCalled()
+  })
+
+  it('denies permission requests and checks by default', async () => {
+    await import('./index')
+    await vi.waitFor(() => expect(permissions.request).toBeDefined())
+    const appPage = { getURL: () => `file://${created[0].loaded[0]}` }
+    const answers: boolean[] = []
+    permissions.request!(appPage, 'media', (granted) => answers.push(granted))
+    permissions.request!(appPage, 'geolocation', (granted) => answers.push(granted))
+    permissions.request!({ getURL: () => 'https://evil.example/' }, 'notifications', (granted) =>
+      answers.push(granted)
+    )
+    expect(answers).toEqual([false, false, false])
+    expect(permissions.check!(appPage, 'media')).toBe(false)
+    expect(permissions.check!(null, 'notifications')).toBe(false)
+    // the cockpit's own desktop notifications still work
+    expect(permissions.check!(appPage, 'notifications')).toBe(true)
   })
 })

@@ -81,7 +81,16 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
         }
       }).then(
         (output) => {
-          const runId = deps.save?.(name ?? defaultName(config), config, output)
+          let runId: number | undefined
+          try {
+            runId = deps.save?.(name ?? defaultName(config), config, output)
+          } catch (error) {
+            // a result that cannot be saved (full disk, read-only history) is a failed job, not a crash
+            return update(jobId, {
+              state: 'failed',
+              error: `result not saved: ${errorText(error)}`
+            })
+          }
           update(jobId, { state: 'done', done: config.runs, output, runId })
         },
         (error) =>

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { startApiServer } from '../api/http-server'
 import { defaultDataDir } from '../engine/data-dir'
+import { DaemonLockRefused } from '../history'
 import { startRuntime } from '../runtime/runtime'
 import { errorText } from '../../shared/errors'
 import { parseNumberFlag, UsageError } from './errors'
@@ -116,6 +117,8 @@ export function registerServe(program: Command): void {
           seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
         })
       } catch (error) {
+        // another daemon on this history file: one line naming it, exit 2
+        if (error instanceof DaemonLockRefused) throw new UsageError(error.message)
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
           throw new UsageError(
             `router port ${routerPort} is already in use: pick another with --router-port`

@@ -95,8 +95,11 @@ describe('cockpit window', () => {
   })
 
   it('allows navigation only to the app itself', () => {
-    expect(isAllowedNavigation('file:///app/out/renderer/index.html')).toBe(true)
-    expect(isAllowedNavigation('https://evil.example/')).toBe(false)
-    expect(isAllowedNavigation('http://localhost:5173/#/fleet', 'http://localhost:5173')).toBe(true)
+    const root = '/app/out/renderer'
+    expect(isAllowedNavigation('file:///app/out/renderer/index.html', root)).toBe(true)
+    expect(isAllowedNavigation('https://evil.example/', root)).toBe(false)
+    expect(
+      isAllowedNavigation('http://localhost:5173/#/fleet', root, 'http://localhost:5173')
+    ).toBe(true)
   })
 })

@@ -65,7 +65,11 @@ export class AgentReportError extends Error {
   readonly badRequest = true
 }
 
-/** Forwards a report to the engine: the event to the interruption path, a drain result to history. */
+/**
+ * Forwards a report to the engine: the event to the interruption path, a drain result to history.
+ * Resolves only once all of it is stored; a write that failed throws HistoryWriteError (503), so
+ * the agent retries and then writes its instance tags.
+ */
 export async function handleAgentReport(
   kind: 'events' | 'heartbeat',
   body: unknown,
@@ -73,16 +77,16 @@ export async function handleAgentReport(
 ): Promise<ParsedAgentReport> {
   const report = parseAgentReport(kind, body)
   if (!ctx || report.kind !== 'events') return report
-  ctx.interruption(report.event)
+  ctx.interruption(report.event, { mustStore: true })
   if (report.drain)
-    ctx.record({
+    ctx.recordStored({
       at: report.drain.endedAt,
       kind: 'drain-end',
       instanceId: report.instanceId,
       data: { ...report.drain, source: 'agent' }
     })
   if (report.checkpoint)
-    ctx.record({
+    ctx.recordStored({
       at: report.event.observedAt,
       kind: 'checkpoint',
       instanceId: report.instanceId,

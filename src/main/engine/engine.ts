@@ -11,7 +11,7 @@ import type { Controller } from '../controller/controller'
 import { roleOf } from '../controller/tags'
 import { createBudget, launchWithinBudget } from '../failover'
 import type { LaunchResult } from '../failover/launcher'
-import type { History } from '../history'
+import { HistoryWriteError, writeFailureReason, type History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
 import type { ProviderErrorCode } from '../providers/errors'
 import type { CloudProvider, LaunchRequest } from '../providers/types'
@@ -63,14 +63,22 @@ export interface Engine {
   terminate(instanceId: string): Promise<void>
   drain(instanceId: string): Promise<DrainResult>
   /** an interruption from any source: de-duplicated, recorded, and a notice starts a failover */
-  interruption(event: InterruptionEvent): void
+  /**
+   * An interruption from any source: de-duplicated, recorded, and a notice starts a failover. With
+   * mustStore (an agent's report, answered only once stored) a failed write throws HistoryWriteError
+   * after acting on it, and the event is not remembered as seen, so the agent's retry is recorded.
+   */
+  interruption(event: InterruptionEvent, opts?: { mustStore?: boolean }): void
   /** node agents' reports (HTTP) */
   agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
   /** settles when every failover started so far has ended */
   idle(): Promise<void>
   /** notice deadlines seen from any source, by instance (a listing may not show them yet) */
   notices(): ReadonlyMap<string, number>
+  /** records (and publishes) an event; a failed write is logged once per condition */
   record(event: FleetEvent): void
+  /** records an event or throws HistoryWriteError: for writes that are acknowledged to a caller */
+  recordStored(event: FleetEvent): void
 }
 
 /** A launch the budget cap or the provider refused; the API answers by `code` (never a 500). */
@@ -103,22 +111,57 @@ export function createEngine(deps: EngineDeps): Engine {
   let lastPriceAt = clock.now() - 3_600_000
   let syncing: Promise<void> | undefined
   let resync: Promise<void> | undefined
+  /** set by stop() once failovers have settled: history is about to close */
+  let stopped = false
 
   // 'running' is seen both by the launcher's wait and by the fleet sync; history gets it once.
   const runningRecorded = new Set<string>()
   const terminatedRecorded = new Set<string>()
-  const record = (event: FleetEvent): void => {
-    if (event.kind === 'running' && event.instanceId) {
-      if (runningRecorded.has(event.instanceId)) return
-      runningRecorded.add(event.instanceId)
-    }
+  /**
+   * Why history cannot write now (a full disk, a read-only file), shown in the status line; logged
+   * once when it starts and once when writes work again, not at every event.
+   */
+  let writeProblem: string | undefined
+  const write = <T>(what: string, work: () => T): T => {
+    let result: T
     try {
-      history.recordEvent(event)
+      result = work()
     } catch (error) {
-      log(`history refused ${event.kind}: ${errorText(error)}`)
-      return
+      const reason = writeFailureReason(error)
+      if (reason !== writeProblem) log(`history cannot write (${what} and later writes): ${reason}`)
+      writeProblem = reason
+      throw new HistoryWriteError(what, reason)
     }
+    if (writeProblem !== undefined) {
+      log('history writes again')
+      writeProblem = undefined
+    }
+    return result
+  }
+  /** like write, for writes nobody waits on: a failure was logged (once) and is dropped here */
+  const tryWrite = (what: string, work: () => void): boolean => {
+    try {
+      write(what, work)
+      return true
+    } catch (error) {
+      if (error instanceof HistoryWriteError) return false
+      throw error
+    }
+  }
+
+  const recordStored = (event: FleetEvent): void => {
+    if (event.kind === 'running' && event.instanceId && runningRecorded.has(event.instanceId))
+      return
+    write(`a ${event.kind} event`, () => history.recordEvent(event))
+    if (event.kind === 'running' && event.instanceId) runningRecorded.add(event.instanceId)
     deps.publish({ type: 'event', event })
+  }
+  const record = (event: FleetEvent): void => {
+    try {
+      recordStored(event)
+    } catch (error) {
+      if (!(error instanceof HistoryWriteError)) throw error
+    }
   }
 
   // user launches (the Fleet view's Launch) are checked against the settings' fleet-wide cap
@@ -176,10 +219,16 @@ export function createEngine(deps: EngineDeps): Engine {
       const endedMs = ended
         ? Math.max(instance.launchedAt, operations.endedAt(instance.id) ?? now)
         : now
+      let rows: ReturnType<typeof runningRows>
       try {
-        const rows = ended
+        rows = ended
           ? closingRows({ launchedMs: instance.launchedAt, endedMs }, from, context)
           : runningRows(from, now, context)
+      } catch (error) {
+        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
+        continue
+      }
+      const billed = tryWrite('the ledger', () => {
         for (const r of rows)
           history.accrue(
             instance.id,
@@ -189,9 +238,9 @@ export function createEngine(deps: EngineDeps): Engine {
             r.onDemandPricePerHour,
             r.timeScale
           )
-      } catch (error) {
-        log(`billing of ${instance.id} skipped: ${errorText(error)}`)
-      }
+      })
+      // not billed: the next accrual bills from where the ledger ends
+      if (!billed) continue
       if (ended) accruedUntil.delete(instance.id)
       else accruedUntil.set(instance.id, now)
     }
@@ -218,8 +267,7 @@ export function createEngine(deps: EngineDeps): Engine {
         from: lastPriceAt,
         to: now
       })
-      history.recordSpotPrices(points)
-      lastPriceAt = now
+      if (tryWrite('spot prices', () => history.recordSpotPrices(points))) lastPriceAt = now
     } catch (error) {
       log(`spot prices not recorded: ${errorText(error)}`)
     }
@@ -235,7 +283,8 @@ export function createEngine(deps: EngineDeps): Engine {
     accrue(listedAt, listed)
     for (const e of events) {
       if (e.kind === 'terminate' && e.instanceId) {
-        history.markTerminated(e.instanceId, now)
+        const id = e.instanceId
+        tryWrite('a termination', () => history.markTerminated(id, now))
         notices.delete(e.instanceId)
         if (terminatedRecorded.has(e.instanceId)) continue
         terminatedRecorded.add(e.instanceId)
@@ -257,6 +306,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const syncNow = (): Promise<void> => {
+    if (stopped) return Promise.resolve()
     // One sync at a time: a slow provider call must not stack up overlapping syncs. A caller that
     // comes while one runs gets the next one (shared by all who wait), which starts after it: a
     // sync that began earlier would not show the fleet as it is now.
@@ -275,8 +325,24 @@ export function createEngine(deps: EngineDeps): Engine {
     return resync
   }
 
-  const interruption = (event: InterruptionEvent): void => {
+  const interruption = (event: InterruptionEvent, opts?: { mustStore?: boolean }): void => {
     if (!deduper.accept(event)) return
+    let failed: HistoryWriteError | undefined
+    const store = (e: FleetEvent): boolean => {
+      try {
+        recordStored(e)
+        return true
+      } catch (error) {
+        if (!(error instanceof HistoryWriteError)) throw error
+        failed = error
+        // not remembered as seen: a repeat (the agent's retry, the next poll) is recorded then
+        deduper.forget(event.instanceId)
+        return false
+      }
+    }
+    const done = (): void => {
+      if (failed && opts?.mustStore) throw failed
+    }
     const kind =
       event.kind === 'interruption-notice'
         ? 'notice'
@@ -286,18 +352,18 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!kind) {
       // a reclaim seen after the fact: recorded with its reason; the sync then knows it is gone
       if (!terminatedRecorded.has(event.instanceId)) {
-        terminatedRecorded.add(event.instanceId)
-        record({
+        const stored = store({
           at: event.observedAt,
           kind: 'terminate',
           instanceId: event.instanceId,
           data: { reason: event.detail, source: event.source }
         })
+        if (stored) terminatedRecorded.add(event.instanceId)
       }
-      return
+      return done()
     }
     const subject = known.get(event.instanceId)
-    record({
+    store({
       at: event.observedAt,
       kind,
       instanceId: event.instanceId,
@@ -309,10 +375,13 @@ export function createEngine(deps: EngineDeps): Engine {
         instanceType: subject?.instanceType
       }
     })
-    if (kind !== 'notice') return
-    notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
-    log(`notice for ${event.instanceId} (${event.source})`)
-    deps.controller?.poke()
+    if (kind === 'notice') {
+      // acted on even when it could not be stored: the failover must not wait for the disk
+      notices.set(event.instanceId, event.deadline ?? event.observedAt + 120_000)
+      log(`notice for ${event.instanceId} (${event.source})`)
+      deps.controller?.poke()
+    }
+    done()
   }
 
   const launch: Engine['launch'] = async (req) => {
@@ -354,7 +423,11 @@ export function createEngine(deps: EngineDeps): Engine {
     mode: deps.mode,
     startedAt,
     now: clock.now(),
-    message: deps.warnings?.length ? [message, ...deps.warnings].join('; ') : message,
+    message: [
+      message,
+      ...(writeProblem ? [`history cannot write: ${writeProblem}`] : []),
+      ...(deps.warnings ?? [])
+    ].join('; '),
     version: deps.version,
     dataDir: deps.dataDir,
     speed: deps.speed ?? 1,
@@ -363,6 +436,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   return {
     record,
+    recordStored,
     syncNow,
     instances,
     status,
@@ -375,7 +449,7 @@ export function createEngine(deps: EngineDeps): Engine {
         if (instance.state === 'draining' && instance.noticeDeadline)
           notices.set(instance.id, instance.noticeDeadline)
       }
-      operations.start({ interruption, record, known: () => [...known.values()] })
+      operations.start({ interruption, record, recordStored, known: () => [...known.values()] })
       // the controller takes its lease first, so the first sync already re-adopts and routes
       deps.controller?.start()
       await syncNow().catch((error) => log(`first sync failed: ${errorText(error)}`))
@@ -391,6 +465,12 @@ export function createEngine(deps: EngineDeps): Engine {
         setTimeout(() => resolve(false), STOP_GRACE_MS).unref()
       )
       if (!(await Promise.race([settled, gaveUp]))) log('stopping with drains still in flight')
+      // no sync after this one, and the one in flight (or queued) records what it saw before the
+      // caller closes history: a sync then would write to a closed database and lose its events
+      stopped = true
+      await (resync ?? syncing)?.catch((error: unknown) =>
+        log(`last sync failed: ${errorText(error)}`)
+      )
       operations.stop()
       accrue(clock.now())
     },

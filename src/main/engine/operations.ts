@@ -9,8 +9,11 @@ import type { PriceStep } from '../billing'
 
 /** What the engine hands an operations backend when it starts. */
 export interface OperationsContext {
-  interruption(event: InterruptionEvent): void
+  /** mustStore: throw HistoryWriteError when the event could not be stored (after acting on it) */
+  interruption(event: InterruptionEvent, opts?: { mustStore?: boolean }): void
   record(event: FleetEvent): void
+  /** record, or throw HistoryWriteError: for what a caller is answered as stored */
+  recordStored(event: FleetEvent): void
   known(): ManagedInstance[]
 }
 

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../../shared/api'
 import { loadTrace, TraceError } from '../simulator/traces'
@@ -44,10 +54,13 @@ export function openSettingsStore(dataDir: string): SettingsStore {
       // given rather than found at the next start (the one in force was checked at its start)
       const tracePath = parsed.data.sandbox.tracePath
       if (tracePath && tracePath !== current.sandbox.tracePath) checkSandboxTrace(tracePath)
-      mkdirSync(dirname(file), { recursive: true })
-      // write-then-rename so a crash mid-write never leaves half a settings file
-      writeFileSync(`${file}.tmp`, JSON.stringify(parsed.data, null, 2) + '\n')
-      renameSync(`${file}.tmp`, file)
+      // answered as saved only once on disk: a write that fails (full disk, read-only folder) keeps
+      // the settings in force as they were and is answered 503 with the reason
+      try {
+        writeDurably(file, JSON.stringify(parsed.data, null, 2) + '\n')
+      } catch (error) {
+        throw new SettingsWriteError(`settings not saved to ${file}: ${errorText(error)}`)
+      }
       current = parsed.data
       return structuredClone(current)
     }
@@ -106,6 +119,32 @@ export function readSettingsFields(raw: unknown): { settings: Settings; problems
     }
   }
   return { settings: structuredClone(DEFAULT_SETTINGS), problems: [...problems, 'using defaults'] }
+}
+
+/** Write-then-rename, synced before the rename, so a crash never leaves half a settings file. */
+function writeDurably(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const tmp = `${file}.tmp`
+  let fd: number | undefined
+  let created = false
+  try {
+    fd = openSync(tmp, 'w')
+    created = true
+    writeSync(fd, text)
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    renameSync(tmp, file)
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd)
+    if (created) rmSync(tmp, { force: true })
+    throw error
+  }
+}
+
+/** The settings could not be written: the API answers 503 with the reason. */
+export class SettingsWriteError extends Error {
+  readonly apiCode = 'unavailable'
 }
 
 /** Settings the caller must fix; the API answers it 400. */

@@ -1,6 +1,14 @@
 // History: the fleet's event log, costs, spot prices, failovers and simulation runs in one SQLite
 // file, with the queries the cockpit needs. Plain Node: never imports electron.
 export { openHistory } from './history'
+export { HistoryWriteError, writeFailureReason } from './write-error'
+export {
+  DAEMON_LEASE,
+  DAEMON_LEASE_TTL_MS,
+  DaemonLockRefused,
+  takeDaemonLock,
+  type DaemonLock
+} from './daemon-lock'
 export {
   LIFECYCLE_KINDS,
   applyFleetEvent,

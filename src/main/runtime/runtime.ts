@@ -8,7 +8,8 @@ import { createStreamHub, type ApiHandlers, type StreamHub } from '../api/handle
 import { createSimulationJobs, type SimulationJobs } from '../api/simulation-jobs'
 import { resourcesDir } from '../api/traces-catalog'
 import { systemClock, type Clock } from '../clock'
-import { openHistory, type History } from '../history'
+import { openHistory, takeDaemonLock, DAEMON_LEASE_TTL_MS, type History } from '../history'
+import { errorText } from '../../shared/errors'
 import { createAwsProvider, createMultiRegionProvider } from '../providers/aws'
 import { createSandboxProvider } from '../providers/sandbox'
 import { isProviderError } from '../providers/errors'
@@ -89,7 +90,34 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const current = settings.get()
   const mode = o.mode ?? current.mode
   const token = o.token ?? randomBytes(24).toString('base64url')
-  const history = openHistory(o.dbPath ?? join(o.dataDir, 'history.db'), { clock: clock.now })
+  const dbPath = o.dbPath ?? join(o.dataDir, 'history.db')
+  const history = openHistory(dbPath, { clock: clock.now })
+  // one daemon per history file: a second one would record every event again and act on the same fleet
+  let lock: ReturnType<typeof takeDaemonLock>
+  try {
+    lock = takeDaemonLock(history.leases, clock.now, dbPath)
+  } catch (error) {
+    history.close()
+    throw error
+  }
+  const renewLock = setInterval(() => {
+    try {
+      if (!lock.renew()) log(`the daemon lease of ${dbPath} was taken by another daemon`)
+    } catch (error) {
+      log(`the daemon lease of ${dbPath} was not renewed: ${errorText(error)}`)
+    }
+  }, DAEMON_LEASE_TTL_MS / 3)
+  renewLock.unref()
+  const closeHistory = (): void => {
+    clearInterval(renewLock)
+    try {
+      lock.release()
+    } catch (error) {
+      // a read-only or full file: the lease lapses by itself
+      log(`the daemon lease of ${dbPath} was not released: ${errorText(error)}`)
+    }
+    history.close()
+  }
   const hub = createStreamHub()
 
   let provider: CloudProvider
@@ -123,7 +151,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       })
     } catch (error) {
       // a saved trace that cannot be replayed (moved, malformed, not a trace) must not stop the start
-      if (!current.sandbox.tracePath || !isProviderError(error, 'invalid-parameter')) throw error
+      if (!current.sandbox.tracePath || !isProviderError(error, 'invalid-parameter')) {
+        closeHistory()
+        throw error
+      }
       warnings.push(`${error.message}; running the synthetic market instead`)
       log(warnings[warnings.length - 1])
       sandbox = createSandboxProvider({ ...sandboxOptions, market: { kind: 'synthetic' } })
@@ -177,10 +208,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // the default port taken by something else: any free port will do, and the URL says which;
     // a port the user asked for is theirs to fix
     if (o.routerPort !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-      history.close()
+      closeHistory()
       throw error
     }
-    router = await startHttpRouter({ ...routerOptions, port: 0 })
+    router = await startHttpRouter({ ...routerOptions, port: 0 }).catch((retryError: unknown) => {
+      closeHistory()
+      throw retryError
+    })
     log(`router: port ${DEFAULT_ROUTER_PORT} is in use; listening on ${router.url} instead`)
   }
   const record = (e: FleetEvent): void => engine.record(e)
@@ -245,7 +279,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()
-    history.close()
+    closeHistory()
     throw error
   }
   return {
@@ -265,7 +299,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       await engine.stop()
       await router.close()
       await ownedSandbox?.stopAll()
-      history.close()
+      closeHistory()
     }
   }
 }
