@@ -139,6 +139,9 @@ describe('App shell', () => {
     expect(useFleetStore().instances.map((i) => i.id)).toEqual(['i-9'])
     expect(w.find('[data-test="engine-message"]').text()).toBe('draining i-9')
     expect(w.find('[data-test="mode"]').text()).toBe('SANDBOX')
+    client.emit({ type: 'status', status: { ...STATUS, speed: 360 } })
+    await flush()
+    expect(w.find('[data-test="mode"]').text()).toBe('SANDBOX ×360')
     expect(w.find('[data-test="connection"]').text()).toContain('Live')
     w.unmount()
     wrapper = null

@@ -76,6 +76,14 @@ describe('FleetView', () => {
     expect(row(w, 'i-foreign').classes()).toContain('row--draining')
   })
 
+  it('shows uptime on the sandbox clock, the one its cost is billed on', async () => {
+    useStatusStore().setStatus({ ...STATUS, speed: 360 })
+    client.listInstances.mockResolvedValue([instanceView('i-fast', { uptimeSeconds: 10 })])
+    const w = await mountFleet()
+    // 10 real seconds at ×360 are one sandbox hour
+    expect(row(w, 'i-fast').text()).toContain('1h 00m')
+  })
+
   it('counts down to the notice deadline every second and stops at 00:00', async () => {
     const w = await mountFleet()
     const countdown = () => row(w, 'i-foreign').find('.countdown')
