@@ -39,7 +39,7 @@ describe('what-if tooltips escape every name they insert', () => {
     expectInert(format({ seriesId: 'spans', value: [0, 1, 0, 0, 0] }))
     const mark = format({ seriesId: 'notice', value: [0.17, 0, 'notice', -1, EVIL] })
     expectInert(mark)
-    expect(mark).not.toMatch(/<(?!br\/>)/)
+    expect(mark).not.toMatch(/<(?!br \/>)/)
   })
 
   it('escapes policy names in the cost and completion tooltips', () => {
