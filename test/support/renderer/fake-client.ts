@@ -53,7 +53,7 @@ export const STATUS: EngineStatus = {
   message: 'sandbox: 2 instances, market synthetic',
   version: '0.1.0',
   dataDir: '/tmp/synkti',
-  speed: 1
+  speed: 360
 }
 
 export type FakeClient = {
