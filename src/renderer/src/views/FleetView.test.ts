@@ -123,6 +123,16 @@ describe('FleetView', () => {
     expect(shown()).toEqual(['i-loose'])
   })
 
+  it('counts a notice down on the sandbox clock too', async () => {
+    useStatusStore().setStatus({ ...STATUS, now: T0, speed: 360 })
+    client.listInstances.mockResolvedValue([
+      instanceView('i-noticed', { state: 'draining', noticeDeadline: T0 + 1000 })
+    ])
+    const w = await mountFleet()
+    // one real second left is six sandbox minutes
+    expect(row(w, 'i-noticed').text()).toContain('06:00')
+  })
+
   it('counts down to the notice deadline every second and stops at 00:00', async () => {
     const w = await mountFleet()
     const countdown = () => row(w, 'i-foreign').find('.countdown')
