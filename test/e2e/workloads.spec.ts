@@ -67,3 +67,20 @@ test('Fleet fits 1280 px: no horizontal scroll, the actions column in view', asy
   await dismissToasts(page)
   await page.screenshot({ path: `${SCREENSHOTS}/fleet-1280.png` })
 })
+
+test('a reclaim recovers on the Workloads view: the recovery count rises, ready comes back', async ({
+  page
+}) => {
+  await openCockpit(page, 'workloads')
+  const demo = page.locator('[data-workload="demo"]')
+  const recoveries = demo.locator('[data-test="recoveries"]')
+  await expect(recoveries).toBeVisible({ timeout: 30_000 })
+  const before = Number.parseInt((await recoveries.textContent()) ?? '0', 10)
+  // the sandbox reclaims a spot replica every few real seconds at ×360
+  await expect
+    .poll(async () => Number.parseInt((await recoveries.textContent()) ?? '0', 10), {
+      timeout: 90_000
+    })
+    .toBeGreaterThan(before)
+  await expect(demo.locator('[data-test="ready"]')).toHaveText('3 / 3', { timeout: 60_000 })
+})
