@@ -1,7 +1,15 @@
 import { expect, type Page } from '@playwright/test'
 import { E2E_TOKEN } from '../../playwright.config'
 
-export const VIEWS = ['fleet', 'timeline', 'costs', 'whatif', 'replay', 'settings'] as const
+export const VIEWS = [
+  'workloads',
+  'fleet',
+  'timeline',
+  'costs',
+  'whatif',
+  'replay',
+  'settings'
+] as const
 /** every run keeps screenshots as artifacts; SYNKTI_UPDATE_SCREENSHOTS=1 refreshes the README's copies */
 export const SCREENSHOTS = process.env.SYNKTI_UPDATE_SCREENSHOTS
   ? 'test/e2e/screenshots'

@@ -1,5 +1,5 @@
-// Starts `synkti serve` for the browser tests: sandbox mode (default speed), fresh data folder, loopback
-// only, and it stops by itself after 15 minutes in case Playwright is killed before it can stop it.
+// Starts `synkti serve` for the browser tests: sandbox mode (default speed) with its demo service,
+// fresh data folder, loopback only, and it stops by itself after 15 minutes in case Playwright is killed before it can stop it.
 import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,7 +27,10 @@ const child = spawn(
     '--data-dir',
     dataDir,
     '--exit-after',
-    '900'
+    '900',
+    // any free port: never collide with a router (or anything else) already on 8000
+    '--router-port',
+    '0'
   ],
   { cwd: root, stdio: 'inherit' }
 )

@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test'
 import { dismissToasts, openCockpit, SCREENSHOTS, VIEWS } from './helpers'
 
 const TITLES: Record<(typeof VIEWS)[number], RegExp> = {
+  workloads: /Workloads/,
   fleet: /Fleet/,
   timeline: /Timeline/,
   costs: /Costs/,
@@ -13,7 +14,7 @@ const TITLES: Record<(typeof VIEWS)[number], RegExp> = {
 }
 
 test('every view loads without console errors, and each is photographed', async ({ page }) => {
-  const errors = await openCockpit(page)
+  const errors = await openCockpit(page, 'fleet')
   // let the sandbox fleet come up and run for a while so the views have something to show
   await expect(page.locator('[data-test="fleet-table"] tbody tr')).toHaveCount(4, {
     timeout: 30_000

@@ -17,7 +17,7 @@ describe('main.ts', () => {
     await import('./main')
     await flush()
     expect(document.querySelector('.shell')).not.toBeNull()
-    expect(document.querySelectorAll('nav a')).toHaveLength(6)
+    expect(document.querySelectorAll('nav a')).toHaveLength(7)
     expect((client.current as ReturnType<typeof fakeClient>).subscribe).toHaveBeenCalledTimes(1)
 
     const event = new Event('unhandledrejection') as Event & { reason?: unknown }

@@ -6,7 +6,8 @@ import {
   type EngineStatus,
   type FleetInstanceView,
   type StreamEvent,
-  type SynktiClient
+  type SynktiClient,
+  type WorkloadView
 } from '@shared/api'
 import type { FleetEvent, ManagedInstance } from '@shared/fleet'
 
@@ -105,7 +106,12 @@ export function fakeClient(): FakeClient {
     getSimulationRun: undefined,
     getSettings: DEFAULT_SETTINGS,
     updateSettings: DEFAULT_SETTINGS,
-    checkCredentials: { ok: true, message: 'ok' }
+    checkCredentials: { ok: true, message: 'ok' },
+    applyWorkloads: { changes: [], dryRun: false },
+    listWorkloads: [],
+    cancelWorkload: { ok: true },
+    workloadEvents: [],
+    routerStats: { url: 'http://127.0.0.1:8000', replicas: [], services: [] }
   }
   const client: Record<string, unknown> = {}
   for (const method of API_METHODS)
@@ -119,6 +125,62 @@ export function fakeClient(): FakeClient {
   }
   client.listeners = listeners
   return client as unknown as FakeClient
+}
+
+/** A service workload as listWorkloads shows it: 2 of 3 replicas ready, one spare, one on demand. */
+export function serviceWorkload(name = 'llama', over: Partial<WorkloadView> = {}): WorkloadView {
+  return {
+    name,
+    kind: 'service',
+    generation: 1,
+    spec: { kind: 'service', name, model: 'meta-llama/Llama-3.1-8B-Instruct', replicas: 3 },
+    desired: { replicas: 3, standby: 1 },
+    serving: 3,
+    ready: 2,
+    standby: 1,
+    leaving: 0,
+    recoveries: 4,
+    openFailovers: 1,
+    costPerHour: 2.062,
+    ondemandCostPerHour: 4.024,
+    instances: [
+      {
+        id: 'i-a',
+        role: 'serving',
+        state: 'running',
+        market: 'spot',
+        zone: 'sandbox-1a',
+        ready: true
+      },
+      {
+        id: 'i-b',
+        role: 'serving',
+        state: 'running',
+        market: 'spot',
+        zone: 'sandbox-1b',
+        ready: true
+      },
+      {
+        id: 'i-c',
+        role: 'serving',
+        state: 'pending',
+        market: 'ondemand',
+        zone: 'sandbox-1a',
+        ready: false
+      },
+      {
+        id: 'i-d',
+        role: 'standby',
+        state: 'running',
+        market: 'spot',
+        zone: 'sandbox-1c',
+        ready: true
+      }
+    ],
+    router: { requests: 200, errors: 3, requestsPerSecond: 12.5, p50Ms: 180, p99Ms: 950 },
+    speed: 360,
+    ...over
+  }
 }
 
 /** A small history: a launched at 0, running 2, notice 60 (deadline 62), terminated 62; b on-demand from 10. */

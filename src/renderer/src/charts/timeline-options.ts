@@ -7,6 +7,7 @@
 // progressive rendering switch on for big windows, so 10,000 events draw in well under half a second.
 import type { EChartsCoreOption } from 'echarts/core'
 import type { FleetEvent, FleetEventKind } from '@shared/fleet'
+import { escapeHtml } from './html'
 
 /** Lane of events that name no instance (budget refusals, fleet-wide notes). */
 export const FLEET_LANE = '(fleet)'
@@ -152,13 +153,6 @@ export function laneOf(e: FleetEvent): string {
 
 export function groupOf(kind: string): MarkGroup {
   return MARK_GROUPS[GROUP_OF_KIND.get(kind) ?? OTHER_GROUP]
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string
-  )
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0')

@@ -10,6 +10,7 @@ import type {
   SimulationTimelineEvent
 } from '@shared/simulation'
 import type { ChartTheme } from '@renderer/whatif/chart-theme'
+import { html, trusted } from './html'
 
 interface RenderApi {
   value(dim: number): number
@@ -153,8 +154,9 @@ export function buildCostOptions(
       formatter: (params: { dataIndex: number }[]) => {
         const i = params[0]?.dataIndex ?? 0
         const m = metric(results[i], 'total_cost')
-        if (!m) return `${policies[i]}: —`
-        return `<b>${policies[i]}</b><br/>total cost ${fmtMoney(m.mean)}<br/>95% CI ${fmtMoney(m.ci95[0])} – ${fmtMoney(m.ci95[1])}`
+        if (!m) return html`${policies[i]}: —`
+        return html`<b>${policies[i]}</b><br />total cost ${fmtMoney(m.mean)}<br />95% CI
+          ${fmtMoney(m.ci95[0])} – ${fmtMoney(m.ci95[1])}`
       }
     },
     xAxis: { type: 'category', data: policies, ...axisCommon(theme), splitLine: { show: false } },
@@ -268,10 +270,11 @@ function groupedWithWhiskers(
         const lines = metrics.map((c) => {
           const m = metric(results[i], c.metric)
           return m
-            ? `${c.label} ${format(m.mean)} [${format(m.ci95?.[0] ?? m.mean)}, ${format(m.ci95?.[1] ?? m.mean)}]`
-            : `${c.label} —`
+            ? html`${c.label} ${format(m.mean)} [${format(m.ci95?.[0] ?? m.mean)},
+              ${format(m.ci95?.[1] ?? m.mean)}]`
+            : html`${c.label} —`
         })
-        return `<b>${policies[i]}</b><br/>${lines.join('<br/>')}`
+        return html`<b>${policies[i]}</b><br />${trusted(lines.join('<br/>'))}`
       }
     },
     xAxis: { type: 'category', data: policies, ...axisCommon(theme), splitLine: { show: false } },
@@ -468,9 +471,10 @@ export function buildSimTimelineOptions(
       formatter: (p: { seriesId?: string; value?: (number | string)[] }) => {
         const v = p.value ?? []
         if (p.seriesId === 'spans')
-          return `${lanes[v[2] as number]}<br/>${v[3] === 1 ? 'on-demand' : 'spot'} ${Number(v[0]).toFixed(2)} h → ${Number(v[1]).toFixed(2)} h`
+          return html`${lanes[v[2] as number]}<br />${v[3] === 1 ? 'on-demand' : 'spot'}
+            ${Number(v[0]).toFixed(2)} h → ${Number(v[1]).toFixed(2)} h`
         const task = typeof v[3] === 'number' && v[3] >= 0 ? ` task ${v[3]}` : ''
-        return `${v[2]}${task} at ${Number(v[0]).toFixed(2)} h<br/>${lanes[v[1] as number] ?? ''}${v[4] ? `<br/>${v[4]}` : ''}`
+        return html`${v[2]}${task} at ${Number(v[0]).toFixed(2)} h<br />${lanes[v[1] as number] ?? ''}${trusted(v[4] ? html`<br />${v[4]}` : '')}`
       }
     },
     xAxis: { type: 'value', name: 'h', min: 0, max: round(endH || 1, 3), ...axisCommon(theme) },

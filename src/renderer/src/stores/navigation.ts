@@ -3,6 +3,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 export const VIEWS = [
+  { id: 'workloads', label: 'Workloads' },
   { id: 'fleet', label: 'Fleet' },
   { id: 'timeline', label: 'Timeline' },
   { id: 'costs', label: 'Costs' },
@@ -12,7 +13,7 @@ export const VIEWS = [
 ] as const
 
 export type ViewId = (typeof VIEWS)[number]['id']
-export const DEFAULT_VIEW: ViewId = 'fleet'
+export const DEFAULT_VIEW: ViewId = 'workloads'
 
 /** "#/timeline" -> 'timeline'; anything else (including the daemon's "#token=...") -> null. */
 export function parseHash(hash: string): ViewId | null {

@@ -19,6 +19,13 @@ export const useStatusStore = defineStore('status', () => {
 
   const mode = computed(() => status.value?.mode ?? null)
   const message = computed(() => status.value?.message ?? '')
+  /** cloud seconds per real second: the sandbox runs its clock (and bills) this much faster */
+  const speed = computed(() => Math.max(1, status.value?.speed ?? 1))
+
+  /** A duration measured in real seconds, in the cloud's seconds (the clock costs are billed on). */
+  function cloudSeconds(realSeconds: number): number {
+    return realSeconds * speed.value
+  }
 
   function setStatus(next: EngineStatus, wallNow = Date.now()): void {
     status.value = next
@@ -51,6 +58,8 @@ export const useStatusStore = defineStore('status', () => {
     lastSeenAt,
     mode,
     message,
+    speed,
+    cloudSeconds,
     setStatus,
     markLive,
     markOffline,

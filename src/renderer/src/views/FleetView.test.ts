@@ -76,6 +76,63 @@ describe('FleetView', () => {
     expect(row(w, 'i-foreign').classes()).toContain('row--draining')
   })
 
+  it('shows uptime on the sandbox clock, the one its cost is billed on', async () => {
+    useStatusStore().setStatus({ ...STATUS, speed: 360 })
+    client.listInstances.mockResolvedValue([instanceView('i-fast', { uptimeSeconds: 10 })])
+    const w = await mountFleet()
+    // 10 real seconds at ×360 are one sandbox hour
+    expect(row(w, 'i-fast').text()).toContain('1h 00m')
+  })
+
+  it('shows role and workload, short ids with copy, and filters by workload, market, zone and state', async () => {
+    const writeText = vi.fn(async () => {})
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    client.listInstances.mockResolvedValue([
+      instanceView('i-0123456789abcdef0', {
+        tags: { 'synkti:fleet': 'synkti', 'synkti:workload': 'demo', 'synkti:role': 'serving' }
+      }),
+      instanceView('i-spare', {
+        zone: 'sandbox-1b',
+        tags: { 'synkti:fleet': 'synkti', 'synkti:workload': 'demo', 'synkti:role': 'standby' }
+      }),
+      instanceView('i-loose', { market: 'ondemand', state: 'pending' })
+    ])
+    const w = await mountFleet()
+    const serving = row(w, 'i-0123456789abcdef0')
+    expect(serving.text()).toContain('serving')
+    expect(serving.text()).toContain('demo')
+    expect(serving.find('.fleet-view__id').text()).toBe('i-012…def0')
+    expect(serving.find('.fleet-view__id').attributes('title')).toBe('i-0123456789abcdef0')
+    await serving.find('[data-test="copy-id"]').trigger('click')
+    await flush()
+    expect(writeText).toHaveBeenCalledWith('i-0123456789abcdef0')
+    expect(row(w, 'i-spare').text()).toContain('standby')
+
+    const shown = () => w.findAll('tbody tr').map((r) => r.attributes('data-row'))
+    await w.find('[data-test="filter-workload"]').setValue('demo')
+    expect(shown()).toEqual(['i-0123456789abcdef0', 'i-spare'])
+    await w.find('[data-test="filter-zone"]').setValue('sandbox-1b')
+    expect(shown()).toEqual(['i-spare'])
+    expect(w.find('[data-test="filter-count"]').text()).toBe('1 of 3 shown')
+    await w.find('[data-test="filter-zone"]').setValue('')
+    await w.find('[data-test="filter-workload"]').setValue('(none)')
+    expect(shown()).toEqual(['i-loose'])
+    await w.find('[data-test="filter-workload"]').setValue('')
+    await w.find('[data-test="filter-market"]').setValue('ondemand')
+    await w.find('[data-test="filter-state"]').setValue('pending')
+    expect(shown()).toEqual(['i-loose'])
+  })
+
+  it('counts a notice down on the sandbox clock too', async () => {
+    useStatusStore().setStatus({ ...STATUS, now: T0, speed: 360 })
+    client.listInstances.mockResolvedValue([
+      instanceView('i-noticed', { state: 'draining', noticeDeadline: T0 + 1000 })
+    ])
+    const w = await mountFleet()
+    // one real second left is six sandbox minutes
+    expect(row(w, 'i-noticed').text()).toContain('06:00')
+  })
+
   it('counts down to the notice deadline every second and stops at 00:00', async () => {
     const w = await mountFleet()
     const countdown = () => row(w, 'i-foreign').find('.countdown')

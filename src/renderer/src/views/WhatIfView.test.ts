@@ -150,6 +150,37 @@ describe('WhatIfView', () => {
     expect(w.find('[data-test="run"]').attributes('disabled')).toBeUndefined()
   })
 
+  it('labels metrics in words with units, clamps intervals, explains a blank saving and shows the gap to optimal', async () => {
+    const w = await mountView()
+    await w.find('[data-test="whatif-form"]').trigger('submit')
+    await flush()
+    const output = sampleOutput()
+    const greedy = output.results[0]
+    greedy.metrics.savings_pct = { mean: null as unknown as number, ci95: [0, 0] }
+    greedy.savings_note =
+      'no run completed the work, so there is no cost per hour of work to compare'
+    greedy.metrics.gap_to_optimal_pct = { mean: 12.5, ci95: [10, 15] }
+    greedy.metrics.launch_failures = { mean: 0.03, ci95: [-0.03, 0.1] }
+    greedy.metrics.spot_work_hours = { mean: 4, ci95: [3, 5] }
+    greedy.metrics.ondemand_work_hours = { mean: 1, ci95: [1, 1] }
+    greedy.metrics.spot_hours = { mean: 6, ci95: [5, 7] }
+    greedy.metrics.ondemand_hours = { mean: 1.5, ci95: [1, 2] }
+    output.results[1].metrics.gap_to_optimal_pct = { mean: null as unknown as number, ci95: [0, 0] }
+    useSimulationsStore().upsertJob({ jobId: 'job-1', state: 'done', done: 10, total: 10, output })
+    await flush()
+    const table = w.find('[data-test="metrics-table"]')
+    const failures = table.find('tr[data-metric="launch_failures"]')
+    expect(failures.find('th').text()).toBe('Launch failures')
+    expect(failures.text()).toContain('0.03 [0, 0.1]')
+    expect(table.find('tr[data-metric="total_cost"] th').text()).toBe('Total cost ($)')
+    const card = w.find('[data-policy="greedy"]')
+    expect(card.find('[data-test="savings"]').text()).toBe('—')
+    expect(card.find('[data-test="savings-note"]').text()).toContain('no run completed the work')
+    expect(card.find('[data-test="work-hours"]').text()).toBe('5 h / 7.5 h')
+    expect(card.find('[data-test="gap-to-optimal"]').text()).toBe('12.5%')
+    expect(w.find('[data-policy="ondemand"] [data-test="gap-to-optimal"]').exists()).toBe(false)
+  })
+
   it('renders the results of a finished run: metrics with CIs, charts, timeline, exports', async () => {
     const created: Blob[] = []
     const createObjectURL = vi.fn((b: Blob) => {
