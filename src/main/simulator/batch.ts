@@ -177,6 +177,26 @@ class PendingQueue {
   }
 }
 
+function insertSorted(list: number[], value: number): void {
+  list.splice(lowerBound(list, value), 0, value)
+}
+
+function removeSorted(list: number[], value: number): void {
+  const at = lowerBound(list, value)
+  if (list[at] === value) list.splice(at, 1)
+}
+
+function lowerBound(list: number[], value: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (list[mid] < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 function modelBit(model: number): number {
   return 2 ** (model % 52)
 }
@@ -241,16 +261,20 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       inst.used[i] < types[inst.type[i]].gpus
     if (want === (inOpen[i] === 1)) return
     inOpen[i] = want ? 1 : 0
-    let lo = 0
-    let hi = open.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (open[mid] < i) lo = mid + 1
-      else hi = mid
-    }
-    if (want) open.splice(lo, 0, i)
-    else open.splice(lo, 1)
+    const g = groupOf(i)
+    const edit = want ? insertSorted : removeSorted
+    edit(open, i)
+    edit((openByGroup[g] ??= []), i)
+    for (let bit = 0; bit < 52; bit++)
+      if (hasModel(inst.models[i], bit)) edit((warmByGroup[g * 52 + bit] ??= []), i)
   }
+  // The same instances grouped by (market, type, zone), where all share one price at any time, and
+  // by the models warm on them: the best open slot is the earliest warm one, else the earliest, of
+  // the cheapest group, so placement costs O(groups + log n) however many instances are idle.
+  const groupOf = (i: number): number =>
+    (inst.spot[i] * types.length + inst.type[i]) * zoneCount + inst.zone[i]
+  const openByGroup: number[][] = []
+  const warmByGroup: number[][] = []
   let displaced: number[] = []
   let migrateAt = -1
 
@@ -331,6 +355,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     if (!hasModel(inst.models[i], model)) {
       delay += workload.coldStartSeconds
       inst.models[i] += modelBit(model)
+      if (inOpen[i] === 1) insertSorted((warmByGroup[groupOf(i) * 52 + (model % 52)] ??= []), i)
     }
     if (checkpointed[task] > 0) delay += tasks.stateGiB[task] / bandwidth[inst.type[i]]
     queue.push(t + delay, TASK_RUN, task, taskEpoch[task])
@@ -372,23 +397,28 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     return true
   }
 
-  /** An open instance of the wanted market with a free slot that fits: warm model first, then cheapest. */
+  /**
+   * An open instance of the wanted market with a free slot that fits: warm model first, then
+   * cheapest, then earliest launched (what a scan of every instance in launch order would pick).
+   */
   const findOpenSlot = (task: number, spot: boolean, t: number): number => {
     let best = -1
     let bestScore = Infinity
-    for (let k = 0; k < open.length; k++) {
-      const i = open[k]
-      if (inst.spot[i] !== (spot ? 1 : 0)) continue
-      if (
-        inst.used[i] >= types[inst.type[i]].gpus ||
-        types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]
-      )
-        continue
-      const warm = hasModel(inst.models[i], tasks.model[task]) ? 0 : 1
-      const score = warm * 1e9 + priceOf(i, t)
-      if (score < bestScore) {
-        bestScore = score
-        best = i
+    const bit = tasks.model[task] % 52
+    const market = spot ? 1 : 0
+    for (let k = 0; k < types.length; k++) {
+      if (types[k].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
+      for (let z = 0; z < zoneCount; z++) {
+        const g = (market * types.length + k) * zoneCount + z
+        const all = openByGroup[g]
+        if (!all || all.length === 0) continue
+        const warm = warmByGroup[g * 52 + bit]
+        const i = warm && warm.length > 0 ? warm[0] : all[0]
+        const score = (warm && warm.length > 0 ? 0 : 1) * 1e9 + priceOf(i, t)
+        if (score < bestScore || (score === bestScore && i < best)) {
+          bestScore = score
+          best = i
+        }
       }
     }
     return best
