@@ -14,6 +14,12 @@ const noSilentCatch = {
     'Silent catch: handle a named condition, or log/record the error once with context (errorText from src/shared/errors.ts).'
 }
 /** One way to turn a thrown value into text. */
+const noHandMadeErrorText = {
+  selector:
+    "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'] > MemberExpression.consequent[property.name='message']",
+  message:
+    'Use errorText(error) from src/shared/errors.ts instead of error instanceof Error ? error.message : ...'
+}
 const oneErrorText = {
   selector:
     'MemberExpression[property.name="message"] > TSAsExpression[typeAnnotation.typeName.name="Error"]',
@@ -49,7 +55,7 @@ export default tseslint.config(
       globals: { ...globals.node }
     },
     rules: {
-      'no-restricted-syntax': ['error', noSilentCatch, oneErrorText],
+      'no-restricted-syntax': ['error', noSilentCatch, oneErrorText, noHandMadeErrorText],
       '@typescript-eslint/no-unused-vars': [
         'error',
         {

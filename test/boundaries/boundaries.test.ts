@@ -92,6 +92,7 @@ describe('lint rules (ESLint)', () => {
 
   it('refuses (error as Error).message in favour of errorText', async () => {
     expect(await messagesOf('error-cast.ts')).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Use errorText\(error\)/),
       expect.stringMatching(/^no-restricted-syntax: Use errorText\(error\)/)
     ])
   })

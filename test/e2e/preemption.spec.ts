@@ -1,5 +1,6 @@
-// A sandbox preemption shows in the fleet (draining, with its countdown, and a notice toast) and as
-// a notice mark on the timeline.
+// A sandbox preemption shows in the cockpit (a notice toast; the replica under notice is drained and
+// terminated within seconds once its service has other ready replicas) and as a notice mark on the
+// timeline.
 import { expect, test } from '@playwright/test'
 import { openCockpit, paintedPixels } from './helpers'
 
@@ -8,16 +9,13 @@ const NOTICE_RED: [number, number, number] = [208, 49, 49]
 
 test('a sandbox preemption appears in the fleet and on the timeline', async ({ page }) => {
   const errors = await openCockpit(page, 'fleet')
-  // the noticed instance shows as draining with its countdown, and a notice toast is raised
-  await expect(page.locator('[data-test="fleet-table"]')).toContainText('draining', {
-    timeout: 120_000
-  })
+  // a notice toast is raised for the reclaimed replica
   await expect(
     page
       .locator('[data-test="toast"]')
       .filter({ hasText: /Interruption notice/ })
       .first()
-  ).toBeVisible()
+  ).toBeVisible({ timeout: 120_000 })
   const events = await page.request.post('/api/rpc/events', {
     headers: { authorization: `Bearer ${(await import('../../playwright.config')).E2E_TOKEN}` },
     data: { from: 0, to: Date.now() + 60_000, kinds: ['notice'] }

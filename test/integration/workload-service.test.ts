@@ -215,9 +215,11 @@ describe('a service through reclaims, restarts and settings changes', () => {
     expect(notices.length).toBeGreaterThanOrEqual(10)
     // no instance ever lacks a role; never more spot replicas and spares than declared, and never
     // more on-demand fallbacks than replicas (those cover failovers while spot cannot be had)
-    expect(samples.filter((s) => s.untagged > 0)).toEqual([])
-    expect(samples.filter((s) => s.serving + s.standby > 2 + 1)).toEqual([])
-    expect(samples.filter((s) => s.fallback > 2)).toEqual([])
+    const shown = (s: Sample): string =>
+      `+${s.at - samples[0].at}ms serving ${s.serving} standby ${s.standby} fallback ${s.fallback} leaving ${s.leaving} untagged ${s.untagged}`
+    expect(samples.filter((s) => s.untagged > 0).map(shown)).toEqual([])
+    expect(samples.filter((s) => s.serving + s.standby > 2 + 1).map(shown)).toEqual([])
+    expect(samples.filter((s) => s.fallback > 2).map(shown)).toEqual([])
     // serving back to 2 within the notice + boot + load time after every dip
     const recoverMs = GRACE_MS + ((BOOT_SECONDS + LOAD_SECONDS) * 1000) / SPEED + 1000
     let dipSince: number | undefined

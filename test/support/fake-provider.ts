@@ -213,7 +213,11 @@ export class FakeProvider implements CloudProvider {
 
   private create(req: LaunchRequest, type: FakeInstanceType, zone: string): ManagedInstance {
     const id = `i-fake${String(++this.seq).padStart(4, '0')}`
-    const tags: Record<string, string> = { [FLEET_TAG_KEY]: this.fleetTag, Name: req.name }
+    const tags: Record<string, string> = {
+      ...req.tags,
+      [FLEET_TAG_KEY]: this.fleetTag,
+      Name: req.name
+    }
     if (req.model) tags[MODEL_TAG_KEY] = req.model
     const instance: ManagedInstance = {
       id,

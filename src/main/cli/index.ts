@@ -8,6 +8,7 @@ import { registerHistory } from './history'
 import { registerServe } from './serve'
 import { registerSimulate } from './simulate'
 import { registerWorkloads } from './workloads'
+import { errorText } from '../../shared/errors'
 
 export function buildProgram(): Command {
   const program = new Command('synkti')
@@ -54,9 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synkti: ${error.message}\n`)
       return 2
     }
-    process.stderr.write(
-      `synkti: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`
-    )
+    process.stderr.write(`synkti: unexpected error: ${errorText(error)}\n`)
     if (process.env.SYNKTI_DEBUG) console.error(error)
     return 1
   }

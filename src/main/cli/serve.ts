@@ -21,7 +21,7 @@ interface ServeFlags {
   exitAfter?: string
   seed?: string
   speed?: string
-  routerPort: string
+  routerPort?: string
   routerHost: string
 }
 
@@ -66,7 +66,10 @@ export function registerServe(program: Command): void {
       '--speed <n>',
       'sandbox: simulated seconds per real second (default: the settings, 360)'
     )
-    .option('--router-port <n>', 'port of the OpenAI-compatible router (0 = any free port)', '8000')
+    .option(
+      '--router-port <n>',
+      'port of the OpenAI-compatible router (default 8000, or a free one when 8000 is taken; 0 = any free port)'
+    )
     .option('--router-host <address>', 'address the router listens on', '127.0.0.1')
     .option('--seed <n>', 'sandbox seed', '1')
     .option('--exit-after <seconds>', 'stop by itself after this long (for scripted runs)')
@@ -80,8 +83,11 @@ export function registerServe(program: Command): void {
       const token = resolveToken(flags, process.env)
       const host = flags.host.replace(/^\[|\]$/g, '') // `[::1]` as well as `::1`
       const mode = checkProvider(flags.provider)
-      const routerPort = parseNumberFlag('--router-port', flags.routerPort, 'integer>=0')
-      if (routerPort > 65535)
+      const routerPort =
+        flags.routerPort === undefined
+          ? undefined
+          : parseNumberFlag('--router-port', flags.routerPort, 'integer>=0')
+      if (routerPort !== undefined && routerPort > 65535)
         throw new UsageError(`--router-port must be at most 65535, got "${flags.routerPort}"`)
       const speed =
         flags.speed !== undefined ? parseNumberFlag('--speed', flags.speed, 'positive') : undefined
@@ -91,22 +97,31 @@ export function registerServe(program: Command): void {
       const log = quietRepeats((line) =>
         process.stderr.write(`${new Date().toISOString()} ${line}\n`)
       )
-      const runtime = await startRuntime({
-        dataDir,
-        dbPath: flags.db,
-        mode,
-        region: flags.region,
-        profile: flags.profile,
-        token,
-        log,
-        demo: flags.demo,
-        sandboxSpeed: speed,
-        routerPort,
-        routerHost: flags.routerHost,
-        // a key for the router's clients, from the environment so it never shows in `ps`
-        routerApiKey: process.env.SYNKTI_ROUTER_API_KEY || undefined,
-        seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
-      })
+      let runtime
+      try {
+        runtime = await startRuntime({
+          dataDir,
+          dbPath: flags.db,
+          mode,
+          region: flags.region,
+          profile: flags.profile,
+          token,
+          log,
+          demo: flags.demo,
+          sandboxSpeed: speed,
+          routerPort,
+          routerHost: flags.routerHost,
+          // a key for the router's clients, from the environment so it never shows in `ps`
+          routerApiKey: process.env.SYNKTI_ROUTER_API_KEY || undefined,
+          seed: parseNumberFlag('--seed', flags.seed ?? '1', 'integer>=0')
+        })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new UsageError(
+            `router port ${routerPort} is already in use: pick another with --router-port`
+          )
+        throw error
+      }
       const staticDir = rendererDir()
       let server
       try {

@@ -12,7 +12,7 @@ import { createBudget } from '../failover/budget'
 import { launchWithinBudget } from '../failover/launcher'
 import type { History, StoredWorkload } from '../history'
 import { isProviderError } from '../providers/errors'
-import type { CloudProvider } from '../providers/types'
+import { MODEL_TAG_KEY, type CloudProvider } from '../providers/types'
 import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
 import { checkReady, type ServingBackend } from '../serving/serving'
@@ -190,7 +190,7 @@ export function createController(deps: ControllerDeps): Controller {
     const look = async (): Promise<void> => {
       while (!stopping.signal.aborted && clock.now() < until) {
         const base = serving.endpoint(i)
-        if (base && (await checkReady(base, spec.model, { timeoutMs: 500 })).ready) {
+        if (base && (await checkReady(base, modelOf(i, spec), { timeoutMs: 500 })).ready) {
           readiness.set(i.id, true)
           void reconcile().catch((error) => log(`reconcile failed: ${errorText(error)}`))
           return
@@ -254,6 +254,11 @@ export function createController(deps: ControllerDeps): Controller {
     }
   }
 
+  /** the spec the pass is planning for, so a view can tell an older spec's replica */
+  let planning: ServiceSpec | undefined
+  const outdatedFor = (i: ManagedInstance): boolean =>
+    planning !== undefined && modelOf(i, planning) !== planning.model
+
   const viewOf = (i: ManagedInstance): ReplicaView => ({
     id: i.id,
     role: roleOf(i)!,
@@ -266,7 +271,8 @@ export function createController(deps: ControllerDeps): Controller {
     serving: serving.started(i),
     routed: router.replicas().some((r) => r.id === i.id),
     fallback: i.tags[FALLBACK_TAG] === '1',
-    replaces: i.tags[REPLACES_TAG] || undefined
+    replaces: i.tags[REPLACES_TAG] || undefined,
+    outdated: outdatedFor(i)
   })
 
   const refreshReadiness = async (
@@ -280,7 +286,8 @@ export function createController(deps: ControllerDeps): Controller {
           readiness.set(i.id, false)
           return
         }
-        readiness.set(i.id, (await checkReady(base, spec.model, { timeoutMs: 1500 })).ready)
+        // each replica is ready for the model it was launched with (an older spec's may differ)
+        readiness.set(i.id, (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready)
       })
     )
   }
@@ -379,7 +386,7 @@ export function createController(deps: ControllerDeps): Controller {
       case 'start-serving': {
         const i = byId.get(a.instanceId)
         if (!i) return
-        await serving.start(i, { model: spec.model, service: w.name })
+        await serving.start(i, { model: modelOf(i, spec), service: w.name })
         watchUntilReady(i, spec)
         return
       }
@@ -387,7 +394,7 @@ export function createController(deps: ControllerDeps): Controller {
         const i = byId.get(a.instanceId)
         const baseUrl = i && serving.endpoint(i)
         if (!i || !baseUrl) return
-        await router.register({ id: i.id, service: w.name, model: spec.model, baseUrl })
+        await router.register({ id: i.id, service: w.name, model: modelOf(i, spec), baseUrl })
         const replaces = i.tags[REPLACES_TAG]
         if (replaces && book.get(replaces)) {
           book.mark(replaces, 'replacement-ready', clock.now(), { replacement: i.id })
@@ -441,8 +448,13 @@ export function createController(deps: ControllerDeps): Controller {
           const base = serving.endpoint(i)
           if (base && clock.now() < routeUntil && readyStaying(w.name) < spec.replicas) {
             const routed = router.replicas().some((r) => r.id === i.id)
-            if (!routed && (await checkReady(base, spec.model, { timeoutMs: 500 })).ready)
-              await router.register({ id: i.id, service: w.name, model: spec.model, baseUrl: base })
+            if (!routed && (await checkReady(base, modelOf(i, spec), { timeoutMs: 500 })).ready)
+              await router.register({
+                id: i.id,
+                service: w.name,
+                model: modelOf(i, spec),
+                baseUrl: base
+              })
           }
           while (clock.now() < routeUntil && readyStaying(w.name) < spec.replicas)
             await clock.sleep(Math.min(50, Math.max(1, routeUntil - clock.now())), stopping.signal)
@@ -509,6 +521,7 @@ export function createController(deps: ControllerDeps): Controller {
     const now = clock.now()
     const cooling = new Set([...coolingUntil].filter(([, until]) => until > now).map(([z]) => z))
     const zones = spec.zones?.length ? spec.zones : (deps.zones ?? [])
+    planning = spec
     const actions = planService(
       {
         name: w.name,
@@ -661,6 +674,11 @@ export function createController(deps: ControllerDeps): Controller {
   }
 }
 
+/** the model a replica was launched with (its tag), else the spec's */
+function modelOf(i: ManagedInstance, spec: ServiceSpec): string {
+  return i.tags[MODEL_TAG_KEY] || spec.model
+}
+
 function statusOf(
   w: StoredWorkload,
   listed: readonly ManagedInstance[],
@@ -681,7 +699,7 @@ function statusOf(
     ready: serving.filter((i) => readiness.get(i.id) === true).length,
     standby: staying.filter((i) => roleOf(i) === 'standby').length,
     leaving: leaving.length,
-    recoveries: mine.filter((i) => i.tags[REPLACES_TAG]).length,
+    recoveries: book.recoveries(w.name),
     openFailovers: book.all().filter((f) => f.workload === w.name).length,
     costPerHour: mine.reduce((s, i) => s + i.pricePerHour, 0),
     ondemandCostPerHour: mine.reduce((s, i) => s + i.onDemandPricePerHour, 0),

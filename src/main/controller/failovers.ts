@@ -45,6 +45,8 @@ export interface FailoverBook {
   end(instanceId: string, outcome: 'ok' | 'failed', at: number, reason?: string): void
   /** serving failovers of the workload still without a replacement, oldest first */
   unanswered(workload: string): string[]
+  /** failovers of the workload that ended ok (over the recovery window before a restart, and since) */
+  recoveries(workload: string): number
   all(): OpenFailover[]
 }
 
@@ -54,6 +56,9 @@ export function createFailoverBook(
   now: number
 ): FailoverBook {
   const open = new Map<string, OpenFailover>()
+  const recovered = new Map<string, number>()
+  const countRecovery = (workload: string): void =>
+    void recovered.set(workload, (recovered.get(workload) ?? 0) + 1)
 
   // re-read what an earlier run left open
   const events = history.eventsBetween(Math.max(0, now - RECOVERY_WINDOW_MS), now + 1, {
@@ -66,6 +71,7 @@ export function createFailoverBook(
     if (!id || typeof d.workload !== 'string') continue
     if (e.kind === 'failover-end') {
       open.delete(id)
+      if (d.outcome === 'ok') countRecovery(d.workload)
       continue
     }
     const phase = d.phase as FailoverPhase
@@ -126,6 +132,7 @@ export function createFailoverBook(
       const f = open.get(instanceId)
       if (!f) return
       open.delete(instanceId)
+      if (outcome === 'ok') countRecovery(f.workload)
       // each phase lasts from the mark before it in time to its own mark (a spare can be promoted
       // before the drain of the noticed instance has started)
       const ordered = FAILOVER_PHASES.filter((p) => f.marks.has(p))
@@ -162,6 +169,7 @@ export function createFailoverBook(
         .filter((f) => f.workload === workload && f.role === 'serving' && !f.replacement)
         .sort((a, b) => a.startedAt - b.startedAt || a.instanceId.localeCompare(b.instanceId))
         .map((f) => f.instanceId),
-    all: () => [...open.values()]
+    all: () => [...open.values()],
+    recoveries: (workload) => recovered.get(workload) ?? 0
   }
 }

@@ -1,6 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { IPC_RPC_CHANNEL, IPC_STREAM_CHANNEL, type ApiEnvelope } from '../../shared/api'
 import { ApiError, dispatchApiCall, type ApiHandlers, type StreamHub } from '../api/handlers'
+import { errorText } from '../../shared/errors'
 
 /**
  * Registers the typed API on the Electron bridge: every call is validated against the shared
@@ -28,7 +29,7 @@ export function registerBridge(
         if (error instanceof ApiError)
           return { error: { code: error.code, message: error.message } }
         return {
-          error: { code: 'failed', message: error instanceof Error ? error.message : String(error) }
+          error: { code: 'failed', message: errorText(error) }
         }
       }
     }

@@ -194,6 +194,25 @@ describe('planService', () => {
   })
 })
 
+describe('a new spec (another model)', () => {
+  it('launches new replicas beside the old, which serve until the new are ready, then retires them', () => {
+    const old1 = replica({ outdated: true })
+    const old2 = replica({ outdated: true })
+    const oldSpare = replica({ role: 'standby', routed: false, outdated: true })
+    const first = planService(spec, [old1, old2, oldSpare], ctx)
+    expect(first.filter((a) => a.kind === 'launch')).toHaveLength(3)
+    expect(
+      first.filter((a) => a.kind === 'retire').map((a) => 'instanceId' in a && a.instanceId)
+    ).toEqual([oldSpare.id])
+    const fresh = [replica(), replica(), replica({ role: 'standby', routed: false })]
+    const later = planService(spec, [old1, old2, ...fresh], ctx)
+    expect(later.map((a) => (a.kind === 'retire' ? a.instanceId : a.kind))).toEqual([
+      old1.id,
+      old2.id
+    ])
+  })
+})
+
 describe('spreadZones', () => {
   it('prefers zones with fewer replicas and avoids zones cooling down after a reclaim', () => {
     const replicas = [replica({ zone: 'z-a' }), replica({ zone: 'z-a' }), replica({ zone: 'z-b' })]

@@ -35,6 +35,8 @@ export interface ReplicaView {
   fallback: boolean
   /** the instance whose notice it answers */
   replaces?: string
+  /** launched for an older spec that serves something else (another model): replaced, then retired */
+  outdated?: boolean
 }
 
 export interface ServicePlanContext {
@@ -101,7 +103,11 @@ export function planService(
   ctx: ServicePlanContext
 ): ServiceAction[] {
   const actions: ServiceAction[] = []
-  const alive = replicas.filter((r) => ALIVE.has(r.state) && !r.leaving).sort(byAge)
+  const all = replicas.filter((r) => ALIVE.has(r.state) && !r.leaving).sort(byAge)
+  // Replicas of an older spec are replaced surge-style: new ones are launched as if the old were
+  // gone, and the old keep serving until enough new ones are ready, then they are retired.
+  const outdated = all.filter((r) => r.outdated)
+  const alive = all.filter((r) => !r.outdated)
   const serving = alive.filter((r) => r.role === 'serving')
   const spares = alive.filter((r) => r.role === 'standby')
   const spotServing = serving.filter((r) => !r.fallback)
@@ -217,6 +223,11 @@ export function planService(
     for (const r of order.slice(0, -spareGap))
       actions.push({ kind: 'retire', instanceId: r.id, reason: `more than ${spec.standby} spares` })
   }
+  // 4b. the old spec's replicas go once the new serve (its spares at once)
+  const readyNew = alive.filter((r) => r.role === 'serving' && r.ready).length
+  for (const r of outdated)
+    if (r.role !== 'serving' || readyNew >= spec.replicas)
+      actions.push({ kind: 'retire', instanceId: r.id, reason: 'replaced by the new spec' })
   // 5. serving: every running replica (spares too: a warm spare has its model loaded) serves;
   //    only serving ones that are ready get routed
   for (const r of alive) {

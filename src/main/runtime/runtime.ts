@@ -161,9 +161,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     serving = agentServing()
   }
 
-  const router = await startHttpRouter({
+  const routerOptions = {
     host: o.routerHost ?? '127.0.0.1',
-    port: o.routerPort ?? DEFAULT_ROUTER_PORT,
     apiKey: o.routerApiKey,
     clock,
     declaredServices: () =>
@@ -171,7 +170,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         .list()
         .filter((w) => w.kind === 'service')
         .map((w) => ({ service: w.name, model: (w.spec as ServiceSpec).model }))
-  })
+  }
+  let router: HttpRouter
+  try {
+    router = await startHttpRouter({ ...routerOptions, port: o.routerPort ?? DEFAULT_ROUTER_PORT })
+  } catch (error) {
+    // the default port taken by something else: any free port will do, and the URL says which;
+    // a port the user asked for is theirs to fix
+    if (o.routerPort !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      history.close()
+      throw error
+    }
+    router = await startHttpRouter({ ...routerOptions, port: 0 })
+    log(`router: port ${DEFAULT_ROUTER_PORT} is in use; listening on ${router.url} instead`)
+  }
   const record = (e: FleetEvent): void => engine.record(e)
   const controller = createController({
     provider,

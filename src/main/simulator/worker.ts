@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { WorkerInit, WorkerReply, WorkerRequest } from './pool'
 import { prepareSimulation, simulateOneRun } from './run'
+import { errorText } from '../../shared/errors'
 
 const { config } = workerData as WorkerInit
 const port = parentPort!
@@ -19,6 +20,6 @@ try {
   })
 } catch (error) {
   port.postMessage({
-    error: error instanceof Error ? error.message : String(error)
+    error: errorText(error)
   } satisfies WorkerReply)
 }

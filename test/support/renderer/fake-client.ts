@@ -51,7 +51,8 @@ export const STATUS: EngineStatus = {
   now: T0,
   message: 'sandbox: 2 instances, market synthetic',
   version: '0.1.0',
-  dataDir: '/tmp/synkti'
+  dataDir: '/tmp/synkti',
+  speed: 360
 }
 
 export type FakeClient = {
