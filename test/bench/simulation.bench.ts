@@ -68,10 +68,41 @@ async function sweepCase(runs: number): Promise<SimulationBenchRow> {
   }
 }
 
+/**
+ * Scaling: one run x 4 policies over 30 days on this thread, tasks arriving over `arrivalHours`
+ * (600 h: the load per hour grows with the tasks; 24 h: a burst, thousands waiting at once).
+ * Target: 100,000 tasks arriving over 600 h in under 10 s; time per task roughly flat.
+ */
+function scalingCase(tasks: number, arrivalHours: number): SimulationBenchRow {
+  const config: SimulationConfig = defaultSimulationConfig()
+  config.durationHours = 720
+  config.policies = ['greedy', 'fallback', 'spot-or-ondemand', 'ondemand']
+  if (config.workload.kind === 'batch') {
+    config.workload.tasks = tasks
+    config.workload.arrivalWindowHours = arrivalHours
+  }
+  const prepared = prepareSimulation(config)
+  const stats = { events: 0 }
+  const start = performance.now()
+  simulateOneRun(prepared, 0, undefined, stats)
+  const ms = performance.now() - start
+  return {
+    case: `scaling: ${tasks.toLocaleString('en-US')} tasks arriving over ${arrivalHours} h, 30 days, 4 policies, 1 run (${((1000 * ms) / tasks).toFixed(1)} µs/task)`,
+    ms,
+    events: stats.events,
+    eventsPerSecond: stats.events / (ms / 1000),
+    target: tasks === 100_000 && arrivalHours === 600 ? '< 10 s' : ''
+  }
+}
+
 export async function runSimulationBench(
   options: { runs?: number } = {}
 ): Promise<SimulationBenchRow[]> {
-  return [demoCase(), await sweepCase(options.runs ?? 1000)]
+  const rows = [demoCase()]
+  for (const arrivalHours of [600, 24])
+    for (const tasks of [1_000, 10_000, 100_000]) rows.push(scalingCase(tasks, arrivalHours))
+  rows.push(await sweepCase(options.runs ?? 1000))
+  return rows
 }
 
 export function formatSimulationBench(rows: SimulationBenchRow[]): string {

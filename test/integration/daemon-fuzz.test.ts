@@ -12,6 +12,7 @@ import { createRandom, type Random } from '../../src/shared/random'
 import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { defaultSimulationConfig } from '../../src/main/simulator/config'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import { simulationWorkerScript } from '../support/simulation-worker'
 
 const TOKEN = 'fuzz-token-0123456789abcdef'
 const SEED = 20_251_101
@@ -379,6 +380,8 @@ describe('daemon fuzz: malformed requests on every route', () => {
     mkdirSync(www)
     writeFileSync(join(www, 'index.html'), '<!doctype html><title>cockpit</title>')
     runtime = await startRuntime({
+      // what-ifs run on worker threads only; the bundled worker of the current source
+      workerScript: await simulationWorkerScript(),
       dataDir: join(dir, 'data'),
       mode: 'sandbox',
       demo: true,

@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, MAX_EXPORT_TICKS } from '../../src/shared/api'
 import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { defaultSimulationConfig } from '../../src/main/simulator/config'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import { simulationWorkerScript } from '../support/simulation-worker'
 
 const TOKEN = 'limits-token-0123456789abcdef'
 
@@ -54,6 +55,8 @@ describe('daemon limits over HTTP', () => {
     mkdirSync(www)
     writeFileSync(join(www, 'index.html'), '<!doctype html><title>cockpit</title>')
     runtime = await startRuntime({
+      // what-ifs run on worker threads only; the bundled worker of the current source
+      workerScript: await simulationWorkerScript(),
       dataDir: join(dir, 'data'),
       mode: 'sandbox',
       demo: false,

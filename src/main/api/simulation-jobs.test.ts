@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { simulationWorkerScript } from '../../../test/support/simulation-worker'
 import type { SimulationJobStatus } from '../../shared/api'
 import { defaultSimulationConfig } from '../simulator/config'
 import { ApiError } from './handlers'
@@ -20,13 +21,25 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+let workerScript: string
+beforeAll(async () => {
+  workerScript = await simulationWorkerScript()
+})
+
+/** How late a 10 ms timer fires: what any request (status, cancel, a failover) waits on this event loop. */
+async function loopLagMs(): Promise<number> {
+  const start = performance.now()
+  await new Promise((r) => setTimeout(r, 10))
+  return performance.now() - start - 10
+}
+
 describe('simulation jobs are bounded', () => {
   it('defaults: 2 running, 20 ended kept', () => {
     expect(SIMULATION_JOB_LIMITS).toEqual({ running: 2, retained: 20 })
   })
 
   it('refuses a job over the running limit with a too-many ApiError', () => {
-    const jobs = createSimulationJobs({ limits: { running: 1 } })
+    const jobs = createSimulationJobs({ workerScript, limits: { running: 1 } })
     const first = jobs.start(tinyConfig(4000))
     let refusal: unknown
     try {
@@ -42,6 +55,7 @@ describe('simulation jobs are bounded', () => {
   it('keeps only the newest ended jobs, never dropping a running one', async () => {
     const statuses: SimulationJobStatus[] = []
     const jobs = createSimulationJobs({
+      workerScript,
       limits: { running: 5, retained: 2 },
       publish: (s) => statuses.push(s)
     })
@@ -68,4 +82,36 @@ describe('simulation jobs are bounded', () => {
     await until(() => jobs.status(ids[4]) === undefined)
     expect(jobs.size()).toBe(2)
   })
+
+  it('a large sweep runs off the event loop: status and cancel answer within 100 ms, cancel stops the workers', async () => {
+    const jobs = createSimulationJobs({ workerScript })
+    const config = defaultSimulationConfig()
+    config.runs = 200
+    config.durationHours = 240
+    if (config.workload.kind === 'batch') {
+      config.workload.tasks = 3000
+      config.workload.arrivalWindowHours = 200
+    }
+    const { jobId } = jobs.start(config)
+    // the workers are up and simulating (the first run included) while we ask
+    await until(() => (jobs.status(jobId)?.done ?? 0) >= 1, 60_000)
+    let worst = 0
+    for (let k = 0; k < 30; k++) {
+      worst = Math.max(worst, await loopLagMs())
+      expect(jobs.status(jobId)?.state).toBe('running')
+    }
+    expect(worst).toBeLessThan(100)
+    const asked = performance.now()
+    expect(jobs.cancel(jobId)).toBe(true)
+    await until(() => jobs.status(jobId)?.state === 'cancelled', 1000)
+    expect(performance.now() - asked).toBeLessThan(100)
+    // the workers are terminated: the process (its worker threads included) falls quiet
+    await new Promise((r) => setTimeout(r, 300))
+    const before = process.cpuUsage()
+    const wall = performance.now()
+    await new Promise((r) => setTimeout(r, 500))
+    const used = process.cpuUsage(before)
+    const cpuMs = (used.user + used.system) / 1000
+    expect(cpuMs).toBeLessThan(0.3 * (performance.now() - wall))
+  }, 90_000)
 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { SimulationJobStatus } from '../../shared/api'
 import { errorText } from '../../shared/errors'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
@@ -10,6 +11,7 @@ export interface SimulationJobsDeps {
   save?: (name: string, config: SimulationConfig, output: SimulationOutput) => number
   /** told of every status change (progress, done, failed), for the live stream */
   publish?: (status: SimulationJobStatus) => void
+  /** the built simulation worker; found next to the bundle by default */
   workerScript?: string
   limits?: Partial<SimulationJobLimits>
 }
@@ -72,6 +74,9 @@ export function createSimulationJobs(deps: SimulationJobsDeps) {
         signal: abort.signal,
         timeline: true,
         workerScript: deps.workerScript,
+        // every run in worker threads: the daemon's event loop (status, cancel, failovers) never waits
+        offThread: true,
+        workers: Math.min(availableParallelism(), config.runs),
         onProgress: (done, total) => {
           // at most ~50 progress messages per job, however many runs
           if (done === total || done - lastPublished >= Math.max(1, Math.floor(total / 50))) {

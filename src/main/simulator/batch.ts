@@ -65,8 +65,15 @@ class Instances {
   models = new Float64Array(64) // bitmask of loaded models as a float: 52 exact bits
   idleEpoch = new Int32Array(64)
   slots: Int32Array
-  /** instances still launching or running, in launch order: the only ones placement looks at */
-  live: number[] = []
+  // Instances still launching or running, in launch order (the only ones placement looks at), as a
+  // doubly linked list: retiring one is O(1) and the order placement breaks ties by is kept.
+  /** first live instance, -1 when none */
+  firstLive = -1
+  private lastLive = -1
+  /** next live instance in launch order, -1 at the end */
+  nextLive = new Int32Array(64)
+  private prevLive = new Int32Array(64)
+  private isLive = new Uint8Array(64)
 
   constructor(readonly slotsPerInstance: number) {
     this.slots = new Int32Array(64 * slotsPerInstance).fill(-1)
@@ -74,14 +81,26 @@ class Instances {
 
   add(): number {
     if (this.count === this.type.length) this.grow()
-    this.live.push(this.count)
-    return this.count++
+    const i = this.count++
+    this.isLive[i] = 1
+    this.prevLive[i] = this.lastLive
+    this.nextLive[i] = -1
+    if (this.lastLive >= 0) this.nextLive[this.lastLive] = i
+    else this.firstLive = i
+    this.lastLive = i
+    return i
   }
 
-  /** Drops an instance from the live list (on notice, release or termination), keeping launch order. */
+  /** Drops an instance from the live list (on notice, release or termination) in O(1), keeping launch order. */
   retire(i: number): void {
-    const at = this.live.indexOf(i)
-    if (at >= 0) this.live.splice(at, 1)
+    if (this.isLive[i] === 0) return
+    this.isLive[i] = 0
+    const prev = this.prevLive[i]
+    const next = this.nextLive[i]
+    if (prev >= 0) this.nextLive[prev] = next
+    else this.firstLive = next
+    if (next >= 0) this.prevLive[next] = prev
+    else this.lastLive = prev
   }
 
   private grow(): void {
@@ -104,10 +123,78 @@ class Instances {
     this.used = g(this.used, (k) => new Int32Array(k))
     this.models = g(this.models, (k) => new Float64Array(k))
     this.idleEpoch = g(this.idleEpoch, (k) => new Int32Array(k))
+    this.nextLive = g(this.nextLive, (k) => new Int32Array(k))
+    this.prevLive = g(this.prevLive, (k) => new Int32Array(k))
+    this.isLive = g(this.isLive, (k) => new Uint8Array(k))
     const slots = new Int32Array(n * this.slotsPerInstance).fill(-1)
     slots.set(this.slots)
     this.slots = slots
   }
+}
+
+/**
+ * The waiting tasks in arrival order, with removal in place (a tombstone) so a placement pass never
+ * copies the queue. `blockedEnd` marks a prefix whose tasks all last failed while spot was closed
+ * everywhere: while it still is, re-trying them would fail the same way, so a pass skips them.
+ */
+class PendingQueue {
+  tasks = new Int32Array(1024)
+  head = 0
+  tail = 0
+  size = 0
+  /** every task left in [head, blockedEnd) failed its last try while spot was closed */
+  blockedEnd = 0
+
+  push(task: number): void {
+    if (this.tail === this.tasks.length) this.compact(true)
+    this.tasks[this.tail++] = task
+    this.size++
+  }
+
+  /** Removes the task at `at` (placed); the pass keeps walking past it. */
+  remove(at: number): void {
+    this.tasks[at] = -1
+    this.size--
+    while (this.head < this.tail && this.tasks[this.head] === -1) this.head++
+  }
+
+  /** Drops tombstones when they outnumber the waiting tasks (amortised O(1) per task). */
+  compact(growing = false): void {
+    if (!growing && this.tail - this.head <= 2 * this.size + 1024) return
+    const keep = new Int32Array(
+      growing && this.size * 2 >= this.tasks.length ? this.tasks.length * 2 : this.tasks.length
+    )
+    let n = 0
+    let blockedEnd = 0
+    for (let k = this.head; k < this.tail; k++) {
+      if (k === this.blockedEnd) blockedEnd = n
+      if (this.tasks[k] >= 0) keep[n++] = this.tasks[k]
+    }
+    this.blockedEnd = this.blockedEnd >= this.tail ? n : blockedEnd
+    this.tasks = keep
+    this.head = 0
+    this.tail = n
+  }
+}
+
+function insertSorted(list: number[], value: number): void {
+  list.splice(lowerBound(list, value), 0, value)
+}
+
+function removeSorted(list: number[], value: number): void {
+  const at = lowerBound(list, value)
+  if (list[at] === value) list.splice(at, 1)
+}
+
+function lowerBound(list: number[], value: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (list[mid] < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 function modelBit(model: number): number {
@@ -156,7 +243,38 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     else ondemandWork += seconds
   }
   const waitingForCapacity = new Uint8Array(tasks.count)
-  let pending: number[] = []
+  const pending = new PendingQueue()
+  // free slots on live spot instances: with none and no zone open, no waiting task can take spot
+  let freeSpotSlots = 0
+  // Live instances with a free slot, ascending (= launch order, the order placement breaks ties by):
+  // placement looks only at these, usually few (idle ones before release), found by binary search.
+  const open: number[] = []
+  let inOpen = new Uint8Array(1024)
+  const refreshOpen = (i: number): void => {
+    if (i >= inOpen.length) {
+      const grown = new Uint8Array(Math.max(inOpen.length * 2, i + 1))
+      grown.set(inOpen)
+      inOpen = grown
+    }
+    const want =
+      (inst.state[i] === LAUNCHING || inst.state[i] === RUNNING) &&
+      inst.used[i] < types[inst.type[i]].gpus
+    if (want === (inOpen[i] === 1)) return
+    inOpen[i] = want ? 1 : 0
+    const g = groupOf(i)
+    const edit = want ? insertSorted : removeSorted
+    edit(open, i)
+    edit((openByGroup[g] ??= []), i)
+    for (let bit = 0; bit < 52; bit++)
+      if (hasModel(inst.models[i], bit)) edit((warmByGroup[g * 52 + bit] ??= []), i)
+  }
+  // The same instances grouped by (market, type, zone), where all share one price at any time, and
+  // by the models warm on them: the best open slot is the earliest warm one, else the earliest, of
+  // the cheapest group, so placement costs O(groups + log n) however many instances are idle.
+  const groupOf = (i: number): number =>
+    (inst.spot[i] * types.length + inst.type[i]) * zoneCount + inst.zone[i]
+  const openByGroup: number[][] = []
+  const warmByGroup: number[][] = []
   let displaced: number[] = []
   let migrateAt = -1
 
@@ -211,6 +329,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
       }
     }
     inst.used[i]++
+    if (inst.spot[i] === 1) freeSpotSlots--
+    refreshOpen(i)
     inst.idleEpoch[i]++
     taskInstance[task] = i
     taskState[task] = SETTING_UP
@@ -222,6 +342,9 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const base = i * maxSlots
     for (let s = 0; s < maxSlots; s++) if (inst.slots[base + s] === task) inst.slots[base + s] = -1
     inst.used[i]--
+    if (inst.spot[i] === 1 && (inst.state[i] === LAUNCHING || inst.state[i] === RUNNING))
+      freeSpotSlots++
+    refreshOpen(i)
     taskInstance[task] = -1
   }
 
@@ -232,6 +355,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     if (!hasModel(inst.models[i], model)) {
       delay += workload.coldStartSeconds
       inst.models[i] += modelBit(model)
+      if (inOpen[i] === 1) insertSorted((warmByGroup[groupOf(i) * 52 + (model % 52)] ??= []), i)
     }
     if (checkpointed[task] > 0) delay += tasks.stateGiB[task] / bandwidth[inst.type[i]]
     queue.push(t + delay, TASK_RUN, task, taskEpoch[task])
@@ -253,6 +377,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     inst.models[i] = modelBit(tasks.model[task])
     if (spot) {
       runningSpot[choice.zone]++
+      freeSpotSlots += types[choice.type].gpus
       metrics.instances_launched_spot++
       const reclaim = market.drawReclaimTime(choice.type, choice.zone, t, uniform)
       if (reclaim < horizon) queue.push(reclaim, NOTICE, i)
@@ -272,22 +397,28 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     return true
   }
 
-  /** An open instance of the wanted market with a free slot that fits: warm model first, then cheapest. */
+  /**
+   * An open instance of the wanted market with a free slot that fits: warm model first, then
+   * cheapest, then earliest launched (what a scan of every instance in launch order would pick).
+   */
   const findOpenSlot = (task: number, spot: boolean, t: number): number => {
     let best = -1
     let bestScore = Infinity
-    for (const i of inst.live) {
-      if (inst.spot[i] !== (spot ? 1 : 0)) continue
-      if (
-        inst.used[i] >= types[inst.type[i]].gpus ||
-        types[inst.type[i]].gpuMemoryGiB < tasks.gpuMemoryGiB[task]
-      )
-        continue
-      const warm = hasModel(inst.models[i], tasks.model[task]) ? 0 : 1
-      const score = warm * 1e9 + priceOf(i, t)
-      if (score < bestScore) {
-        bestScore = score
-        best = i
+    const bit = tasks.model[task] % 52
+    const market = spot ? 1 : 0
+    for (let k = 0; k < types.length; k++) {
+      if (types[k].gpuMemoryGiB < tasks.gpuMemoryGiB[task]) continue
+      for (let z = 0; z < zoneCount; z++) {
+        const g = (market * types.length + k) * zoneCount + z
+        const all = openByGroup[g]
+        if (!all || all.length === 0) continue
+        const warm = warmByGroup[g * 52 + bit]
+        const i = warm && warm.length > 0 ? warm[0] : all[0]
+        const score = (warm && warm.length > 0 ? 0 : 1) * 1e9 + priceOf(i, t)
+        if (score < bestScore || (score === bestScore && i < best)) {
+          bestScore = score
+          best = i
+        }
       }
     }
     return best
@@ -299,19 +430,44 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     spotAvailable: findOpenSlot(task, true, t) >= 0 || bestLaunch(task, true, t) !== null
   })
 
-  /** Places pending tasks in order; those that find no capacity wait for the next capacity change. */
+  /** No waiting task can take spot now: no free slot on a live spot instance, no zone with capacity. */
+  const spotClosed = (t: number): boolean => {
+    if (freeSpotSlots > 0) return false
+    for (let z = 0; z < zoneCount; z++) if (spotCapacityFree(z, t)) return false
+    return true
+  }
+
+  /**
+   * Places pending tasks in order; those that find no capacity wait for the next capacity change.
+   * A task that failed while spot was closed sees the same view (its progress and preemptions do not
+   * change while it waits) and fails again while spot stays closed, so those are skipped, not re-tried.
+   */
   const dispatch = (t: number): void => {
-    if (pending.length === 0) return
-    const still: number[] = []
+    if (pending.size === 0) return
     let spotBlocked = false
-    for (const task of pending) {
+    let closed = spotClosed(t)
+    let firstRetryable = -1
+    const blockedEnd = pending.blockedEnd
+    for (let at = pending.head; at < pending.tail; at++) {
+      if (closed && at < blockedEnd) {
+        at = blockedEnd - 1
+        continue
+      }
+      const task = pending.tasks[at]
+      if (task < 0) continue
       const spot = policy.chooseMarket(taskView(task, t)) === 'spot'
       const open = findOpenSlot(task, spot, t)
       if (open >= 0) {
         attach(task, open, t)
+        pending.remove(at)
+        if (!closed) closed = spotClosed(t)
         continue
       }
-      if (!(spot && spotBlocked) && launch(task, spot, t)) continue
+      if (!(spot && spotBlocked) && launch(task, spot, t)) {
+        pending.remove(at)
+        if (!closed) closed = spotClosed(t)
+        continue
+      }
       if (spot) spotBlocked = bestLaunch(task, true, t) === null
       if (!waitingForCapacity[task]) {
         waitingForCapacity[task] = 1
@@ -324,9 +480,10 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
           detail: 'no spot capacity in any zone'
         })
       }
-      still.push(task)
+      if (!closed && firstRetryable < 0) firstRetryable = at
     }
-    pending = still
+    pending.blockedEnd = firstRetryable >= 0 ? firstRetryable : pending.tail
+    pending.compact()
   }
 
   const releaseIfIdle = (i: number, t: number): void => {
@@ -336,10 +493,14 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
 
   const endInstance = (i: number, t: number): void => {
     if (inst.state[i] === LAUNCHING || inst.state[i] === RUNNING) {
-      if (inst.spot[i] === 1) runningSpot[inst.zone[i]]--
+      if (inst.spot[i] === 1) {
+        runningSpot[inst.zone[i]]--
+        freeSpotSlots -= types[inst.type[i]].gpus - inst.used[i]
+      }
       inst.retire(i)
     }
     inst.state[i] = GONE
+    refreshOpen(i)
     inst.endedAt[i] = t
   }
 
@@ -348,8 +509,10 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     if (inst.state[i] !== RUNNING && inst.state[i] !== LAUNCHING) return
     metrics.notices++
     runningSpot[inst.zone[i]]--
+    freeSpotSlots -= types[inst.type[i]].gpus - inst.used[i]
     inst.state[i] = NOTICED
     inst.retire(i)
+    refreshOpen(i)
     queue.push(t + grace, TERMINATE, i)
     record({
       t,
@@ -409,7 +572,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const batch = displaced
     displaced = []
     const slots: OpenSlot[] = []
-    for (const i of inst.live) {
+    for (let k = 0; k < open.length; k++) {
+      const i = open[k]
       const free = types[inst.type[i]].gpus - inst.used[i]
       if (free <= 0) continue
       slots.push({
@@ -457,7 +621,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     if (excess > 0) {
       // The market reclaims `excess` of our spot instances in the zone, chosen at random (seeded).
       const victims: number[] = []
-      for (const i of inst.live) if (inst.spot[i] === 1 && inst.zone[i] === z) victims.push(i)
+      for (let i = inst.firstLive; i !== -1; i = inst.nextLive[i])
+        if (inst.spot[i] === 1 && inst.zone[i] === z) victims.push(i)
       while (excess-- > 0 && victims.length > 0) {
         const k = Math.floor(uniform() * victims.length)
         const victim = victims[k]

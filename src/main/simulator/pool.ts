@@ -15,11 +15,23 @@ export interface PoolOptions extends SimulationRunOptions {
   workerScript?: string
   /** when given, counts the simulation events processed over all runs and threads */
   stats?: { events: number }
+  /**
+   * Never simulate on the calling thread (the daemon and the desktop app): every run, the first with
+   * its timeline included, goes to a worker, and a missing worker script fails instead of falling back.
+   */
+  offThread?: boolean
 }
 
 /** Messages between the pool and a simulation worker. */
-export type WorkerRequest = { runs: number[] }
-export type WorkerReply = { run: number; metrics: RunMetrics[]; events: number } | { error: string }
+export type WorkerRequest = { runs: number[]; /** keep this run's timeline */ timelineRun?: number }
+export type WorkerReply =
+  | {
+      run: number
+      metrics: RunMetrics[]
+      events: number
+      timelines?: SimulationOutput['timelines']
+    }
+  | { error: string }
 export interface WorkerInit {
   config: SimulationConfig
 }
@@ -46,33 +58,41 @@ export async function runSimulation(
 ): Promise<SimulationOutput> {
   const prepared = prepareSimulation(config, options.trace)
   const script = options.workerScript ?? findWorkerScript()
+  if (options.offThread && !script)
+    throw new Error(
+      'the simulation worker script is missing (out/main/simulation-worker.js): build the app'
+    )
   const wanted =
     options.workers ?? (config.runs >= 8 ? Math.min(availableParallelism(), config.runs) : 0)
-  const workers = script ? Math.min(wanted, config.runs) : 0
+  const workers = script
+    ? Math.min(options.offThread ? Math.max(1, wanted) : wanted, config.runs)
+    : 0
   const perRun: RunMetrics[][] = new Array(config.runs)
   let done = 0
   const report = (): void => options.onProgress?.(++done, config.runs)
 
-  // The first run is always simulated here so its timeline can be kept without shipping events across threads.
-  const keep = options.timeline ? {} : undefined
-  perRun[0] = simulateOneRun(prepared, 0, keep, options.stats)
-  const timelines: SimulationOutput['timelines'] = keep
-  report()
-
   if (workers === 0) {
-    for (let run = 1; run < config.runs; run++) {
+    const keep = options.timeline ? {} : undefined
+    for (let run = 0; run < config.runs; run++) {
       options.signal?.throwIfAborted()
-      perRun[run] = simulateOneRun(prepared, run, undefined, options.stats)
+      perRun[run] = simulateOneRun(prepared, run, run === 0 ? keep : undefined, options.stats)
       report()
       // Yield now and then so progress events, cancellation and the event loop stay responsive.
       if (run % 8 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
     options.signal?.throwIfAborted()
-    return assembleOutput(prepared, perRun, timelines)
+    return assembleOutput(prepared, perRun, keep)
   }
 
-  await runOnWorkers(script!, workers, config, perRun, report, options.signal, options.stats)
-  return assembleOutput(prepared, perRun, timelines)
+  // Every run on a worker, the first one's timeline coming back with its metrics.
+  const kept: { timelines?: SimulationOutput['timelines'] } = {}
+  await runOnWorkers(script!, workers, config, perRun, report, {
+    signal: options.signal,
+    stats: options.stats,
+    timeline: options.timeline === true,
+    kept
+  })
+  return assembleOutput(prepared, perRun, kept.timelines)
 }
 
 function runOnWorkers(
@@ -81,12 +101,17 @@ function runOnWorkers(
   config: SimulationConfig,
   perRun: RunMetrics[][],
   report: () => void,
-  signal?: AbortSignal,
-  stats?: { events: number }
+  options: {
+    signal?: AbortSignal
+    stats?: { events: number }
+    timeline: boolean
+    kept: { timelines?: SimulationOutput['timelines'] }
+  }
 ): Promise<void> {
+  const { signal, stats } = options
   return new Promise((resolve, reject) => {
-    let nextRun = 1
-    let outstanding = config.runs - 1
+    let nextRun = 0
+    let outstanding = config.runs
     let settled = false
     const pool: Worker[] = []
     const finish = (error?: unknown): void => {
@@ -102,11 +127,17 @@ function runOnWorkers(
     signal?.addEventListener('abort', onAbort, { once: true })
     if (outstanding === 0) return finish()
 
-    const feed = (worker: Worker): void => {
-      if (nextRun >= config.runs) return
+    /** Sends the worker its next runs; returns how many. */
+    const feed = (worker: Worker): number => {
+      if (nextRun >= config.runs) return 0
       const runs: number[] = []
-      while (runs.length < RUNS_PER_REQUEST && nextRun < config.runs) runs.push(nextRun++)
-      worker.postMessage({ runs } satisfies WorkerRequest)
+      // the first run travels alone: its timeline is big, and the other runs need not wait behind it
+      const take = nextRun === 0 ? 1 : RUNS_PER_REQUEST
+      while (runs.length < take && nextRun < config.runs) runs.push(nextRun++)
+      const request: WorkerRequest = { runs }
+      if (options.timeline && runs[0] === 0) request.timelineRun = 0
+      worker.postMessage(request)
+      return runs.length
     }
     for (let k = 0; k < count; k++) {
       const worker = new Worker(script, { workerData: { config } satisfies WorkerInit })
@@ -115,24 +146,18 @@ function runOnWorkers(
       worker.on('message', (reply: WorkerReply) => {
         if ('error' in reply) return finish(new Error(reply.error))
         perRun[reply.run] = reply.metrics
+        if (reply.timelines) options.kept.timelines = reply.timelines
         if (stats) stats.events += reply.events
         report()
         outstanding--
-        if (--inFlight <= 0) {
-          inFlight = 0
-          if (nextRun < config.runs) {
-            inFlight = Math.min(RUNS_PER_REQUEST, config.runs - nextRun)
-            feed(worker)
-          }
-        }
+        if (--inFlight <= 0) inFlight = feed(worker)
         if (outstanding === 0) finish()
       })
       worker.on('error', (error) => finish(error))
       worker.on('exit', (code) => {
         if (!settled && code !== 0) finish(new Error(`simulation worker exited with code ${code}`))
       })
-      inFlight = Math.min(RUNS_PER_REQUEST, Math.max(0, config.runs - nextRun))
-      feed(worker)
+      inFlight = feed(worker)
     }
   })
 }

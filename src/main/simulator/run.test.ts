@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { PolicyName, SimulationConfig } from '../../shared/simulation'
 import { defaultSimulationConfig } from './config'
 import { runSimulation } from './pool'
+import { simulationWorkerScript } from '../../../test/support/simulation-worker'
 import { prepareSimulation, runSimulationSync, simulateOneRun } from './run'
 
 const TRACES = path.resolve(__dirname, '../../../resources/traces')
@@ -69,6 +70,29 @@ describe('determinism', () => {
     expect(JSON.stringify(pooled)).toBe(
       JSON.stringify(runSimulationSync(config, { timeline: true }))
     )
+  })
+
+  it('every run on workers (the first with its timeline) gives the single-thread output, for 1 and 2 workers', async () => {
+    const workerScript = await simulationWorkerScript()
+    for (const config of [small({ seed: 5, runs: 6 }), traceConfig(5)]) {
+      const expected = JSON.stringify(runSimulationSync(config, { timeline: true }))
+      for (const workers of [1, 2]) {
+        const pooled = await runSimulation(config, {
+          workers,
+          workerScript,
+          offThread: true,
+          timeline: true
+        })
+        expect(pooled.timelines && Object.keys(pooled.timelines).length).toBeGreaterThan(0)
+        expect(JSON.stringify(pooled)).toBe(expected)
+      }
+    }
+  })
+
+  it('off the thread, a missing worker script fails instead of simulating here', async () => {
+    await expect(
+      runSimulation(small({ seed: 1 }), { offThread: true, workerScript: '' })
+    ).rejects.toThrow(/worker script is missing/)
   })
 
   it('the pool with no workers gives exactly the single-thread output (trace, several runs)', async () => {

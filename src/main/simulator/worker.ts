@@ -8,11 +8,14 @@ const { config } = workerData as WorkerInit
 const port = parentPort!
 try {
   const prepared = prepareSimulation(config)
-  port.on('message', ({ runs }: WorkerRequest) => {
+  port.on('message', ({ runs, timelineRun }: WorkerRequest) => {
     for (const run of runs) {
       const stats = { events: 0 }
-      const metrics = simulateOneRun(prepared, run, undefined, stats)
-      port.postMessage({ run, metrics, events: stats.events } satisfies WorkerReply)
+      const timelines = run === timelineRun ? {} : undefined
+      const metrics = simulateOneRun(prepared, run, timelines, stats)
+      const reply: WorkerReply = { run, metrics, events: stats.events }
+      if (timelines) reply.timelines = timelines
+      port.postMessage(reply)
     }
   })
 } catch (error) {
