@@ -59,12 +59,11 @@ function manyPoints(n: number): SpotPricePoint[] {
 }
 
 describe('buildPriceOptions', () => {
-  it('builds 100,000 points as sampled, large, progressive lines of flat typed arrays, fast', () => {
+  // how fast is measured by `npm run bench` (test/bench/charts.bench.ts), not here: a timed test
+  // fails on a busy machine without anything being wrong
+  it('builds 100,000 points as sampled, large, progressive lines of flat typed arrays', () => {
     const points = manyPoints(100_000)
-    const started = performance.now()
     const { option, series } = buildPriceOptions({ points })
-    const elapsed = performance.now() - started
-    expect(elapsed).toBeLessThan(500)
     const lines = (option.series as Series[]).filter((s) => s.type === 'line')
     expect(lines).toHaveLength(4)
     expect(series.map((s) => s.name)).toEqual([
@@ -88,19 +87,16 @@ describe('buildPriceOptions', () => {
     expect(total).toBe(100_000)
   })
 
-  it('draws 100,000 points (ECharts, SVG renderer) in under half a second', () => {
+  it('draws 100,000 points (ECharts, SVG renderer), sampled to about one point per pixel', () => {
     const points = manyPoints(100_000)
     const chart = init(null, null, { renderer: 'svg', ssr: true, width: 1200, height: 320 })
     try {
-      const started = performance.now()
       const { option } = buildPriceOptions({
         points,
         notices: [{ at: T0 + 3_600_000, zone: 'us-east-1a', instanceType: 'g5.xlarge' }]
       })
       chart.setOption(option)
       const svg = chart.renderToSVGString()
-      const elapsed = performance.now() - started
-      expect(elapsed).toBeLessThan(500)
       // every zone's line is drawn, sampled down to about one point per pixel rather than 25,000
       const paths = svg.match(/<path d="M[^"]*"[^>]*fill="none"/g) ?? []
       expect(paths.length).toBeGreaterThanOrEqual(4)
