@@ -97,16 +97,10 @@ export const settingsSchema = z.object({
     .number()
     .min(0, 'drain margin must be >= 0 s')
     .max(60, 'drain margin must be <= 60 s'),
-  standbySize: z
-    .number()
-    .int('standby size must be a whole number')
-    .min(0, 'standby size must be >= 0')
-    .max(16, 'standby size must be <= 16'),
   budgetPerHour: z
     .number()
     .min(0, 'budget cap must be >= 0 $/h (0 = no cap)')
-    .max(1_000_000, 'budget cap must be <= 1000000 $/h'),
-  strategy: z.enum(['earliest-node', 'least-loaded', 'warm-least-loaded', 'random', 'optimal'])
+    .max(1_000_000, 'budget cap must be <= 1000000 $/h')
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -126,9 +120,7 @@ export const DEFAULT_SETTINGS: Settings = {
   sandbox: { speed: 360, tracePath: '' },
   pollIntervalSeconds: 2,
   drainMarginSeconds: 5,
-  standbySize: 1,
-  budgetPerHour: 0,
-  strategy: 'warm-least-loaded'
+  budgetPerHour: 0
 }
 
 /** Input schema of every method; the method list is the keys. */

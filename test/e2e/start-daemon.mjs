@@ -11,7 +11,7 @@ rmSync(dataDir, { recursive: true, force: true })
 mkdirSync(dataDir, { recursive: true })
 writeFileSync(
   join(dataDir, 'settings.json'),
-  JSON.stringify({ mode: 'sandbox', sandbox: { speed: 360, tracePath: '' }, standbySize: 1 })
+  JSON.stringify({ mode: 'sandbox', sandbox: { speed: 360, tracePath: '' } })
 )
 const child = spawn(
   process.execPath,

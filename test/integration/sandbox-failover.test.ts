@@ -39,7 +39,6 @@ describe('sandbox fleet on a replayed trace', () => {
       JSON.stringify({
         ...DEFAULT_SETTINGS,
         sandbox: { speed: 3600, tracePath: TRACE },
-        standbySize: 1,
         fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'p3.2xlarge' }
       })
     )

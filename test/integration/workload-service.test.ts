@@ -162,9 +162,9 @@ describe('a service through reclaims, restarts and settings changes', () => {
       if (settingsDone < settingsAt.length && h >= settingsAt[settingsDone]) {
         const current = await runtime.handlers.getSettings({})
         const changes = [
-          { standbySize: 3, budgetPerHour: 50 },
-          { strategy: 'least-loaded' as const, drainMarginSeconds: 20 },
-          { standbySize: 0, strategy: 'random' as const, budgetPerHour: 0 }
+          { budgetPerHour: 50, pollIntervalSeconds: 5 },
+          { drainMarginSeconds: 20 },
+          { budgetPerHour: 0, pollIntervalSeconds: 2, drainMarginSeconds: 5 }
         ][settingsDone]
         await runtime.handlers.updateSettings({ settings: { ...current, ...changes } })
         settingsDone++

@@ -107,8 +107,8 @@ describe('settings store', () => {
     dir = mkdtempSync(join(tmpdir(), 'synkti-settings-'))
     const store = openSettingsStore(dir)
     expect(store.get()).toEqual(DEFAULT_SETTINGS)
-    store.set({ ...DEFAULT_SETTINGS, standbySize: 3 })
-    expect(openSettingsStore(dir).get().standbySize).toBe(3)
+    store.set({ ...DEFAULT_SETTINGS, drainMarginSeconds: 3 })
+    expect(openSettingsStore(dir).get().drainMarginSeconds).toBe(3)
   })
   it('refuses bad settings with the field and keeps the old ones', () => {
     dir = mkdtempSync(join(tmpdir(), 'synkti-settings-'))

@@ -22,11 +22,11 @@ describe('settings form model', () => {
     expect(splitList(' a, b ,, c ,')).toEqual(['a', 'b', 'c'])
     const form = toForm(DEFAULT_SETTINGS)
     setAt(form, 'budgetPerHour', '2.5')
-    setAt(form, 'standbySize', '')
+    setAt(form, 'drainMarginSeconds', '')
     expect(getAt(form, 'budgetPerHour')).toBe('2.5')
     const s = fromForm(form)
     expect(s.budgetPerHour).toBe(2.5)
-    expect(Number.isNaN(s.standbySize)).toBe(true)
+    expect(Number.isNaN(s.drainMarginSeconds)).toBe(true)
   })
 
   it('maps issues to their fields by path', () => {

@@ -15,9 +15,7 @@ export interface SettingsForm {
   sandbox: { speed: NumberText; tracePath: string }
   pollIntervalSeconds: NumberText
   drainMarginSeconds: NumberText
-  standbySize: NumberText
   budgetPerHour: NumberText
-  strategy: Settings['strategy']
 }
 
 /** Every field of the form, by its settings path, with the label the summary names it by. */
@@ -38,20 +36,10 @@ export const FIELD_LABELS = {
   'sandbox.tracePath': 'Trace path',
   pollIntervalSeconds: 'Poll interval (s)',
   drainMarginSeconds: 'Drain margin (s)',
-  standbySize: 'Standby size',
-  budgetPerHour: 'Budget cap ($/h)',
-  strategy: 'Failover strategy'
+  budgetPerHour: 'Budget cap ($/h)'
 } as const
 export type FieldName = keyof typeof FIELD_LABELS
 export const FIELD_NAMES = Object.keys(FIELD_LABELS) as FieldName[]
-
-export const STRATEGIES: readonly { value: Settings['strategy']; label: string }[] = [
-  { value: 'earliest-node', label: 'Earliest node' },
-  { value: 'least-loaded', label: 'Least loaded' },
-  { value: 'warm-least-loaded', label: 'Warm, least loaded' },
-  { value: 'random', label: 'Random' },
-  { value: 'optimal', label: 'Optimal' }
-]
 
 /** "a, b ,, c" -> ["a", "b", "c"] */
 export function splitList(text: string): string[] {
@@ -80,9 +68,7 @@ export function toForm(settings: Settings): SettingsForm {
     sandbox: { ...settings.sandbox },
     pollIntervalSeconds: settings.pollIntervalSeconds,
     drainMarginSeconds: settings.drainMarginSeconds,
-    standbySize: settings.standbySize,
-    budgetPerHour: settings.budgetPerHour,
-    strategy: settings.strategy
+    budgetPerHour: settings.budgetPerHour
   }
 }
 
@@ -108,9 +94,7 @@ export function fromForm(form: SettingsForm): Settings {
     sandbox: { speed: toNumber(form.sandbox.speed), tracePath: form.sandbox.tracePath.trim() },
     pollIntervalSeconds: toNumber(form.pollIntervalSeconds),
     drainMarginSeconds: toNumber(form.drainMarginSeconds),
-    standbySize: toNumber(form.standbySize),
-    budgetPerHour: toNumber(form.budgetPerHour),
-    strategy: form.strategy
+    budgetPerHour: toNumber(form.budgetPerHour)
   }
 }
 
@@ -186,7 +170,7 @@ export interface FieldSpec {
   optional?: boolean
 }
 
-/** The text and number inputs, by section (mode and strategy have their own controls). */
+/** The text and number inputs, by section (mode has its own control). */
 export const SECTIONS: readonly {
   id: string
   title: string
@@ -298,14 +282,6 @@ export const SECTIONS: readonly {
         max: 60,
         step: 'any',
         hint: 'Seconds kept in reserve before the reclaim deadline (0-60).'
-      },
-      {
-        name: 'standbySize',
-        type: 'number',
-        min: 0,
-        max: 16,
-        step: 1,
-        hint: 'Warm spares kept ready (0-16).'
       },
       {
         name: 'budgetPerHour',

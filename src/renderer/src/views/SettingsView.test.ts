@@ -47,9 +47,6 @@ describe('SettingsView', () => {
     expect(
       (w.find('input[name="mode"][value="sandbox"]').element as HTMLInputElement).checked
     ).toBe(true)
-    expect((w.find('select[name="strategy"]').element as HTMLSelectElement).value).toBe(
-      'warm-least-loaded'
-    )
     const id = regions.attributes('id')!
     expect(w.find(`label[for="${id}"]`).text()).toContain('Regions')
     for (const name of [
@@ -66,8 +63,7 @@ describe('SettingsView', () => {
       'sandbox.speed',
       'sandbox.tracePath',
       'pollIntervalSeconds',
-      'drainMarginSeconds',
-      'standbySize'
+      'drainMarginSeconds'
     ]) {
       expect(w.find(`input[name="${name}"]`).exists(), name).toBe(true)
     }
@@ -114,13 +110,11 @@ describe('SettingsView', () => {
     await w.find('input[name="aws.regions"]').setValue('us-east-1, eu-west-1')
     await w.find('input[name="budgetPerHour"]').setValue('12.5')
     await w.find('input[name="mode"][value="aws"]').setValue(true)
-    await w.find('select[name="strategy"]').setValue('optimal')
     const expected: Settings = {
       ...DEFAULT_SETTINGS,
       mode: 'aws',
       aws: { ...DEFAULT_SETTINGS.aws, regions: ['us-east-1', 'eu-west-1'] },
-      budgetPerHour: 12.5,
-      strategy: 'optimal'
+      budgetPerHour: 12.5
     }
     client.updateSettings.mockResolvedValueOnce(expected)
     await w.find('[data-test="save"]').trigger('click')
@@ -133,7 +127,7 @@ describe('SettingsView', () => {
 
   it("shows the engine's message when it refuses the settings", async () => {
     const w = await mountSettings()
-    await w.find('input[name="standbySize"]').setValue('3')
+    await w.find('input[name="drainMarginSeconds"]').setValue('3')
     client.updateSettings.mockRejectedValueOnce(
       new ClientError('bad-request', 'aws.profile: no such profile')
     )
