@@ -2,27 +2,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { openHistory } from '../history'
 import { loadTrace } from '../simulator/traces'
-import { main } from './index'
+import { runCli } from '../../../test/support/cli-run'
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true))
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true))
-  try {
-    return { code: await main(args), stdout: stdout.join(''), stderr: stderr.join('') }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const run = runCli
 
 function expectUsageError(r: { code: number; stderr: string }, mention: string): void {
   expect(r.code).toBe(2)

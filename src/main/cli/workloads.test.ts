@@ -3,28 +3,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApiServer, type ApiServer } from '../api/http-server'
 import { openHistory } from '../history'
 import { startRuntime, type Runtime } from '../runtime/runtime'
-import { main } from './index'
+import { runCli } from '../../../test/support/cli-run'
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true))
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true))
-  try {
-    return { code: await main(args), stdout: stdout.join(''), stderr: stderr.join('') }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const run = runCli
 
 const dir = mkdtempSync(join(tmpdir(), 'synkti-workloads-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

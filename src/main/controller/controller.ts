@@ -4,7 +4,7 @@
 // remember lives only in memory: roles and links are tags, failover phases and workloads are history.
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { JobView } from '../../shared/api'
+import type { WorkloadView } from '../../shared/api'
 import type { DrainResult, FleetEvent, ManagedInstance } from '../../shared/fleet'
 import { errorText } from '../../shared/errors'
 import type { Clock } from '../clock'
@@ -61,30 +61,8 @@ export interface ControllerDeps {
   notices?: () => ReadonlyMap<string, number>
 }
 
-export interface WorkloadStatus {
-  name: string
-  kind: 'service' | 'job'
-  generation: number
-  desired: { replicas: number; standby: number }
-  serving: number
-  ready: number
-  standby: number
-  leaving: number
-  recoveries: number
-  openFailovers: number
-  costPerHour: number
-  ondemandCostPerHour: number
-  instances: {
-    id: string
-    role: Role
-    state: string
-    market: string
-    zone: string
-    ready: boolean
-  }[]
-  /** kind job: progress, expected progress, deadline, the current decision and its reason */
-  job?: JobView
-}
+/** What the controller knows of a workload; the API adds the spec, the router's figures and the clock. */
+export type WorkloadStatus = Omit<WorkloadView, 'spec' | 'speed' | 'router'>
 
 export interface Controller {
   /** takes the fleet lease; refuses with one clear line when another controller holds it */
