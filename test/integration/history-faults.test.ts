@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { defaultSimulationConfig } from '../../src/main/simulator/config'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import { simulationWorkerScript } from '../support/simulation-worker'
 
 const TOKEN = 'fault-token-0123456789abcdef'
 let dir: string
@@ -25,6 +26,7 @@ beforeAll(async () => {
     demo: false,
     routerPort: 0,
     token: TOKEN,
+    workerScript: await simulationWorkerScript(),
     log: (line) => logged.push(line)
   })
   server = await startApiServer({
