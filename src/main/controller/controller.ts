@@ -48,7 +48,7 @@ export interface ControllerDeps {
   /** $/h of an instance type on a market, for budgets; undefined when unknown */
   priceOf: (instanceType: string, market: 'spot' | 'ondemand') => number | undefined
   /** drain stops this long (real ms) before the notice deadline */
-  drainMarginMs?: number
+  drainMarginMs?: () => number
   /** a planned retirement waits at most this long (real ms) for in-flight requests */
   retireDrainMs?: number
   /** jobs off spot look whether it is back this often, cloud seconds (default 60) */
@@ -450,7 +450,7 @@ export function createController(deps: ControllerDeps): Controller {
       })
       coolingUntil.set(i.zone, now + cloudMs(ZONE_COOL_DOWN_SECONDS))
       // a notice whose deadline has passed is not replayed: the reclaim has taken the instance
-      const deadline = i.noticeDeadline - (deps.drainMarginMs ?? 0)
+      const deadline = i.noticeDeadline - (deps.drainMarginMs?.() ?? 0)
       if (i.noticeDeadline > now) {
         // A noticed replica keeps its traffic while the service has too few other ready replicas,
         // but only until the last part of the notice, which is the drain's: then routing stops and

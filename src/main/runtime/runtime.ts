@@ -230,7 +230,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     zones: operations.zones,
     priceOf: (type, market) => operations.priceOf(type, market),
     userData: (spec) => operations.userData(spec.model, spec),
-    drainMarginMs: operations.drainMarginMs(settings.get()),
+    // read at each notice, so a changed drain margin applies without a restart
+    drainMarginMs: () => operations.drainMarginMs(settings.get()),
     retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0),
     notices: () => engine.notices()
   })
