@@ -1,12 +1,10 @@
 // The workload half of the contract: apply, list, cancel, their events, the router's figures.
 // A workload is acknowledged only once it is stored in history; the controller picks it up at once.
 import type { ApiOutputs, WorkloadView } from '../../shared/api'
-import type { FleetEvent } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { Controller } from '../controller/controller'
-import { WORKLOAD_TAG } from '../controller/tags'
 import type { Engine } from '../engine/engine'
-import type { History } from '../history'
+import { eventsOfWorkload, type History } from '../history'
 import type { HttpRouter } from '../router'
 import { parseWorkloadText } from '../workloads/files'
 import { ApiError, type ApiHandlers } from './handlers'
@@ -23,9 +21,6 @@ export interface WorkloadHandlerDeps {
 
 export type WorkloadMethod =
   'applyWorkloads' | 'listWorkloads' | 'cancelWorkload' | 'workloadEvents' | 'routerStats'
-
-/** how far back a workload's events are looked for */
-const EVENTS_WINDOW_MS = 30 * 86_400_000
 
 export function createWorkloadHandlers(
   deps: WorkloadHandlerDeps
@@ -63,27 +58,13 @@ export function createWorkloadHandlers(
       const parsed = parseWorkloadText(input.text, { file })
       if (parsed.errors.length > 0) throw new ApiError('bad-request', parsed.errors.join('\n'))
       const now = clock.now()
-      const changes = parsed.workloads.map((w) => {
-        if (input.dryRun) {
-          const stored = history.workloads.get(w.name)
-          const same = stored && JSON.stringify(stored.spec) === JSON.stringify(w)
-          const change: 'created' | 'updated' | 'unchanged' | 'restored' = !stored
-            ? 'created'
-            : stored.cancelledAt !== undefined
-              ? 'restored'
-              : same
-                ? 'unchanged'
-                : 'updated'
-          return {
-            name: w.name,
-            kind: w.kind,
-            change,
-            generation: stored ? stored.generation + (change === 'unchanged' ? 0 : 1) : 1
-          }
-        }
-        const stored = history.workloads.apply(w.name, w.kind, w, now)
-        return { name: w.name, kind: w.kind, ...stored }
-      })
+      const changes = parsed.workloads.map((w) => ({
+        name: w.name,
+        kind: w.kind,
+        ...(input.dryRun
+          ? history.workloads.preview(w.name, w.kind, w)
+          : history.workloads.apply(w.name, w.kind, w, now))
+      }))
       if (!input.dryRun) controller.poke()
       return { changes, dryRun: input.dryRun ?? false }
     },
@@ -94,20 +75,10 @@ export function createWorkloadHandlers(
       controller.poke()
       return { ok: true as const }
     },
-    async workloadEvents(input): Promise<FleetEvent[]> {
+    async workloadEvents(input) {
       if (!history.workloads.get(input.name))
         throw new ApiError('not-found', `no workload named "${input.name}"`)
-      const now = clock.now()
-      const limit = input.limit ?? 200
-      const mine = (e: FleetEvent): boolean => {
-        if (e.data?.workload === input.name) return true
-        if (!e.instanceId) return false
-        const i = history.getInstance(e.instanceId)
-        return i !== undefined && i.tags[WORKLOAD_TAG] === input.name
-      }
-      // newest last, at most `limit`
-      const events = history.eventsBetween(now - EVENTS_WINDOW_MS, now + 1, { limit: 100_000 })
-      return events.filter(mine).slice(-limit)
+      return eventsOfWorkload(history, input.name, clock.now(), input.limit ?? 200)
     },
     async routerStats() {
       const s = router.stats()

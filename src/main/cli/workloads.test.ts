@@ -35,7 +35,7 @@ describe('workload commands on a history file', () => {
     const dry = await run('apply', '-f', f, '--db', db, '--dry-run')
     expect(dry).toMatchObject({
       code: 0,
-      stdout: 'service llama: would be created (generation 0)\n'
+      stdout: 'service llama: would be created (generation 1)\n'
     })
     expect(openHistory(db).workloads.list()).toEqual([])
     expect((await run('apply', '-f', f, '--db', db)).stdout).toBe(

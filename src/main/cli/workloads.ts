@@ -10,7 +10,7 @@ import type { FleetEvent } from '../../shared/fleet'
 import { errorText } from '../../shared/errors'
 import { roleOf, workloadOf } from '../controller/tags'
 import { defaultDataDir } from '../engine/data-dir'
-import { costsByWorkload, openHistory, type History } from '../history'
+import { costsByWorkload, eventsOfWorkload, openHistory, type History } from '../history'
 import { parseWorkloadText, MAX_WORKLOAD_FILE_BYTES } from '../workloads/files'
 import { UsageError } from './errors'
 
@@ -100,20 +100,13 @@ function localTarget(history: History): Target {
     applyWorkloads: (input) => {
       const parsed = parseWorkloadText(String(input.text), { file: String(input.file) })
       if (parsed.errors.length > 0) throw new UsageError(parsed.errors.join('\n'))
-      const changes: WorkloadChangeView[] = parsed.workloads.map((w) => {
-        if (input.dryRun) {
-          const stored = history.workloads.get(w.name)
-          const change = !stored
-            ? 'created'
-            : stored.cancelledAt !== undefined
-              ? 'restored'
-              : JSON.stringify(stored.spec) === JSON.stringify(w)
-                ? 'unchanged'
-                : 'updated'
-          return { name: w.name, kind: w.kind, change, generation: stored?.generation ?? 0 }
-        }
-        return { name: w.name, kind: w.kind, ...history.workloads.apply(w.name, w.kind, w, now()) }
-      })
+      const changes: WorkloadChangeView[] = parsed.workloads.map((w) => ({
+        name: w.name,
+        kind: w.kind,
+        ...(input.dryRun
+          ? history.workloads.preview(w.name, w.kind, w)
+          : history.workloads.apply(w.name, w.kind, w, now()))
+      }))
       return { changes, dryRun: input.dryRun === true }
     },
     listWorkloads: () => storedStatus(history, now()),
@@ -125,10 +118,7 @@ function localTarget(history: History): Target {
     workloadEvents: (input) => {
       const name = String(input.name)
       if (!history.workloads.get(name)) throw new UsageError(`no workload named "${name}"`)
-      const events = history.eventsBetween(now() - 30 * MS.d, now() + 1, { limit: 100_000 })
-      return events
-        .filter((e) => e.data?.workload === name || instanceWorkload(history, e) === name)
-        .slice(-Number(input.limit ?? 200))
+      return eventsOfWorkload(history, name, now(), Number(input.limit ?? 200))
     },
     costs: (input) =>
       input.by === 'workload'
@@ -144,11 +134,6 @@ function localTarget(history: History): Target {
     },
     close: () => history.close()
   }
-}
-
-function instanceWorkload(history: History, e: FleetEvent): string | undefined {
-  if (!e.instanceId) return undefined
-  return history.getInstance(e.instanceId)?.tags['synkti:workload']
 }
 
 /** Without a daemon: the desired state and the instances history last saw, readiness unknown. */

@@ -19,7 +19,7 @@ export {
 } from './fleet-state'
 export type { JobStateStore } from './job-state'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
-export { costsByWorkload } from './workload-costs'
+export { costsByWorkload, eventsOfWorkload } from './workload-queries'
 export type * from './types'
 export type {
   LeaseResult,

@@ -27,6 +27,12 @@ export interface WorkloadStore {
     spec: unknown,
     now: number
   ): { change: WorkloadChange; generation: number }
+  /** what apply would change, and the generation it would give, without writing anything */
+  preview(
+    name: string,
+    kind: WorkloadKind,
+    spec: unknown
+  ): { change: WorkloadChange; generation: number }
   /** false when there is no such active workload */
   cancel(name: string, now: number): boolean
   get(name: string): StoredWorkload | undefined
@@ -76,6 +82,20 @@ export function createWorkloadStore(db: Database.Database): WorkloadStore {
     'SELECT * FROM workloads WHERE cancelled_at IS NULL ORDER BY name'
   )
   const listAll = db.prepare<[], WorkloadRow>('SELECT * FROM workloads ORDER BY name')
+  /** the one rule for what applying `text` over the stored row changes */
+  const changeOf = (
+    row: WorkloadRow | undefined,
+    kind: WorkloadKind,
+    text: string
+  ): { change: WorkloadChange; generation: number } => {
+    if (!row) return { change: 'created', generation: 1 }
+    if (row.spec === text && row.kind === kind && row.cancelled_at === null)
+      return { change: 'unchanged', generation: row.generation }
+    return {
+      change: row.cancelled_at === null ? 'updated' : 'restored',
+      generation: row.generation + 1
+    }
+  }
   const applyTx = db.transaction(
     (
       name: string,
@@ -84,21 +104,15 @@ export function createWorkloadStore(db: Database.Database): WorkloadStore {
       now: number
     ): { change: WorkloadChange; generation: number } => {
       const row = get.get(name)
-      if (!row) {
-        insert.run(name, kind, text, now, now)
-        return { change: 'created', generation: 1 }
-      }
-      if (row.spec === text && row.kind === kind && row.cancelled_at === null)
-        return { change: 'unchanged', generation: row.generation }
-      update.run(kind, text, now, name)
-      return {
-        change: row.cancelled_at === null ? 'updated' : 'restored',
-        generation: row.generation + 1
-      }
+      const outcome = changeOf(row, kind, text)
+      if (!row) insert.run(name, kind, text, now, now)
+      else if (outcome.change !== 'unchanged') update.run(kind, text, now, name)
+      return outcome
     }
   )
   return {
     apply: (name, kind, spec, now) => applyTx.immediate(name, kind, JSON.stringify(spec), now),
+    preview: (name, kind, spec) => changeOf(get.get(name), kind, JSON.stringify(spec)),
     cancel: (name, now) => cancel.run(now, now, name).changes > 0,
     get: (name) => {
       const row = get.get(name)
