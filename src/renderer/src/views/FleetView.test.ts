@@ -240,6 +240,28 @@ describe('FleetView', () => {
     expect(w.find('[data-test="launch-form"]').exists()).toBe(false)
   })
 
+  it('hides the columns the person unticks and remembers the choice', async () => {
+    localStorage.clear()
+    const headers = (w: VueWrapper): string[] =>
+      w.findAll('[data-test="fleet-table"] thead th').map((th) => th.text())
+    let w = await mountFleet()
+    expect(headers(w)).toContain('Model')
+    await w.find('[data-test="column-chooser"] input[data-column="model"]').setValue(false)
+    await w.find('[data-test="column-chooser"] input[data-column="costSoFar"]').setValue(false)
+    expect(headers(w)).not.toContain('Model')
+    expect(headers(w).some((h) => h.startsWith('Cost'))).toBe(false)
+    expect(headers(w)[0]).toContain('Name')
+    expect(headers(w).at(-1)).toBe('Actions')
+    expect(w.find('[data-test="column-chooser"] summary').text()).toContain('2 hidden')
+    w.unmount()
+    wrapper = null
+    w = await mountFleet()
+    expect(headers(w)).not.toContain('Model')
+    await w.find('[data-test="column-chooser"] input[data-column="model"]').setValue(true)
+    expect(headers(w)).toContain('Model')
+    localStorage.clear()
+  })
+
   it('starts the launch form from the fleet settings, afresh at every opening', async () => {
     client.getSettings.mockResolvedValue({
       ...DEFAULT_SETTINGS,
