@@ -10,7 +10,7 @@ import {
   TooltipComponent
 } from 'echarts/components'
 import type { EChartsCoreOption } from 'echarts/core'
-import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
+import { DEFAULT_CHART_THEME } from '@renderer/charts/chart-theme'
 import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import {
   buildCompletionOptions,
@@ -21,7 +21,7 @@ import {
   errorBarData,
   renderErrorBar
 } from './whatif-options'
-import { policyColor } from '@renderer/whatif/policy-colors'
+import { policyColor } from '@renderer/charts/policy-colors'
 
 use([
   SVGRenderer,

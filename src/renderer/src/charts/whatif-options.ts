@@ -9,8 +9,8 @@ import type {
   PolicyResult,
   SimulationTimelineEvent
 } from '@shared/simulation'
-import type { ChartTheme } from '@renderer/whatif/chart-theme'
-import { policyColor } from '@renderer/whatif/policy-colors'
+import type { ChartTheme } from '@renderer/charts/chart-theme'
+import { policyColor } from '@renderer/charts/policy-colors'
 import { html, trusted } from './html'
 
 interface RenderApi {

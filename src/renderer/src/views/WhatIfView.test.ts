@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
-import { METRIC_NAMES } from '@shared/simulation'
+import { METRIC_NAMES, type SimulationConfig } from '@shared/simulation'
 import { checkSimulationConfig } from '@shared/simulation-schema'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
@@ -400,5 +400,35 @@ describe('WhatIfView', () => {
     const text = w.find('[data-test="run-error"]').text()
     expect(text).toContain('shorter than the simulated 48 h: lower Duration (h)')
     expect(text).not.toContain('--duration')
+  })
+
+  it('opens prefilled from a workload handed over by the Workloads view, once', async () => {
+    useSimulationsStore().setPendingWorkload({
+      name: 'finetune',
+      kind: 'job',
+      instanceType: 'g5.xlarge',
+      instanceTypes: ['g5.xlarge'],
+      zones: ['sandbox-1a', 'sandbox-1b'],
+      spec: { gpus: 1, gpuMemoryGiB: 24, onDemandPrice: 1.006, meanSpotPrice: 0.35 },
+      job: { workHours: 6, deadlineHours: 9, changeoverHours: 0.2, policy: 'uniform-progress' }
+    })
+    const w = await mountView()
+    expect(useSimulationsStore().pendingWorkload).toBeNull()
+    expect(w.find('[data-test="workload-seed"]').text()).toContain(
+      'Prefilled from the job finetune'
+    )
+    const value = (name: string): string =>
+      (w.find(`input[name="${name}"]`).element as HTMLInputElement).value
+    expect(value('workload.computeHours')).toBe('6')
+    expect(value('workload.deadlineHours')).toBe('9')
+    expect(value('changeoverSeconds')).toBe('0.2')
+    expect(value('instanceTypes.0.name')).toBe('g5.xlarge')
+    expect(value('name')).toBe('finetune what-if')
+    await w.find('[data-test="whatif-form"]').trigger('submit')
+    await flush()
+    const config = (client.startSimulation.mock.calls[0][0] as { config: SimulationConfig }).config
+    expect(config.workload).toEqual({ kind: 'deadline', computeHours: 6, deadlineHours: 9 })
+    expect(config.policies).toEqual(['ondemand', 'uniform-progress'])
+    expect(config.instanceTypes[0]).toMatchObject({ name: 'g5.xlarge', meanSpotPrice: 0.35 })
   })
 })

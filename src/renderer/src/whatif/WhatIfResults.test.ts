@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount } from '@vue/test-utils'
 import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
-import { policyColor } from './policy-colors'
+import { policyColor } from '@renderer/charts/policy-colors'
 import WhatIfResults from './WhatIfResults.vue'
 
 // ECharts cannot draw in happy-dom: VChart is a stub
