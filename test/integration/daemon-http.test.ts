@@ -8,8 +8,8 @@ import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 /** The daemon answers JSON envelopes; these tests read them loosely. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Envelope = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   result?: any
   clock?: { speed: number }
   error: { code: string; message: string }
