@@ -48,3 +48,15 @@ describe('WhatIfResults', () => {
     expect(w.emitted('use-config')).toHaveLength(1)
   })
 })
+
+describe('WhatIfResults charts', () => {
+  it('draw the intervals clamped to possible values, as the table shows them', () => {
+    const out = sampleOutput()
+    out.results[0].metrics.total_cost = { mean: 0.002, ci95: [-0.01, 0.014] }
+    const w = mount(WhatIfResults, { props: { output: out, title: 'x' } })
+    const cost = w.findAllComponents({ name: 'PolicyComparisonChart' })[0]
+    const results = cost.props('results') as typeof out.results
+    expect(results[0].metrics.total_cost.ci95).toEqual([0, 0.014])
+    expect(w.find('tr[data-metric="total_cost"]').text()).toContain('0.002 [0, 0.01]')
+  })
+})
