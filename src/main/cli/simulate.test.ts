@@ -133,8 +133,13 @@ describe('synkti simulate: results', () => {
     expect(out.results.map((r) => r.policy)).toEqual(['greedy', 'fallback', 'ondemand'])
     for (const r of out.results) {
       for (const name of METRIC_NAMES) {
-        // a batch run has no omniscient bound: those two are null by definition
-        if (name === 'optimal_cost' || name === 'gap_to_optimal_pct') {
+        // a batch run has no omniscient bound and is no service: those are null by definition
+        if (
+          name === 'optimal_cost' ||
+          name === 'gap_to_optimal_pct' ||
+          name === 'availability_pct' ||
+          name === 'cost_pct_of_ondemand'
+        ) {
           expect(r.metrics[name].mean).toBeNull()
           continue
         }
