@@ -220,3 +220,17 @@ describe('spreadZones', () => {
     expect(spreadZones(ZONES, replicas, new Set(['z-c']))).toEqual(['z-b', 'z-a', 'z-c'])
   })
 })
+
+describe('zones in turn', () => {
+  it("'in-turn' gives each launch of a pass the zones rotated one further, ignoring counts and cooling", () => {
+    const actions = planService({ ...spec, standby: 0, replicas: 3 }, [replica({ zone: 'z-a' })], {
+      ...ctx,
+      coolingZones: new Set(['z-a']),
+      zoneChoice: 'in-turn'
+    })
+    expect(actions.map((a) => (a.kind === 'launch' ? a.zones : []))).toEqual([
+      ['z-a', 'z-b', 'z-c'],
+      ['z-b', 'z-c', 'z-a']
+    ])
+  })
+})
