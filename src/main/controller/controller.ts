@@ -101,6 +101,8 @@ const READY_POLL_MS = 50
 const MIN_DRAIN_WINDOW_MS = 250
 /** ...and at least this share of what is left of the notice */
 const DRAIN_SHARE = 0.25
+/** a GPU instance's boot and model load before the controller has seen one (cloud seconds) */
+const DEFAULT_READY_AFTER_SECONDS = 300
 
 export function createController(deps: ControllerDeps): Controller {
   const { provider, history, clock, router, serving } = deps
@@ -112,6 +114,11 @@ export function createController(deps: ControllerDeps): Controller {
   const book: FailoverBook = createFailoverBook(history, deps.record, clock.now())
   const busy = new Map<string, Promise<void>>()
   const readiness = new Map<string, boolean>()
+  /**
+   * How long a launch takes to serve (launch to ready), learned from the replicas seen becoming
+   * ready (a moving average); an estimate for choosing spares, so it may start from a guess.
+   */
+  let readyAfterMs = cloudMs(DEFAULT_READY_AFTER_SECONDS)
   const coolingUntil = new Map<string, number>()
   const spotOutUntil = new Map<string, number>()
   const budgets = new Map<string, ReturnType<typeof createBudget>>()
@@ -305,7 +312,10 @@ export function createController(deps: ControllerDeps): Controller {
           return
         }
         // each replica is ready for the model it was launched with (an older spec's may differ)
-        readiness.set(i.id, (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready)
+        const ready = (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready
+        if (ready && readiness.get(i.id) === false)
+          readyAfterMs = 0.8 * readyAfterMs + 0.2 * Math.max(0, clock.now() - i.launchedAt)
+        readiness.set(i.id, ready)
       })
     )
   }
@@ -528,6 +538,21 @@ export function createController(deps: ControllerDeps): Controller {
     }
   }
 
+  /** zone and deadline of each unanswered notice; one gone without a notice is due now */
+  const noticeDetails = (
+    ids: readonly string[],
+    mine: ManagedInstance[],
+    now: number
+  ): Map<string, { zone: string; deadline: number }> => {
+    const details = new Map<string, { zone: string; deadline: number }>()
+    for (const id of ids) {
+      const i = mine.find((m) => m.id === id)
+      const zone = i?.zone ?? seen.get(id)?.zone
+      if (zone !== undefined) details.set(id, { zone, deadline: i?.noticeDeadline ?? now })
+    }
+    return details
+  }
+
   const reconcileService = async (
     w: StoredWorkload,
     spec: ServiceSpec,
@@ -541,6 +566,7 @@ export function createController(deps: ControllerDeps): Controller {
     const cooling = new Set([...coolingUntil].filter(([, until]) => until > now).map(([z]) => z))
     const zones = spec.zones?.length ? spec.zones : (deps.zones ?? [])
     planning = spec
+    const unanswered = book.unanswered(w.name)
     const actions = planService(
       {
         name: w.name,
@@ -554,7 +580,8 @@ export function createController(deps: ControllerDeps): Controller {
         zones,
         coolingZones: cooling,
         spotUnavailable: (spotOutUntil.get(w.name) ?? 0) > now,
-        unansweredNotices: book.unanswered(w.name)
+        unansweredNotices: unanswered,
+        spareChoice: { now, readyAfterMs, notices: noticeDetails(unanswered, mine, now) }
       }
     )
     const byId = new Map(mine.map((i) => [i.id, i]))

@@ -198,6 +198,30 @@ describe('service mode on a hand-built market (TEST_TYPE: $3/h on demand, $1/h s
     expect(even.metrics.instances_launched_spot).toBe(2)
   })
 
+  it('a warm spare is promoted at the notice: no gap, and a new spare is launched', () => {
+    const market: TestMarketOptions = {
+      zones: ['a', 'b'],
+      horizonSeconds: 2 * HOUR,
+      capacity: [[[3600, 0]], []]
+    }
+    const withSpare = run('spothedge', market, { standby: 1 })
+    // serving in a, the spare in b; a reclaims at 3600: the spare serves at once, a new spare in b
+    expect(launches(withSpare.timeline)).toEqual([
+      [0, 'a', 'spot'],
+      [0, 'b', 'spot'],
+      [3600, 'b', 'spot']
+    ])
+    expect(withSpare.metrics.availability_pct).toBeCloseTo((100 * (7200 - 120)) / 7200, 9)
+    const without = run('spothedge', market)
+    // without a spare: down from the end of the notice (3720) until the replacement is ready (3720)
+    expect(without.metrics.availability_pct).toBeCloseTo((100 * (7200 - 120)) / 7200, 9)
+    const slowLoad = run('spothedge', market, { modelLoadSeconds: 600 })
+    const slowSpare = run('spothedge', market, { modelLoadSeconds: 600, standby: 1 })
+    // with a 660 s launch-to-ready, the notice covers 120 s of it: 540 s down without a spare
+    expect(slowLoad.metrics.availability_pct).toBeCloseTo((100 * (7200 - 660 - 540)) / 7200, 9)
+    expect(slowSpare.metrics.availability_pct).toBeCloseTo((100 * (7200 - 660)) / 7200, 9)
+  })
+
   it('the all-on-demand reference is the wanted replicas for the whole window, through the billing core', () => {
     const market = createTestMarket({ horizonSeconds: 10 * HOUR })
     expect(ondemandReferenceCost(market, 3)).toBeCloseTo(3 * 10 * 3, 9)

@@ -76,6 +76,8 @@ interface SimReplica {
   zoneIndex: number
   life: BilledLife
   alive: boolean
+  /** end of its notice, seconds (Infinity while not noticed) */
+  noticeEnd: number
 }
 
 /** The bill of the wanted replicas on demand for the whole window: what cost_pct_of_ondemand divides by. */
@@ -94,6 +96,7 @@ export function simulateService(input: ServiceRunInput): RunMetrics {
   const workload = config.workload
   const horizon = market.horizonSeconds
   const grace = config.graceSeconds
+  const readyAfter = workload.bootSeconds + workload.modelLoadSeconds
   const typeIndex = deadlineInstanceType(market)
   const zoneCount = market.zones.length
   const zoneIndexOf = new Map(market.zones.map((z, i) => [z, i]))
@@ -176,7 +179,8 @@ export function simulateService(input: ServiceRunInput): RunMetrics {
       },
       zoneIndex: zone,
       life: { typeIndex, zoneIndex: zone, spot: a.market === 'spot', start: t, end: NaN },
-      alive: true
+      alive: true,
+      noticeEnd: Infinity
     }
     replicas.push(replica)
     live.push(replica)
@@ -214,6 +218,7 @@ export function simulateService(input: ServiceRunInput): RunMetrics {
 
   const notice = (r: SimReplica, t: number): void => {
     r.view.leaving = true
+    r.noticeEnd = t + grace
     metrics.notices++
     metrics.preemptions++
     coolingUntil[r.zoneIndex] = Math.max(coolingUntil[r.zoneIndex], t + ZONE_COOL_DOWN_SECONDS)
@@ -275,6 +280,12 @@ export function simulateService(input: ServiceRunInput): RunMetrics {
       const cooling = new Set<string>()
       for (let z = 0; z < zoneCount; z++) if (coolingUntil[z] > t) cooling.add(market.zones[z])
       const views = live.map((r) => r.view)
+      // which spare answers which notice: the controller's rule, in ms as the controller gives it
+      const notices = new Map<string, { zone: string; deadline: number }>()
+      for (const id of unanswered) {
+        const r = replicas[Number(id.slice(4))]
+        notices.set(id, { zone: r.view.zone, deadline: r.noticeEnd * 1000 })
+      }
       const actions = planPlacement(
         placement,
         spec,
@@ -283,7 +294,8 @@ export function simulateService(input: ServiceRunInput): RunMetrics {
           zones: market.zones,
           coolingZones: cooling,
           spotUnavailable: spotOutUntil > t,
-          unansweredNotices: [...unanswered]
+          unansweredNotices: [...unanswered],
+          spareChoice: { now: t * 1000, readyAfterMs: readyAfter * 1000, notices }
         },
         turn
       )
