@@ -327,3 +327,51 @@ describe('choosing spares for simultaneous notices (an optimal assignment)', () 
     expect(launches.map((a) => (a.kind === 'launch' ? a.replaces : ''))).toEqual([late.id])
   })
 })
+
+describe('a rebalance recommendation (replica at risk)', () => {
+  const retires = (actions: ReturnType<typeof planService>): string[] =>
+    actions.flatMap((a) => (a.kind === 'retire' ? [a.instanceId] : []))
+
+  it('with rebalance: wait, changes nothing', () => {
+    const live = [replica(), replica({ atRisk: true }), replica({ role: 'standby' })]
+    expect(planService(spec, live, ctx)).toEqual([])
+  })
+
+  it('with rebalance: replace, promotes a spare at once and retires the at-risk replica only when the replacement serves', () => {
+    const shape = { ...spec, replaceAtRisk: true }
+    const risky = replica({ atRisk: true })
+    const spare = replica({ role: 'standby', ready: true, routed: false })
+    const first = planService(shape, [replica(), risky, spare], ctx)
+    // the spare is promoted (and routed, it is ready), a spare is launched behind it, the risky
+    // replica keeps serving: serving ready among the others is 1 of 2 before the promotion lands
+    expect(first.filter((a) => a.kind === 'promote').map((a) => a.instanceId)).toEqual([spare.id])
+    expect(
+      first.filter((a) => a.kind === 'launch').map((a) => a.kind === 'launch' && a.role)
+    ).toEqual(['standby'])
+    expect(retires(first)).toEqual([])
+    // next pass: the promoted spare serves and is ready, a new spare boots: the risky one goes
+    const promoted = { ...spare, role: 'serving' as const, routed: true }
+    const booting = replica({ role: 'standby', state: 'pending', ready: false, serving: false })
+    const second = planService(shape, [replica(), risky, promoted, booting], ctx)
+    expect(retires(second)).toEqual([risky.id])
+    expect(second.some((a) => a.kind === 'launch')).toBe(false)
+  })
+
+  it('keeps an at-risk replica while its replacement is still booting', () => {
+    const shape = { ...spec, standby: 0, replaceAtRisk: true }
+    const risky = replica({ atRisk: true })
+    const replacement = replica({ state: 'pending', ready: false, serving: false, routed: false })
+    expect(retires(planService(shape, [replica(), risky, replacement], ctx))).toEqual([])
+  })
+
+  it('replaces an at-risk spare and retires it once a new spare is ready', () => {
+    const shape = { ...spec, replaceAtRisk: true }
+    const riskySpare = replica({ role: 'standby', atRisk: true })
+    const first = planService(shape, [replica(), replica(), riskySpare], ctx)
+    expect(first.map((a) => a.kind)).toEqual(['launch'])
+    const fresh = replica({ role: 'standby', ready: true })
+    expect(retires(planService(shape, [replica(), replica(), riskySpare, fresh], ctx))).toEqual([
+      riskySpare.id
+    ])
+  })
+})

@@ -20,6 +20,8 @@ export interface ServiceShape {
   market: ServiceMarket
   /** extra spot replicas beyond `replicas` (SpotHedge-style over-provisioning) */
   overProvision: number
+  /** replace a replica or spare under a rebalance recommendation before its notice comes */
+  replaceAtRisk?: boolean
 }
 
 export interface ReplicaView {
@@ -43,6 +45,8 @@ export interface ReplicaView {
   replaces?: string
   /** launched for an older spec that serves something else (another model): replaced, then retired */
   outdated?: boolean
+  /** under a rebalance recommendation: at elevated risk of a reclaim, still serving */
+  atRisk?: boolean
 }
 
 export interface ServicePlanContext {
@@ -168,7 +172,10 @@ export function planService(
   // Replicas of an older spec are replaced surge-style: new ones are launched as if the old were
   // gone, and the old keep serving until enough new ones are ready, then they are retired.
   const outdated = all.filter((r) => r.outdated)
-  const alive = all.filter((r) => !r.outdated)
+  // Replicas at risk (a rebalance recommendation) are replaced like outdated ones when the service
+  // asks for it: counted as gone, kept serving until enough others are ready, then retired.
+  const atRisk = spec.replaceAtRisk ? all.filter((r) => r.atRisk && !r.outdated) : []
+  const alive = all.filter((r) => !r.outdated && !atRisk.includes(r))
   const serving = alive.filter((r) => r.role === 'serving')
   const spares = alive.filter((r) => r.role === 'standby')
   const spotServing = serving.filter((r) => !r.fallback)
@@ -306,6 +313,15 @@ export function planService(
   for (const r of outdated)
     if (r.role !== 'serving' || readyNew >= spec.replicas)
       actions.push({ kind: 'retire', instanceId: r.id, reason: 'replaced by the new spec' })
+  // 4c. replicas at risk go once their replacements are ready (spares: once enough spares are)
+  const readySpares = sparesLeft.filter((r) => r.ready).length
+  for (const r of atRisk)
+    if (r.role === 'serving' ? readyNew >= spec.replicas : readySpares >= spec.standby)
+      actions.push({
+        kind: 'retire',
+        instanceId: r.id,
+        reason: 'rebalance recommendation: replaced by a ready one'
+      })
   // 5. serving: every running replica (spares too: a warm spare has its model loaded) serves;
   //    only serving ones that are ready get routed
   for (const r of alive) {
