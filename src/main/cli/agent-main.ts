@@ -13,6 +13,6 @@ program.parseAsync(['agent', ...process.argv.slice(2)], { from: 'user' }).catch(
     process.exitCode = (error as { exitCode?: number }).exitCode ?? 2
     return
   }
-  console.error(`synkti-agent: ${errorText(error)}`)
+  console.error(`synkti-agent: ${error instanceof UsageError ? error.message : errorText(error)}`)
   process.exitCode = error instanceof UsageError ? 2 : 1
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Settings } from '../../shared/api'
 import { createEngineHandlers } from '../api/engine-handlers'
@@ -27,6 +27,7 @@ import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
 import { agentServing } from '../serving/agent'
+import { startAgentBoot, type AgentBoot } from '../providers/aws/agent-boot'
 import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
 import type { ServingBackend } from '../serving/serving'
 
@@ -60,6 +61,8 @@ export interface RuntimeOptions {
   routerApiKey?: string
   seed?: number
   workerScript?: string
+  /** AWS only: the built agent bundle the cockpit uploads for launches (default out/agent/synkti-agent.mjs beside the built main) */
+  agentBundlePath?: string
 }
 
 export interface Runtime {
@@ -124,6 +127,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   let operations: FleetOperations
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
+  /** AWS: the agents' reports channel and bundle, started once the engine can take reports */
+  let startBoot: (() => AgentBoot) | undefined
+  let agentBoot: AgentBoot | undefined
   let timeScale = 1
   if (mode === 'sandbox' && o.sandbox) {
     provider = o.sandbox.provider
@@ -186,9 +192,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       settings: settings.get,
       history,
-      log
+      log,
+      agentBoot: () => agentBoot?.current()
     })
     serving = agentServing()
+    const awsProvider = provider
+    startBoot = () =>
+      startAgentBoot({
+        client: { region: regions[0], profile },
+        fleetTag: current.aws.fleetTag,
+        version: o.version ?? '0.1.0',
+        bundlePath: o.agentBundlePath ?? builtAgentBundle(),
+        sink: (kind, body) => engine.agentReport(kind, body),
+        list: () => awsProvider.listInstances(),
+        clock,
+        log
+      })
   }
 
   const routerOptions = {
@@ -277,6 +296,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   try {
     await engine.start()
+    agentBoot = startBoot?.()
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()
@@ -297,12 +317,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     mode,
     async stop() {
       jobs.cancelAll()
+      await agentBoot?.stop()
       await engine.stop()
       await router.close()
       await ownedSandbox?.stopAll()
       closeHistory()
     }
   }
+}
+
+/** the bundle `npm run build` made: beside the built main (out/agent), or under out/ from the sources */
+function builtAgentBundle(): string {
+  const candidates = [
+    join(__dirname, '..', 'agent', 'synkti-agent.mjs'),
+    join(__dirname, '..', '..', '..', 'out', 'agent', 'synkti-agent.mjs')
+  ]
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]
 }
 
 /** The sandbox's demo: a small service on spot with a warm spare, so a newcomer sees failovers. */
