@@ -162,8 +162,10 @@ export function createSqsReportSender(o: {
  * Whether SQS's `SenderId` may speak for `instanceId`. The real rule for EC2 instance roles:
  * `<role unique id>:<instance id>` (the role session of an instance profile is named after the
  * instance). With the agents' role id known (IAM GetRole's RoleId, `AROA...`) it must be exactly that
- * role; without it, any role session named after the instance. moto stamps every message with one
- * fixed user id (`AIDAIT2UOQQY3AUEKVGXU`), so tests against it inject their own check.
+ * role; without it, any role session named after the instance. moto cannot play this part: it stamps
+ * every message with one fixed user id (`AIDAIT2UOQQY3AUEKVGXU`) and, with Debian's botocore 1.29
+ * models, returns no system attributes at all to a JSON-protocol client such as SDK v3, so tests
+ * against it inject their own check and prove the fleet check; the rule itself is unit-tested.
  */
 export type SenderCheck = (senderId: string | undefined, instanceId: string) => boolean
 
