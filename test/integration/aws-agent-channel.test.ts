@@ -66,7 +66,11 @@ function freePort(): Promise<number> {
   })
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 20_000
+): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const value = await probe()
@@ -235,7 +239,9 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       const i = await instance()
       return i && operations.load(i) === 3 ? true : undefined
     }).catch((error: Error) => {
-      throw new Error(`${error.message}\nagent log:\n${agentLog}\nchannel: ${JSON.stringify(outcomes.slice(0, 5))}`)
+      throw new Error(
+        `${error.message}\nagent log:\n${agentLog}\nchannel: ${JSON.stringify(outcomes.slice(0, 5))}`
+      )
     })
 
     // the endpoint tag in EC2, and the serving backend reports the replica ready

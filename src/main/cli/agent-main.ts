@@ -7,12 +7,14 @@ import { UsageError } from './errors'
 
 const program = new Command('synkti-agent').exitOverride()
 registerAgent(program)
-program.parseAsync(['agent', ...process.argv.slice(2)], { from: 'user' }).catch((error: unknown) => {
-  // commander has printed its own usage errors; ours are one line
-  if ((error as { code?: string }).code?.startsWith('commander.')) {
-    process.exitCode = (error as { exitCode?: number }).exitCode ?? 2
-    return
-  }
-  console.error(`synkti-agent: ${error instanceof UsageError ? error.message : errorText(error)}`)
-  process.exitCode = error instanceof UsageError ? 2 : 1
-})
+program
+  .parseAsync(['agent', ...process.argv.slice(2)], { from: 'user' })
+  .catch((error: unknown) => {
+    // commander has printed its own usage errors; ours are one line
+    if ((error as { code?: string }).code?.startsWith('commander.')) {
+      process.exitCode = (error as { exitCode?: number }).exitCode ?? 2
+      return
+    }
+    console.error(`synkti-agent: ${error instanceof UsageError ? error.message : errorText(error)}`)
+    process.exitCode = error instanceof UsageError ? 2 : 1
+  })

@@ -69,7 +69,10 @@ export function registerAgent(program: Command): void {
     )
     .option('--token <token>', 'shared token of the cockpit (env SYNKTI_TOKEN)')
     .option('--instance-id <id>', 'default: read from the instance metadata service')
-    .option('--metrics-url <url>', 'vLLM Prometheus metrics (default http://127.0.0.1:<port>/metrics)')
+    .option(
+      '--metrics-url <url>',
+      'vLLM Prometheus metrics (default http://127.0.0.1:<port>/metrics)'
+    )
     .option(
       '--router-deregister-url <url>',
       'POSTed {instanceId} to stop routing here before draining'

@@ -64,7 +64,8 @@ function sandbox(): {
       stdio: 'pipe'
     })
   }
-  const dockerEnv = (): string => (existsSync(log + '.env') ? readFileSync(log + '.env', 'utf8') : '')
+  const dockerEnv = (): string =>
+    existsSync(log + '.env') ? readFileSync(log + '.env', 'utf8') : ''
   return { dir, bin, log, run, dockerEnv }
 }
 
@@ -185,7 +186,8 @@ describe('agentUserData', () => {
 
 describe('agentUserData with the agent install', () => {
   const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/synkti-lab-reports.fifo'
-  const URL_ = 'https://synkti-123456789012-us-east-1.s3.amazonaws.com/agent/a.mjs?X-Amz-Signature=ab'
+  const URL_ =
+    'https://synkti-123456789012-us-east-1.s3.amazonaws.com/agent/a.mjs?X-Amz-Signature=ab'
 
   function install(s: ReturnType<typeof sandbox>, extra: Record<string, unknown> = {}) {
     return {

@@ -125,7 +125,9 @@ function checkedPort(value: number): string {
 /** a directory named in the systemd unit too: plain path characters only (systemd has its own quoting) */
 function checkedDir(what: string, value: string): string {
   if (!/^\/[A-Za-z0-9._/-]{0,1023}$/.test(value) || value.includes('..'))
-    throw new UserDataError(`user data: ${what} must be an absolute path of letters, digits and . _ - /`)
+    throw new UserDataError(
+      `user data: ${what} must be an absolute path of letters, digits and . _ - /`
+    )
   return value.replace(/\/+$/, '') || '/'
 }
 
@@ -192,7 +194,11 @@ export function agentUserData(o: AgentUserDataOptions): string {
     const address = a.endpointAddress ?? 'public'
     if (address !== 'public' && address !== 'private')
       throw new UserDataError(`user data: the endpoint address must be public or private`)
-    const unit = agentUnit(checkedImage(a.nodeImage ?? DEFAULT_NODE_IMAGE), installRaw, configDirRaw)
+    const unit = agentUnit(
+      checkedImage(a.nodeImage ?? DEFAULT_NODE_IMAGE),
+      installRaw,
+      configDirRaw
+    )
     lines.push(
       `mkdir -p ${install}`,
       `curl -fsSL --retry 5 --max-time 300 -o ${bundle} ${shellQuote(checkedUrlOf('the agent bundle URL', a.bundleUrl))}`,

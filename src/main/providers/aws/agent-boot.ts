@@ -191,7 +191,8 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 
   const attempt = (what: string, step: () => Promise<void>): Promise<void> =>
     step().catch((error: unknown) => {
-      if (!signal.aborted) o.log(`${what} off: ${errorText(error)}; launches boot without the agent`)
+      if (!signal.aborted)
+        o.log(`${what} off: ${errorText(error)}; launches boot without the agent`)
     })
   const ready = Promise.all([
     attempt('agent channel', startChannel),

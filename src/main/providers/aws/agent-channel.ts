@@ -18,7 +18,7 @@ import {
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
   type Message
 } from '@aws-sdk/client-sqs'
 import { randomUUID } from 'node:crypto'
