@@ -118,6 +118,7 @@ export function createController(deps: ControllerDeps): Controller {
    * ready (a moving average); an estimate for choosing spares, so it may start from a guess.
    */
   let readyAfterMs = cloudMs(DEFAULT_READY_AFTER_SECONDS)
+  const timedToReady = new Set<string>()
   const coolingUntil = new Map<string, number>()
   const spotOutUntil = new Map<string, number>()
   const budgets = new Map<string, ReturnType<typeof createBudget>>()
@@ -319,8 +320,11 @@ export function createController(deps: ControllerDeps): Controller {
         }
         // each replica is ready for the model it was launched with (an older spec's may differ)
         const ready = (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready
-        if (ready && readiness.get(i.id) === false)
+        // learned from the first time each replica is seen becoming ready (a flap is no sample)
+        if (ready && readiness.get(i.id) === false && !timedToReady.has(i.id)) {
+          timedToReady.add(i.id)
           readyAfterMs = 0.8 * readyAfterMs + 0.2 * Math.max(0, clock.now() - i.launchedAt)
+        }
         readiness.set(i.id, ready)
       })
     )
@@ -500,6 +504,8 @@ export function createController(deps: ControllerDeps): Controller {
     for (const [id, s] of seen) {
       if (s.workload !== w.name || listedIds.has(id)) continue
       seen.delete(id)
+      readiness.delete(id)
+      timedToReady.delete(id)
       router.deregister(id).catch((error) => log(`deregister ${id}: ${errorText(error)}`))
       if (s.noticed || book.get(id)) continue
       // gone without a notice: recorded as a missed notice, and replaced like any other
