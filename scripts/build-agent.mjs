@@ -25,7 +25,8 @@ await build({
     js: "import { createRequire as __synktiRequire } from 'node:module'; const require = __synktiRequire(import.meta.url);"
   },
   legalComments: 'none',
-  minify: true,
+  // readable stack traces in the instance's journal matter more than a smaller download
+  minify: false,
   logLevel: 'warning'
 })
 

@@ -6,7 +6,7 @@
 // replica ready. The bundle is uploaded to S3 and fetched back by its presigned URL, checksum intact.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +17,7 @@ import {
   type SQSClientConfig
 } from '@aws-sdk/client-sqs'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
+import { DescribeImagesCommand, DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../src/shared/api'
 import type { InterruptionEvent, ManagedInstance } from '../../src/shared/fleet'
@@ -33,6 +33,7 @@ import {
   type ChannelOutcome
 } from '../../src/main/providers/aws/agent-channel'
 import { presignBundle, publishAgentBundle } from '../../src/main/providers/aws/agent-boot'
+import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 import { agentServing } from '../../src/main/serving/agent'
 import { checkReady } from '../../src/main/serving/serving'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
@@ -94,6 +95,40 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synkti-agent-channel-'))
   const stopChannel = new AbortController()
   let channel: Promise<void> | undefined
+
+  /** the built bundle as a real process, as the systemd unit starts it, against the fixtures */
+  function startAgent(reportsQueueUrl: string, port: string): ChildProcess {
+    const child = spawn(
+      process.execPath,
+      [
+        join(dir, 'synkti-agent.mjs'),
+        '--reports-queue-url',
+        reportsQueueUrl,
+        '--imds-endpoint',
+        imds.url,
+        '--serve-port',
+        port,
+        '--poll',
+        '100',
+        '--heartbeat',
+        '300',
+        '--drain-margin',
+        '0'
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test'
+        },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    child.stdout!.on('data', (c) => (agentLog += c))
+    child.stderr!.on('data', (c) => (agentLog += c))
+    return child
+  }
 
   beforeAll(async () => {
     const port = await freePort()
@@ -202,35 +237,7 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       onOutcome: (o) => outcomes.push(o)
     })
 
-    agent = spawn(
-      process.execPath,
-      [
-        join(dir, 'synkti-agent.mjs'),
-        '--reports-queue-url',
-        queueUrl,
-        '--imds-endpoint',
-        imds.url,
-        '--serve-port',
-        vllmPort,
-        '--poll',
-        '100',
-        '--heartbeat',
-        '300',
-        '--drain-margin',
-        '0'
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL: endpoint,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test'
-        },
-        stdio: ['ignore', 'pipe', 'pipe']
-      }
-    )
-    agent.stdout!.on('data', (c) => (agentLog += c))
-    agent.stderr!.on('data', (c) => (agentLog += c))
+    agent = startAgent(queueUrl, vllmPort)
 
     // heartbeats arrive with the vLLM queue length the agent read
     const instance = (): Promise<ManagedInstance | undefined> =>
@@ -294,5 +301,128 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(agentLog).toMatch(/endpoint-published/)
     operations.stop()
+    agent.kill('SIGTERM')
+    stopChannel.abort()
+    await channel
+    await Promise.all([imds.close(), vllm.close()])
   }, 90_000)
+
+  it('the AWS runtime launches a replica whose boot script installs the bundle, and routes to it once its agent publishes the endpoint', async () => {
+    await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })
+    const env = {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1'
+    }
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+    Object.assign(process.env, env)
+    let runtime: Runtime | undefined
+    const lines: string[] = []
+    try {
+      const client = { region: 'us-east-1', endpoint, credentials }
+      const probe = createAwsProvider({ ...client, fleetTag: 'lab' })
+      const images = await probe.client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
+      const imageId = images.Images!.find((i) => /^ami-[0-9a-f]{8,17}$/.test(i.ImageId!))!.ImageId!
+      // what `synkti aws setup` creates: the reports queue and the bucket
+      sqs = new SQSClient({ ...client } as SQSClientConfig)
+      queueUrl = (
+        await sqs.send(
+          new CreateQueueCommand({
+            QueueName: reportsQueueName('lab'),
+            Attributes: { FifoQueue: 'true' }
+          })
+        )
+      ).QueueUrl!
+      const s3 = new S3Client({ ...client, forcePathStyle: true })
+      await s3.send(new CreateBucketCommand({ Bucket: 'synkti-123456789012-us-east-1' }))
+      const dataDir = join(dir, 'runtime')
+      mkdirSync(dataDir, { recursive: true })
+      writeFileSync(
+        join(dataDir, 'settings.json'),
+        JSON.stringify({
+          mode: 'aws',
+          aws: { regions: ['us-east-1'], fleetTag: 'lab', imageId },
+          pollIntervalSeconds: 5
+        })
+      )
+      runtime = await startRuntime({
+        dataDir,
+        mode: 'aws',
+        region: 'us-east-1',
+        token: 'a-runtime-token-for-tests',
+        routerPort: 0,
+        demo: false,
+        agentBundlePath: join(dir, 'synkti-agent.mjs'),
+        agentSenderCheck: (sender) => sender === undefined || sender === MOTO_SENDER,
+        agentWaitSeconds: 1,
+        log: (l) => lines.push(l)
+      })
+      await until('the agent channel and bundle', async () =>
+        lines.some((l) => l.startsWith('agent channel: receiving')) &&
+        lines.some((l) => l.startsWith('agent bundle uploaded'))
+          ? true
+          : undefined
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${lines.join('\n')}`)
+      })
+      vllm = await startVllmStub({ kind: 'busy', running: 0, waiting: 0 }, { modelName: MODEL })
+      const port = Number(new URL(vllm.url).port)
+      const applied = await runtime.handlers.applyWorkloads({
+        text: [
+          'kind: service',
+          'name: chat',
+          `model: ${MODEL}`,
+          'replicas: 1',
+          'standby: 0',
+          'instanceTypes: [g5.xlarge]',
+          'market: ondemand',
+          `port: ${port}`
+        ].join('\n'),
+        file: 'chat.yaml'
+      })
+      expect(applied).toBeTruthy()
+      const replica = await until(
+        'a replica launched in moto',
+        async () => (await probe.listInstances()).find((i) => i.tags['synkti:workload'] === 'chat'),
+        30_000
+      )
+      const attr = await probe.client.send(
+        new DescribeInstanceAttributeCommand({ InstanceId: replica.id, Attribute: 'userData' })
+      )
+      const script = Buffer.from(attr.UserData!.Value!, 'base64').toString('utf8')
+      expect(script).toContain(`'${queueUrl}'`)
+      expect(script).toContain('sha256sum -c')
+      expect(script).not.toContain('a-runtime-token-for-tests')
+      // the bundle URL in the script fetches exactly the bytes whose sha256 the script checks
+      const bundleUrl = /curl [^\n]* '([^']+)'\n/.exec(script)![1]
+      const sha = /printf '%s  %s\\n' '([0-9a-f]{64})'/.exec(script)![1]
+      const fetched = Buffer.from(await (await fetch(bundleUrl)).arrayBuffer())
+      expect(createHash('sha256').update(fetched).digest('hex')).toBe(sha)
+      expect(sha).toBe(readFileSync(join(dir, 'synkti-agent.mjs.sha256'), 'utf8').split(' ')[0])
+
+      // the instance boots: its agent runs against its metadata and its model server
+      imds = await startImdsServer({ instanceId: replica.id })
+      imds.setRaw('/latest/meta-data/tags/instance/synkti:model', MODEL)
+      imds.setRaw('/latest/meta-data/public-ipv4', '127.0.0.1')
+      imds.setRaw('/latest/meta-data/placement/region', 'us-east-1')
+      agent = startAgent(queueUrl, String(port))
+      await until(
+        'the replica routed',
+        async () =>
+          runtime!.router.replicas().some((r) => r.id === replica.id) ? true : undefined,
+        45_000
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\nagent log:\n${agentLog}\nruntime:\n${lines.join('\n')}`)
+      })
+      // every report of the agent came over the channel and was taken (none refused)
+      expect(lines.filter((l) => l.startsWith('agent channel: refused'))).toEqual([])
+    } finally {
+      agent?.kill('SIGTERM')
+      await runtime?.stop()
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+    }
+  }, 150_000)
 })

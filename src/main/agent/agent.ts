@@ -343,7 +343,12 @@ function defaultReports(
       ])
       return createSqsReportSender({ queueUrl, client: new SQSClient({ region: await region() }) })
     }
-    return queueReports({ queueUrl, sender: () => (sender ??= load()), clock, retry: deps.retry })
+    const cached = (): Promise<ReportSender> =>
+      (sender ??= load().catch((error: unknown) => {
+        sender = undefined // not cached: the next report tries again
+        throw error
+      }))
+    return queueReports({ queueUrl, sender: cached, clock, retry: deps.retry })
   }
   if (!o.cockpitUrl || !o.token)
     throw new Error('the agent needs a reports queue URL, or a cockpit URL and its token')

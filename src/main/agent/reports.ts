@@ -3,6 +3,7 @@
 // Both retry with the same bounded backoff; every try of one report carries the same id.
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock'
+import { errorText } from '../../shared/errors'
 import type { ReportKind, ReportSender } from '../providers/aws/agent-channel'
 import { createCockpitClient, DEFAULT_RETRY, type Delivery, type RetryPolicy } from './cockpit'
 
@@ -33,7 +34,10 @@ export function httpReports(o: {
   }
 }
 
-/** Over SQS: `sender` is createSqsReportSender; the SDK client is loaded only when it is used. */
+/**
+ * Over SQS: `sender` is createSqsReportSender; the SDK client is loaded only when it is used. A
+ * sender that cannot be made (no region yet) fails this report, and the next report tries again.
+ */
 export function queueReports(o: {
   queueUrl: string
   sender: () => Promise<ReportSender>
@@ -44,7 +48,17 @@ export function queueReports(o: {
   return {
     target: o.queueUrl,
     send: async (kind, body, { attempts = policy.attempts, stop } = {}) => {
-      const sender = await o.sender()
+      let sender: ReportSender
+      try {
+        sender = await o.sender()
+      } catch (error) {
+        // e.g. the region could not be read from instance metadata: not sent, the caller goes on
+        return {
+          ok: false,
+          attempts: 1,
+          reason: `cannot reach the reports queue: ${errorText(error)}`
+        }
+      }
       const id = randomUUID() // one report, one id: the queue and the cockpit drop repeats of it
       const tries = Math.max(1, attempts)
       for (let i = 1; ; i++) {

@@ -28,6 +28,7 @@ import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
 import { agentServing } from '../serving/agent'
 import { startAgentBoot, type AgentBoot } from '../providers/aws/agent-boot'
+import type { SenderCheck } from '../providers/aws/agent-channel'
 import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
 import type { ServingBackend } from '../serving/serving'
 
@@ -63,6 +64,13 @@ export interface RuntimeOptions {
   workerScript?: string
   /** AWS only: the built agent bundle the cockpit uploads for launches (default out/agent/synkti-agent.mjs beside the built main) */
   agentBundlePath?: string
+  /**
+   * AWS only: who may report for an instance over the reports queue (default: the real instance-role
+   * rule, `<agents' role id>:<instance id>`). Emulators that stamp no real sender (moto) need their own.
+   */
+  agentSenderCheck?: SenderCheck
+  /** AWS only: the reports queue's long-poll wait, seconds (default 20) */
+  agentWaitSeconds?: number
 }
 
 export interface Runtime {
@@ -207,6 +215,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         bundlePath: o.agentBundlePath ?? builtAgentBundle(),
         sink: (kind, body) => engine.agentReport(kind, body),
         list: () => awsProvider.listInstances(),
+        senderCheck: o.agentSenderCheck,
+        waitSeconds: o.agentWaitSeconds,
         clock,
         log
       })
