@@ -396,7 +396,7 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       expect(script).not.toContain('a-runtime-token-for-tests')
       // the bundle URL in the script fetches exactly the bytes whose sha256 the script checks
       const bundleUrl = /curl [^\n]* '([^']+)'\n/.exec(script)![1]
-      const sha = /printf '%s  %s\\n' '([0-9a-f]{64})'/.exec(script)![1]
+      const sha = /printf '%s {2}%s\\n' '([0-9a-f]{64})'/.exec(script)![1]
       const fetched = Buffer.from(await (await fetch(bundleUrl)).arrayBuffer())
       expect(createHash('sha256').update(fetched).digest('hex')).toBe(sha)
       expect(sha).toBe(readFileSync(join(dir, 'synkti-agent.mjs.sha256'), 'utf8').split(' ')[0])

@@ -98,6 +98,22 @@ export function agentRolePolicyStatements(scope: AgentPolicyScope): Record<strin
   return statements
 }
 
+/**
+ * What the cockpit's own identity calls for the agents (agent-boot.ts), for the operator's policy:
+ * the reports queue, the bundle in its bucket (s3:GetObject because it signs the presigned URL), the
+ * agents' role id for the sender check, and its account id for the bucket name.
+ */
+export const COCKPIT_AGENT_ACTIONS = [
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  's3:HeadObject',
+  's3:PutObject',
+  's3:GetObject',
+  'iam:GetRole',
+  'sts:GetCallerIdentity'
+] as const
+
 // ---- the message ----
 
 const envelopeSchema = z.object({
