@@ -107,7 +107,8 @@ export const COCKPIT_AGENT_ACTIONS = [
   'sqs:GetQueueUrl',
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
-  's3:HeadObject',
+  // HeadObject is authorised by s3:GetObject; without s3:ListBucket a missing key answers 403, not 404
+  's3:ListBucket',
   's3:PutObject',
   's3:GetObject',
   'iam:GetRole',
