@@ -97,17 +97,18 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
   let channel: Promise<void> | undefined
 
   /** the built bundle as a real process, as the systemd unit starts it, against the fixtures */
-  function startAgent(reportsQueueUrl: string, port: string): ChildProcess {
+  function startAgent(
+    config: { queueUrl: string; port: string } | { configDir: string }
+  ): ChildProcess {
     const child = spawn(
       process.execPath,
       [
         join(dir, 'synkti-agent.mjs'),
-        '--reports-queue-url',
-        reportsQueueUrl,
+        ...('configDir' in config
+          ? ['--config-dir', config.configDir]
+          : ['--reports-queue-url', config.queueUrl, '--serve-port', config.port]),
         '--imds-endpoint',
         imds.url,
-        '--serve-port',
-        port,
         '--poll',
         '100',
         '--heartbeat',
@@ -237,7 +238,7 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       onOutcome: (o) => outcomes.push(o)
     })
 
-    agent = startAgent(queueUrl, vllmPort)
+    agent = startAgent({ queueUrl, port: vllmPort })
 
     // heartbeats arrive with the vLLM queue length the agent read
     const instance = (): Promise<ManagedInstance | undefined> =>
@@ -406,7 +407,13 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       imds.setRaw('/latest/meta-data/tags/instance/synkti:model', MODEL)
       imds.setRaw('/latest/meta-data/public-ipv4', '127.0.0.1')
       imds.setRaw('/latest/meta-data/placement/region', 'us-east-1')
-      agent = startAgent(queueUrl, String(port))
+      // as the boot script leaves them: one value per file, read by the unit's --config-dir
+      const etc = join(dir, 'etc-synkti')
+      mkdirSync(etc, { recursive: true })
+      writeFileSync(join(etc, 'reports-queue-url'), `${queueUrl}\n`)
+      writeFileSync(join(etc, 'model-port'), `${port}\n`)
+      writeFileSync(join(etc, 'endpoint-address'), 'public\n')
+      agent = startAgent({ configDir: etc })
       await until(
         'the replica routed',
         async () =>

@@ -77,6 +77,18 @@ export interface AgentHandle {
   stop(): Promise<void>
 }
 
+/**
+ * What the boot script (engine/user-data.ts) leaves for the agent in its config directory, one value
+ * per file (no quoting to get wrong): the reports queue URL, the model server's port, which address
+ * to publish, a cockpit URL. `synkti agent --config-dir` reads them; a flag wins over a file.
+ */
+export const AGENT_CONFIG_FILES = {
+  reportsQueueUrl: 'reports-queue-url',
+  servePort: 'model-port',
+  endpointAddress: 'endpoint-address',
+  cockpitUrl: 'cockpit-url'
+} as const
+
 export const AGENT_DEFAULTS = {
   metricsUrl: 'http://127.0.0.1:8000/metrics',
   pollMs: 2000,

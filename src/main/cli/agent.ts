@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { runAgent } from '../agent'
+import { AGENT_CONFIG_FILES, runAgent } from '../agent'
 import { parseNumberFlag, UsageError } from './errors'
 
 interface AgentFlags {
@@ -24,17 +24,6 @@ interface AgentFlags {
   model?: string
   configDir?: string
 }
-
-/**
- * What the boot script leaves for the agent, one value per file (no quoting to get wrong): the
- * reports queue URL, the model server's port, which address to publish. A flag wins over a file.
- */
-export const AGENT_CONFIG_FILES = {
-  reportsQueueUrl: 'reports-queue-url',
-  servePort: 'model-port',
-  endpointAddress: 'endpoint-address',
-  cockpitUrl: 'cockpit-url'
-} as const
 
 function readConfig(dir: string | undefined, name: string): string | undefined {
   if (!dir) return undefined

@@ -4,6 +4,7 @@
 // agent's systemd unit holds no free value at all (paths and the image are checked to plain characters).
 
 import { DEFAULT_VLLM_IMAGE, SERVICE_DEFAULTS } from '../../shared/workload'
+import { AGENT_CONFIG_FILES as FILES } from '../agent/agent'
 
 /** How the boot script installs the node agent: the cockpit's own bundle, checksum-verified. */
 export interface AgentInstall {
@@ -182,7 +183,9 @@ export function agentUserData(o: AgentUserDataOptions): string {
     `mkdir -p ${configDir}`
   ]
   if (o.cockpitUrl)
-    lines.push(`printf '%s\\n' ${shellQuote(checkedUrl(o.cockpitUrl))} > ${configDir}/cockpit-url`)
+    lines.push(
+      `printf '%s\\n' ${shellQuote(checkedUrl(o.cockpitUrl))} > ${configDir}/${FILES.cockpitUrl}`
+    )
   const port = checkedPort(o.port ?? SERVICE_DEFAULTS.port)
   let startAgent: string[] = []
   if (o.agent) {
@@ -204,9 +207,9 @@ export function agentUserData(o: AgentUserDataOptions): string {
       `curl -fsSL --retry 5 --max-time 300 -o ${bundle} ${shellQuote(checkedUrlOf('the agent bundle URL', a.bundleUrl))}`,
       `printf '%s  %s\\n' ${shellQuote(checkedSha256(a.sha256))} ${bundle} > ${bundle}.sha256`,
       `sha256sum -c ${bundle}.sha256`,
-      `printf '%s\\n' ${shellQuote(checkedUrlOf('the reports queue URL', a.reportsQueueUrl))} > ${configDir}/reports-queue-url`,
-      `printf '%s\\n' ${shellQuote(address)} > ${configDir}/endpoint-address`,
-      ...(o.model ? [`printf '%s\\n' ${shellQuote(port)} > ${configDir}/model-port`] : []),
+      `printf '%s\\n' ${shellQuote(checkedUrlOf('the reports queue URL', a.reportsQueueUrl))} > ${configDir}/${FILES.reportsQueueUrl}`,
+      `printf '%s\\n' ${shellQuote(address)} > ${configDir}/${FILES.endpointAddress}`,
+      ...(o.model ? [`printf '%s\\n' ${shellQuote(port)} > ${configDir}/${FILES.servePort}`] : []),
       `printf '%s\\n' ${unit.map(shellQuote).join(' ')} > ${unitDir}/${UNIT}`
     )
     startAgent = ['systemctl daemon-reload', `systemctl enable --now ${UNIT}`]
