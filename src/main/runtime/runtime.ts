@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Settings } from '../../shared/api'
 import { createEngineHandlers } from '../api/engine-handlers'
@@ -27,6 +27,8 @@ import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
 import { agentServing } from '../serving/agent'
+import { startAgentBoot, type AgentBoot } from '../providers/aws/agent-boot'
+import type { SenderCheck } from '../providers/aws/agent-channel'
 import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
 import type { ServingBackend } from '../serving/serving'
 
@@ -60,6 +62,15 @@ export interface RuntimeOptions {
   routerApiKey?: string
   seed?: number
   workerScript?: string
+  /** AWS only: the built agent bundle the cockpit uploads for launches (default out/agent/synkti-agent.mjs beside the built main) */
+  agentBundlePath?: string
+  /**
+   * AWS only: who may report for an instance over the reports queue (default: the real instance-role
+   * rule, `<agents' role id>:<instance id>`). Emulators that stamp no real sender (moto) need their own.
+   */
+  agentSenderCheck?: SenderCheck
+  /** AWS only: the reports queue's long-poll wait, seconds (default 20) */
+  agentWaitSeconds?: number
 }
 
 export interface Runtime {
@@ -126,6 +137,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   let operations: FleetOperations
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
+  /** AWS: the agents' reports channel and bundle, started once the engine can take reports */
+  let startBoot: (() => AgentBoot) | undefined
+  let agentBoot: AgentBoot | undefined
   let timeScale = 1
   if (mode === 'sandbox' && o.sandbox) {
     provider = o.sandbox.provider
@@ -188,9 +202,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       settings: settings.get,
       history,
-      log
+      log,
+      agentBoot: () => agentBoot?.current()
     })
     serving = agentServing()
+    const awsProvider = provider
+    startBoot = () =>
+      startAgentBoot({
+        client: { region: regions[0], profile },
+        fleetTag: current.aws.fleetTag,
+        version: o.version ?? '0.1.0',
+        bundlePath: o.agentBundlePath ?? builtAgentBundle(),
+        sink: (kind, body) => engine.agentReport(kind, body),
+        list: () => awsProvider.listInstances(),
+        senderCheck: o.agentSenderCheck,
+        waitSeconds: o.agentWaitSeconds,
+        clock,
+        log
+      })
   }
 
   const routerOptions = {
@@ -279,6 +308,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   try {
     await engine.start()
+    agentBoot = startBoot?.()
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()
@@ -300,12 +330,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     speed: timeScale,
     async stop() {
       jobs.cancelAll()
+      await agentBoot?.stop()
       await engine.stop()
       await router.close()
       await ownedSandbox?.stopAll()
       closeHistory()
     }
   }
+}
+
+/** the bundle `npm run build` made: beside the built main (out/agent), or under out/ from the sources */
+function builtAgentBundle(): string {
+  const candidates = [
+    join(__dirname, '..', 'agent', 'synkti-agent.mjs'),
+    join(__dirname, '..', '..', '..', 'out', 'agent', 'synkti-agent.mjs')
+  ]
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]
 }
 
 /** The sandbox's demo: a small service on spot with a warm spare, so a newcomer sees failovers. */
