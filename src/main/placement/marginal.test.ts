@@ -85,8 +85,11 @@ describe('extension and launch costs', () => {
   })
 
   it('a fresh launch costs its whole instance, at least 60 s: $12/h for 2 h = $24, for 10 s = $0.20', () => {
-    expect(launchCost({ pricePerHour: 12, hazardPerHour: 0 }, 2 * HOUR)).toBeCloseTo(24, 12)
-    expect(launchCost({ pricePerHour: 12, hazardPerHour: 0 }, 10)).toBeCloseTo(0.2, 12)
+    expect(launchCost({ pricePerHour: 12, hazardPerHour: 0, gpus: 4 }, 2 * HOUR)).toBeCloseTo(
+      24,
+      12
+    )
+    expect(launchCost({ pricePerHour: 12, hazardPerHour: 0, gpus: 4 }, 10)).toBeCloseTo(0.2, 12)
   })
 })
 
@@ -96,7 +99,7 @@ describe('placeByMarginalCost', () => {
     releaseInSeconds,
     hazardPerHour: 0
   })
-  const oneGpuLaunch: LaunchOption = { pricePerHour: 3, hazardPerHour: 0 }
+  const oneGpuLaunch: LaunchOption = { pricePerHour: 3, hazardPerHour: 0, gpus: 1 }
 
   it('takes a free slot on a paid 4-GPU instance for free rather than launching', () => {
     // instance busy for 5 h more (+600 s idle); a 2 h task done there at 2 h: inside, $0.
@@ -127,8 +130,8 @@ describe('placeByMarginalCost', () => {
   it('charges a fresh launch its whole instance: a 1-GPU at $4/h beats a 4-GPU at $12/h ($3 a GPU)', () => {
     // 1 h task, boot 300 s, idle 600 s: 1.25 h. 4-GPU: $15.00; 1-GPU: $5.00
     const options: LaunchOption[] = [
-      { pricePerHour: 12, hazardPerHour: 0 },
-      { pricePerHour: 4, hazardPerHour: 0 }
+      { pricePerHour: 12, hazardPerHour: 0, gpus: 4 },
+      { pricePerHour: 4, hazardPerHour: 0, gpus: 1 }
     ]
     const plan = placeByMarginalCost(problem([], [], options, [[]], [[300 + HOUR, 300 + HOUR]]))
     expect(Array.from(plan.launch)).toEqual([1])
@@ -167,6 +170,46 @@ describe('placeByMarginalCost', () => {
     expect(Array.from(plan.instance).filter((k) => k === 0)).toHaveLength(2)
     expect(Array.from(plan.launch).filter((o) => o === 0)).toHaveLength(1)
     expect(plan.total).toBeCloseTo(3.75, 12)
+  })
+
+  it('tasks sharing an instance pay its extension once: both 2 h tasks onto one idle 4-GPU', () => {
+    // idle 4-GPU at $2/h due for release now; fresh 1-GPU at $1.5/h, 300 s boot. Busy (7200 + 600) s:
+    //   both there: 7800 s × $2/h = $4.333 once (the sum of their own extensions would say $8.667)
+    //   both fresh: 2 × 8100 s × $1.5/h = $6.75; one each: $4.333 + $3.375 = $7.71
+    const idle: PaidInstance = { pricePerHour: 2, releaseInSeconds: 0, hazardPerHour: 0 }
+    const fresh: LaunchOption = { pricePerHour: 1.5, hazardPerHour: 0, gpus: 1 }
+    const tasks = [[2 * HOUR], [2 * HOUR]]
+    const plan = placeByMarginalCost(
+      problem(
+        [idle],
+        [4],
+        [fresh],
+        tasks,
+        tasks.map(([d]) => [300 + d])
+      )
+    )
+    expect(Array.from(plan.instance)).toEqual([0, 0])
+    expect(plan.total).toBeCloseTo((7800 * 2) / 3600, 12)
+    // charged to the one that keeps it longest (a tie: the first), the other 0
+    expect(Array.from(plan.cost)).toEqual([plan.total, 0])
+  })
+
+  it('several tasks may share one fresh multi-GPU launch when that is cheaper than one each', () => {
+    // three 1 h tasks, busy (300 + 3600 + 600) = 4500 s on a launch:
+    //   one 4-GPU at $2/h for all: 4500 s × $2/h = $2.50; a 1-GPU at $1.5/h each: 3 × $1.875 = $5.625
+    const options: LaunchOption[] = [
+      { pricePerHour: 2, hazardPerHour: 0, gpus: 4 },
+      { pricePerHour: 1.5, hazardPerHour: 0, gpus: 1 }
+    ]
+    const tasks = [[], [], []].map(() => [300 + HOUR, 300 + HOUR])
+    const plan = placeByMarginalCost(problem([], [], options, [[], [], []], tasks))
+    expect(Array.from(plan.launch)).toEqual([0, 0, 0])
+    expect(Array.from(plan.shared)).toEqual([1, 1, 1])
+    expect(plan.total).toBeCloseTo(2.5, 12)
+    // one 1 h task alone: the 1-GPU ($1.875) beats the 4-GPU ($2.50), on a launch of its own
+    const one = placeByMarginalCost(problem([], [], options, [[]], [tasks[0]]))
+    expect(Array.from(one.launch)).toEqual([1])
+    expect(one.total).toBeCloseTo(1.875, 12)
   })
 
   it('leaves a task that fits nowhere unplaced, at no cost', () => {

@@ -603,6 +603,12 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     idleReleaseSeconds: config.idleReleaseSeconds
   }
 
+  /** The instance is open (live, a free slot), on the task's market, with the GPU memory it needs. */
+  const fitsOpen = (task: number, i: number, spot: boolean): boolean =>
+    inOpen[i] === 1 &&
+    inst.spot[i] === (spot ? 1 : 0) &&
+    types[inst.type[i]].gpuMemoryGiB >= tasks.gpuMemoryGiB[task]
+
   /** When an open instance would be released with nothing more placed on it, absolute seconds. */
   const releaseTime = (i: number): number => {
     if (inst.used[i] === 0) return inst.releaseAt[i]
@@ -619,7 +625,12 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   const launchChoices = (t: number): LaunchChoice[] => {
     const choices: LaunchChoice[] = []
     for (let k = 0; k < types.length; k++) {
-      const common = { type: k, gpuMemoryGiB: types[k].gpuMemoryGiB, bandwidthGiBps: bandwidth[k] }
+      const common = {
+        type: k,
+        gpus: types[k].gpus,
+        gpuMemoryGiB: types[k].gpuMemoryGiB,
+        bandwidthGiBps: bandwidth[k]
+      }
       choices.push({
         ...common,
         zone: 0,
@@ -675,14 +686,37 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     })
     const launches = config.migration === 'optimal' ? launchChoices(t) : []
     const plan = placeDisplaced(config.migration, requests, slots, launches, times)
+    // tasks the plan puts together on one fresh instance of a choice: launched by the first of them
+    const sharedLaunch = new Map<number, number>()
+    const launched: number[] = []
     for (let r = 0; r < requests.length; r++) {
       const { task, spot } = requests[r]
       const target = plan.targets[r]
-      const chosen = plan.launch[r] >= 0 ? launches[plan.launch[r]] : undefined
+      const choice = plan.launch[r]
       if (target >= 0) {
         metrics.migrations++
         attach(task, target, t)
-      } else if (!(target === LAUNCH_FRESH && launch(task, spot, t, chosen))) pending.push(task)
+        continue
+      }
+      if (target !== LAUNCH_FRESH) {
+        pending.push(task)
+        continue
+      }
+      const host = plan.fillFresh
+        ? launched.find((i) => fitsOpen(task, i, spot))
+        : plan.shared[r] === 1
+          ? sharedLaunch.get(choice)
+          : undefined
+      if (host !== undefined && fitsOpen(task, host, spot)) {
+        attach(task, host, t)
+        continue
+      }
+      if (!launch(task, spot, t, choice >= 0 ? launches[choice] : undefined)) {
+        pending.push(task)
+        continue
+      }
+      launched.push(inst.count - 1)
+      if (plan.shared[r] === 1) sharedLaunch.set(choice, inst.count - 1)
     }
     dispatch(t)
   }

@@ -54,6 +54,7 @@ function launchable(fields: Partial<LaunchChoice> = {}): LaunchChoice {
     zone: 0,
     spot: true,
     pricePerHour: 1,
+    gpus: 1,
     gpuMemoryGiB: 16,
     bandwidthGiBps: 1,
     hazardPerHour: 0,
@@ -285,10 +286,36 @@ describe('migration onto multi-GPU instances in the batch engine', () => {
     expect(metrics.completed_tasks).toBe(2)
   })
 
-  it("first-fit launches the engine's choice, a whole 4-GPU per task: $16.16 instead of $6.14", () => {
+  it("first-fit launches the engine's choice, the 4-GPU ($1 a GPU), and puts B in its second slot: $9.48", () => {
     const { metrics, launches } = run('first-fit')
-    expect(launches).toEqual(['test.4gpu', 'test.4gpu', 'test.4gpu'])
-    expect(metrics.total_cost).toBeCloseTo((2520 * 4 + 2 * 6010 * 4) / 3600, 9)
+    expect(launches).toEqual(['test.4gpu', 'test.4gpu'])
+    // sim-0 0-2520 and sim-1 2400-8410 at $4/h
+    expect(metrics.total_cost).toBeCloseTo(((2520 + 6010) * 4) / 3600, 9)
     expect(metrics.completed_tasks).toBe(2)
+  })
+
+  it('optimal puts both onto one fresh 4-GPU when that is cheaper than a 1-GPU each, as first-fit does', () => {
+    // 4-GPU at $2/h spot, 1-GPU at $1.5/h: each busy 6010 s; one shared 4-GPU $3.339, two 1-GPU $5.008
+    const types = [{ ...TEST_TYPE_4GPU }, { ...TEST_TYPE }]
+    const go = (strategy: MigrationStrategy) => {
+      const timeline: SimulationTimelineEvent[] = []
+      const metrics = simulateBatch({
+        config: batchConfig({ migration: strategy, instanceTypes: types }),
+        market: createTestMarket({ instanceTypes: types, prices: [[2], [1.5]], reclaims: [2400] }),
+        tasks: taskSet([{ work: 2 * HOUR }, { work: 2 * HOUR }]),
+        policy: createPolicy('greedy', { fallbackAfterPreemptions: 2 }),
+        uniform: noRandom(),
+        timeline
+      })
+      return { metrics, launches: timeline.filter((e) => e.kind === 'launch').length }
+    }
+    const optimal = go('optimal')
+    expect(optimal.launches).toBe(2)
+    // sim-0 0-2520 and sim-1 2400-8410, at $2/h
+    expect(optimal.metrics.total_cost).toBeCloseTo(((2520 + 6010) * 2) / 3600, 9)
+    expect(optimal.metrics.completed_tasks).toBe(2)
+    const firstFit = go('first-fit')
+    expect(firstFit.launches).toBe(2)
+    expect(firstFit.metrics.total_cost).toBeCloseTo(optimal.metrics.total_cost, 9)
   })
 })

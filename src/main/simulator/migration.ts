@@ -26,6 +26,7 @@ export interface LaunchChoice {
   spot: boolean
   /** price of the whole instance now, $/h */
   pricePerHour: number
+  gpus: number
   gpuMemoryGiB: number
   bandwidthGiBps: number
   hazardPerHour: number
@@ -60,6 +61,13 @@ export interface MigrationPlan {
   targets: Int32Array
   /** per task launching fresh: the index of the LaunchChoice to launch, -1 for the engine's own choice */
   launch: Int32Array
+  /** 1 where the task shares one fresh instance of its LaunchChoice with the others so marked */
+  shared: Uint8Array
+  /**
+   * first-fit's rule for launches: a task launching fresh first takes a free slot that fits on an
+   * instance launched earlier in the same pass (a bin opened for an earlier item), in launch order
+   */
+  fillFresh: boolean
 }
 
 /** The reclaim hazard the objective expects of a spot instance: the synthetic market's rate, 0 on a trace. */
@@ -98,14 +106,21 @@ export function placeDisplaced(
 ): MigrationPlan {
   switch (strategy) {
     case 'naive':
-      return { targets: placeNaive(tasks), launch: new Int32Array(tasks.length).fill(-1) }
+      return engineLaunches(placeNaive(tasks), false)
     case 'first-fit':
-      return {
-        targets: placeFirstFit(tasks, slots),
-        launch: new Int32Array(tasks.length).fill(-1)
-      }
+      return engineLaunches(placeFirstFit(tasks, slots), true)
     case 'optimal':
       return placeOptimal(tasks, slots, launches, times)
+  }
+}
+
+/** Targets whose fresh launches are the engine's own choice, one instance per task. */
+function engineLaunches(targets: Int32Array, fillFresh: boolean): MigrationPlan {
+  return {
+    targets,
+    launch: new Int32Array(targets.length).fill(-1),
+    shared: new Uint8Array(targets.length),
+    fillFresh
   }
 }
 
@@ -114,7 +129,10 @@ function placeNaive(tasks: readonly DisplacedTask[]): Int32Array {
   return Int32Array.from(tasks, (t) => (t.launchable ? LAUNCH_FRESH : NO_PLACE))
 }
 
-/** Each task, in order, takes the first open slot that fits, else a fresh instance. */
+/**
+ * Each task, in order, takes the first open slot that fits, else a fresh instance (the engine's
+ * cheapest a GPU), whose free slots the tasks after it may take (`fillFresh`).
+ */
 function placeFirstFit(tasks: readonly DisplacedTask[], slots: readonly OpenSlot[]): Int32Array {
   const free = Int32Array.from(slots, (s) => s.free)
   return Int32Array.from(tasks, (task) => {
@@ -157,7 +175,8 @@ function placeOptimal(
   }))
   const options: LaunchOption[] = launches.map((l) => ({
     pricePerHour: l.pricePerHour,
-    hazardPerHour: l.hazardPerHour
+    hazardPerHour: l.hazardPerHour,
+    gpus: l.gpus
   }))
   const plan = placeByMarginalCost({
     tasks: n,
@@ -176,5 +195,5 @@ function placeOptimal(
         : plan.launch[r] >= 0
           ? LAUNCH_FRESH
           : NO_PLACE
-  return { targets, launch: plan.launch }
+  return { targets, launch: plan.launch, shared: plan.shared, fillFresh: false }
 }
