@@ -319,3 +319,47 @@ describe('migration onto multi-GPU instances in the batch engine', () => {
     expect(firstFit.metrics.total_cost).toBeCloseTo(optimal.metrics.total_cost, 9)
   })
 })
+
+describe('what an open instance is paid for, in the batch engine', () => {
+  // 4-GPU at $4/h, 1-GPU at $1/h. At 0: L and three 30 min tasks fill sim-0 (4-GPU), T (2 h) launches
+  // sim-1 (a tie at $1 a GPU goes to the first type). From 2100 sim-0 has 3 free slots while L runs.
+  // sim-1 is reclaimed at 2400: T has done 2100 s, saves it, has 5100 s left (10 s fetch).
+  function run(strategy: MigrationStrategy, longHours: number) {
+    const types = [{ ...TEST_TYPE_4GPU }, { ...TEST_TYPE }]
+    const timeline: SimulationTimelineEvent[] = []
+    const metrics = simulateBatch({
+      config: batchConfig({ migration: strategy, instanceTypes: types }),
+      market: createTestMarket({ instanceTypes: types, reclaims: [Infinity, 2400] }),
+      tasks: taskSet([
+        { work: longHours * HOUR },
+        { work: 1800 },
+        { work: 1800 },
+        { work: 1800 },
+        { work: 2 * HOUR }
+      ]),
+      policy: createPolicy('greedy', { fallbackAfterPreemptions: 2 }),
+      uniform: noRandom(),
+      timeline
+    })
+    const done = timeline.find((e) => e.kind === 'task-done' && e.task === 4)
+    return { metrics, doneOn: done?.instance, doneAt: done?.t }
+  }
+
+  it('L runs 5 h: sim-0 is paid until 18,900 anyway, so T takes its slot for free', () => {
+    // T done at 2400 + 10 + 5100 = 7510, inside L's life (done 18,300, released 18,900)
+    const { metrics, doneOn, doneAt } = run('optimal', 5)
+    expect([doneOn, doneAt]).toEqual(['sim-0', 7510])
+    expect(metrics.total_cost).toBeCloseTo(((18900 + 2520) * 4) / 3600, 9)
+  })
+
+  it('L runs 1 h: the slot would keep the $4/h sim-0 from 4500 to 8110 ($4.01), a fresh $1/h 1-GPU costs $1.67', () => {
+    // optimal: sim-2 (1-GPU) 2400-8410; sim-0 released at 3900 + 600 = 4500; sim-1 0-2520
+    const optimal = run('optimal', 1)
+    expect([optimal.doneOn, optimal.doneAt]).toEqual(['sim-2', 7810])
+    expect(optimal.metrics.total_cost).toBeCloseTo((4500 * 4 + 2520 * 4 + 6010) / 3600, 9)
+    // first-fit takes the slot: sim-0 kept to 7510 + 600 = 8110
+    const firstFit = run('first-fit', 1)
+    expect([firstFit.doneOn, firstFit.doneAt]).toEqual(['sim-0', 7510])
+    expect(firstFit.metrics.total_cost).toBeCloseTo(((8110 + 2520) * 4) / 3600, 9)
+  })
+})
