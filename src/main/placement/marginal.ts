@@ -184,6 +184,7 @@ export function placeByMarginalCost(p: MarginalProblem): MarginalPlacement {
   }
   /** Re-solves, pricing each task against the others placed with it, while the bill falls. */
   const refine = (start: Int32Array): void => {
+    if (n < 2) return // one task: the first solve is exact
     let current = start
     for (let round = 0; round < REFINEMENTS; round++) {
       // per column, the longest and second-longest busy time of the tasks on it
