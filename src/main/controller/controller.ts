@@ -18,7 +18,13 @@ import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
 import { createJobRunner, type JobRunner } from './job'
 import { checkReady, type ServingBackend } from '../serving/serving'
-import { planService, type ReplicaView, type ServiceAction } from '../policies/service-plan'
+import {
+  planService,
+  SPOT_RETRY_SECONDS,
+  ZONE_COOL_DOWN_SECONDS,
+  type ReplicaView,
+  type ServiceAction
+} from '../policies/service-plan'
 import {
   FALLBACK_TAG,
   REPLACES_TAG,
@@ -85,10 +91,8 @@ export class LeaseRefused extends Error {
 }
 
 const LEASE_TTL_MS = 30_000
-/** a zone that just reclaimed a replica is avoided for this long (cloud time) */
-const ZONE_COOL_DOWN_SECONDS = 30 * 60
-/** after spot failed in every zone, spot is not tried again for this long (cloud time) */
-const SPOT_RETRY_SECONDS = 10 * 60
+// ZONE_COOL_DOWN_SECONDS and SPOT_RETRY_SECONDS (cloud time) come with the service plan: the
+// simulator's service mode applies the same ones
 
 const ALIVE = new Set(['pending', 'running', 'draining'])
 /** how often a loading model server is looked at, real ms */
@@ -118,6 +122,7 @@ export function createController(deps: ControllerDeps): Controller {
    * ready (a moving average); an estimate for choosing spares, so it may start from a guess.
    */
   let readyAfterMs = cloudMs(DEFAULT_READY_AFTER_SECONDS)
+  const timedToReady = new Set<string>()
   const coolingUntil = new Map<string, number>()
   const spotOutUntil = new Map<string, number>()
   const budgets = new Map<string, ReturnType<typeof createBudget>>()
@@ -319,8 +324,11 @@ export function createController(deps: ControllerDeps): Controller {
         }
         // each replica is ready for the model it was launched with (an older spec's may differ)
         const ready = (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready
-        if (ready && readiness.get(i.id) === false)
+        // learned from the first time each replica is seen becoming ready (a flap is no sample)
+        if (ready && readiness.get(i.id) === false && !timedToReady.has(i.id)) {
+          timedToReady.add(i.id)
           readyAfterMs = 0.8 * readyAfterMs + 0.2 * Math.max(0, clock.now() - i.launchedAt)
+        }
         readiness.set(i.id, ready)
       })
     )
@@ -500,6 +508,8 @@ export function createController(deps: ControllerDeps): Controller {
     for (const [id, s] of seen) {
       if (s.workload !== w.name || listedIds.has(id)) continue
       seen.delete(id)
+      readiness.delete(id)
+      timedToReady.delete(id)
       router.deregister(id).catch((error) => log(`deregister ${id}: ${errorText(error)}`))
       if (s.noticed || book.get(id)) continue
       // gone without a notice: recorded as a missed notice, and replaced like any other
