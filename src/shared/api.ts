@@ -255,6 +255,11 @@ export interface JobView {
   /** set once the work is done: hours since submission */
   finishedHours?: number
   instanceId?: string
+  /** progress over time: [hours since submission, progress hours] where it bent, oldest first, to now */
+  trail: [number, number][]
+  /** what the job's instances cost since it was submitted, and the same hours on demand ($) */
+  costSoFar?: number
+  ondemandCostSoFar?: number
 }
 
 export interface WorkloadView {
