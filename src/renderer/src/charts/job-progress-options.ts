@@ -73,6 +73,7 @@ export function buildJobProgressOptions({
     grid: { left: 44, right: 16, top: 30, bottom: 30 },
     legend: {
       top: 0,
+      right: 8,
       textStyle: { color: theme.fg },
       data: ['Progress', 'Expected ep(t)', 'Safety net']
     },

@@ -26,7 +26,7 @@ describe('time range', () => {
       to: NOW,
       fit: true
     })
-    expect(fitWindow([], NOW)).toEqual({ from: NOW - 60_000, to: NOW, fit: true })
+    expect(fitWindow([], NOW)).toEqual({ from: NOW - 1_000, to: NOW, fit: true })
   })
 
   it('is one choice for every view, a custom range included', () => {

@@ -41,7 +41,7 @@ export function presetWindow(id: PresetId, now: number, speed: number): TimeWind
  * A window fitted to the data in it: from a little before the first time to the window's end (a
  * window with no data keeps its end and a short span before it).
  */
-export function fitWindow(times: Iterable<number>, to: number, minSpanMs = 60_000): TimeWindow {
+export function fitWindow(times: Iterable<number>, to: number, minSpanMs = 1_000): TimeWindow {
   let first = Infinity
   for (const t of times) if (t < first) first = t
   if (!Number.isFinite(first) || first >= to) return { from: to - minSpanMs, to, fit: true }
