@@ -255,7 +255,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     // a periodic checkpoint saved in a pass between the notice and now stays saved
     const progress = Math.max(s.checkpointed, progressOf(s, stoppedAt))
     const unsaved = progress - s.checkpointed
-    markRun(s, t)
+    // the run in the trail ends where its work stopped
+    s.trail ??= []
+    if (s.runStart !== undefined && s.runStart < stoppedAt) s.trail.push([s.runStart, s.base])
+    s.trail.push([stoppedAt, progress])
     if (instance?.noticeDeadline !== undefined) {
       const secondsLeft = ((instance.noticeDeadline - clock.now()) * deps.timeScale) / 1000
       const stateGiB = spec.checkpoint?.stateGiB ?? 0
@@ -284,9 +287,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     s.base = s.checkpointed
     s.instanceId = undefined
     s.current = 'idle'
-    s.trail ??= []
     // the drop back to what was saved
-    s.trail.push([t, s.checkpointed])
+    s.trail.push([stoppedAt, s.checkpointed])
     // the market chose for the policy: it may choose again at once
     s.choiceAt = NEVER
   }
