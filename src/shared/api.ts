@@ -155,6 +155,8 @@ export const apiInputs = {
   fleetAt: z.object({ at: time }),
   costs: window.and(z.object({ by: z.enum(['day', 'instance', 'type', 'zone', 'workload']) })),
   savings: window,
+  /** spend and its on-demand baseline per time bucket over the window, about `buckets` of them */
+  costSeries: window.and(z.object({ buckets: z.number().int().min(2).max(500).default(120) })),
   /** the window, cut into ticks of gapSeconds (default 300), may have at most MAX_EXPORT_TICKS */
   exportTrace: window
     .and(z.object({ gapSeconds: z.number().int().min(1).max(86_400).optional() }))
@@ -255,6 +257,11 @@ export interface JobView {
   /** set once the work is done: hours since submission */
   finishedHours?: number
   instanceId?: string
+  /** progress over time: [hours since submission, progress hours] where it bent, oldest first, to now */
+  trail: [number, number][]
+  /** what the job's instances cost since it was submitted, and the same hours on demand ($) */
+  costSoFar?: number
+  ondemandCostSoFar?: number
 }
 
 export interface WorkloadView {
@@ -324,6 +331,14 @@ export interface CostRow {
   cost: number
   ondemandCost: number
   instanceHours: number
+  /** by instance: the instance's name as history keeps it (terminated ones included) */
+  name?: string
+}
+
+/** Spend over time: buckets of `bucketMs` wall ms from the window's start, every one present. */
+export interface CostSeries {
+  bucketMs: number
+  points: { at: number; cost: number; ondemandCost: number }[]
 }
 
 export interface SavingsSummary {
@@ -375,6 +390,7 @@ export interface ApiOutputs {
   fleetAt: ManagedInstance[]
   costs: CostRow[]
   savings: SavingsSummary
+  costSeries: CostSeries
   /** one trace per zone; `path` is the folder it was saved in, which a what-if run can use as its trace */
   exportTrace: { zone: string; json: string; path: string }[]
   bundledTraces: TraceInfo[]

@@ -24,7 +24,7 @@ test('every view loads without console errors, and each is photographed', async 
     await page.locator('nav').getByRole('link', { name: TITLES[view] }).first().click()
     await expect(page).toHaveURL(new RegExp(`#/${view}`))
     await expect(page.locator('main h1, main h2').first()).toContainText(TITLES[view])
-    if (view === 'timeline') await page.getByRole('button', { name: 'Last 1 h' }).click()
+    if (view === 'timeline') await page.getByRole('button', { name: 'All data' }).click()
     if (view === 'whatif') {
       // show a finished comparison rather than an empty form
       await page.locator('[data-test="whatif-form"] input[name="runs"]').fill('20')

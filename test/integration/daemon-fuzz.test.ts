@@ -154,6 +154,7 @@ function baseInputs(now: number): Record<ApiMethod, Record<string, unknown>> {
     fleetAt: { at: now },
     costs: { ...window, by: 'day' },
     savings: window,
+    costSeries: { ...window, buckets: 60 },
     exportTrace: { ...window, gapSeconds: 300 },
     bundledTraces: {},
     defaultSimulationConfig: {},

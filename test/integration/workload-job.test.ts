@@ -177,6 +177,23 @@ describe('a deadline job live on the sandbox against the simulator on the same t
     // apart; before work stopped at the notice live it was $13.897).
     const bound = (live.length * LATENESS_SECONDS * 3.06) / 3600
     expect(Math.abs(cost - sim.cost)).toBeLessThanOrEqual(bound)
+
+    // the progress trail the cockpit draws: from 0 at submission to the work at the finish, in
+    // time order, falling back at each reclaim to what its checkpoint saved
+    const trail = job.trail
+    expect(trail[0]).toEqual([0, 0])
+    expect(trail.at(-1)![0]).toBeCloseTo(job.finishedHours!, 6)
+    expect(trail.at(-1)![1]).toBeCloseTo(6, 6)
+    trail.slice(1).forEach(([t], k) => expect(t).toBeGreaterThanOrEqual(trail[k][0]))
+    for (const c of reclaims)
+      expect(
+        trail.some(
+          ([t, p]) => Math.abs(t - c.at / 3600) < 1e-9 && Math.abs(p - c.progress / 3600) < 1e-9
+        )
+      ).toBe(true)
+    // cost so far as the ledger counts it, no more than the same hours on demand
+    expect(job.costSoFar!).toBeGreaterThan(0)
+    expect(job.costSoFar!).toBeLessThanOrEqual(job.ondemandCostSoFar!)
   }, 120_000)
 
   it('resumes after a daemon restart: the same instance adopted, progress kept, the deadline met', async () => {

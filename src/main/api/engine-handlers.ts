@@ -62,6 +62,18 @@ function realOrUndefined(path: string): string | undefined {
   }
 }
 
+/** Bucket sizes a cost series snaps to (wall ms): round steps of the sandbox's and a real clock. */
+const COST_BUCKETS_MS = [
+  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000,
+  21_600_000, 43_200_000, 86_400_000, 604_800_000
+]
+
+/** The smallest round bucket that splits a span into at most `buckets` of them. */
+export function costBucketMs(spanMs: number, buckets: number): number {
+  const wanted = spanMs / buckets
+  return COST_BUCKETS_MS.find((b) => b >= wanted) ?? Math.ceil(wanted / 86_400_000) * 86_400_000
+}
+
 async function guard<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work()
@@ -109,11 +121,21 @@ export function createEngineHandlers(deps: HandlerDeps): Omit<ApiHandlers, Workl
       ),
     fleetAt: (input) => guard(() => history.fleetAt(input.at)),
     costs: (input) =>
-      guard(() =>
-        input.by === 'workload'
-          ? costsByWorkload(history, input.from, input.to)
-          : history.costBy(input.by, input.from, input.to)
-      ),
+      guard(() => {
+        if (input.by === 'workload') return costsByWorkload(history, input.from, input.to)
+        const rows = history.costBy(input.by, input.from, input.to)
+        if (input.by !== 'instance') return rows
+        // the name history kept, so a terminated instance still reads as more than its id
+        return rows.map((r) => {
+          const name = history.getInstance(r.key)?.name
+          return name ? { ...r, name } : r
+        })
+      }),
+    costSeries: (input) =>
+      guard(() => {
+        const bucketMs = costBucketMs(input.to - input.from, input.buckets ?? 120)
+        return { bucketMs, points: history.costSeries(input.from, input.to, bucketMs) }
+      }),
     savings: (input) => guard(() => history.savings(input.from, input.to)),
     exportTrace: (input) =>
       guard(() => {

@@ -4,7 +4,7 @@ import type { ApiOutputs, WorkloadView } from '../../shared/api'
 import type { Clock } from '../clock'
 import type { Controller } from '../controller/controller'
 import type { Engine } from '../engine/engine'
-import { eventsOfWorkload, type History } from '../history'
+import { costsByWorkload, eventsOfWorkload, type History } from '../history'
 import type { HttpRouter } from '../router'
 import { parseWorkloadText } from '../workloads/files'
 import { ApiError, type ApiHandlers } from './handlers'
@@ -31,11 +31,26 @@ export function createWorkloadHandlers(
   const listWorkloads = async (): Promise<WorkloadView[]> => {
     const services = new Map(router.stats().services.map((s) => [s.service, s]))
     const stored = new Map(history.workloads.list().map((w) => [w.name, w]))
+    const now = clock.now()
+    /** a job's spend since it was submitted: the ledger of the instances tagged with its name */
+    const spendOf = (name: string, since: number) =>
+      costsByWorkload(history, since, now).find((row) => row.key === name)
     return controller.status(listed()).map((s) => {
       const r = services.get(s.name)
+      const w = stored.get(s.name)
+      const spend = s.job && w ? spendOf(s.name, w.createdAt) : undefined
       return {
         ...s,
-        spec: stored.get(s.name)?.spec,
+        ...(s.job
+          ? {
+              job: {
+                ...s.job,
+                costSoFar: spend?.cost ?? 0,
+                ondemandCostSoFar: spend?.ondemandCost ?? 0
+              }
+            }
+          : {}),
+        spec: w?.spec,
         speed: deps.speed,
         ...(r
           ? {

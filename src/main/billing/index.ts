@@ -16,12 +16,14 @@ export {
 } from './bill'
 export {
   closingRows,
+  costByBucket,
   costByDay,
   rowCost,
   rowSeconds,
   runningRows,
   type AccrualContext,
   type BookedRow,
+  type BucketCost,
   type DayCost,
   type LedgerRow,
   type PricesInForce

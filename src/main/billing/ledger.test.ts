@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { billOfLife, livedSeconds, spanCost, type PriceStep } from './bill'
 import {
   closingRows,
+  costByBucket,
   costByDay,
   rowCost,
   rowSeconds,
@@ -171,5 +172,35 @@ describe('cost by UTC day', () => {
       ['2025-01-01', 0.5, 0.5],
       ['2025-01-02', 0.5, 0.5]
     ])
+  })
+})
+
+describe('cost by bucket', () => {
+  const booked = (fromMs: number, toMs: number, pricePerHour: number, timeScale = 1) => {
+    const row = { fromMs, toMs, pricePerHour, onDemandPricePerHour: 3, timeScale }
+    return { fromMs, toMs, timeScale, ...rowCost(row) }
+  }
+
+  it('spreads rows over every bucket of the window by wall time, zeros where nothing ran', () => {
+    // 1 h at $1/h from the window's second quarter-hour; buckets of 30 min over 2 h
+    const rows = costByBucket(
+      [booked(T0 + 15 * 60_000, T0 + 75 * 60_000, 1)],
+      T0,
+      T0 + 2 * HOUR,
+      30 * 60_000
+    )
+    expect(rows.map((r) => [r.at - T0, r.cost, r.ondemandCost])).toEqual([
+      [0, 0.25, 0.75],
+      [30 * 60_000, 0.5, 1.5],
+      [60 * 60_000, 0.25, 0.75],
+      [90 * 60_000, 0, 0]
+    ])
+    const total = rows.reduce((s, r) => s + r.cost, 0)
+    expect(total).toBeCloseTo(1, 9)
+  })
+
+  it('has a short last bucket and nothing for an empty window', () => {
+    expect(costByBucket([], T0, T0 + 50, 20).map((r) => r.at - T0)).toEqual([0, 20, 40])
+    expect(costByBucket([], T0, T0, 20)).toEqual([])
   })
 })

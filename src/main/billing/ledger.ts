@@ -115,26 +115,85 @@ export interface DayCost {
 }
 
 /**
- * Cost per UTC day of the rows clipped to [fromMs, toMs). A row's price is constant, so a day (or a
- * window) gets the share of the row's cost that its wall ms are of the row's.
+ * Spreads each row clipped to [fromMs, toMs) over buckets that end at `edgeAfter(t)`: a row's price is
+ * constant, so a bucket gets the share of the row's cost that its wall ms are of the row's.
  */
-export function costByDay(rows: Iterable<BookedRow>, fromMs: number, toMs: number): DayCost[] {
-  const days = new Map<string, DayCost>()
+function spread(
+  rows: Iterable<BookedRow>,
+  fromMs: number,
+  toMs: number,
+  edgeAfter: (t: number) => number,
+  add: (start: number, share: number, hours: number, r: BookedRow) => void
+): void {
   for (const r of rows) {
     let start = Math.max(r.fromMs, fromMs)
     const end = Math.min(r.toMs, toMs)
     while (start < end) {
-      const dayEnd = Math.min(end, (Math.floor(start / MS_PER_DAY) + 1) * MS_PER_DAY)
-      const key = new Date(start).toISOString().slice(0, 10)
-      const day = days.get(key) ?? { key, cost: 0, ondemandCost: 0, instanceHours: 0 }
-      const share = (dayEnd - start) / (r.toMs - r.fromMs)
-      day.cost += r.cost * share
-      day.ondemandCost += r.ondemandCost * share
-      day.instanceHours +=
-        rowSeconds({ fromMs: start, toMs: dayEnd, timeScale: r.timeScale }) / SECONDS_PER_HOUR
-      days.set(key, day)
-      start = dayEnd
+      const edge = Math.min(end, edgeAfter(start))
+      const hours =
+        rowSeconds({ fromMs: start, toMs: edge, timeScale: r.timeScale }) / SECONDS_PER_HOUR
+      add(start, (edge - start) / (r.toMs - r.fromMs), hours, r)
+      start = edge
     }
   }
+}
+
+/** Cost per UTC day of the rows clipped to [fromMs, toMs). */
+export function costByDay(rows: Iterable<BookedRow>, fromMs: number, toMs: number): DayCost[] {
+  const days = new Map<string, DayCost>()
+  spread(
+    rows,
+    fromMs,
+    toMs,
+    (t) => (Math.floor(t / MS_PER_DAY) + 1) * MS_PER_DAY,
+    (start, share, hours, r) => {
+      const key = new Date(start).toISOString().slice(0, 10)
+      const day = days.get(key) ?? { key, cost: 0, ondemandCost: 0, instanceHours: 0 }
+      day.cost += r.cost * share
+      day.ondemandCost += r.ondemandCost * share
+      day.instanceHours += hours
+      days.set(key, day)
+    }
+  )
   return [...days.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+}
+
+/** Spend in one bucket of a cost series. */
+export interface BucketCost {
+  /** the bucket's start, wall ms */
+  at: number
+  cost: number
+  ondemandCost: number
+}
+
+/**
+ * Cost per bucket of `bucketMs` from fromMs (the last one may be shorter), every bucket present
+ * (zero when nothing ran), oldest first: the series a cumulative spend line is drawn from.
+ */
+export function costByBucket(
+  rows: Iterable<BookedRow>,
+  fromMs: number,
+  toMs: number,
+  bucketMs: number
+): BucketCost[] {
+  if (!(bucketMs > 0) || !(toMs > fromMs)) return []
+  const count = Math.ceil((toMs - fromMs) / bucketMs)
+  const buckets: BucketCost[] = Array.from({ length: count }, (_, k) => ({
+    at: fromMs + k * bucketMs,
+    cost: 0,
+    ondemandCost: 0
+  }))
+  const indexOf = (t: number): number => Math.floor((t - fromMs) / bucketMs)
+  spread(
+    rows,
+    fromMs,
+    toMs,
+    (t) => fromMs + (indexOf(t) + 1) * bucketMs,
+    (start, share, _hours, r) => {
+      const b = buckets[indexOf(start)]
+      b.cost += r.cost * share
+      b.ondemandCost += r.ondemandCost * share
+    }
+  )
+  return buckets
 }

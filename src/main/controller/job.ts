@@ -68,6 +68,11 @@ export interface JobState {
   checkpoints: JobCheckpointRecord[]
   /** instances whose notice was already handled */
   noticed: string[]
+  /**
+   * Where progress bent, [t, progress] in seconds, oldest first: each run's start and end and each
+   * drop to a checkpoint, so the cockpit can draw progress over time (absent in states saved before it).
+   */
+  trail?: [number, number][]
 }
 
 export interface JobRunnerDeps {
@@ -108,8 +113,30 @@ export function freshJobState(): JobState {
     reason: 'not decided yet',
     decisions: [],
     checkpoints: [],
-    noticed: []
+    noticed: [],
+    trail: []
   }
+}
+
+/** Closes the current run in the trail: its start (when it ran at all) and where it stands at t. */
+function markRun(s: JobState, t: number): void {
+  const trail = (s.trail ??= [])
+  if (s.runStart !== undefined && s.runStart < t) trail.push([s.runStart, s.base])
+  trail.push([t, progressOf(s, t)])
+}
+
+/**
+ * Progress over time in hours, [t, progress] points oldest first: from submission through every
+ * run and drop the trail holds to now (or the finish), capped at the work C.
+ */
+export function progressTrail(s: JobState, now: number, C: number): [number, number][] {
+  const points: [number, number][] = [[0, 0], ...(s.trail ?? [])]
+  const end = s.finishedAt ?? now
+  if (s.finishedAt === undefined) {
+    if (s.runStart !== undefined && s.runStart < end) points.push([s.runStart, s.base])
+    points.push([end, progressOf(s, end)])
+  }
+  return points.map(([t, p]) => [t / 3600, Math.min(C, p) / 3600])
 }
 
 /** Progress at job time t: what was saved plus the run of the current instance past its changeover. */
@@ -158,6 +185,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     s.decisions = s.decisions.slice(-KEEP_RECORDS)
     s.checkpoints = s.checkpoints.slice(-KEEP_RECORDS)
     s.noticed = s.noticed.slice(-KEEP_RECORDS)
+    s.trail = (s.trail ?? []).slice(-KEEP_RECORDS)
     history.jobs.put(w.name, w.generation, s, clock.now())
   }
   const policyOf = (w: StoredWorkload, spec: JobSpec): Policy => {
@@ -227,6 +255,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     // a periodic checkpoint saved in a pass between the notice and now stays saved
     const progress = Math.max(s.checkpointed, progressOf(s, stoppedAt))
     const unsaved = progress - s.checkpointed
+    // the run in the trail ends where its work stopped
+    s.trail ??= []
+    if (s.runStart !== undefined && s.runStart < stoppedAt) s.trail.push([s.runStart, s.base])
+    s.trail.push([stoppedAt, progress])
     if (instance?.noticeDeadline !== undefined) {
       const secondsLeft = ((instance.noticeDeadline - clock.now()) * deps.timeScale) / 1000
       const stateGiB = spec.checkpoint?.stateGiB ?? 0
@@ -255,6 +287,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     s.base = s.checkpointed
     s.instanceId = undefined
     s.current = 'idle'
+    // the drop back to what was saved
+    s.trail.push([stoppedAt, s.checkpointed])
     // the market chose for the policy: it may choose again at once
     s.choiceAt = NEVER
   }
@@ -327,6 +361,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     let progress = progressOf(s, t)
     if (progress >= C - 1e-9) {
       s.finishedAt = s.runStart !== undefined ? s.runStart + (C - s.base) : t
+      markRun(s, s.finishedAt)
       checkpoint(w, s, s.finishedAt, C, 'periodic', { final: true }, s.instanceId)
       deps.record({
         at: clock.now(),
@@ -369,6 +404,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const reason = decisionReason(policy, { ...before, safetyNet: s.safetyNet }, step.choice)
       if (s.instanceId) {
         const old = s.instanceId
+        markRun(s, t)
         progress = progressOf(s, t)
         s.checkpointed = Math.max(s.checkpointed, progress)
         s.base = s.checkpointed
@@ -438,6 +474,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         safetyNet: s.safetyNet,
         decision: s.finishedAt !== undefined ? 'idle' : s.current,
         reason: s.reason,
+        trail: progressTrail(s, t, C),
         ...(s.finishedAt !== undefined ? { finishedHours: s.finishedAt / 3600 } : {}),
         ...(s.instanceId ? { instanceId: s.instanceId } : {})
       }

@@ -64,6 +64,19 @@ describe('billing ledger and cost queries', () => {
     ])
   })
 
+  it('spreads spend over time buckets that add up to the window total', () => {
+    const series = h.costSeries(T0, T0 + 4 * HOUR, HOUR)
+    // hour 0: a at 0.30; hour 1: a 0.30 + c 0.20; hour 2: a at 0.60; hour 3: nothing
+    expect(series.map((p) => [p.at - T0, round(p.cost), round(p.ondemandCost)])).toEqual([
+      [0, 0.3, 1],
+      [HOUR, 0.5, 1.5],
+      [2 * HOUR, 0.6, 1],
+      [3 * HOUR, 0, 0]
+    ])
+    const total = series.reduce((s, p) => s + p.cost, 0)
+    expect(total).toBeCloseTo(h.savings(T0, T0 + 4 * HOUR).cost, 9)
+  })
+
   it('clips segments to the window', () => {
     const from = T0 + 30 * MIN
     const to = T0 + 150 * MIN

@@ -6,7 +6,14 @@ import type {
   SpotPricePoint
 } from '../../shared/fleet'
 import type { SimulationConfig, SimulationOutput } from '../../shared/simulation'
-import { costByDay, rowCost, savingsPct, type BookedRow } from '../billing'
+import {
+  costByBucket,
+  costByDay,
+  rowCost,
+  savingsPct,
+  type BookedRow,
+  type BucketCost
+} from '../billing'
 import {
   LIFECYCLE_KINDS,
   applyFleetEvent,
@@ -367,6 +374,13 @@ class SqliteHistory implements History {
     }[grouping]
     if (!stmt) throw new Error(`costBy: unknown grouping ${String(grouping)}`)
     return stmt.all(window) as CostRow[]
+  }
+
+  costSeries(fromMs: number, toMs: number, bucketMs: number): BucketCost[] {
+    requireWindow(fromMs, toMs)
+    requireFinite('bucketMs', bucketMs)
+    const rows = this.s.ledgerSegments.iterate({ from: fromMs, to: toMs }) as Iterable<BookedRow>
+    return costByBucket(rows, fromMs, toMs, bucketMs)
   }
 
   savings(fromMs: number, toMs: number): Savings {

@@ -1,3 +1,4 @@
+import type { BucketCost } from '../billing'
 import type { JobStateStore } from './job-state'
 import type { LeaseStore, WorkloadStore } from './workloads'
 import type {
@@ -170,6 +171,8 @@ export interface History {
   /** event counts per instance, kind and bucket of bucketMs, for swimlane timelines */
   timeline(fromMs: number, toMs: number, bucketMs: number): TimelineBucket[]
   costBy(grouping: CostGrouping, fromMs: number, toMs: number): CostRow[]
+  /** spend per bucket of bucketMs from fromMs, every bucket present, oldest first */
+  costSeries(fromMs: number, toMs: number, bucketMs: number): BucketCost[]
   savings(fromMs: number, toMs: number): Savings
   spotPrices(fromMs: number, toMs: number, filter?: SpotPriceFilter): SpotPricePoint[]
   /** the fleet at an instant, rebuilt from the event log (events at exactly instantMs included) */

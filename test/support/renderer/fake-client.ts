@@ -85,6 +85,7 @@ export function fakeClient(): FakeClient {
     fleetAt: [],
     costs: [],
     savings: { cost: 0, ondemandCost: 0, savingsPct: 0 },
+    costSeries: { bucketMs: 60_000, points: [] },
     exportTrace: [],
     bundledTraces: [],
     defaultSimulationConfig: {

@@ -29,7 +29,7 @@ describe('TimelineChart', () => {
     const w = mount(TimelineChart, { props: { events, from: T0, to: T0 + 90 * MIN } })
     const chart = w.findComponent({ name: 'VChart' })
     const option = chart.props('option') as { series: { id: string }[]; yAxis: { data: string[] } }
-    expect(option.yAxis.data).toEqual(['a', 'b'])
+    expect(option.yAxis.data).toEqual(['b', 'a'])
     expect(option.series.map((s) => s.id)).toContain('mark-notice')
     chart.vm.$emit('click', { seriesId: 'mark-notice', dataIndex: 0 })
     expect(w.emitted('select')).toEqual([[4]])

@@ -7,6 +7,7 @@ import {
   MARK_GROUPS,
   MAX_VISIBLE_LANES,
   SPAN_DRAIN,
+  SPAN_FAILOVER,
   SPAN_LIFETIME_ONDEMAND,
   SPAN_LIFETIME_SPOT,
   buildTimelineOptions,
@@ -44,12 +45,13 @@ function many(count: number, lanes: number): FleetEvent[] {
 }
 
 describe('buildTimelineOptions', () => {
-  it('makes one lane per instance, in order of first appearance, labelled with names', () => {
+  it('makes one lane per instance, live ones first, labelled with names', () => {
     const model = buildTimelineOptions({ events: scenario(), from: T0, to: T0 + 90 * MIN })
     const option = model.option as unknown as Option
-    expect(model.lanes).toEqual(['a', 'b'])
+    // a was launched first but terminated: b, still alive, comes first
+    expect(model.lanes).toEqual(['b', 'a'])
     expect(option.yAxis.type).toBe('category')
-    expect(option.yAxis.data).toEqual(['a', 'b'])
+    expect(option.yAxis.data).toEqual(['b', 'a'])
     // the launch snapshot names the lane
     expect(option.yAxis.axisLabel.formatter('a')).toBe('node-a')
     const renamed = buildTimelineOptions({
@@ -103,15 +105,45 @@ describe('buildTimelineOptions', () => {
     const spans = (model.option as unknown as Option).series.find((s) => s.id === 'spans') as Series
     const rows = spans.data as number[][]
     // a: launch 0 -> terminate 62 (spot); b: launch 10 -> window end (on-demand); a's drain 60:00.5 -> 61
-    expect(rows).toContainEqual([T0, T0 + 62 * MIN, 0, SPAN_LIFETIME_SPOT, 0])
-    expect(rows).toContainEqual([T0 + 10 * MIN, T0 + 90 * MIN, 1, SPAN_LIFETIME_ONDEMAND, 2])
-    expect(rows).toContainEqual([T0 + 60 * MIN + 500, T0 + 61 * MIN, 0, SPAN_DRAIN, 5])
+    expect(rows).toContainEqual([T0, T0 + 62 * MIN, 1, SPAN_LIFETIME_SPOT, 0])
+    expect(rows).toContainEqual([T0 + 10 * MIN, T0 + 90 * MIN, 0, SPAN_LIFETIME_ONDEMAND, 2])
+    expect(rows).toContainEqual([T0 + 60 * MIN + 500, T0 + 61 * MIN, 1, SPAN_DRAIN, 5])
     expect(
       model.eventIndexAt(
         'spans',
         rows.findIndex((r) => r[3] === SPAN_DRAIN)
       )
     ).toBe(5)
+  })
+
+  it('draws a failover bar only from a phase in the data, never from the window start', () => {
+    const model = buildTimelineOptions({
+      events: [
+        // a spare dropped from the pool: an end without phases
+        { at: T0 + MIN, kind: 'failover-end', instanceId: 'spare', data: { outcome: 'ok' } },
+        { at: T0 + 2 * MIN, kind: 'failover-phase', instanceId: 'a', data: { phase: 'noticed' } },
+        { at: T0 + 3 * MIN, kind: 'failover-phase', instanceId: 'a', data: { phase: 'routed' } },
+        { at: T0 + 4 * MIN, kind: 'failover-end', instanceId: 'a', data: { outcome: 'ok' } }
+      ],
+      from: T0,
+      to: T0 + 5 * MIN
+    })
+    const spans = (model.option as unknown as Option).series.find((s) => s.id === 'spans') as Series
+    const failovers = (spans.data as number[][]).filter((r) => r[3] === SPAN_FAILOVER)
+    expect(failovers).toEqual([
+      [T0 + 2 * MIN, T0 + 4 * MIN, model.lanes.indexOf('a'), SPAN_FAILOVER, 1]
+    ])
+  })
+
+  it('reads times with the clock it is given (the sandbox clock in sandbox mode)', () => {
+    const option = buildTimelineOptions({
+      events: scenario(),
+      from: T0,
+      to: T0 + 90 * MIN,
+      formatTime: (ms) => `S${(ms - T0) / MIN}`
+    }).option as unknown as Option & { xAxis: { axisLabel: { formatter: (v: number) => string } } }
+    expect(option.xAxis.axisLabel.formatter(T0 + 5 * MIN)).toBe('S5')
+    expect(option.tooltip.formatter({ seriesId: 'mark-notice', dataIndex: 0 })).toContain('S60')
   })
 
   it('an instance alive before the window starts its lifetime at the window start', () => {
@@ -163,7 +195,7 @@ describe('buildTimelineOptions', () => {
   it('handles unsorted input and moves the cursor with a small patch', () => {
     const events = scenario().reverse()
     const model = buildTimelineOptions({ events, from: T0, to: T0 + 90 * MIN, cursor: T0 + MIN })
-    expect(model.lanes).toEqual(['a', 'b'])
+    expect(model.lanes).toEqual(['b', 'a'])
     const cursor = (model.option as unknown as Option).series.find(
       (s) => s.id === 'cursor'
     ) as Series

@@ -121,6 +121,11 @@ export interface TimelineInput {
   dark?: boolean
   /** the scrubber's instant, drawn as a vertical line */
   cursor?: number | null
+  /**
+   * How a time reads on the axis and in tooltips (the sandbox's clock in sandbox mode); local
+   * wall time when absent.
+   */
+  formatTime?: (ms: number, withDate: boolean) => string
 }
 
 export interface TimelineModel {
@@ -156,7 +161,7 @@ export function groupOf(kind: string): MarkGroup {
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0')
-function clock(ms: number, withDate: boolean): string {
+function wallClock(ms: number, withDate: boolean): string {
   const d = new Date(ms)
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   return withDate ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time
@@ -218,6 +223,7 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
   const dark = input.dark ?? false
   const colors = palette(dark)
   const n = events.length
+  const clock = input.formatTime ?? wallClock
 
   // time order without copying the events (they usually arrive sorted already)
   let order: number[] | null = null
@@ -255,6 +261,24 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
     }
   }
   if (input.names) for (const [id, name] of Object.entries(input.names)) if (name) names[id] = name
+
+  // live lanes first: an instance whose last word in the window is not a termination, then the
+  // ended ones, the fleet-wide lane last; each group in order of first appearance
+  const ended = new Uint8Array(lanes.length)
+  for (let k = 0; k < n; k++) {
+    const i = at(k)
+    const kind = events[i].kind
+    if (kind === 'launch') ended[eventLane[i]] = 0
+    else if (kind === 'terminate' || kind === 'launch-failed') ended[eventLane[i]] = 1
+  }
+  const rank = (li: number): number => (lanes[li] === FLEET_LANE ? 2 : ended[li])
+  const newOrder = lanes.map((_, li) => li).sort((a, b) => rank(a) - rank(b) || a - b)
+  const moved = new Int32Array(lanes.length)
+  newOrder.forEach((old, position) => (moved[old] = position))
+  const ordered = newOrder.map((old) => lanes[old])
+  lanes.length = 0
+  lanes.push(...ordered)
+  for (let i = 0; i < n; i++) eventLane[i] = moved[eventLane[i]]
 
   // scatter marks: one per event, grouped
   const groupData: [number, number][][] = MARK_GROUPS.map(() => [])
@@ -320,8 +344,10 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
         if (!failoverStart.has(lane)) failoverStart.set(lane, { at: e.at, event: i })
         break
       case 'failover-end': {
-        const s = failoverStart.get(lane) ?? { at: from, event: i }
-        pushSpan(s.at, e.at, lane, SPAN_FAILOVER, s.event)
+        // a bar needs its first phase in the data: an end alone (a spare dropped from the pool
+        // without phases, or a failover begun before the window) stays a mark, never a bar
+        const s = failoverStart.get(lane)
+        if (s) pushSpan(s.at, e.at, lane, SPAN_FAILOVER, s.event)
         failoverStart.delete(lane)
         break
       }
@@ -511,7 +537,11 @@ export function buildTimelineOptions(input: TimelineInput): TimelineModel {
       min: from,
       max: to,
       axisLine: { lineStyle: { color: colors.axis } },
-      axisLabel: { color: colors.muted, hideOverlap: true },
+      axisLabel: {
+        color: colors.muted,
+        hideOverlap: true,
+        ...(input.formatTime ? { formatter: (v: number) => clock(v, false) } : {})
+      },
       splitLine: { show: true, lineStyle: { color: colors.grid } }
     },
     yAxis: {

@@ -8,6 +8,7 @@ import { toDatetimeLocal } from '@renderer/format/format'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useSimulationsStore } from '@renderer/stores/simulations'
+import { useTimeRangeStore } from '@renderer/stores/time-range'
 import {
   MIN,
   T0,
@@ -62,6 +63,25 @@ describe('ReplayView', () => {
     wrapper = null
     document.body.innerHTML = ''
     vi.useRealTimers()
+  })
+
+  it('takes its window from the shared time range: All data starts at the first event', async () => {
+    wrapper = mount(ReplayView, {
+      global: { plugins: [pinia], provide: { [CLIENT_KEY as symbol]: client } },
+      attachTo: document.body
+    })
+    await wrapper.find('[data-range="fit"]').trigger('click')
+    await flush()
+    // the first event, then the window from a little before it to now
+    expect(client.events.mock.calls[0][0]).toMatchObject({ limit: 1 })
+    const [, loadCall] = client.events.mock.calls
+    const now = T0 + 3 * 60 * MIN
+    expect(loadCall[0]).toMatchObject({ limit: 100_000 })
+    expect(loadCall[0].from).toBeLessThanOrEqual(T0)
+    expect(loadCall[0].from).toBeGreaterThan(T0 - 10 * MIN)
+    expect(loadCall[0].to).toBeGreaterThanOrEqual(now)
+    expect(useTimeRangeStore().choice).toBe('fit')
+    expect(wrapper.find('[data-test="player"]').exists()).toBe(true)
   })
 
   it('loads the window: its events and the fleet at its start', async () => {

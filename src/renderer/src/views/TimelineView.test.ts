@@ -9,6 +9,7 @@ import { useEventsStore } from '@renderer/stores/events'
 import { useFleetStore } from '@renderer/stores/fleet'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useStatusStore } from '@renderer/stores/status'
+import { FIT_LOOKBACK_MS, useTimeRangeStore } from '@renderer/stores/time-range'
 import {
   MIN,
   STATUS,
@@ -26,7 +27,7 @@ import TimelineView from './TimelineView.vue'
 vi.mock('@renderer/charts/TimelineChart.vue', () => ({
   default: defineComponent({
     name: 'TimelineChart',
-    props: ['events', 'from', 'to', 'names', 'cursor', 'dark', 'loading'],
+    props: ['events', 'from', 'to', 'names', 'cursor', 'dark', 'loading', 'formatTime'],
     emits: ['select'],
     setup(props, { emit }) {
       return () =>
@@ -83,35 +84,86 @@ describe('TimelineView', () => {
     vi.useRealTimers()
   })
 
-  it('loads the last 6 hours of engine time and draws them', async () => {
+  it('by default loads all data and fits the window to it', async () => {
     const w = await mountTimeline()
-    expect(client.events).toHaveBeenCalledWith({ from: NOW - 6 * HOUR, to: NOW, limit: 100_000 })
+    expect(client.events).toHaveBeenCalledWith({
+      from: NOW - FIT_LOOKBACK_MS,
+      to: NOW,
+      limit: 100_000
+    })
     const chart = w.find('[data-test="chart"]')
     expect(chart.attributes('data-count')).toBe('8')
-    expect(chart.attributes('data-from')).toBe(String(NOW - 6 * HOUR))
+    // from a little before the first event (T0), not 30 days back
+    expect(Number(chart.attributes('data-from'))).toBe(Math.floor(NOW - 2 * HOUR * 1.03))
     expect(w.text()).toContain('8 events')
     expect(w.text()).toContain('2 lanes')
   })
 
-  it('switches the window with the picker', async () => {
+  it('switches the window with the shared picker, in sandbox time', async () => {
     const w = await mountTimeline()
-    await w.find('[data-window="1h"]').trigger('click')
+    await w.find('[data-range="1h"]').trigger('click')
     await flush()
-    expect(client.events).toHaveBeenLastCalledWith({ from: NOW - HOUR, to: NOW, limit: 100_000 })
-    expect(w.find('[data-window="1h"]').attributes('aria-pressed')).toBe('true')
+    // one sandbox hour at ×360 is 10 s of wall time
+    expect(client.events).toHaveBeenLastCalledWith({ from: NOW - 10_000, to: NOW, limit: 100_000 })
+    expect(w.find('[data-range="1h"]').attributes('aria-pressed')).toBe('true')
+    expect(useTimeRangeStore().choice).toBe('1h')
   })
 
-  it('shows a clicked event in the details panel with its data as JSON', async () => {
+  it('reads times on the sandbox clock: the chart gets the formatter, the list and window use it', async () => {
     const w = await mountTimeline()
-    expect(w.find('[data-test="event-details"]').text()).toContain('Click a mark')
+    const format = w.findComponent({ name: 'TimelineChart' }).props('formatTime') as (
+      ms: number,
+      withDate: boolean
+    ) => string
+    // the engine started an hour of wall time before T0: 360 sandbox hours
+    expect(format(T0, false)).toBe('+15d 00h')
+    expect(w.find('[data-test="window-text"]').text()).toContain('→ +45d 00h')
+  })
+
+  it('shows a clicked event in the details panel in words, not JSON', async () => {
+    const w = await mountTimeline()
+    expect(w.find('[data-test="event-details"]').text()).toContain('Pick an event')
     await w.find('[data-test="pick-notice"]').trigger('click')
     const details = w.find('[data-test="event-details"]')
-    expect(details.find('[data-test="detail-kind"]').text()).toBe('notice')
-    expect(details.text()).toContain('a')
-    const json = details.find('[data-test="detail-json"]').text()
-    expect(JSON.parse(json)).toEqual({ deadline: T0 + 62 * MIN, source: 'sandbox' })
-    expect(json).toContain('\n  "deadline"') // pretty-printed
-    expect(details.find('time').attributes('title')).toMatch(/UTC$/)
+    expect(details.find('[data-test="detail-kind"]').text()).toBe('Interruption notice')
+    expect(details.find('[data-test="detail-subject"]').text()).toBe('node-a (a)')
+    expect(details.findAll('[data-test="detail-row"]').map((r) => r.text())).toEqual([
+      '+30d 12h',
+      'sandbox'
+    ])
+    expect(details.text()).not.toContain('{')
+    expect(details.find('[data-test="detail-time"]').attributes('title')).toMatch(/UTC$/)
+    // the list shows it chosen
+    expect(w.find('#timeline-event-4').attributes('aria-selected')).toBe('true')
+  })
+
+  it('walks the event list with the keyboard: arrows move, Enter shows, Escape clears', async () => {
+    const w = await mountTimeline()
+    const list = w.find('[data-test="event-list"]')
+    const items = list.findAll('[role="option"]')
+    // newest first: terminate (8), drain-end (7), drain-start (6), notice (5) ...
+    expect(items.map((i) => i.attributes('data-kind')).slice(0, 4)).toEqual([
+      'terminate',
+      'drain-end',
+      'drain-start',
+      'notice'
+    ])
+    expect(list.attributes('tabindex')).toBe('0')
+    expect(list.attributes('aria-activedescendant')).toBe('timeline-event-7')
+    await list.trigger('keydown', { key: 'ArrowDown' })
+    await list.trigger('keydown', { key: 'ArrowDown' })
+    await list.trigger('keydown', { key: 'ArrowDown' })
+    expect(list.attributes('aria-activedescendant')).toBe('timeline-event-4')
+    expect(w.find('[data-test="detail-kind"]').exists()).toBe(false)
+    await list.trigger('keydown', { key: 'Enter' })
+    expect(w.find('[data-test="detail-kind"]').text()).toBe('Interruption notice')
+    await list.trigger('keydown', { key: 'End' })
+    expect(list.attributes('aria-activedescendant')).toBe('timeline-event-0')
+    await list.trigger('keydown', { key: 'Enter' })
+    expect(w.find('[data-test="detail-kind"]').text()).toBe('Launch')
+    expect(w.find('[data-test="event-details"]').text()).toContain('g5.xlarge')
+    await list.trigger('keydown', { key: 'Escape' })
+    expect(w.find('[data-test="detail-kind"]').exists()).toBe(false)
   })
 
   it('scrubs: shows the fleet as it was at the chosen instant', async () => {

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { ClientError } from '@renderer/api/client'
@@ -14,6 +15,32 @@ import {
   type FakeClient
 } from '../../../../test/support/renderer/fake-client'
 import WorkloadsView from './WorkloadsView.vue'
+
+// ECharts cannot draw in happy-dom: VChart is a stub that exposes its option's series
+vi.mock('vue-echarts', () => ({
+  default: defineComponent({
+    name: 'VChart',
+    props: ['option', 'loading', 'autoresize'],
+    setup(props) {
+      return () => {
+        const series = (props.option as { series: { id: string; data: unknown[] }[] }).series
+        return h('div', {
+          'data-test': 'vchart',
+          'data-series': series.map((s) => `${s.id}:${s.data.length}`).join(',')
+        })
+      }
+    }
+  })
+}))
+
+const JOB_SPEC = {
+  kind: 'job',
+  name: 'finetune',
+  workHours: 6,
+  deadlineHours: 9,
+  changeoverHours: 0.2,
+  policy: 'uniform-progress'
+}
 
 let pinia: Pinia
 let client: FakeClient
@@ -76,11 +103,11 @@ describe('WorkloadsView', () => {
     expect(field(w, 'llama', 'health')).toBe('all replicas ready')
   })
 
-  it('shows a job with what the view gives and says progress is not live yet', async () => {
+  it('shows a job before its first decision with what its spec says', async () => {
     client.listWorkloads.mockResolvedValue([
       serviceWorkload('finetune', {
         kind: 'job',
-        spec: { kind: 'job', name: 'finetune', workHours: 6, deadlineHours: 9, policy: 'greedy' },
+        spec: JOB_SPEC,
         desired: { replicas: 0, standby: 0 },
         router: undefined,
         instances: []
@@ -88,10 +115,72 @@ describe('WorkloadsView', () => {
     ])
     const w = await mountView()
     const text = card(w, 'finetune').text()
-    expect(text).toContain('policy greedy')
+    expect(text).toContain('policy uniform-progress')
     expect(text).toContain('6 h')
     expect(text).toContain('9 h after submission')
-    expect(field(w, 'finetune', 'job-note')).toContain('not yet run')
+    expect(field(w, 'finetune', 'job-note')).toContain('first decision')
+    expect(card(w, 'finetune').find('[data-test="vchart"]').exists()).toBe(false)
+  })
+
+  it('shows a running job: its progress chart with ep(t) and the safety net, the decision and why, checkpoints and cost', async () => {
+    client.listWorkloads.mockResolvedValue([
+      serviceWorkload('finetune', {
+        kind: 'job',
+        spec: JOB_SPEC,
+        desired: { replicas: 0, standby: 0 },
+        router: undefined,
+        instances: [],
+        job: {
+          progressHours: 1.8,
+          workHours: 6,
+          expectedProgressHours: 2,
+          elapsedHours: 3,
+          deadlineHours: 9,
+          checkpointedHours: 1.5,
+          checkpoints: 3,
+          preemptions: 1,
+          safetyNet: true,
+          decision: 'ondemand',
+          reason: 'behind uniform progress',
+          trail: [
+            [0, 0],
+            [0.2, 0],
+            [1.9, 1.7],
+            [1.9, 1.5],
+            [3, 1.8]
+          ],
+          costSoFar: 3.25,
+          ondemandCostSoFar: 9.18
+        }
+      })
+    ])
+    const w = await mountView()
+    const chart = card(w, 'finetune').find('[data-test="vchart"]')
+    expect(chart.attributes('data-series')).toBe('progress:5,expected:2,safety-net:2')
+    expect(card(w, 'finetune').find('[role="img"]').attributes('aria-label')).toContain(
+      'expected 2.00 h'
+    )
+    expect(field(w, 'finetune', 'decision')).toContain('on on-demand')
+    expect(field(w, 'finetune', 'decision')).toContain('behind uniform progress')
+    expect(field(w, 'finetune', 'safety-net')).toBe('safety net')
+    expect(field(w, 'finetune', 'progress')).toBe('1.80 h / 6 h (30%)')
+    expect(field(w, 'finetune', 'expected')).toBe('2.00 h (-0.20)')
+    expect(field(w, 'finetune', 'checkpoints')).toBe('3 (saved 1.50 h)')
+    expect(field(w, 'finetune', 'job-cost')).toBe('$3.25 vs $9.18')
+    expect(field(w, 'finetune', 'job-savings')).toBe('65%')
+    expect(field(w, 'finetune', 'job-state')).toBe('running')
+  })
+
+  it('edits a job from its card: the editor opens with its applied spec', async () => {
+    client.listWorkloads.mockResolvedValue([
+      serviceWorkload('finetune', { kind: 'job', spec: JOB_SPEC, router: undefined })
+    ])
+    const w = await mountView()
+    await card(w, 'finetune').find('[data-test="edit-workload"]').trigger('click')
+    const area = w.find('[data-test="workload-text"]').element as HTMLTextAreaElement
+    expect(JSON.parse(area.value)).toEqual(JOB_SPEC)
+    await w.find('[data-test="example-job"]').trigger('click')
+    expect(area.value).toContain('kind: job')
   })
 
   it('previews a dry run, then applies and closes the editor', async () => {

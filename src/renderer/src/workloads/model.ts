@@ -78,3 +78,62 @@ standby: 1
 instanceTypes: [g5.xlarge]
 market: spot-with-fallback
 `
+
+/** A field of a workload's applied spec as text, an em dash when absent. */
+export function specField(w: WorkloadView, key: string): string {
+  const spec = w.spec as Record<string, unknown> | null
+  const value = spec && typeof spec === 'object' ? spec[key] : undefined
+  return value === undefined || value === null ? '—' : String(value)
+}
+
+export interface JobFigures {
+  /** work done in % of the work C */
+  donePct: number
+  /** progress minus ep(t), hours: positive is ahead of uniform progress */
+  aheadHours: number
+  /** the changeover d from the spec, hours (0 when the spec does not say) */
+  changeoverHours: number
+  /** saved against the same hours on demand, %, null before anything was billed */
+  savingsPct: number | null
+  state: 'done' | 'late' | 'running'
+}
+
+export function jobFigures(w: WorkloadView): JobFigures | null {
+  const job = w.job
+  if (!job) return null
+  const changeover = Number((w.spec as { changeoverHours?: unknown } | null)?.changeoverHours)
+  const ondemand = job.ondemandCostSoFar ?? 0
+  const done = job.finishedHours !== undefined
+  return {
+    donePct: job.workHours > 0 ? (job.progressHours / job.workHours) * 100 : 0,
+    aheadHours: job.progressHours - job.expectedProgressHours,
+    changeoverHours: Number.isFinite(changeover) && changeover > 0 ? changeover : 0,
+    savingsPct: ondemand > 0 ? (1 - (job.costSoFar ?? 0) / ondemand) * 100 : null,
+    state: done
+      ? job.finishedHours! <= job.deadlineHours + 1e-9
+        ? 'done'
+        : 'late'
+      : job.elapsedHours > job.deadlineHours
+        ? 'late'
+        : 'running'
+  }
+}
+
+/** What the policy does now, in words. */
+export const DECISION_TEXT = {
+  spot: 'on spot',
+  ondemand: 'on on-demand',
+  idle: 'waiting (no instance)'
+} as const
+
+/** A deadline job to start from: 6 h of work due in 9 h, checkpointed every 30 minutes. */
+export const EXAMPLE_JOB = `kind: job
+name: finetune
+command: ["python", "train.py", "--resume", "/ckpt"]
+workHours: 6
+deadlineHours: 9
+changeoverHours: 0.2
+checkpoint: { dir: /ckpt, stateGiB: 20, everyMinutes: 30 }
+policy: uniform-progress
+instanceTypes: [g5.xlarge]
+`
