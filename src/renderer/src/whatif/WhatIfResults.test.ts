@@ -5,6 +5,12 @@ import { mount } from '@vue/test-utils'
 import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import { policyColor } from '@renderer/charts/policy-colors'
 import WhatIfResults from './WhatIfResults.vue'
+import {
+  METRIC_NAMES,
+  type MetricName,
+  type MetricSummary,
+  type SimulationOutput
+} from '@shared/simulation'
 
 // ECharts cannot draw in happy-dom: VChart is a stub
 vi.mock('vue-echarts', () => ({
@@ -58,5 +64,37 @@ describe('WhatIfResults charts', () => {
     const results = cost.props('results') as typeof out.results
     expect(results[0].metrics.total_cost.ci95).toEqual([0, 0.014])
     expect(w.find('tr[data-metric="total_cost"]').text()).toContain('0.002 [0, 0.01]')
+  })
+})
+
+describe('WhatIfResults for a service run', () => {
+  it('shows one column per placement with the metrics it has, not "no results"', () => {
+    const base = sampleOutput()
+    const template = base.results[0].metrics.total_cost
+    const summary = (mean: number | null): MetricSummary =>
+      ({ ...template, mean, ci95: mean === null ? null : [mean, mean] }) as MetricSummary
+    const only = (values: Partial<Record<MetricName, number>>) =>
+      Object.fromEntries(METRIC_NAMES.map((m) => [m, summary(values[m] ?? null)])) as Record<
+        MetricName,
+        MetricSummary
+      >
+    const out: SimulationOutput = {
+      ...base,
+      results: [],
+      services: [
+        { placement: 'spothedge', metrics: only({ availability_pct: 97.3 }) },
+        { placement: 'even-spread', metrics: only({ availability_pct: 79.6 }) }
+      ]
+    }
+    const w = mount(WhatIfResults, { props: { output: out, title: 'service' } })
+    expect(w.text()).not.toContain('No policy results')
+    const heads = w.findAll('[data-test="metrics-table"] thead th').map((t) => t.text())
+    expect(heads).toEqual(['Metric', 'spothedge', 'even-spread'])
+    const rows = w
+      .findAll('[data-test="metrics-table"] tbody tr')
+      .map((r) => r.attributes('data-metric'))
+    // only the metrics some placement has a value for
+    expect(rows).toEqual(['availability_pct'])
+    expect(w.find('[data-metric="availability_pct"]').text()).toContain('97.3')
   })
 })
