@@ -120,7 +120,12 @@ function providerFrom(flags: FleetFlags, launch: AwsLaunchSettings = {}): CloudP
     throw new UsageError('--region (or AWS_REGION) is required with --provider aws')
   for (const r of regions)
     check('--region', r, /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like us-east-1')
-  const opts = { profile: flags.profile, fleetTag: flags.fleetTag, launch }
+  const opts = {
+    profile: flags.profile,
+    fleetTag: flags.fleetTag,
+    launch,
+    log: (line: string) => process.stderr.write(`synkti: ${line}\n`)
+  }
   return regions.length === 1
     ? createAwsProvider({ region: regions[0], ...opts })
     : createMultiRegionProvider(regions, opts)

@@ -179,8 +179,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     provider =
       regions.length === 1
-        ? createAwsProvider({ region: regions[0], profile, fleetTag: current.aws.fleetTag, launch })
-        : createMultiRegionProvider(regions, { profile, fleetTag: current.aws.fleetTag, launch })
+        ? createAwsProvider({
+            region: regions[0],
+            profile,
+            fleetTag: current.aws.fleetTag,
+            launch,
+            log
+          })
+        : createMultiRegionProvider(regions, {
+            profile,
+            fleetTag: current.aws.fleetTag,
+            launch,
+            log
+          })
     operations = createAwsOperations({
       provider,
       clock,
