@@ -10,9 +10,16 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   RunInstancesCommand
 } from '@aws-sdk/client-ec2'
+import {
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge'
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam'
 import {
@@ -29,7 +36,9 @@ import {
 } from '@aws-sdk/client-sqs'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { systemClock } from '../../src/main/clock'
 import { createAwsProvider } from '../../src/main/providers/aws'
+import { createElbv2Router } from '../../src/main/router/elbv2'
 import { fleetResourceNames } from '../../src/main/providers/aws/resources'
 import { policyAllowsAction, type PolicyDocument } from '../../src/main/providers/aws/setup-policy'
 import { recordAwsCalls, type CallRecorder } from '../support/aws-call-recorder'
@@ -340,6 +349,63 @@ describe.skipIf(!haveMoto)(
       expect(again.stdout.trimEnd().split('\n').at(-1)).toBe(
         'nothing to delete: none of the 10 resources exist'
       )
+    })
+
+    it('an ELBv2 target group registers a ready replica and deregisters it on drain', async () => {
+      const elb = recorder.exclude(
+        new ElasticLoadBalancingV2Client({ region, endpoint, credentials })
+      )
+      const vpc = (await h.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0].VpcId!
+      const group = await elb.send(
+        new CreateTargetGroupCommand({
+          Name: 'llama',
+          Protocol: 'HTTP',
+          Port: 8000,
+          VpcId: vpc,
+          TargetType: 'instance'
+        })
+      )
+      const arn = group.TargetGroups![0].TargetGroupArn!
+      await elb.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: arn,
+          Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '5' }]
+        })
+      )
+      const image = (await h.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]
+      const run = await h.ec2.send(
+        new RunInstancesCommand({
+          ImageId: image.ImageId,
+          InstanceType: 'g5.xlarge',
+          MinCount: 1,
+          MaxCount: 1
+        })
+      )
+      const id = run.Instances![0].InstanceId!
+      const router = createElbv2Router({
+        client: new ElasticLoadBalancingV2Client({ region, endpoint, credentials }),
+        targetGroupArn: arn,
+        clock: systemClock,
+        pollMs: 200
+      })
+      await router.register({
+        id,
+        service: 'llama',
+        model: 'org/m',
+        baseUrl: 'http://10.0.0.9:8000'
+      })
+      const health = await router.targetHealth()
+      expect(health.map((t) => [t.id, t.port])).toEqual([[id, 8000]])
+      const started = Date.now()
+      await router.deregister(id)
+      expect(Date.now() - started).toBeLessThan(6000)
+      const after = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))
+      expect(
+        (after.TargetHealthDescriptions ?? []).filter(
+          (t) => t.Target?.Id === id && t.TargetHealth?.State !== 'draining'
+        )
+      ).toEqual([])
+      expect(router.replicas()).toEqual([])
     })
 
     it('the policy `synkti aws policy` prints allows every AWS call the code made above', async () => {

@@ -26,6 +26,13 @@ import type { ServiceSpec } from '../controller/types'
 import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
+import { createElbv2Router } from '../router/elbv2'
+import { createPerServiceRouter } from '../router/elbv2-select'
+import { ec2ClientConfig } from '../providers/aws/client'
+import {
+  ElasticLoadBalancingV2Client,
+  type ElasticLoadBalancingV2ClientConfig
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { agentServing } from '../serving/agent'
 import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
 import type { ServingBackend } from '../serving/serving'
@@ -229,11 +236,32 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     log(`router: port ${DEFAULT_ROUTER_PORT} is in use; listening on ${router.url} instead`)
   }
   const record = (e: FleetEvent): void => engine.record(e)
+  // a service with `router: { targetGroupArn }` is routed by that ELBv2 target group instead
+  const awsProfile = o.profile ?? (current.aws.profile || undefined)
+  const routes = createPerServiceRouter({
+    builtin: router,
+    targetGroupOf: (service) => {
+      const spec = history.workloads.get(service)?.spec as ServiceSpec | undefined
+      return typeof spec?.router === 'object' ? spec.router.targetGroupArn : undefined
+    },
+    targetGroup: (arn) =>
+      createElbv2Router({
+        client: new ElasticLoadBalancingV2Client(
+          ec2ClientConfig({
+            region: arn.split(':')[3],
+            profile: awsProfile
+          }) as ElasticLoadBalancingV2ClientConfig
+        ),
+        targetGroupArn: arn,
+        clock,
+        log
+      })
+  })
   const controller = createController({
     provider,
     history,
     clock,
-    router,
+    router: routes,
     serving,
     record,
     log,
