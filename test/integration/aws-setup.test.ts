@@ -43,6 +43,7 @@ import { fleetResourceNames } from '../../src/main/providers/aws/resources'
 import { policyAllowsAction, type PolicyDocument } from '../../src/main/providers/aws/setup-policy'
 import { recordAwsCalls, type CallRecorder } from '../support/aws-call-recorder'
 import { runCli } from '../support/cli-run'
+import { startPricingServer } from '../fixtures/pricing-server'
 import { startSqsJsonBridge } from '../fixtures/sqs-json-bridge'
 
 const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
@@ -406,6 +407,33 @@ describe.skipIf(!haveMoto)(
         )
       ).toEqual([])
       expect(router.replicas()).toEqual([])
+    })
+
+    it('`synkti aws prices` shows each price with its source; unknown stays unknown', async () => {
+      const pricing = await startPricingServer()
+      try {
+        vi.stubEnv('AWS_ENDPOINT_URL_PRICING', pricing.url)
+        const out = await cli('aws', 'prices', '--type', 'g5.xlarge', '--type', 'p4d.24xlarge')
+        expect(out.code).toBe(0)
+        expect(
+          out.stdout
+            .trimEnd()
+            .split('\n')
+            .map((l) => l.replace(/ +/g, ' '))
+        ).toEqual([
+          'g5.xlarge us-east-1 $1.0060/h AWS Price List API',
+          'p4d.24xlarge us-east-1 unknown no price: a launch under a budget cap is blocked'
+        ])
+        pricing.failNext(400, 10)
+        vi.stubEnv('AWS_ENDPOINT_URL_PRICING', pricing.url)
+        const offline = await cli('aws', 'prices', '--type', 'g5.xlarge', '--json')
+        expect(JSON.parse(offline.stdout)).toEqual([
+          { type: 'g5.xlarge', region: 'us-east-1', pricePerHour: 1.006, source: 'offline-table' }
+        ])
+        expect(offline.stderr).toContain('from the AWS Price List API failed')
+      } finally {
+        await pricing.close()
+      }
     })
 
     it('the policy `synkti aws policy` prints allows every AWS call the code made above', async () => {

@@ -2,7 +2,11 @@
 import type { Command } from 'commander'
 import { defaultDataDir } from '../engine/data-dir'
 import { openSettingsStore } from '../engine/settings-store'
+import { PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing'
 import { isProviderError } from '../providers/errors'
+import { ec2ClientConfig } from '../providers/aws/client'
+import { PRICE_LIST_REGION, fetchOnDemandPrices } from '../providers/aws/price-list'
+import { createOnDemandPriceBook } from '../providers/aws/pricing'
 import { createSetupClients, runSetup, runTeardown, type SetupReport } from '../providers/aws/setup'
 import { operatorIamPolicy } from '../providers/aws/setup-policy'
 import { UsageError, parseNumberFlag } from './errors'
@@ -24,7 +28,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
 const VPC = /^vpc-[0-9a-f]{8,17}$/
 const FLEET_TAG = /^[A-Za-z0-9_.:/=+@-]{1,128}$/
 
-function regionOf(flags: AwsFlags): string {
+function regionOf(flags: { region?: string }): string {
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
   if (!region) throw new UsageError('--region (or AWS_REGION) is required')
   if (!REGION.test(region))
@@ -161,6 +165,55 @@ export function registerAws(program: Command): void {
         })
     }
   })
+  aws
+    .command('prices')
+    .description(
+      'on-demand $/h from the AWS Price List API, or the labelled offline table when it cannot be read'
+    )
+    .requiredOption('--type <instance-type...>', 'instance types, e.g. g5.xlarge')
+    .option('--region <region>', 'AWS region (default AWS_REGION)')
+    .option('--profile <name>', 'AWS named profile (default: AWS_PROFILE or the default chain)')
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: { type: string[]; region?: string; profile?: string; json?: boolean }) => {
+        const region = regionOf(flags)
+        for (const t of flags.type)
+          if (!/^[a-z0-9-]+\.[a-z0-9-]+$/.test(t))
+            throw new UsageError(`--type: expected an instance type like g5.xlarge, got "${t}"`)
+        const pricing = new PricingClient(
+          ec2ClientConfig({
+            region: PRICE_LIST_REGION,
+            profile: flags.profile
+          }) as PricingClientConfig
+        )
+        const book = createOnDemandPriceBook({
+          fetch: (r, types) => fetchOnDemandPrices(pricing, r, types),
+          now: Date.now,
+          log: (line) => process.stderr.write(`synkti: ${line}\n`)
+        })
+        await book.refresh(region, flags.type)
+        const rows = flags.type.map((type) => ({ type, region, ...book.quote(region, type) }))
+        if (flags.json) {
+          process.stdout.write(JSON.stringify(rows, null, 2) + '\n')
+          return
+        }
+        const lines = rows.map((r) =>
+          [
+            r.type.padEnd(16),
+            r.region.padEnd(14),
+            (r.pricePerHour === undefined ? 'unknown' : `$${r.pricePerHour.toFixed(4)}/h`).padEnd(
+              12
+            ),
+            r.source === 'price-list'
+              ? 'AWS Price List API'
+              : r.source === 'offline-table'
+                ? 'offline table (approximate us-east-1 list price)'
+                : 'no price: a launch under a budget cap is blocked'
+          ].join(' ')
+        )
+        process.stdout.write(lines.join('\n') + '\n')
+      }
+    )
   aws
     .command('policy')
     .description('print the IAM policy your own identity needs for Synkti (fleet, prices, setup)')

@@ -29,6 +29,7 @@ import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router
 import { createElbv2Router } from '../router/elbv2'
 import { createPerServiceRouter } from '../router/elbv2-select'
 import { ec2ClientConfig } from '../providers/aws/client'
+import { startLivePriceBook, type LivePriceBook } from '../providers/aws/pricing-refresh'
 import {
   ElasticLoadBalancingV2Client,
   type ElasticLoadBalancingV2ClientConfig
@@ -129,6 +130,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   let provider: CloudProvider
   let operations: FleetOperations
+  let livePrices: LivePriceBook | undefined
+  let priceRegion = ''
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
   let timeScale = 1
@@ -184,21 +187,33 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ? { name: current.aws.instanceProfileName }
         : undefined
     }
+    // on-demand prices from the AWS Price List API, kept in history, refreshed; the table is the labelled fallback
+    livePrices = startLivePriceBook({
+      profile,
+      clock,
+      store: history.onDemandPrices,
+      regions,
+      instanceTypes: () => [
+        ...new Set([
+          settings.get().fleet.instanceType,
+          ...history.workloads.list().flatMap((w) => (w.spec as ServiceSpec).instanceTypes)
+        ])
+      ],
+      log
+    })
+    const book = livePrices.book
+    const awsOptions = {
+      profile,
+      fleetTag: current.aws.fleetTag,
+      launch,
+      log,
+      onDemandPriceOf: (r: string, type: string) => book.quote(r, type)?.pricePerHour
+    }
     provider =
       regions.length === 1
-        ? createAwsProvider({
-            region: regions[0],
-            profile,
-            fleetTag: current.aws.fleetTag,
-            launch,
-            log
-          })
-        : createMultiRegionProvider(regions, {
-            profile,
-            fleetTag: current.aws.fleetTag,
-            launch,
-            log
-          })
+        ? createAwsProvider({ region: regions[0], ...awsOptions })
+        : createMultiRegionProvider(regions, awsOptions)
+    priceRegion = regions[0]
     operations = createAwsOperations({
       provider,
       clock,
@@ -267,7 +282,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     log,
     timeScale,
     zones: operations.zones,
-    priceOf: (type, market) => operations.priceOf(type, market),
+    priceOf: (type, market) => {
+      const listed = livePrices?.book.quote(priceRegion, type)?.pricePerHour
+      if (market === 'ondemand' && livePrices) return listed
+      return operations.priceOf(type, market) ?? listed
+    },
     userData: (spec) => operations.userData(spec.model, spec),
     // read at each notice, so a changed drain margin applies without a restart
     drainMarginMs: () => operations.drainMarginMs(settings.get()),
@@ -335,6 +354,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     token,
     mode,
     async stop() {
+      livePrices?.stop()
       jobs.cancelAll()
       await engine.stop()
       await router.close()

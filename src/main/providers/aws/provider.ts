@@ -59,6 +59,8 @@ export interface AwsProviderOptions extends AwsClientOptions {
   launch?: AwsLaunchSettings
   /** $/h per instance type; default: APPROX_ON_DEMAND_USD_PER_HOUR (approximate, us-east-1) */
   onDemandPrices?: Readonly<Record<string, number>>
+  /** the live on-demand price (the Price List price book); undefined falls back to onDemandPrices */
+  onDemandPriceOf?: (region: string, instanceType: string) => number | undefined
   /** how long a current spot price is reused before asking again (default 5 min) */
   spotPriceCacheMs?: number
   now?: () => number
@@ -104,7 +106,10 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     throw new ProviderError('invalid-parameter', 'AWS provider: fleetTag must not be empty')
   const client = (opts.clientFactory ?? defaultEc2ClientFactory)(ec2ClientConfig(opts))
   const now = opts.now ?? Date.now
-  const prices = opts.onDemandPrices ?? APPROX_ON_DEMAND_USD_PER_HOUR
+  const table = opts.onDemandPrices ?? APPROX_ON_DEMAND_USD_PER_HOUR
+  /** 0 when unknown: listings need a number, and the cockpit shows 0 as "n/a" */
+  const listedPrice = (type: string): number =>
+    opts.onDemandPriceOf?.(region, type) ?? listedOnDemandPrice(type, table)
   const spotCacheMs = opts.spotPriceCacheMs ?? 5 * 60_000
   const profile = effectiveProfile(opts.profile)
   const typeCache = new Map<string, InstanceTypeInfo>()
@@ -218,7 +223,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
         region,
         typeInfo: infos.get(i.InstanceType ?? ''),
         spotPrice: spot.get(i.InstanceType ?? '')?.get(i.Placement?.AvailabilityZone ?? ''),
-        onDemandPrice: listedOnDemandPrice(i.InstanceType ?? '', prices)
+        onDemandPrice: listedPrice(i.InstanceType ?? '')
       })
     )
   }
@@ -332,7 +337,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       return toManagedInstance(instance, {
         region,
         typeInfo: typeCache.get(type),
-        onDemandPrice: listedOnDemandPrice(type, prices)
+        onDemandPrice: listedPrice(type)
       })
     }
   }
