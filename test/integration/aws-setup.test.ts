@@ -2,7 +2,7 @@
 // against moto (a real AWS API emulator in server mode, ../shared/moto). Every AWS call the code makes
 // here is recorded and checked against the operator policy `synkti aws policy` prints.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -434,6 +434,37 @@ describe.skipIf(!haveMoto)(
       } finally {
         await pricing.close()
       }
+    })
+
+    it('`apply --dry-run --provider aws` asks EC2 whether each launch would succeed, and says why not', async () => {
+      const image = (await h.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]
+      const file = join(dataDir, 'llama.yaml')
+      writeFileSync(
+        file,
+        'kind: service\nname: llama\nmodel: org/m\ninstanceTypes: [g5.xlarge, g9.huge]\nmarket: ondemand\n'
+      )
+      vi.stubEnv('SYNKTI_IMAGE_ID', image.ImageId!)
+      const before = (await h.ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []
+      const out = await cli(
+        'apply',
+        '-f',
+        file,
+        '--dry-run',
+        '--provider',
+        'aws',
+        '--data-dir',
+        dataDir
+      )
+      expect(out.stdout.trimEnd().split('\n')).toEqual([
+        'service llama: would be created (generation 1)',
+        'service llama: EC2 dry run of g5.xlarge (ondemand): would succeed',
+        'service llama: EC2 dry run of g9.huge (ondemand): would fail: Launching g9.huge failed: us-east-1 has no instance type g9.huge'
+      ])
+      expect(out.code).toBe(2)
+      expect(out.stderr).toBe('synkti: 1 of 2 launches would fail on EC2 (see above)\n')
+      expect((await h.ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).toHaveLength(
+        before.length
+      )
     })
 
     it('the policy `synkti aws policy` prints allows every AWS call the code made above', async () => {

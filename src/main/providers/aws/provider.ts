@@ -17,7 +17,7 @@ import {
   type SpotInstanceRequest
 } from '@aws-sdk/client-ec2'
 import type { InterruptionEvent, ManagedInstance, SpotPricePoint } from '../../../shared/fleet'
-import { ProviderError } from '../errors'
+import { ProviderError, isProviderError } from '../errors'
 import {
   FLEET_TAG_KEY,
   type CloudProvider,
@@ -290,7 +290,11 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     const settings = await launchSettings()
     validateLaunch(req, settings)
     // resolve GPU info before launching: an unknown type fails here, not after money is spent
-    const known = await describeInstanceTypes([req.instanceType])
+    const known = await describeInstanceTypes([req.instanceType]).catch((err: unknown) => {
+      // EC2 names an unknown type either way: an empty answer, or InvalidInstanceType
+      if (isProviderError(err) && err.details.awsCode === 'InvalidInstanceType') return []
+      throw err
+    })
     if (known.length === 0) {
       throw new ProviderError(
         'invalid-parameter',
