@@ -39,7 +39,8 @@ else {
 const ALONE = [
   'test/integration/workload-service.test.ts',
   'test/integration/daemon-fuzz.test.ts',
-  'test/integration/workload-job.test.ts'
+  'test/integration/workload-job.test.ts',
+  'test/integration/workload-rebalance.test.ts'
 ]
 const vitest = (name, args) => {
   const report = join(scratch, `${name}.json`)

@@ -51,7 +51,12 @@ void app.whenReady().then(async () => {
     log: (line) => console.log(line)
   })
   let window = createWindow(runtime)
-  registerBridge(ipcMain, runtime.handlers, (event) => event.sender === window.webContents)
+  registerBridge(
+    ipcMain,
+    runtime.handlers,
+    (event) => event.sender === window.webContents,
+    runtime.speed
+  )
   // Desktop notifications for notices and failovers are raised by the renderer (Notification API).
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && runtime) window = createWindow(runtime)

@@ -460,8 +460,18 @@ export function isApiMethod(name: string): name is ApiMethod {
   return Object.prototype.hasOwnProperty.call(apiInputs, name)
 }
 
-/** Envelope both transports answer with, so a refusal keeps its code across the Electron bridge. */
-export type ApiEnvelope<T = unknown> = { result: T } | ApiErrorBody
+/** The clock every answer was given on: how to read its times and durations. */
+export interface AnswerClock {
+  /** cloud seconds per real second: 1 on a real cloud, the sandbox's speed (e.g. 360) there */
+  speed: number
+}
+
+/**
+ * Envelope both transports answer with, so a refusal keeps its code across the Electron bridge. A
+ * result carries the clock it was measured on, so every answer with times (events, costs, fleet)
+ * says how fast the sandbox ran.
+ */
+export type ApiEnvelope<T = unknown> = { result: T; clock: AnswerClock } | ApiErrorBody
 
 /** What the preload exposes as `window.synkti` through contextBridge. */
 export interface SynktiBridge {

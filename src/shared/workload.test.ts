@@ -44,6 +44,7 @@ describe('service workloads', () => {
       standby: 0,
       overProvision: 0,
       market: 'spot-with-fallback',
+      rebalance: 'wait',
       image: DEFAULT_VLLM_IMAGE,
       port: 8000,
       args: [],
@@ -61,6 +62,7 @@ describe('service workloads', () => {
       standby: 1,
       overProvision: 1,
       market: 'spot-with-fallback',
+      rebalance: 'replace',
       maxOnDemandShare: 0.5,
       budgetPerHour: 3,
       zones: ['us-east-1a', 'us-east-1b'],
@@ -111,6 +113,9 @@ describe('service workloads', () => {
     ])
     expect(problems({ ...service, standby: 17 })).toEqual([
       'standby: expected a whole number from 0 to 16, got 17'
+    ])
+    expect(problems({ ...service, rebalance: 'now' })).toEqual([
+      'rebalance: expected one of wait, replace, got "now"'
     ])
     expect(problems({ ...service, overProvision: -1 })).toEqual([
       'overProvision: expected a whole number from 0 to 16, got -1'

@@ -18,6 +18,14 @@ export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.12.0'
 export const SERVICE_MARKETS = ['spot', 'ondemand', 'spot-with-fallback'] as const
 export type ServiceMarket = (typeof SERVICE_MARKETS)[number]
 
+/**
+ * What a service does on a rebalance recommendation (a spot instance at elevated risk): `replace`
+ * starts its replacement at once and retires the instance when the replacement is ready (paying for
+ * both meanwhile); `wait` does nothing until a notice comes.
+ */
+export const REBALANCE_ACTIONS = ['wait', 'replace'] as const
+export type RebalanceAction = (typeof REBALANCE_ACTIONS)[number]
+
 export const JOB_POLICIES = ['greedy', 'uniform-progress', 'ondemand', 'fallback'] as const
 export type JobPolicy = (typeof JOB_POLICIES)[number] & PolicyName
 
@@ -59,6 +67,7 @@ export const SERVICE_DEFAULTS = {
   standby: 0,
   overProvision: 0,
   market: 'spot-with-fallback' as ServiceMarket,
+  rebalance: 'wait' as RebalanceAction,
   image: DEFAULT_VLLM_IMAGE,
   port: 8000,
   health: { readyTimeoutSeconds: 1800, intervalSeconds: 10, failureThreshold: 3 }
@@ -263,6 +272,9 @@ export const serviceWorkloadSchema = z
     market: z
       .enum(SERVICE_MARKETS, { error: expecting(`one of ${SERVICE_MARKETS.join(', ')}`) })
       .default(SERVICE_DEFAULTS.market),
+    rebalance: z
+      .enum(REBALANCE_ACTIONS, { error: expecting(`one of ${REBALANCE_ACTIONS.join(', ')}`) })
+      .default(SERVICE_DEFAULTS.rebalance),
     maxOnDemandShare: decimal(0, 1, 'a share of the replicas').optional(),
     budgetPerHour: decimal(0, L.budgetPerHour, 'a number of dollars per hour').optional(),
     zones: zonesSchema.optional(),

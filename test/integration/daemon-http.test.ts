@@ -8,8 +8,12 @@ import { startApiServer, type ApiServer } from '../../src/main/api/http-server'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 /** The daemon answers JSON envelopes; these tests read them loosely. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Envelope = { result?: any; error: { code: string; message: string } }
+type Envelope = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  result?: any
+  clock?: { speed: number }
+  error: { code: string; message: string }
+}
 const readJson = async (res: Response): Promise<Envelope> => (await res.json()) as Envelope
 
 const TOKEN = 'test-token-0123456789abcdef'
@@ -35,6 +39,7 @@ describe('synkti serve over HTTP', () => {
       handlers: runtime.handlers,
       stream: runtime.hub,
       token: TOKEN,
+      speed: runtime.speed,
       staticDir: www,
       agentSink: (kind, body) => runtime.engine.agentReport(kind, body)
     })
@@ -72,6 +77,21 @@ describe('synkti serve over HTTP', () => {
     expect(res.status).toBe(200)
     const { result } = await readJson(res)
     expect(result.mode).toBe('sandbox')
+  })
+
+  it('says with every answer that carries times which clock they are on (the sandbox speed)', async () => {
+    const status = (await readJson(await rpc('status', {}))).result
+    expect(status.speed).toBeGreaterThan(1)
+    const now = Date.now()
+    for (const [method, body] of [
+      ['events', { from: now - 3_600_000, to: now }],
+      ['costs', { by: 'instance', from: now - 3_600_000, to: now }],
+      ['listInstances', {}]
+    ] as const) {
+      const answer = await readJson(await rpc(method, body))
+      expect(answer.error, method).toBeUndefined()
+      expect(answer.clock, method).toEqual({ speed: status.speed })
+    }
   })
 
   it('rejects a bad payload with a clear message naming the field, not a crash', async () => {

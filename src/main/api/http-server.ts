@@ -10,6 +10,8 @@ import { ApiError, dispatchApiCall, toApiError, type ApiHandlers, type StreamHub
 
 export interface ApiServerOptions {
   handlers: ApiHandlers
+  /** cloud seconds per real second, sent with every result (default 1) */
+  speed?: number
   stream: StreamHub
   token: string
   /** the built renderer (out/renderer); omitted: API only */
@@ -279,7 +281,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         url.pathname.slice('/api/rpc/'.length),
         body
       )
-      return sendJson(res, 200, { result })
+      return sendJson(res, 200, { result, clock: { speed: options.speed ?? 1 } })
     }
     if (url.pathname === '/api/agent/events' || url.pathname === '/api/agent/heartbeat') {
       if (!options.agentSink)

@@ -130,6 +130,7 @@ export function registerServe(program: Command): void {
       try {
         server = await startApiServer({
           handlers: runtime.handlers,
+          speed: runtime.speed,
           stream: runtime.hub,
           token: runtime.token,
           staticDir,

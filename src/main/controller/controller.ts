@@ -97,6 +97,11 @@ const READY_POLL_MS = 50
 const MIN_DRAIN_WINDOW_MS = 250
 /** ...and at least this share of what is left of the notice */
 const DRAIN_SHARE = 0.25
+/** a GPU instance's boot and model load before the controller has seen one (cloud seconds) */
+const DEFAULT_READY_AFTER_SECONDS = 300
+/** rebalance recommendations read back after a restart (real ms): older ones have become notices */
+const AT_RISK_LOOKBACK_MS = 60 * 60_000
+const AT_RISK_OVERLAP_MS = 60_000
 
 export function createController(deps: ControllerDeps): Controller {
   const { provider, history, clock, router, serving } = deps
@@ -108,6 +113,12 @@ export function createController(deps: ControllerDeps): Controller {
   const book: FailoverBook = createFailoverBook(history, deps.record, clock.now())
   const busy = new Map<string, Promise<void>>()
   const readiness = new Map<string, boolean>()
+  /**
+   * How long a launch takes to serve (launch to ready), learned from the replicas seen becoming
+   * ready (a moving average); an estimate for choosing spares, so it may start from a guess.
+   */
+  let readyAfterMs = cloudMs(DEFAULT_READY_AFTER_SECONDS)
+  const timedToReady = new Set<string>()
   const coolingUntil = new Map<string, number>()
   const spotOutUntil = new Map<string, number>()
   const budgets = new Map<string, ReturnType<typeof createBudget>>()
@@ -228,10 +239,16 @@ export function createController(deps: ControllerDeps): Controller {
   const drainAndTerminate = async (
     i: ManagedInstance,
     deadline: number,
-    failover?: string
+    failover?: string,
+    reason?: string
   ): Promise<void> => {
     const at = clock.now()
-    deps.record({ at, kind: 'drain-start', instanceId: i.id, data: { deadline } })
+    deps.record({
+      at,
+      kind: 'drain-start',
+      instanceId: i.id,
+      data: { deadline, ...(reason ? { reason } : {}) }
+    })
     if (failover) book.mark(failover, 'draining', at)
     const url = metricsUrl(i)
     let result: DrainResult
@@ -286,7 +303,8 @@ export function createController(deps: ControllerDeps): Controller {
     routed: router.replicas().some((r) => r.id === i.id),
     fallback: i.tags[FALLBACK_TAG] === '1',
     replaces: i.tags[REPLACES_TAG] || undefined,
-    outdated: outdatedFor(i)
+    outdated: outdatedFor(i),
+    atRisk: atRisk.has(i.id)
   })
 
   const refreshReadiness = async (
@@ -301,7 +319,13 @@ export function createController(deps: ControllerDeps): Controller {
           return
         }
         // each replica is ready for the model it was launched with (an older spec's may differ)
-        readiness.set(i.id, (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready)
+        const ready = (await checkReady(base, modelOf(i, spec), { timeoutMs: 1500 })).ready
+        // learned from the first time each replica is seen becoming ready (a flap is no sample)
+        if (ready && readiness.get(i.id) === false && !timedToReady.has(i.id)) {
+          timedToReady.add(i.id)
+          readyAfterMs = 0.8 * readyAfterMs + 0.2 * Math.max(0, clock.now() - i.launchedAt)
+        }
+        readiness.set(i.id, ready)
       })
     )
   }
@@ -423,7 +447,7 @@ export function createController(deps: ControllerDeps): Controller {
         await provider.tagInstance(i.id, { [RETIRING_TAG]: '1' })
         log(`${w.name}: retiring ${i.id} (${a.reason})`)
         track(i.id, 'retirement', () =>
-          drainAndTerminate(i, clock.now() + (deps.retireDrainMs ?? 30_000))
+          drainAndTerminate(i, clock.now() + (deps.retireDrainMs ?? 30_000), undefined, a.reason)
         )
         return
       }
@@ -480,6 +504,8 @@ export function createController(deps: ControllerDeps): Controller {
     for (const [id, s] of seen) {
       if (s.workload !== w.name || listedIds.has(id)) continue
       seen.delete(id)
+      readiness.delete(id)
+      timedToReady.delete(id)
       router.deregister(id).catch((error) => log(`deregister ${id}: ${errorText(error)}`))
       if (s.noticed || book.get(id)) continue
       // gone without a notice: recorded as a missed notice, and replaced like any other
@@ -524,6 +550,21 @@ export function createController(deps: ControllerDeps): Controller {
     }
   }
 
+  /** zone and deadline of each unanswered notice; one gone without a notice is due now */
+  const noticeDetails = (
+    ids: readonly string[],
+    mine: ManagedInstance[],
+    now: number
+  ): Map<string, { zone: string; deadline: number }> => {
+    const details = new Map<string, { zone: string; deadline: number }>()
+    for (const id of ids) {
+      const i = mine.find((m) => m.id === id)
+      const zone = i?.zone ?? seen.get(id)?.zone
+      if (zone !== undefined) details.set(id, { zone, deadline: i?.noticeDeadline ?? now })
+    }
+    return details
+  }
+
   const reconcileService = async (
     w: StoredWorkload,
     spec: ServiceSpec,
@@ -537,20 +578,23 @@ export function createController(deps: ControllerDeps): Controller {
     const cooling = new Set([...coolingUntil].filter(([, until]) => until > now).map(([z]) => z))
     const zones = spec.zones?.length ? spec.zones : (deps.zones ?? [])
     planning = spec
+    const unanswered = book.unanswered(w.name)
     const actions = planService(
       {
         name: w.name,
         replicas: spec.replicas,
         standby: spec.standby,
         market: spec.market,
-        overProvision: spec.overProvision ?? 0
+        overProvision: spec.overProvision ?? 0,
+        replaceAtRisk: spec.rebalance === 'replace'
       },
       alive.map(viewOf),
       {
         zones,
         coolingZones: cooling,
         spotUnavailable: (spotOutUntil.get(w.name) ?? 0) > now,
-        unansweredNotices: book.unanswered(w.name)
+        unansweredNotices: unanswered,
+        spareChoice: { now, readyAfterMs, notices: noticeDetails(unanswered, mine, now) }
       }
     )
     const byId = new Map(mine.map((i) => [i.id, i]))
@@ -591,6 +635,19 @@ export function createController(deps: ControllerDeps): Controller {
     )
   }
 
+  /** instances under a rebalance recommendation, read from history (so a restart keeps them) */
+  const atRisk = new Set<string>()
+  let atRiskReadUntil = clock.now() - AT_RISK_LOOKBACK_MS
+  const refreshAtRisk = (listedIds: ReadonlySet<string>): void => {
+    const now = clock.now()
+    // from a little before the last read: an event is stored with the time it was observed
+    const since = atRiskReadUntil - AT_RISK_OVERLAP_MS
+    for (const e of history.eventsBetween(since, now + 1, { kinds: ['rebalance'], limit: 1000 }))
+      if (e.instanceId) atRisk.add(e.instanceId)
+    atRiskReadUntil = now + 1
+    for (const id of atRisk) if (!listedIds.has(id)) atRisk.delete(id)
+  }
+
   const pass = async (): Promise<void> => {
     renewLease()
     const listed = await listFresh()
@@ -604,6 +661,7 @@ export function createController(deps: ControllerDeps): Controller {
       byWorkload.set(name, list)
     }
     const listedIds = new Set(listed.filter((i) => i.state !== 'terminated').map((i) => i.id))
+    refreshAtRisk(listedIds)
     leavingIds = new Set(
       listed
         .filter((i) => i.noticeDeadline !== undefined || i.tags[RETIRING_TAG] === '1')

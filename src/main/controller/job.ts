@@ -202,6 +202,16 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     })
   }
 
+  /** job time of the instance's interruption notice, from history (undefined when none was recorded) */
+  const noticedAt = (w: StoredWorkload, instance: ManagedInstance): number | undefined => {
+    const [notice] = history.eventsBetween(instance.launchedAt, clock.now(), {
+      kinds: ['notice'],
+      instanceId: instance.id,
+      limit: 1
+    })
+    return notice ? ((notice.at - w.createdAt) * deps.timeScale) / 1000 : undefined
+  }
+
   /** the current instance is gone or going: keep what the checkpoint plan saves */
   const lose = async (
     w: StoredWorkload,
@@ -210,7 +220,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     t: number,
     instance: ManagedInstance | undefined
   ): Promise<void> => {
-    const progress = progressOf(s, t)
+    // work stops at the notice, as in the simulator: what runs after it is not counted, so a notice
+    // seen a pass late neither gains progress nor bills a checkpoint of work the plan never had
+    const stoppedAt =
+      instance?.noticeDeadline !== undefined ? Math.min(t, noticedAt(w, instance) ?? t) : t
+    // a periodic checkpoint saved in a pass between the notice and now stays saved
+    const progress = Math.max(s.checkpointed, progressOf(s, stoppedAt))
     const unsaved = progress - s.checkpointed
     if (instance?.noticeDeadline !== undefined) {
       const secondsLeft = ((instance.noticeDeadline - clock.now()) * deps.timeScale) / 1000
@@ -219,7 +234,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       checkpoint(
         w,
         s,
-        t,
+        stoppedAt,
         s.checkpointed + unsaved * plan.savedFraction,
         plan.decision,
         {
@@ -232,7 +247,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       )
     } else if (unsaved > 0) {
       // gone without a notice: nothing could be saved, back to the last checkpoint
-      s.checkpoints.push({ at: t, progress: s.checkpointed, how: 'missed-notice' })
+      s.checkpoints.push({ at: stoppedAt, progress: s.checkpointed, how: 'missed-notice' })
     }
     if (instance) s.noticed.push(instance.id)
     s.preemptions++

@@ -30,10 +30,13 @@ const handlers = {
 describe('Electron bridge', () => {
   it('registers one invoke channel and answers valid calls with a result envelope', async () => {
     const ipc = fakeIpc()
-    registerBridge(ipc, handlers, () => true)
+    registerBridge(ipc, handlers, () => true, 360)
     expect(ipc.handle).toHaveBeenCalledWith(IPC_RPC_CHANNEL, expect.any(Function))
     const answer = await ipc.handlers.get(IPC_RPC_CHANNEL)!({}, 'status', {})
-    expect(answer).toEqual({ result: expect.objectContaining({ mode: 'sandbox' }) })
+    expect(answer).toEqual({
+      result: expect.objectContaining({ mode: 'sandbox' }),
+      clock: { speed: 360 }
+    })
   })
 
   it('answers a bad payload with a clear error instead of throwing', async () => {

@@ -12,7 +12,9 @@ import { errorText } from '../../shared/errors'
 export function registerBridge(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
   handlers: ApiHandlers,
-  isTrustedSender: (event: IpcMainInvokeEvent) => boolean
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
+  /** cloud seconds per real second, sent with every result */
+  speed = 1
 ): () => void {
   ipcMain.handle(
     IPC_RPC_CHANNEL,
@@ -24,7 +26,7 @@ export function registerBridge(
       if (typeof method !== 'string')
         return { error: { code: 'bad-request', message: 'method must be a string' } }
       try {
-        return { result: await dispatchApiCall(handlers, method, input) }
+        return { result: await dispatchApiCall(handlers, method, input), clock: { speed } }
       } catch (error) {
         if (error instanceof ApiError)
           return { error: { code: error.code, message: error.message } }

@@ -220,3 +220,144 @@ describe('spreadZones', () => {
     expect(spreadZones(ZONES, replicas, new Set(['z-c']))).toEqual(['z-b', 'z-a', 'z-c'])
   })
 })
+
+describe('choosing spares for simultaneous notices (an optimal assignment)', () => {
+  const S = 1000
+  const NOW = 1_000_000 * S
+  const READY_AFTER = 300 * S
+  const promotions = (actions: ReturnType<typeof planService>): [string, string | undefined][] =>
+    actions.flatMap((a) => (a.kind === 'promote' ? [[a.instanceId, a.replaces]] : []))
+
+  it('gives the readiest spare to the most urgent gap, not to the oldest notice', () => {
+    // n1 was noticed first and has 100 s left; n2 vanished without a notice (0 s left, noticed later).
+    // Spare s1 is ready; s2 is 200 s into a 300 s boot (ready in 100 s).
+    // In order (n1->s1, n2->s2) n2's gap lasts 100 s; crossed (n1->s2, n2->s1) no gap lasts at all:
+    // cells n1-s1 0-200=-200, n1-s2 max(0,100-100)-200=-200, n2-s1 0-300=-300, n2-s2 100-300=-200,
+    // so crossed totals -500 against -400 in order.
+    const n1 = replica({ zone: 'z-c', leaving: true })
+    const n2 = replica({ zone: 'z-c', state: 'terminated' })
+    const s1 = replica({ role: 'standby', zone: 'z-b', ready: true, launchedAt: NOW - 900 * S })
+    const s2 = replica({ role: 'standby', zone: 'z-b', ready: false, launchedAt: NOW - 200 * S })
+    const live = [replica(), n1, n2, s1, s2]
+    const spec3 = { ...spec, replicas: 3, standby: 0 }
+    const base = { ...ctx, unansweredNotices: [n1.id, n2.id] }
+    expect(promotions(planService(spec3, live, base))).toEqual([
+      [s1.id, n1.id],
+      [s2.id, n2.id]
+    ])
+    const chosen = planService(spec3, live, {
+      ...base,
+      spareChoice: {
+        now: NOW,
+        readyAfterMs: READY_AFTER,
+        notices: new Map([
+          [n1.id, { zone: 'z-c', deadline: NOW + 100 * S }],
+          [n2.id, { zone: 'z-c', deadline: NOW }]
+        ])
+      }
+    })
+    expect(promotions(chosen).sort()).toEqual([
+      [s1.id, n2.id],
+      [s2.id, n1.id]
+    ])
+    // both gaps answered by spares: nothing launched for them
+    expect(chosen.some((a) => a.kind === 'launch' && a.role === 'serving')).toBe(false)
+  })
+
+  it('promotes the spare away from the zone being reclaimed when there are more spares than gaps', () => {
+    // one notice in z-a; two ready spares, the older in z-a. Ready-first-oldest takes the z-a one;
+    // the assignment charges it half a launch (150 s) for its zone and takes the z-b one.
+    const noticed = replica({ zone: 'z-a', leaving: true })
+    const sameZone = replica({ role: 'standby', zone: 'z-a', launchedAt: NOW - 2000 * S })
+    const otherZone = replica({ role: 'standby', zone: 'z-b', launchedAt: NOW - 1000 * S })
+    const live = [replica({ zone: 'z-b' }), noticed, sameZone, otherZone]
+    const spec2 = { ...spec, standby: 2 }
+    const base = { ...ctx, unansweredNotices: [noticed.id] }
+    expect(promotions(planService(spec2, live, base))).toEqual([[sameZone.id, noticed.id]])
+    const chosen = planService(spec2, live, {
+      ...base,
+      spareChoice: {
+        now: NOW,
+        readyAfterMs: READY_AFTER,
+        notices: new Map([[noticed.id, { zone: 'z-a', deadline: NOW + 120 * S }]])
+      }
+    })
+    expect(promotions(chosen)).toEqual([[otherZone.id, noticed.id]])
+  })
+
+  it('leaves the gaps a launch covers best to launches when spares are short', () => {
+    // two notices, one ready spare: n-late has 290 s left (a launch is ready 10 s after its
+    // deadline), n-soon has 0 s: the spare saves 300 s on n-soon and 10 s on n-late, so it goes
+    // to n-soon and n-late gets the launch.
+    const late = replica({ zone: 'z-c', leaving: true })
+    const soon = replica({ zone: 'z-c', leaving: true })
+    const spare = replica({ role: 'standby', zone: 'z-b' })
+    const actions = planService(
+      { ...spec, replicas: 3, standby: 0 },
+      [replica(), late, soon, spare],
+      {
+        ...ctx,
+        unansweredNotices: [late.id, soon.id],
+        spareChoice: {
+          now: NOW,
+          readyAfterMs: READY_AFTER,
+          notices: new Map([
+            [late.id, { zone: 'z-c', deadline: NOW + 290 * S }],
+            [soon.id, { zone: 'z-c', deadline: NOW }]
+          ])
+        }
+      }
+    )
+    expect(promotions(actions)).toEqual([[spare.id, soon.id]])
+    const launches = actions.filter((a) => a.kind === 'launch' && a.role === 'serving')
+    expect(launches.map((a) => (a.kind === 'launch' ? a.replaces : ''))).toEqual([late.id])
+  })
+})
+
+describe('a rebalance recommendation (replica at risk)', () => {
+  const retires = (actions: ReturnType<typeof planService>): string[] =>
+    actions.flatMap((a) => (a.kind === 'retire' ? [a.instanceId] : []))
+
+  it('with rebalance: wait, changes nothing', () => {
+    const live = [replica(), replica({ atRisk: true }), replica({ role: 'standby' })]
+    expect(planService(spec, live, ctx)).toEqual([])
+  })
+
+  it('with rebalance: replace, promotes a spare at once and retires the at-risk replica only when the replacement serves', () => {
+    const shape = { ...spec, replaceAtRisk: true }
+    const risky = replica({ atRisk: true })
+    const spare = replica({ role: 'standby', ready: true, routed: false })
+    const first = planService(shape, [replica(), risky, spare], ctx)
+    // the spare is promoted (and routed, it is ready), a spare is launched behind it, the risky
+    // replica keeps serving: serving ready among the others is 1 of 2 before the promotion lands
+    expect(first.filter((a) => a.kind === 'promote').map((a) => a.instanceId)).toEqual([spare.id])
+    expect(
+      first.filter((a) => a.kind === 'launch').map((a) => a.kind === 'launch' && a.role)
+    ).toEqual(['standby'])
+    expect(retires(first)).toEqual([])
+    // next pass: the promoted spare serves and is ready, a new spare boots: the risky one goes
+    const promoted = { ...spare, role: 'serving' as const, routed: true }
+    const booting = replica({ role: 'standby', state: 'pending', ready: false, serving: false })
+    const second = planService(shape, [replica(), risky, promoted, booting], ctx)
+    expect(retires(second)).toEqual([risky.id])
+    expect(second.some((a) => a.kind === 'launch')).toBe(false)
+  })
+
+  it('keeps an at-risk replica while its replacement is still booting', () => {
+    const shape = { ...spec, standby: 0, replaceAtRisk: true }
+    const risky = replica({ atRisk: true })
+    const replacement = replica({ state: 'pending', ready: false, serving: false, routed: false })
+    expect(retires(planService(shape, [replica(), risky, replacement], ctx))).toEqual([])
+  })
+
+  it('replaces an at-risk spare and retires it once a new spare is ready', () => {
+    const shape = { ...spec, replaceAtRisk: true }
+    const riskySpare = replica({ role: 'standby', atRisk: true })
+    const first = planService(shape, [replica(), replica(), riskySpare], ctx)
+    expect(first.map((a) => a.kind)).toEqual(['launch'])
+    const fresh = replica({ role: 'standby', ready: true })
+    expect(retires(planService(shape, [replica(), replica(), riskySpare, fresh], ctx))).toEqual([
+      riskySpare.id
+    ])
+  })
+})

@@ -3,6 +3,7 @@
 // restart or a second look repeats nothing that is already done.
 import type { CapacityMarket, InstanceRole, InstanceState } from '../../shared/fleet'
 import type { ServiceMarket } from '../../shared/workload'
+import { solveAssignment } from '../placement/assignment'
 
 export type { ServiceMarket }
 
@@ -14,6 +15,8 @@ export interface ServiceShape {
   market: ServiceMarket
   /** extra spot replicas beyond `replicas` (SpotHedge-style over-provisioning) */
   overProvision: number
+  /** replace a replica or spare under a rebalance recommendation before its notice comes */
+  replaceAtRisk?: boolean
 }
 
 export interface ReplicaView {
@@ -37,6 +40,8 @@ export interface ReplicaView {
   replaces?: string
   /** launched for an older spec that serves something else (another model): replaced, then retired */
   outdated?: boolean
+  /** under a rebalance recommendation: at elevated risk of a reclaim, still serving */
+  atRisk?: boolean
 }
 
 export interface ServicePlanContext {
@@ -48,6 +53,55 @@ export interface ServicePlanContext {
   spotUnavailable: boolean
   /** noticed serving replicas still waiting for a replacement, oldest first */
   unansweredNotices: readonly string[]
+  /**
+   * To choose which spare answers which notice (several at once): each notice's zone and deadline
+   * (ms), now (ms) and how long a launch takes to be ready (ms). Without them spares are taken
+   * ready first, then oldest, in notice order.
+   */
+  spareChoice?: {
+    now: number
+    readyAfterMs: number
+    notices: ReadonlyMap<string, { zone: string; deadline: number }>
+  }
+}
+
+/**
+ * A spare in the zone a notice came from, or in a zone that reclaimed recently, is charged this
+ * share of a launch's time to ready: reclaims come in waves per zone, so it is likelier to follow.
+ * A heuristic weight, not a measured probability.
+ */
+export const RISKY_ZONE_SHARE = 0.5
+
+/**
+ * Which spares fill which serving gaps: an exact minimum-cost assignment of gaps (the notices first,
+ * then plain shortfall) to spares. A cell costs the time the service stays a replica short with
+ * that spare (its time to ready past the notice's deadline) minus the time it would with a fresh
+ * launch, plus the zone risk; so among several notices at once the earliest deadlines get the
+ * readiest spares, and spares away from the reclaimed zones are preferred. Returns per gap the
+ * spare's index, or -1 (the gap is left to a launch).
+ */
+export function assignSpares(
+  gaps: readonly (string | undefined)[],
+  spares: readonly Pick<ReplicaView, 'zone' | 'ready' | 'launchedAt'>[],
+  choice: NonNullable<ServicePlanContext['spareChoice']>,
+  cooling: ReadonlySet<string>
+): Int32Array {
+  const rows = gaps.length
+  const cols = spares.length
+  const cost = new Float64Array(rows * cols)
+  const risk = choice.readyAfterMs * RISKY_ZONE_SHARE
+  for (let i = 0; i < rows; i++) {
+    const notice = gaps[i] !== undefined ? choice.notices.get(gaps[i]!) : undefined
+    const left = notice ? Math.max(0, notice.deadline - choice.now) : 0
+    const launchShort = Math.max(0, choice.readyAfterMs - left)
+    for (let j = 0; j < cols; j++) {
+      const s = spares[j]
+      const eta = s.ready ? 0 : Math.max(0, s.launchedAt + choice.readyAfterMs - choice.now)
+      const zoneRisk = (notice && s.zone === notice.zone) || cooling.has(s.zone) ? risk : 0
+      cost[i * cols + j] = Math.max(0, eta - left) - launchShort + zoneRisk
+    }
+  }
+  return solveAssignment(cost, rows, cols).rowToCol
 }
 
 export type ServiceAction =
@@ -107,7 +161,10 @@ export function planService(
   // Replicas of an older spec are replaced surge-style: new ones are launched as if the old were
   // gone, and the old keep serving until enough new ones are ready, then they are retired.
   const outdated = all.filter((r) => r.outdated)
-  const alive = all.filter((r) => !r.outdated)
+  // Replicas at risk (a rebalance recommendation) are replaced like outdated ones when the service
+  // asks for it: counted as gone, kept serving until enough others are ready, then retired.
+  const atRisk = spec.replaceAtRisk ? all.filter((r) => r.atRisk && !r.outdated) : []
+  const alive = all.filter((r) => !r.outdated && !atRisk.includes(r))
   const serving = alive.filter((r) => r.role === 'serving')
   const spares = alive.filter((r) => r.role === 'standby')
   const spotServing = serving.filter((r) => !r.fallback)
@@ -121,10 +178,8 @@ export function planService(
   let gap = wantServing - spotServing.length
   const promotable = [...spares].sort((a, b) => Number(b.ready) - Number(a.ready) || byAge(a, b))
   const promoted = new Set<string>()
-  while (gap > 0 && promotable.length > 0) {
-    const spare = promotable.shift()!
+  const promote = (spare: ReplicaView, replaces: string | undefined): void => {
     promoted.add(spare.id)
-    const replaces = takeNotice()
     actions.push({
       kind: 'promote',
       instanceId: spare.id,
@@ -132,6 +187,20 @@ export function planService(
       reason: replaces ? `replaces ${replaces}` : `serving ${spotServing.length}/${wantServing}`
     })
     gap--
+  }
+  if (gap > 0 && promotable.length > 0 && ctx.spareChoice) {
+    // several notices at once: an optimal pairing of gaps and spares; gaps left go to launches
+    const gaps = Array.from({ length: gap }, (_, k) => notices[k])
+    const pick = assignSpares(gaps, promotable, ctx.spareChoice, ctx.coolingZones)
+    const answered = new Set<string>()
+    gaps.forEach((notice, k) => {
+      if (pick[k] < 0) return
+      promote(promotable[pick[k]], notice)
+      if (notice !== undefined) answered.add(notice)
+    })
+    notices.splice(0, notices.length, ...notices.filter((n) => !answered.has(n)))
+  } else {
+    while (gap > 0 && promotable.length > 0) promote(promotable.shift()!, takeNotice())
   }
   // each launch planned in this pass counts as a replica in its first zone, so a pass that launches
   // several spreads them instead of sending all to the same zone
@@ -228,6 +297,15 @@ export function planService(
   for (const r of outdated)
     if (r.role !== 'serving' || readyNew >= spec.replicas)
       actions.push({ kind: 'retire', instanceId: r.id, reason: 'replaced by the new spec' })
+  // 4c. replicas at risk go once their replacements are ready (spares: once enough spares are)
+  const readySpares = sparesLeft.filter((r) => r.ready).length
+  for (const r of atRisk)
+    if (r.role === 'serving' ? readyNew >= spec.replicas : readySpares >= spec.standby)
+      actions.push({
+        kind: 'retire',
+        instanceId: r.id,
+        reason: 'rebalance recommendation: replaced by a ready one'
+      })
   // 5. serving: every running replica (spares too: a warm spare has its model loaded) serves;
   //    only serving ones that are ready get routed
   for (const r of alive) {

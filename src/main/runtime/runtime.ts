@@ -82,6 +82,8 @@ export interface Runtime {
   provider: CloudProvider
   token: string
   mode: Settings['mode']
+  /** cloud seconds per real second (1 on a real cloud) */
+  speed: number
   stop(): Promise<void>
 }
 
@@ -353,6 +355,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     provider,
     token,
     mode,
+    speed: timeScale,
     async stop() {
       livePrices?.stop()
       jobs.cancelAll()

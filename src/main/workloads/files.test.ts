@@ -42,6 +42,7 @@ const SERVICE_OUT = {
   overProvision: 0,
   instanceTypes: ['g5.xlarge', 'g6.xlarge'],
   market: 'spot-with-fallback',
+  rebalance: 'wait',
   budgetPerHour: 3,
   image: DEFAULT_VLLM_IMAGE,
   port: 8000,
