@@ -22,6 +22,8 @@ export interface LivePriceBookOptions {
 export interface LivePriceBook {
   book: OnDemandPriceBook
   stop(): void
+  /** resolves once the refresh loop has ended after stop() */
+  stopped: Promise<void>
 }
 
 export function startLivePriceBook(o: LivePriceBookOptions): LivePriceBook {
@@ -35,12 +37,18 @@ export function startLivePriceBook(o: LivePriceBookOptions): LivePriceBook {
     log: o.log
   })
   const stopping = new AbortController()
-  void (async () => {
+  const done = (async () => {
     while (!stopping.signal.aborted) {
       const types = o.instanceTypes()
       for (const region of o.regions) if (types.length) await book.refresh(region, types)
-      await o.clock.sleep(PRICE_CHECK_INTERVAL_MS, stopping.signal).catch(() => undefined)
+      await o.clock.sleep(PRICE_CHECK_INTERVAL_MS, stopping.signal).catch((error: unknown) => {
+        if (!stopping.signal.aborted) throw error // stop() ends the wait; anything else is a bug
+      })
     }
   })()
-  return { book, stop: () => stopping.abort() }
+  return {
+    book,
+    stop: () => stopping.abort(),
+    stopped: done
+  }
 }
