@@ -29,7 +29,11 @@ import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router
 import { createElbv2Router } from '../router/elbv2'
 import { createPerServiceRouter } from '../router/elbv2-select'
 import { ec2ClientConfig } from '../providers/aws/client'
-import { startLivePriceBook, type LivePriceBook } from '../providers/aws/pricing-refresh'
+import {
+  priceViews,
+  startLivePriceBook,
+  type LivePriceBook
+} from '../providers/aws/pricing-refresh'
 import {
   ElasticLoadBalancingV2Client,
   type ElasticLoadBalancingV2ClientConfig
@@ -134,6 +138,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   let operations: FleetOperations
   let livePrices: LivePriceBook | undefined
   let priceRegion = ''
+  let regionsInUse: readonly string[] = []
+  /** the instance types worth pricing: the workloads' and the settings' */
+  const priceTypes = (): string[] => [
+    ...new Set([
+      settings.get().fleet.instanceType,
+      ...history.workloads.list().flatMap((w) => (w.spec as ServiceSpec).instanceTypes)
+    ])
+  ]
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
   let timeScale = 1
@@ -195,12 +207,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       store: history.onDemandPrices,
       regions,
-      instanceTypes: () => [
-        ...new Set([
-          settings.get().fleet.instanceType,
-          ...history.workloads.list().flatMap((w) => (w.spec as ServiceSpec).instanceTypes)
-        ])
-      ],
+      instanceTypes: () => priceTypes(),
       log
     })
     const book = livePrices.book
@@ -216,6 +223,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ? createAwsProvider({ region: regions[0], ...awsOptions })
         : createMultiRegionProvider(regions, awsOptions)
     priceRegion = regions[0]
+    regionsInUse = regions
     operations = createAwsOperations({
       provider,
       clock,
@@ -321,6 +329,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     controller,
     speed: timeScale,
     routerUrl: router.url,
+    ...(livePrices
+      ? { onDemandPrices: () => priceViews(livePrices!, priceTypes(), regionsInUse) }
+      : {}),
     warnings
   })
   const engineHandlers = createEngineHandlers({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { manualClock } from '../../../../test/support/manual-clock'
 import { startPricingServer, type PricingServer } from '../../../../test/fixtures/pricing-server'
-import { startLivePriceBook } from './pricing-refresh'
+import { priceViews, startLivePriceBook } from './pricing-refresh'
 import type { PriceRow } from './pricing'
 
 let server: PricingServer
@@ -38,6 +38,23 @@ describe('the live price book of a runtime on AWS', () => {
         fetchedAt: 5_000
       })
       expect(log).toEqual(['prices: 1 on-demand price in us-east-1 from the AWS Price List API'])
+      // what the status shows: each price with its source, unknown as unknown
+      expect(priceViews(live, ['g5.xlarge', 'g6.xlarge', 'p4d.24xlarge'], ['us-east-1'])).toEqual([
+        {
+          region: 'us-east-1',
+          instanceType: 'g5.xlarge',
+          pricePerHour: 1.006,
+          source: 'price-list',
+          fetchedAt: 5_000
+        },
+        {
+          region: 'us-east-1',
+          instanceType: 'g6.xlarge',
+          pricePerHour: 0.8048,
+          source: 'offline-table'
+        },
+        { region: 'us-east-1', instanceType: 'p4d.24xlarge', pricePerHour: null, source: 'unknown' }
+      ])
       const asked = server.requests.length
       await clock.advance(3_600_000) // an hour: checked, still fresh
       await new Promise((r) => setTimeout(r, 50))

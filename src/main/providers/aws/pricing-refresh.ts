@@ -2,6 +2,7 @@
 // asks the book to re-read the prices that are missing or older than a day (a no-op otherwise), for
 // the instance types the fleet may launch, in every region it uses.
 import { PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing'
+import type { OnDemandPriceView } from '../../../shared/api'
 import type { Clock } from '../../clock'
 import { ec2ClientConfig } from './client'
 import { PRICE_LIST_REGION, fetchOnDemandPrices } from './price-list'
@@ -51,4 +52,24 @@ export function startLivePriceBook(o: LivePriceBookOptions): LivePriceBook {
     stop: () => stopping.abort(),
     stopped: done
   }
+}
+
+/** each type's price in each region as the status shows it: the price, its source, its age */
+export function priceViews(
+  live: LivePriceBook,
+  instanceTypes: readonly string[],
+  regions: readonly string[]
+): OnDemandPriceView[] {
+  return regions.flatMap((region) =>
+    instanceTypes.map((instanceType) => {
+      const q = live.book.quote(region, instanceType)
+      return {
+        region,
+        instanceType,
+        pricePerHour: q?.pricePerHour ?? null,
+        source: q?.source ?? 'unknown',
+        ...(q?.fetchedAt !== undefined ? { fetchedAt: q.fetchedAt } : {})
+      }
+    })
+  )
 }
