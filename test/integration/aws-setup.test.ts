@@ -235,6 +235,18 @@ describe.skipIf(!haveMoto)(
       )
     })
 
+    it('a new ingress range is added to the group, once', async () => {
+      const wider = [...setupArgs.slice(0, -1), '198.51.100.0/24', '--data-dir', dataDir]
+      const first = await cli(...wider)
+      expect(first.code, first.stderr).toBe(0)
+      expect(first.stdout).toContain(
+        `updated       security group       ${names.securityGroup}: allow tcp/8000 from 198.51.100.0/24`
+      )
+      expect(first.stdout).toContain('1 of 10 changed')
+      const second = await cli(...wider)
+      expect(second.stdout).toContain('nothing to change: all 10 resources exist')
+    })
+
     it('a resource of the same name without the setup tags is refused, and nothing changes', async () => {
       const other = fleetResourceNames('other', region, ACCOUNT)
       await h.sqs.send(new CreateQueueCommand({ QueueName: other.reportsQueue }))
