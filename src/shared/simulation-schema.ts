@@ -6,6 +6,7 @@ import {
   DEADLINE_ONLY_POLICIES,
   MAX_START_OFFSETS,
   MIGRATION_STRATEGIES,
+  SERVICE_PLACEMENTS,
   TRACE_ONLY_POLICIES,
   type SimulationConfig
 } from './simulation'
@@ -24,7 +25,11 @@ export const SIMULATION_LIMITS = {
   instanceTypes: 32,
   zones: 64,
   /** worker threads of one sweep (`--workers`) */
-  workers: 64
+  workers: 64,
+  /** service mode: ready replicas wanted, extra spot replicas and spares (the workload file's caps) */
+  serviceReplicas: 64,
+  serviceOverProvision: 16,
+  serviceStandby: 16
 } as const
 
 const YEAR_HOURS = 8_760
@@ -43,6 +48,12 @@ const nonNegative = (what: string, max: number) =>
     .min(0, `${what} must be >= 0`)
     .max(max, `${what} must be <= ${max}`)
 const fraction = (what: string) => nonNegative(what, 1)
+const wholeNumber = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(min, `${what} must be >= ${min}`)
+    .max(max, `${what} must be <= ${max}`)
 const label = (what: string) =>
   z.string().min(1, `${what} is empty`).max(64, `${what} is longer than 64 characters`)
 
@@ -131,6 +142,27 @@ const workloadSchema = z.discriminatedUnion('kind', [
     kind: z.literal('deadline'),
     computeHours: positive('job compute time (--job)', YEAR_HOURS),
     deadlineHours: positive('deadline (--deadline)', YEAR_HOURS)
+  }),
+  z.object({
+    kind: z.literal('service'),
+    replicas: wholeNumber('service replicas (--service)', 1, SIMULATION_LIMITS.serviceReplicas),
+    overProvision: wholeNumber(
+      'extra spot replicas (--over-provision)',
+      0,
+      SIMULATION_LIMITS.serviceOverProvision
+    ),
+    standby: wholeNumber('spares (--standby)', 0, SIMULATION_LIMITS.serviceStandby),
+    bootSeconds: nonNegative('boot time (--boot)', 86_400),
+    modelLoadSeconds: nonNegative('model load time (--model-load)', 86_400),
+    placements: z
+      .array(
+        z.enum(SERVICE_PLACEMENTS, {
+          error: `placement must be one of ${SERVICE_PLACEMENTS.join(', ')}`
+        })
+      )
+      .min(1, 'at least one placement is needed')
+      .max(SERVICE_PLACEMENTS.length, `at most ${SERVICE_PLACEMENTS.length} placements`)
+      .refine((list) => new Set(list).size === list.length, 'a placement is listed twice')
   })
 ])
 
@@ -149,7 +181,6 @@ export const simulationConfigSchema = z
     durationHours: positive('duration', SIMULATION_LIMITS.durationHours),
     policies: z
       .array(z.enum(ALL_POLICIES, { error: `policy must be one of ${ALL_POLICIES.join(', ')}` }))
-      .min(1, 'at least one policy is needed')
       .max(ALL_POLICIES.length, `at most ${ALL_POLICIES.length} policies`),
     migration: z.enum(MIGRATION_STRATEGIES, {
       error: `migration must be one of ${MIGRATION_STRATEGIES.join(', ')}`
@@ -197,6 +228,16 @@ export const simulationConfigSchema = z
           message: `duration / tickSeconds is ${ticks} market ticks; at most ${SIMULATION_LIMITS.marketTicks} (a longer tick or a shorter duration)`
         })
     }
+    // a service compares placements; every other workload needs a policy
+    if (c.workload.kind === 'service' && c.policies.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policies'],
+        message:
+          'a service workload compares placements (workload.placements), not policies: leave policies empty'
+      })
+    else if (c.workload.kind !== 'service' && c.policies.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'at least one policy is needed' })
     if (new Set(c.policies).size !== c.policies.length)
       ctx.addIssue({ code: 'custom', path: ['policies'], message: 'a policy is listed twice' })
     if (c.checkpoint.partialThreshold > c.checkpoint.fullThreshold)

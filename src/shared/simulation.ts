@@ -29,6 +29,16 @@ export const DEFAULT_TIME_SLICES = 8
 /** the most start offsets one simulation replays */
 export const MAX_START_OFFSETS = 100_000
 
+/**
+ * How a service keeps its replicas in the what-if simulator's service mode (the workload kind
+ * 'service'): 'spothedge' is the live controller's plan (SkyServe's SpotHedge, EuroSys '25: spread
+ * over zones, away from a zone that just reclaimed, extra spot replicas, on-demand fallback only
+ * while spot cannot be had); 'even-spread' and 'round-robin' are spot-only baselines (fewest
+ * replicas first, or zones in turn); 'ondemand' runs every replica on demand.
+ */
+export const SERVICE_PLACEMENTS = ['spothedge', 'even-spread', 'round-robin', 'ondemand'] as const
+export type ServicePlacementName = (typeof SERVICE_PLACEMENTS)[number]
+
 export const MIGRATION_STRATEGIES = ['optimal', 'first-fit', 'naive'] as const
 export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number]
 
@@ -116,7 +126,24 @@ export interface DeadlineJobConfig {
   deadlineHours: number
 }
 
-export type WorkloadConfig = BatchWorkloadConfig | DeadlineJobConfig
+/** A model service kept at `replicas` ready replicas, compared over placements (service mode). */
+export interface ServiceWorkloadConfig {
+  kind: 'service'
+  /** ready replicas the service needs: availability is the share of time with at least this many */
+  replicas: number
+  /** spothedge: extra spot replicas beyond `replicas` (the baselines keep none) */
+  overProvision: number
+  /** warm spot spares every spot placement keeps (promoted when a serving replica is reclaimed) */
+  standby: number
+  /** launch to running, seconds */
+  bootSeconds: number
+  /** running to ready (the model server loads the model and answers), seconds */
+  modelLoadSeconds: number
+  /** the placements compared, each on the same market */
+  placements: ServicePlacementName[]
+}
+
+export type WorkloadConfig = BatchWorkloadConfig | DeadlineJobConfig | ServiceWorkloadConfig
 
 export interface CheckpointConfig {
   /** save all progress when transferable >= full * state */
@@ -129,6 +156,7 @@ export interface SimulationConfig {
   seed: number
   runs: number
   durationHours: number
+  /** batch and deadline workloads; empty for a service, which compares workload.placements */
   policies: PolicyName[]
   migration: MigrationStrategy
   /** spot interruption notice, seconds */
@@ -159,7 +187,10 @@ export interface MetricSummary {
  * ondemand_hours. savings_pct compares cost per hour of completed work with on-demand's (null when
  * either completed nothing; PolicyResult.savings_note says when and why). optimal_cost is the
  * omniscient bound of the run and gap_to_optimal_pct = (total_cost - optimal_cost) / the on-demand
- * cost, in %, for deadline jobs on a replayed trace (null elsewhere).
+ * cost, in %, for deadline jobs on a replayed trace (null elsewhere). availability_pct (share of the
+ * window with at least the wanted ready replicas) and cost_pct_of_ondemand (cost over the wanted
+ * replicas on demand for the whole window) are a service's (null elsewhere); a service has no tasks,
+ * so its task, work and checkpoint figures are null.
  */
 export const METRIC_NAMES = [
   'total_cost',
@@ -190,7 +221,9 @@ export const METRIC_NAMES = [
   'ondemand_work_hours',
   'completed_work_hours',
   'optimal_cost',
-  'gap_to_optimal_pct'
+  'gap_to_optimal_pct',
+  'availability_pct',
+  'cost_pct_of_ondemand'
 ] as const
 export type MetricName = (typeof METRIC_NAMES)[number]
 
@@ -205,6 +238,12 @@ export interface PolicyResult {
    * completed different work from on-demand; absent when every run compared the same work.
    */
   savings_note?: string
+}
+
+/** One placement's figures in service mode, summarised like a policy's. */
+export interface ServiceResult {
+  placement: ServicePlacementName
+  metrics: Record<MetricName, MetricSummary>
 }
 
 export interface SimulationTimelineEvent {
@@ -235,9 +274,12 @@ export interface SimulationOutput {
   traceOffsetsSeconds?: number[]
   /** what could not be computed, and why (e.g. runs without an omniscient bound) */
   notes?: string[]
+  /** one per policy (batch and deadline workloads; empty for a service) */
   results: PolicyResult[]
-  /** the first run's events per policy, when asked for (the what-if view draws them) */
-  timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>
+  /** service mode: one per placement, in the order asked */
+  services?: ServiceResult[]
+  /** the first run's events per policy (or service placement), when asked for (the what-if view draws them) */
+  timelines?: Partial<Record<PolicyName | ServicePlacementName, SimulationTimelineEvent[]>>
 }
 
 export interface SimulationProgress {

@@ -115,3 +115,34 @@ describe('simulation jobs are bounded', () => {
     expect(cpuMs).toBeLessThan(0.3 * (performance.now() - wall))
   }, 90_000)
 })
+
+describe('a service-mode what-if', () => {
+  it('runs on the worker threads like any other and is saved under a name that says it is a service', async () => {
+    const config = defaultSimulationConfig()
+    config.runs = 2
+    config.durationHours = 2
+    config.policies = []
+    config.workload = {
+      kind: 'service',
+      replicas: 2,
+      overProvision: 1,
+      standby: 0,
+      bootSeconds: 60,
+      modelLoadSeconds: 60,
+      placements: ['spothedge', 'even-spread']
+    }
+    const saved: string[] = []
+    const jobs = createSimulationJobs({
+      workerScript,
+      save: (name) => {
+        saved.push(name)
+        return 1
+      }
+    })
+    const { jobId } = jobs.start(config)
+    await until(() => jobs.status(jobId)?.state === 'done')
+    const output = jobs.status(jobId)?.output
+    expect(output?.services?.map((s) => s.placement)).toEqual(['spothedge', 'even-spread'])
+    expect(saved[0]).toMatch(/^service of 2 replicas, 2 h, synthetic/)
+  })
+})

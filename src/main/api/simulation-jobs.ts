@@ -137,6 +137,8 @@ function defaultName(config: SimulationConfig): string {
   const workload =
     config.workload.kind === 'batch'
       ? `${config.workload.tasks} tasks`
-      : `job ${config.workload.computeHours} h / ${config.workload.deadlineHours} h`
+      : config.workload.kind === 'service'
+        ? `service of ${config.workload.replicas} replicas`
+        : `job ${config.workload.computeHours} h / ${config.workload.deadlineHours} h`
   return `${workload}, ${config.durationHours} h, ${market}, seed ${config.seed}`
 }

@@ -9,6 +9,7 @@ function show(m: MetricSummary, digits: number, withCi: boolean): string {
 
 /** The console table `synkti simulate` prints: one row per policy, ± the 95% CI half-width over runs. */
 export function formatResultsTable(output: SimulationOutput): string {
+  if (output.services) return formatServiceTable(output)
   const many = output.config.runs > 1
   const deadline = output.config.workload.kind === 'deadline'
   const header = [
@@ -51,7 +52,9 @@ export function formatResultsTable(output: SimulationOutput): string {
   const workload =
     output.config.workload.kind === 'batch'
       ? `${output.config.workload.tasks} tasks`
-      : `job ${output.config.workload.computeHours} h, deadline ${output.config.workload.deadlineHours} h`
+      : output.config.workload.kind === 'service'
+        ? 'service'
+        : `job ${output.config.workload.computeHours} h, deadline ${output.config.workload.deadlineHours} h`
   const notes = [
     ...output.results
       .filter((r) => r.savings_note)
@@ -64,5 +67,50 @@ export function formatResultsTable(output: SimulationOutput): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     ...notes.map((n) => `note: ${n}`)
+  ].join('\n')
+}
+
+/** Service mode: one row per placement (availability, cost against all on-demand, reclaims, launches). */
+function formatServiceTable(output: SimulationOutput): string {
+  const many = output.config.runs > 1
+  const header = [
+    'placement',
+    'availability %',
+    'cost $',
+    'cost % of on-demand',
+    'spot h',
+    'on-demand h',
+    'notices',
+    'launches spot/od',
+    'launch failures'
+  ]
+  const rows = (output.services ?? []).map(({ placement, metrics: m }) => [
+    placement,
+    show(m.availability_pct, 2, many),
+    show(m.total_cost, 2, many),
+    show(m.cost_pct_of_ondemand, 1, many),
+    show(m.spot_hours, 1, many),
+    show(m.ondemand_hours, 1, many),
+    show(m.notices, many ? 1 : 0, many),
+    [m.instances_launched_spot, m.instances_launched_ondemand]
+      .map((x) => show(x, many ? 1 : 0, false))
+      .join('/'),
+    show(m.launch_failures, many ? 1 : 0, many)
+  ])
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
+  const { config } = output
+  const w = config.workload.kind === 'service' ? config.workload : undefined
+  const market = config.market.kind === 'trace' ? `trace ${config.market.path}` : 'synthetic market'
+  const shape = w
+    ? `service of ${w.replicas} replicas (+${w.overProvision} spot for spothedge, ${w.standby} spares), boot ${w.bootSeconds} s + model load ${w.modelLoadSeconds} s`
+    : 'service'
+  return [
+    `${shape} over ${config.durationHours} h, ${market}, seed ${output.seed}, ${config.runs} run${many ? 's' : ''}${many ? ' (± = 95% CI)' : ''}`,
+    line(header),
+    line(widths.map((x) => '-'.repeat(x))),
+    ...rows.map(line),
+    ...(output.notes ?? []).map((n) => `note: ${n}`)
   ].join('\n')
 }

@@ -3,7 +3,9 @@ import {
   ALL_POLICIES,
   MAX_START_OFFSETS,
   MIGRATION_STRATEGIES,
+  SERVICE_PLACEMENTS,
   type PolicyName,
+  type ServicePlacementName,
   type SimulationConfig
 } from '../../shared/simulation'
 import { checkSimulationConfig } from '../../shared/simulation-schema'
@@ -35,11 +37,25 @@ export interface SimulateFlags {
   workers?: string
   startOffsets?: string
   timeSlices?: string
+  service?: string
+  overProvision?: string
+  standby?: string
+  boot?: string
+  modelLoad?: string
+  placements?: string
   json?: boolean
   timeline?: boolean
 }
 
 const DEADLINE_DEFAULT_POLICIES: PolicyName[] = ['greedy', 'uniform-progress', 'ondemand']
+
+/** Service mode's defaults (README, service mode): a GPU instance's boot and a model server's load. */
+export const SERVICE_DEFAULTS = {
+  overProvision: 1,
+  standby: 0,
+  bootSeconds: 180,
+  modelLoadSeconds: 300
+} as const
 
 /** Turns flags into a validated config (and the loaded trace), or throws UsageError naming the flag or file. */
 export function configFromFlags(flags: SimulateFlags): {
@@ -91,6 +107,17 @@ export function configFromFlags(flags: SimulateFlags): {
   } else if (flags.tasks !== undefined && config.workload.kind === 'batch') {
     config.workload.tasks = parseNumberFlag('--tasks', flags.tasks, 'integer>=1')
   }
+
+  if (flags.service !== undefined) serviceFromFlags(flags, config, jobFlags)
+  else
+    for (const [flag, value] of [
+      ['--over-provision', flags.overProvision],
+      ['--standby', flags.standby],
+      ['--boot', flags.boot],
+      ['--model-load', flags.modelLoad],
+      ['--placements', flags.placements]
+    ] as const)
+      if (value !== undefined) throw new UsageError(`${flag} describes a service: add --service`)
 
   if (flags.policies !== undefined) config.policies = parsePolicies(flags.policies)
   if (flags.timeSlices !== undefined) {
@@ -180,6 +207,59 @@ export function configFromFlags(flags: SimulateFlags): {
   const check = checkSimulationConfig(config)
   if (!check.ok) throw new UsageError(check.errors[0].message)
   return { config: check.config, trace }
+}
+
+/** --service and its flags: the workload becomes a service compared over placements. */
+function serviceFromFlags(flags: SimulateFlags, config: SimulationConfig, jobFlags: number): void {
+  for (const [flag, given] of [
+    ['--tasks', flags.tasks !== undefined],
+    ['--job', jobFlags > 0],
+    ['--policies', flags.policies !== undefined],
+    ['--migration', flags.migration !== undefined],
+    ['--time-slices', flags.timeSlices !== undefined]
+  ] as const)
+    if (given)
+      throw new UsageError(`${flag} does not apply to --service (a service compares --placements)`)
+  const count = (flag: string, value: string | undefined, fallback: number, min: 0 | 1): number =>
+    value === undefined
+      ? fallback
+      : parseNumberFlag(flag, value, min === 1 ? 'integer>=1' : 'integer>=0')
+  const seconds = (flag: string, value: string | undefined, fallback: number): number =>
+    value === undefined ? fallback : parseNumberFlag(flag, value, 'non-negative')
+  config.policies = []
+  config.workload = {
+    kind: 'service',
+    replicas: count('--service', flags.service, 1, 1),
+    overProvision: count(
+      '--over-provision',
+      flags.overProvision,
+      SERVICE_DEFAULTS.overProvision,
+      0
+    ),
+    standby: count('--standby', flags.standby, SERVICE_DEFAULTS.standby, 0),
+    bootSeconds: seconds('--boot', flags.boot, SERVICE_DEFAULTS.bootSeconds),
+    modelLoadSeconds: seconds('--model-load', flags.modelLoad, SERVICE_DEFAULTS.modelLoadSeconds),
+    placements:
+      flags.placements !== undefined ? parsePlacements(flags.placements) : [...SERVICE_PLACEMENTS]
+  }
+}
+
+export function parsePlacements(raw: string): ServicePlacementName[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+  if (names.length === 0) throw new UsageError('--placements needs at least one placement')
+  const seen = new Set<string>()
+  for (const name of names) {
+    if (!(SERVICE_PLACEMENTS as readonly string[]).includes(name))
+      throw new UsageError(
+        `unknown placement "${name}" in --placements (known: ${SERVICE_PLACEMENTS.join(', ')})`
+      )
+    if (seen.has(name)) throw new UsageError(`placement "${name}" is listed twice in --placements`)
+    seen.add(name)
+  }
+  return names as ServicePlacementName[]
 }
 
 export function parsePolicies(raw: string): PolicyName[] {

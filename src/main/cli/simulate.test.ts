@@ -133,8 +133,13 @@ describe('synkti simulate: results', () => {
     expect(out.results.map((r) => r.policy)).toEqual(['greedy', 'fallback', 'ondemand'])
     for (const r of out.results) {
       for (const name of METRIC_NAMES) {
-        // a batch run has no omniscient bound: those two are null by definition
-        if (name === 'optimal_cost' || name === 'gap_to_optimal_pct') {
+        // a batch run has no omniscient bound and is no service: those are null by definition
+        if (
+          name === 'optimal_cost' ||
+          name === 'gap_to_optimal_pct' ||
+          name === 'availability_pct' ||
+          name === 'cost_pct_of_ondemand'
+        ) {
           expect(r.metrics[name].mean).toBeNull()
           continue
         }
@@ -303,5 +308,52 @@ describe('synkti simulate: deadline policies, the omniscient bound and replayed 
       expect(r.metrics.gap_to_optimal_pct.mean, r.policy).toBeGreaterThanOrEqual(0)
     }
     expect(out.timelines!['uniform-progress']!.length).toBeLessThan(400)
+  })
+})
+
+describe('synkti simulate --service: the service mode', () => {
+  it('compares the placements on a trace and writes them as services in the JSON', async () => {
+    const file = path.join(dir, 'service.json')
+    const result = await simulate(
+      '--service',
+      '2',
+      '--over-provision',
+      '1',
+      '--trace',
+      FOUR_NODE,
+      '--duration',
+      '12',
+      '--runs',
+      '2',
+      '--output',
+      file
+    )
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^service of 2 replicas \(\+1 spot for spothedge, 0 spares\)/)
+    for (const p of ['spothedge', 'even-spread', 'round-robin', 'ondemand'])
+      expect(result.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'))
+    const out = JSON.parse(readFileSync(file, 'utf8')) as SimulationOutput
+    expect(out.config.workload).toEqual({
+      kind: 'service',
+      replicas: 2,
+      overProvision: 1,
+      standby: 0,
+      bootSeconds: 180,
+      modelLoadSeconds: 300,
+      placements: ['spothedge', 'even-spread', 'round-robin', 'ondemand']
+    })
+    expect(out.results).toEqual([])
+    expect(out.services!.map((s) => s.placement)).toHaveLength(4)
+    for (const s of out.services!) expect(typeof s.metrics.availability_pct.mean).toBe('number')
+    // not applicable to a service: null in the JSON
+    expect(out.services![0].metrics.completed_tasks.mean).toBeNull()
+  })
+
+  it('refuses flags of other workloads, unknown placements and service flags without --service', async () => {
+    expectUsageError(await simulate('--service', '2', '--tasks', '5'), '--tasks', '--service')
+    expectUsageError(await simulate('--service', '2', '--policies', 'greedy'), '--policies')
+    expectUsageError(await simulate('--service', '2', '--placements', 'best'), 'unknown placement')
+    expectUsageError(await simulate('--service', '0'), '--service')
+    expectUsageError(await simulate('--over-provision', '2'), '--over-provision', 'add --service')
   })
 })

@@ -58,6 +58,24 @@ export function registerSimulate(program: Command): void {
       '--time-slices <n>',
       `time-sliced policy: slices of the deadline (default ${DEFAULT_TIME_SLICES})`
     )
+    .option(
+      '--service <replicas>',
+      'service mode: a model service kept at this many ready replicas, compared over --placements'
+    )
+    .option(
+      '--placements <list>',
+      'service mode, comma-separated: spothedge, even-spread, round-robin, ondemand (default all)'
+    )
+    .option(
+      '--over-provision <n>',
+      "service mode: spothedge's extra spot replicas beyond --service (default 1)"
+    )
+    .option('--standby <n>', 'service mode: warm spot spares (default 0)')
+    .option('--boot <seconds>', 'service mode: launch to running, seconds (default 180)')
+    .option(
+      '--model-load <seconds>',
+      'service mode: running to ready (model loaded, answering), seconds (default 300)'
+    )
     .option('--workers <n>', 'worker threads for many runs (default: one per core when runs >= 8)')
     .option('--timeline', "include the first run's event timeline per policy in the JSON")
     .action(async (flags: SimulateFlags) => {

@@ -18,7 +18,13 @@ import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
 import { createJobRunner, type JobRunner } from './job'
 import { checkReady, type ServingBackend } from '../serving/serving'
-import { planService, type ReplicaView, type ServiceAction } from '../policies/service-plan'
+import {
+  planService,
+  SPOT_RETRY_SECONDS,
+  ZONE_COOL_DOWN_SECONDS,
+  type ReplicaView,
+  type ServiceAction
+} from '../policies/service-plan'
 import {
   FALLBACK_TAG,
   REPLACES_TAG,
@@ -85,10 +91,8 @@ export class LeaseRefused extends Error {
 }
 
 const LEASE_TTL_MS = 30_000
-/** a zone that just reclaimed a replica is avoided for this long (cloud time) */
-const ZONE_COOL_DOWN_SECONDS = 30 * 60
-/** after spot failed in every zone, spot is not tried again for this long (cloud time) */
-const SPOT_RETRY_SECONDS = 10 * 60
+// ZONE_COOL_DOWN_SECONDS and SPOT_RETRY_SECONDS (cloud time) come with the service plan: the
+// simulator's service mode applies the same ones
 
 const ALIVE = new Set(['pending', 'running', 'draining'])
 /** how often a loading model server is looked at, real ms */

@@ -221,6 +221,20 @@ describe('spreadZones', () => {
   })
 })
 
+describe('zones in turn', () => {
+  it("'in-turn' gives each launch of a pass the zones rotated one further, ignoring counts and cooling", () => {
+    const actions = planService({ ...spec, standby: 0, replicas: 3 }, [replica({ zone: 'z-a' })], {
+      ...ctx,
+      coolingZones: new Set(['z-a']),
+      zoneChoice: 'in-turn'
+    })
+    expect(actions.map((a) => (a.kind === 'launch' ? a.zones : []))).toEqual([
+      ['z-a', 'z-b', 'z-c'],
+      ['z-b', 'z-c', 'z-a']
+    ])
+  })
+})
+
 describe('choosing spares for simultaneous notices (an optimal assignment)', () => {
   const S = 1000
   const NOW = 1_000_000 * S

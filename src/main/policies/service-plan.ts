@@ -7,6 +7,11 @@ import { solveAssignment } from '../placement/assignment'
 
 export type { ServiceMarket }
 
+/** a zone that reclaimed a replica is avoided for new spot launches this long, seconds */
+export const ZONE_COOL_DOWN_SECONDS = 30 * 60
+/** after spot failed in every zone, spot is not tried again for this long, seconds */
+export const SPOT_RETRY_SECONDS = 10 * 60
+
 /** The part of a service spec the plan needs. */
 export interface ServiceShape {
   name: string
@@ -53,6 +58,12 @@ export interface ServicePlanContext {
   spotUnavailable: boolean
   /** noticed serving replicas still waiting for a replacement, oldest first */
   unansweredNotices: readonly string[]
+  /**
+   * How spot launches pick their zones: 'spread' (the default) fewest replicas first and cooling
+   * zones last; 'in-turn' the zones as given, the k-th launch of a pass starting k zones further
+   * (round robin, when the caller rotates `zones` to its next zone).
+   */
+  zoneChoice?: 'spread' | 'in-turn'
   /**
    * To choose which spare answers which notice (several at once): each notice's zone and deadline
    * (ms), now (ms) and how long a launch takes to be ready (ms). Without them spares are taken
@@ -205,7 +216,12 @@ export function planService(
   // each launch planned in this pass counts as a replica in its first zone, so a pass that launches
   // several spreads them instead of sending all to the same zone
   const placed: Pick<ReplicaView, 'zone' | 'leaving'>[] = [...alive]
+  let inTurn = 0
   const nextSpotZones = (): string[] => {
+    if (ctx.zoneChoice === 'in-turn') {
+      const k = inTurn++ % Math.max(1, ctx.zones.length)
+      return [...ctx.zones.slice(k), ...ctx.zones.slice(0, k)]
+    }
     const zones = spreadZones(ctx.zones, placed, ctx.coolingZones)
     if (zones.length > 0) placed.push({ zone: zones[0], leaving: false })
     return zones

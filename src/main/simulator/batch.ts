@@ -197,12 +197,16 @@ function lowerBound(list: number[], value: number): number {
   return lo
 }
 
+/** 2^k for k < 52: a model's bit in an instance's mask of warm models (a double holds 52 exactly). */
+const MODEL_BITS = Float64Array.from({ length: 52 }, (_, k) => 2 ** k)
+const HALF_MASK = 2 ** 26
+
 function modelBit(model: number): number {
-  return 2 ** (model % 52)
+  return MODEL_BITS[model % 52]
 }
 
 function hasModel(mask: number, model: number): boolean {
-  return Math.floor(mask / modelBit(model)) % 2 === 1
+  return Math.floor(mask / MODEL_BITS[model % 52]) % 2 === 1
 }
 
 /**
@@ -265,8 +269,21 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     const edit = want ? insertSorted : removeSorted
     edit(open, i)
     edit((openByGroup[g] ??= []), i)
-    for (let bit = 0; bit < 52; bit++)
-      if (hasModel(inst.models[i], bit)) edit((warmByGroup[g * 52 + bit] ??= []), i)
+    // only the models warm on it (usually one or two, not 52): the mask in two 26-bit halves, so
+    // its set bits can be taken off with 32-bit integer tricks, lowest first
+    const mask = inst.models[i]
+    let low = mask % HALF_MASK
+    let high = (mask - low) / HALF_MASK
+    while (low !== 0) {
+      const bit = low & -low
+      edit((warmByGroup[g * 52 + 31 - Math.clz32(bit)] ??= []), i)
+      low -= bit
+    }
+    while (high !== 0) {
+      const bit = high & -high
+      edit((warmByGroup[g * 52 + 26 + 31 - Math.clz32(bit)] ??= []), i)
+      high -= bit
+    }
   }
   // The same instances grouped by (market, type, zone), where all share one price at any time, and
   // by the models warm on them: the best open slot is the earliest warm one, else the earliest, of

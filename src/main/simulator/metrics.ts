@@ -5,9 +5,13 @@ import {
   type RunMetrics
 } from '../../shared/simulation'
 
+/** a service's figures: not defined for batch tasks or a deadline job (null in their results) */
+const SERVICE_ONLY: readonly MetricName[] = ['availability_pct', 'cost_pct_of_ondemand']
+
 export function emptyMetrics(): RunMetrics {
   const m = {} as RunMetrics
   for (const name of METRIC_NAMES) m[name] = 0
+  for (const name of SERVICE_ONLY) m[name] = NaN
   return m
 }
 

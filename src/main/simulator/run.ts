@@ -3,6 +3,7 @@ import type {
   PolicyName,
   PolicyResult,
   RunMetrics,
+  ServicePlacementName,
   SimulationConfig,
   SimulationOutput,
   SimulationTimelineEvent
@@ -18,6 +19,7 @@ import { createPolicy, OmniscientTooLarge, planOmniscient, type OmniscientPlan }
 import { createRandom, type Random } from '../../shared/random'
 import { loadTrace, type LoadedTrace } from './traces'
 import { generateTasks } from './workload'
+import { simulateService } from './service'
 
 // Stream labels: each kind of randomness has its own stream, so adding draws to one (say, a new
 // workload field) never shifts another (the market), and every policy sees the same market and tasks.
@@ -31,7 +33,10 @@ export interface PreparedSimulation {
   trace?: LoadedTrace
   /** per run: start tick inside the trace (trace markets only) */
   offsetsTicks?: Int32Array
-  /** the policies actually simulated: the requested ones plus on-demand as the savings baseline */
+  /**
+   * the policies actually simulated: the requested ones plus on-demand as the savings baseline
+   * (none for a service, whose placements are workload.placements)
+   */
   simulated: PolicyName[]
 }
 
@@ -48,9 +53,12 @@ export function prepareSimulation(
   config: SimulationConfig,
   trace?: LoadedTrace
 ): PreparedSimulation {
-  const simulated = config.policies.includes('ondemand')
-    ? [...config.policies]
-    : [...config.policies, 'ondemand' as const]
+  const simulated =
+    config.workload.kind === 'service'
+      ? []
+      : config.policies.includes('ondemand')
+        ? [...config.policies]
+        : [...config.policies, 'ondemand' as const]
   if (config.market.kind !== 'trace') return { config, simulated }
   const loaded = trace ?? loadTrace(config.market.path)
   const maxOffset = maxOffsetTicks(loaded, horizonSeconds(config))
@@ -118,13 +126,25 @@ function marketForRun(prepared: PreparedSimulation, run: number, random: Random)
 export function simulateOneRun(
   prepared: PreparedSimulation,
   run: number,
-  timelines?: Partial<Record<PolicyName, SimulationTimelineEvent[]>>,
+  timelines?: Partial<Record<PolicyName | ServicePlacementName, SimulationTimelineEvent[]>>,
   stats?: { events: number }
 ): RunMetrics[] {
   const { config } = prepared
   const random = createRandom(config.seed).fork(run + 1)
   const market = marketForRun(prepared, run, random)
   const workload = config.workload
+  // service mode: one result per placement, in workload.placements' order, each on the same market
+  if (workload.kind === 'service')
+    return workload.placements.map((placement) =>
+      simulateService({
+        config: { ...config, workload },
+        market,
+        placement,
+        uniform: streamOf(random, STREAM_DYNAMICS),
+        timeline: timelines ? (timelines[placement] = []) : undefined,
+        stats
+      })
+    )
   const tasks =
     workload.kind === 'batch' ? generateTasks(workload, streamOf(random, STREAM_WORKLOAD)) : null
   const optimal = workload.kind === 'deadline' ? omniscientBound(config, workload, market) : null
@@ -234,6 +254,20 @@ export function assembleOutput(
   timelines?: SimulationOutput['timelines']
 ): SimulationOutput {
   const { config } = prepared
+  if (config.workload.kind === 'service') {
+    const placements = config.workload.placements
+    const output: SimulationOutput = {
+      schema: SIMULATION_SCHEMA_VERSION,
+      seed: config.seed,
+      config,
+      results: [],
+      services: placements.map((placement, index) => ({
+        placement,
+        metrics: summariseRuns(perRun.map((run) => run[index]))
+      }))
+    }
+    return withOffsetsAndTimelines(output, prepared, timelines)
+  }
   const ondemandRuns = perRun.map((run) => run[prepared.simulated.indexOf('ondemand')])
   const output: SimulationOutput = {
     schema: SIMULATION_SCHEMA_VERSION,
@@ -250,6 +284,14 @@ export function assembleOutput(
   }
   const notes = outputNotes(config, perRun, prepared.simulated.indexOf('ondemand'))
   if (notes.length > 0) output.notes = notes
+  return withOffsetsAndTimelines(output, prepared, timelines)
+}
+
+function withOffsetsAndTimelines(
+  output: SimulationOutput,
+  prepared: PreparedSimulation,
+  timelines?: SimulationOutput['timelines']
+): SimulationOutput {
   if (prepared.offsetsTicks && prepared.trace) {
     output.traceOffsetsSeconds = Array.from(
       prepared.offsetsTicks,

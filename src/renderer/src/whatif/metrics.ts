@@ -46,7 +46,9 @@ export const METRIC_INFO: Record<MetricName, MetricInfo> = {
   ondemand_work_hours: { label: 'Work done on demand', ...HOURS },
   completed_work_hours: { label: 'Work completed', ...HOURS },
   optimal_cost: { label: 'Optimal cost (omniscient bound)', ...MONEY },
-  gap_to_optimal_pct: { label: 'Gap to optimal (of on-demand cost)', unit: '%', min: 0 }
+  gap_to_optimal_pct: { label: 'Gap to optimal (of on-demand cost)', unit: '%', min: 0 },
+  availability_pct: { label: 'Service availability', ...SHARE },
+  cost_pct_of_ondemand: { label: 'Service cost of all on-demand', unit: '%', min: 0 }
 }
 
 /** "Total cost ($)", "Preemptions". */
