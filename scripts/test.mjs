@@ -15,7 +15,10 @@ let passed = 0
 let failed = 0
 const scratch = mkdtempSync(join(tmpdir(), 'synkti-test-'))
 
-if (run(bin('electron-vite'), ['build']) !== 0) {
+if (
+  run(bin('electron-vite'), ['build']) !== 0 ||
+  run(process.execPath, ['scripts/build-agent.mjs']) !== 0
+) {
   console.error('build failed')
   failed++
 }

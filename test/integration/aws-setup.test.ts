@@ -184,7 +184,7 @@ describe.skipIf(!haveMoto)(
       const doc = JSON.parse(decodeURIComponent(rolePolicy.PolicyDocument!)) as {
         Statement: { Action: unknown; Condition?: unknown }[]
       }
-      expect(doc.Statement[0]).toMatchObject({
+      expect(doc.Statement.find((st) => st.Action === 'ec2:CreateTags')).toMatchObject({
         Action: 'ec2:CreateTags',
         Condition: { StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } }
       })
@@ -249,7 +249,7 @@ describe.skipIf(!haveMoto)(
 
     it('a resource of the same name without the setup tags is refused, and nothing changes', async () => {
       const other = fleetResourceNames('other', region, ACCOUNT)
-      await h.sqs.send(new CreateQueueCommand({ QueueName: other.reportsQueue }))
+      await h.sqs.send(new CreateQueueCommand({ QueueName: other.interruptionQueue }))
       const out = await cli(
         'aws',
         'setup',
@@ -261,16 +261,16 @@ describe.skipIf(!haveMoto)(
       )
       expect(out.code).toBe(2)
       expect(out.stderr.trimEnd().split('\n')).toHaveLength(1)
-      expect(out.stderr).toContain(`SQS queue ${other.reportsQueue}`)
+      expect(out.stderr).toContain(`SQS queue ${other.interruptionQueue}`)
       expect(out.stderr).toContain('Synkti changes only what its setup created')
       const queues = (await h.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []
-      expect(queues.some((q) => q.endsWith(other.interruptionQueue))).toBe(false)
+      expect(queues.some((q) => q.endsWith(other.reportsQueue))).toBe(false)
       const down = await cli('aws', 'teardown', '--fleet-tag', 'other', '--no-save')
       expect(down.code).toBe(2)
       expect(down.stderr).toContain('Teardown refused, nothing changed')
       expect(
         ((await h.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).some((q) =>
-          q.endsWith(other.reportsQueue)
+          q.endsWith(other.interruptionQueue)
         )
       ).toBe(true)
     })
@@ -348,7 +348,7 @@ describe.skipIf(!haveMoto)(
       const queues = (await h.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []
       // only the other fleet's foreign queue is left
       expect(queues.map((q) => q.split('/').pop())).toEqual([
-        fleetResourceNames('other', region, ACCOUNT).reportsQueue
+        fleetResourceNames('other', region, ACCOUNT).interruptionQueue
       ])
       const f = await h.ec2.send(
         new DescribeInstancesCommand({ InstanceIds: [foreign.Instances![0].InstanceId!] })

@@ -241,3 +241,68 @@ function fastWithoutCockpit(): AgentOptions {
     drainPollMs: 20
   }
 }
+
+describe('the agent publishes its endpoint', () => {
+  it('writes synkti:endpoint on its own instance only once vLLM answers /health and lists the tagged model', async () => {
+    imds = await startImdsServer({ instanceId: 'i-agent9' })
+    imds.setRaw('/latest/meta-data/tags/instance/synkti:model', 'org/model-7b')
+    imds.setRaw('/latest/meta-data/public-ipv4', '203.0.113.7')
+    imds.setRaw('/latest/meta-data/local-ipv4', '10.0.0.7')
+    vllm = await startVllmStub({ kind: 'error', status: 503 }, { modelName: 'org/model-7b' })
+    cockpit = await startCockpitStub(TOKEN)
+    const port = Number(new URL(vllm.url).port)
+    const tagCalls: [string, Record<string, string>][] = []
+    const lines: string[] = []
+    agent = runAgent(fast({ endpoint: { port, address: 'public', pollMs: 20 } }), {
+      logger: (l) => lines.push(l),
+      tagRecorder: async (id, tags) => void tagCalls.push([id, tags])
+    })
+    await until(() => lines.some((l) => l.includes('/health answered 503')))
+    expect(tagCalls).toEqual([]) // not ready: no endpoint, so the cockpit never routes here
+    await vllm.setMode({ kind: 'busy', running: 0, waiting: 0 })
+    await until(() => tagCalls.length > 0)
+    expect(tagCalls).toEqual([['i-agent9', { 'synkti:endpoint': `http://203.0.113.7:${port}` }]])
+    await new Promise((r) => setTimeout(r, 100))
+    expect(tagCalls).toHaveLength(1) // published once
+  })
+
+  it('waits while the model it serves is not the tagged one, and publishes the private address when told', async () => {
+    imds = await startImdsServer({ instanceId: 'i-agent8' })
+    imds.setRaw('/latest/meta-data/local-ipv4', '10.0.0.8')
+    vllm = await startVllmStub({ kind: 'busy', running: 0, waiting: 0 }, { modelName: 'org/other' })
+    cockpit = await startCockpitStub(TOKEN)
+    const port = Number(new URL(vllm.url).port)
+    const tagCalls: unknown[] = []
+    const lines: string[] = []
+    agent = runAgent(
+      fast({ endpoint: { port, address: 'private', pollMs: 20, model: 'org/model-7b' } }),
+      { logger: (l) => lines.push(l), tagRecorder: async (...a) => void tagCalls.push(a) }
+    )
+    await until(() => lines.some((l) => l.includes('org/model-7b not listed at /v1/models')))
+    expect(tagCalls).toEqual([])
+    await agent.stop()
+    agent = undefined
+    await vllm.close()
+    vllm = await startVllmStub(
+      { kind: 'busy', running: 0, waiting: 0 },
+      { modelName: 'org/model-7b' }
+    )
+    agent = runAgent(
+      fast({
+        metricsUrl: vllm.metricsUrl,
+        endpoint: {
+          port: Number(new URL(vllm.url).port),
+          address: 'private',
+          pollMs: 20,
+          model: 'org/model-7b'
+        }
+      }),
+      { logger: (l) => lines.push(l), tagRecorder: async (...a) => void tagCalls.push(a) }
+    )
+    await until(() => tagCalls.length > 0)
+    expect(tagCalls[0]).toEqual([
+      'i-agent8',
+      { 'synkti:endpoint': `http://10.0.0.8:${new URL(vllm.url).port}` }
+    ])
+  })
+})

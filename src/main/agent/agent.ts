@@ -1,11 +1,15 @@
 // The node agent: runs on each GPU instance next to vLLM, watches IMDS, drains vLLM on a notice and
-// reports to the cockpit (or, when the cockpit is unreachable, to the instance's own tags).
+// reports to the cockpit, over HTTP or the fleet's SQS reports queue (or, when neither takes the
+// report, to the instance's own tags); publishes its model server's endpoint once it is ready.
 import type { InterruptionEvent } from '../../shared/fleet'
 import { planCheckpoint } from '../checkpoint/plan'
 import { systemClock, type Clock } from '../clock'
 import { drain, drainDeadline, probeMetrics } from '../drain/drain'
-import { createImdsClient, startImdsMonitor, type ImdsClient } from '../monitors/imds'
-import { createCockpitClient, type RetryPolicy } from './cockpit'
+import { createImdsClient, startImdsMonitor } from '../monitors/imds'
+import type { ReportSender } from '../providers/aws/agent-channel'
+import type { RetryPolicy } from './cockpit'
+import { httpReports, queueReports, type ReportTransport } from './reports'
+import { publishEndpoint, type EndpointOptions } from './endpoint'
 import { iso, lineLog, type Log } from '../logging/log'
 import { errorText } from '../../shared/errors'
 import {
@@ -16,10 +20,16 @@ import {
 } from './tags'
 
 export interface AgentOptions {
-  /** e.g. https://cockpit.example:7443 */
-  cockpitUrl: string
+  /** e.g. https://cockpit.example:7443; with token: report over HTTP */
+  cockpitUrl?: string
   /** bearer token the cockpit issued for this fleet */
-  token: string
+  token?: string
+  /** the fleet's SQS reports queue: report with the instance's own role (wins over cockpitUrl) */
+  reportsQueueUrl?: string
+  /** AWS region for SQS and EC2; default AWS_REGION, then instance metadata */
+  region?: string
+  /** publish the model server's endpoint as the `synkti:endpoint` tag once it is ready */
+  endpoint?: EndpointOptions
   /** default: read from IMDS */
   instanceId?: string
   /** default http://127.0.0.1:8000/metrics */
@@ -51,6 +61,8 @@ export interface AgentDeps {
   tagRecorder?: TagRecorder
   fetch?: typeof fetch
   retry?: RetryPolicy
+  /** default: from reportsQueueUrl (SQS) or cockpitUrl + token (HTTP) */
+  reports?: ReportTransport
 }
 
 export type AgentState = 'watching' | 'draining' | 'drained'
@@ -64,6 +76,18 @@ export interface AgentHandle {
   /** stop watching, abort a drain in progress, flush reports (one try each), resolve when idle */
   stop(): Promise<void>
 }
+
+/**
+ * What the boot script (engine/user-data.ts) leaves for the agent in its config directory, one value
+ * per file (no quoting to get wrong): the reports queue URL, the model server's port, which address
+ * to publish, a cockpit URL. `synkti agent --config-dir` reads them; a flag wins over a file.
+ */
+export const AGENT_CONFIG_FILES = {
+  reportsQueueUrl: 'reports-queue-url',
+  servePort: 'model-port',
+  endpointAddress: 'endpoint-address',
+  cockpitUrl: 'cockpit-url'
+} as const
 
 export const AGENT_DEFAULTS = {
   metricsUrl: 'http://127.0.0.1:8000/metrics',
@@ -85,19 +109,17 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
   const controller = new AbortController()
   const signal = controller.signal
   const imds = createImdsClient({ endpoint: o.imdsEndpoint, clock, fetch: deps.fetch })
-  const cockpit = createCockpitClient({
-    cockpitUrl: o.cockpitUrl,
-    token: o.token,
-    clock,
-    fetch: deps.fetch,
-    retry: deps.retry
-  })
-  const recordTags = deps.tagRecorder ?? defaultTagRecorder(imds)
+  const region = async (): Promise<string> =>
+    o.region ??
+    process.env.AWS_REGION ??
+    (await imds.getText('/latest/meta-data/placement/region')).trim()
+  const cockpit = deps.reports ?? defaultReports(o, region, clock, deps)
+  const recordTags = deps.tagRecorder ?? defaultTagRecorder(region)
   const tasks = new Set<Promise<void>>()
   let state: AgentState = 'watching'
 
   log('start', {
-    cockpit: o.cockpitUrl,
+    reports: cockpit.target,
     imds: imds.endpoint,
     metrics: o.metricsUrl,
     pollMs: o.pollMs
@@ -106,7 +128,7 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
   /** report now; on failure, to tags so the cockpit still learns of it */
   const deliver = async (report: AgentEventReport): Promise<void> => {
     // once stopping, one try and then tags: shutdown must not wait on retries
-    const sent = await cockpit.post('/api/agent/events', report, { stop: signal })
+    const sent = await cockpit.send('events', report, { stop: signal })
     const fields = {
       kind: report.event.kind,
       drain: report.drain?.outcome,
@@ -192,6 +214,24 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     onEvent: (event) => track(handleEvent(event))
   })
 
+  const endpoint = o.endpoint
+  const published = endpoint
+    ? monitor.instanceId.then(
+        (instanceId) =>
+          publishEndpoint(endpoint, {
+            instanceId,
+            imds,
+            recordTags,
+            clock,
+            signal,
+            log,
+            fetch: deps.fetch,
+            withTimeout: (p) => withTimeout(p, TAG_TIMEOUT_MS, clock)
+          }),
+        () => undefined
+      )
+    : Promise.resolve(undefined)
+
   const heartbeats = monitor.instanceId.then(
     (id) =>
       heartbeatLoop({
@@ -216,7 +256,7 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     await new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true })
     )
-    await Promise.all([monitor.done, heartbeats])
+    await Promise.all([monitor.done, heartbeats, published])
     while (tasks.size > 0) await Promise.all([...tasks]) // bounded: no new events after abort
     log('stopped', { state })
   })()
@@ -234,7 +274,7 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
 
 interface HeartbeatContext {
   id: string
-  cockpit: ReturnType<typeof createCockpitClient>
+  cockpit: ReportTransport
   clock: Clock
   signal: AbortSignal
   log: Log
@@ -255,7 +295,7 @@ async function heartbeatLoop(c: HeartbeatContext): Promise<void> {
       state: c.state(),
       ...(load === undefined ? {} : { load })
     }
-    const sent = await c.cockpit.post('/api/agent/heartbeat', body, { attempts: 1 })
+    const sent = await c.cockpit.send('heartbeat', body, { attempts: 1 })
     if (sent.ok !== lastOk)
       c.log(sent.ok ? 'heartbeat-ok' : 'heartbeat-failed', {
         reason: sent.ok ? undefined : sent.reason
@@ -298,11 +338,44 @@ async function postDeregister(
   if (!res.ok) throw new Error(`router answered HTTP ${res.status}`)
 }
 
+function defaultReports(
+  o: AgentOptions,
+  region: () => Promise<string>,
+  clock: Clock,
+  deps: AgentDeps
+): ReportTransport {
+  if (o.reportsQueueUrl) {
+    const queueUrl = o.reportsQueueUrl
+    let sender: Promise<ReportSender> | undefined
+    // lazy, like the tag recorder: the SQS SDK loads only when a report is sent
+    const load = async (): Promise<ReportSender> => {
+      const [{ SQSClient }, { createSqsReportSender }] = await Promise.all([
+        import('@aws-sdk/client-sqs'),
+        import('../providers/aws/agent-channel')
+      ])
+      return createSqsReportSender({ queueUrl, client: new SQSClient({ region: await region() }) })
+    }
+    const cached = (): Promise<ReportSender> =>
+      (sender ??= load().catch((error: unknown) => {
+        sender = undefined // not cached: the next report tries again
+        throw error
+      }))
+    return queueReports({ queueUrl, sender: cached, clock, retry: deps.retry })
+  }
+  if (!o.cockpitUrl || !o.token)
+    throw new Error('the agent needs a reports queue URL, or a cockpit URL and its token')
+  return httpReports({
+    cockpitUrl: o.cockpitUrl,
+    token: o.token,
+    clock,
+    fetch: deps.fetch,
+    retry: deps.retry
+  })
+}
+
 /** Lazy so that tests and the cockpit never load the EC2 SDK unless the agent really needs tags. */
-function defaultTagRecorder(imds: ImdsClient): TagRecorder {
+function defaultTagRecorder(region: () => Promise<string>): TagRecorder {
   let recorder: Promise<TagRecorder> | undefined
-  const region = async (): Promise<string> =>
-    process.env.AWS_REGION ?? (await imds.getText('/latest/meta-data/placement/region')).trim()
   return async (instanceId, tags) => {
     recorder ??= import('./tag-recorder').then((m) => m.createEc2TagRecorder({ region }))
     await (

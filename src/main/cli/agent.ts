@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
-import { runAgent } from '../agent'
+import { AGENT_CONFIG_FILES, runAgent } from '../agent'
 import { parseNumberFlag, UsageError } from './errors'
 
 interface AgentFlags {
@@ -15,6 +17,22 @@ interface AgentFlags {
   stateGib?: string
   bandwidthGibps?: string
   reportLoad: boolean
+  reportsQueueUrl?: string
+  region?: string
+  servePort?: string
+  endpointAddress?: string
+  model?: string
+  configDir?: string
+}
+
+function readConfig(dir: string | undefined, name: string): string | undefined {
+  if (!dir) return undefined
+  try {
+    return readFileSync(join(dir, name), 'utf8').trim() || undefined
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UsageError(`--config-dir: cannot read ${join(dir, name)}: ${String(error)}`)
+  }
 }
 
 function checkUrl(flag: string, value: string): string {
@@ -40,7 +58,10 @@ export function registerAgent(program: Command): void {
     )
     .option('--token <token>', 'shared token of the cockpit (env SYNKTI_TOKEN)')
     .option('--instance-id <id>', 'default: read from the instance metadata service')
-    .option('--metrics-url <url>', 'vLLM Prometheus metrics', 'http://127.0.0.1:8000/metrics')
+    .option(
+      '--metrics-url <url>',
+      'vLLM Prometheus metrics (default http://127.0.0.1:<port>/metrics)'
+    )
     .option(
       '--router-deregister-url <url>',
       'POSTed {instanceId} to stop routing here before draining'
@@ -58,18 +79,61 @@ export function registerAgent(program: Command): void {
     )
     .option('--bandwidth-gibps <n>', 'measured upload bandwidth for checkpoints, GiB/s')
     .option('--no-report-load', 'do not send the local vLLM queue with heartbeats')
+    .option(
+      '--reports-queue-url <url>',
+      "the fleet's SQS reports queue: report with the instance's own role, no token (env SYNKTI_REPORTS_QUEUE_URL)"
+    )
+    .option('--region <region>', 'AWS region (default AWS_REGION, then instance metadata)')
+    .option(
+      '--serve-port <port>',
+      'publish http://<address>:<port> as the synkti:endpoint tag once vLLM there is ready'
+    )
+    .option('--endpoint-address <which>', 'public (default) or private address to publish')
+    .option('--model <id>', "the model vLLM must list (default: the instance's synkti:model tag)")
+    .option(
+      '--config-dir <dir>',
+      'read unset values from files the boot script wrote there (reports-queue-url, model-port, endpoint-address, cockpit-url)'
+    )
     .action(async (flags: AgentFlags) => {
-      const cockpitUrl = flags.cockpitUrl ?? process.env.SYNKTI_COCKPIT_URL
+      const file = (key: keyof typeof AGENT_CONFIG_FILES): string | undefined =>
+        readConfig(flags.configDir, AGENT_CONFIG_FILES[key])
+      const reportsQueueUrl =
+        flags.reportsQueueUrl ?? process.env.SYNKTI_REPORTS_QUEUE_URL ?? file('reportsQueueUrl')
+      const cockpitUrl = flags.cockpitUrl ?? process.env.SYNKTI_COCKPIT_URL ?? file('cockpitUrl')
       const token = flags.token ?? process.env.SYNKTI_TOKEN
-      if (!cockpitUrl) throw new UsageError('--cockpit-url (or SYNKTI_COCKPIT_URL) is required')
-      if (!token) throw new UsageError('--token (or SYNKTI_TOKEN) is required')
+      if (!reportsQueueUrl) {
+        if (!cockpitUrl)
+          throw new UsageError(
+            '--reports-queue-url (or SYNKTI_REPORTS_QUEUE_URL), or --cockpit-url with --token, is required'
+          )
+        if (!token) throw new UsageError('--token (or SYNKTI_TOKEN) is required with --cockpit-url')
+      }
+      const servePortRaw = flags.servePort ?? file('servePort')
+      const servePort =
+        servePortRaw === undefined
+          ? undefined
+          : parseNumberFlag('--serve-port', servePortRaw, 'integer>=1')
+      if (servePort !== undefined && servePort > 65535)
+        throw new UsageError(`--serve-port must be at most 65535, got "${servePortRaw}"`)
+      const address = flags.endpointAddress ?? file('endpointAddress') ?? 'public'
+      if (address !== 'public' && address !== 'private')
+        throw new UsageError(`--endpoint-address must be public or private, got "${address}"`)
       if ((flags.stateGib === undefined) !== (flags.bandwidthGibps === undefined))
         throw new UsageError('--state-gib and --bandwidth-gibps go together')
       const handle = runAgent({
-        cockpitUrl: checkUrl('--cockpit-url', cockpitUrl),
+        reportsQueueUrl: reportsQueueUrl
+          ? checkUrl('--reports-queue-url', reportsQueueUrl)
+          : undefined,
+        cockpitUrl: cockpitUrl ? checkUrl('--cockpit-url', cockpitUrl) : undefined,
         token,
+        region: flags.region,
+        endpoint:
+          servePort === undefined ? undefined : { port: servePort, address, model: flags.model },
         instanceId: flags.instanceId,
-        metricsUrl: checkUrl('--metrics-url', flags.metricsUrl!),
+        metricsUrl: checkUrl(
+          '--metrics-url',
+          flags.metricsUrl ?? `http://127.0.0.1:${servePort ?? 8000}/metrics`
+        ),
         routerDeregisterUrl: flags.routerDeregisterUrl
           ? checkUrl('--router-deregister-url', flags.routerDeregisterUrl)
           : undefined,

@@ -9,7 +9,7 @@ import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
-import { agentUserData } from './user-data'
+import { agentUserData, type AgentInstall } from './user-data'
 import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
@@ -18,6 +18,8 @@ export interface AwsOperationsOptions {
   settings: () => Settings
   history: History
   log?: (line: string) => void
+  /** the agent install for boot scripts (providers/aws/agent-boot.ts), once its bundle is published */
+  agentBoot?: () => AgentInstall | undefined
 }
 
 /**
@@ -107,10 +109,12 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     userData(model, server) {
       const s = o.settings()
-      if (!s.fleet.cockpitUrl) return undefined
-      // the cockpit's API token stays on the cockpit: agents get their own credential (issue 9 step 3)
+      const agent = o.agentBoot?.()
+      if (!s.fleet.cockpitUrl && !agent) return undefined
+      // the cockpit's API token stays on the cockpit: agents report with their instance's own role
       return agentUserData({
-        cockpitUrl: s.fleet.cockpitUrl,
+        cockpitUrl: s.fleet.cockpitUrl || undefined,
+        agent,
         model: model || undefined,
         vllmImage: server?.image,
         port: server?.port,

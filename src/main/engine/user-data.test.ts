@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_VLLM_IMAGE } from '../../shared/workload'
-import { UserDataError, agentUserData, shellQuote } from './user-data'
+import { createHash } from 'node:crypto'
+import { DEFAULT_NODE_IMAGE, UserDataError, agentUserData, shellQuote } from './user-data'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -12,9 +13,29 @@ afterEach(() => {
 })
 
 /** each stub appends its name and argv, NUL-separated, then \x01, to calls.log */
-const STUBBED = ['docker', 'curl', 'systemctl', 'apt-get', 'npm', 'tee']
+const STUBBED = ['docker', 'curl', 'systemctl', 'apt-get', 'npm', 'tee', 'sha256sum', 'aws']
 
-function sandbox(): { dir: string; bin: string; log: string; run: (script: string) => void } {
+/** what the stubbed curl "downloads" to its -o file */
+const BUNDLE = 'console.log("synkti agent bundle")\n'
+const BUNDLE_SHA = createHash('sha256').update(BUNDLE).digest('hex')
+const HF_SECRET = 'hf_secret_value_42'
+
+/** extra behaviour after the record: curl writes the bundle, sha256sum really checks, aws answers */
+const BEHAVIOUR: Record<string, string> = {
+  curl: `out=; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; printf '%s' ${shellQuote(BUNDLE)} > "$out"\n`,
+  sha256sum: 'exec /usr/bin/sha256sum "$@"\n',
+  aws: `printf '%s\\n' ${shellQuote(HF_SECRET)}\n`,
+  tee: 'cat >/dev/null\n'
+}
+
+function sandbox(): {
+  dir: string
+  bin: string
+  log: string
+  run: (script: string) => void
+  /** HF_TOKEN as docker saw it in its environment, per call */
+  dockerEnv: () => string
+} {
   const dir = mkdtempSync(join(tmpdir(), 'synkti-userdata-'))
   dirs.push(dir)
   const bin = join(dir, 'bin')
@@ -24,10 +45,13 @@ function sandbox(): { dir: string; bin: string; log: string; run: (script: strin
     const path = join(bin, name)
     // tee runs beside the script (process substitution), so it records into its own file
     const target = shellQuote(name === 'tee' ? `${log}.tee` : log)
+    const env =
+      name === 'docker' ? `printf '%s\\n' "\${HF_TOKEN-}" >> ${shellQuote(log + '.env')}\n` : ''
     writeFileSync(
       path,
       `#!/bin/bash\n{ printf '%s\\0' ${name} "$@"; printf '\\1'; } >> ${target}\n` +
-        (name === 'tee' ? 'cat >/dev/null\n' : '')
+        env +
+        (BEHAVIOUR[name] ?? '')
     )
     chmodSync(path, 0o755)
   }
@@ -40,7 +64,9 @@ function sandbox(): { dir: string; bin: string; log: string; run: (script: strin
       stdio: 'pipe'
     })
   }
-  return { dir, bin, log, run }
+  const dockerEnv = (): string =>
+    existsSync(log + '.env') ? readFileSync(log + '.env', 'utf8') : ''
+  return { dir, bin, log, run, dockerEnv }
 }
 
 function calls(log: string): string[][] {
@@ -155,5 +181,140 @@ describe('agentUserData', () => {
       })
     )
     expect(calls(s.log)).toEqual([])
+  })
+})
+
+describe('agentUserData with the agent install', () => {
+  const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/synkti-lab-reports.fifo'
+  const URL_ =
+    'https://synkti-123456789012-us-east-1.s3.amazonaws.com/agent/a.mjs?X-Amz-Signature=ab'
+
+  function install(s: ReturnType<typeof sandbox>, extra: Record<string, unknown> = {}) {
+    return {
+      bundleUrl: URL_,
+      sha256: BUNDLE_SHA,
+      reportsQueueUrl: QUEUE,
+      installDir: join(s.dir, 'opt'),
+      unitDir: join(s.dir, 'units'),
+      ...extra
+    }
+  }
+
+  it('fetches the bundle, verifies it, reads the token from SSM, starts vLLM and then the agent unit: the exact commands', () => {
+    const s = sandbox()
+    execFileSync('mkdir', ['-p', join(s.dir, 'units')])
+    const etc = join(s.dir, 'etc')
+    const opt = join(s.dir, 'opt')
+    const script = agentUserData({
+      model: 'org/gated-7b',
+      port: 8001,
+      agent: install(s),
+      hfTokenParameter: '/synkti/lab/hf-token',
+      configDir: etc,
+      logFile: join(s.dir, 'boot.log')
+    })
+    s.run(script)
+    const bundle = join(opt, 'synkti-agent.mjs')
+    expect(calls(s.log)).toEqual([
+      ['curl', '-fsSL', '--retry', '5', '--max-time', '300', '-o', bundle, URL_],
+      ['sha256sum', '-c', `${bundle}.sha256`],
+      [
+        'aws',
+        'ssm',
+        'get-parameter',
+        '--name',
+        '/synkti/lab/hf-token',
+        '--with-decryption',
+        '--query',
+        'Parameter.Value',
+        '--output',
+        'text'
+      ],
+      [
+        'docker',
+        'run',
+        '-d',
+        '--restart',
+        'unless-stopped',
+        '--gpus',
+        'all',
+        '-e',
+        'HF_TOKEN',
+        '-p',
+        '8001:8001',
+        '--name',
+        'vllm',
+        DEFAULT_VLLM_IMAGE,
+        '--model',
+        'org/gated-7b',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '8001'
+      ],
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', '--now', 'synkti-agent.service']
+    ])
+    // the secret reached vLLM's environment only: not the script, not a command line
+    expect(s.dockerEnv()).toBe(`${HF_SECRET}\n`)
+    expect(script).not.toContain(HF_SECRET)
+    expect(readFileSync(bundle, 'utf8')).toBe(BUNDLE)
+    expect(readFileSync(join(etc, 'reports-queue-url'), 'utf8')).toBe(QUEUE + '\n')
+    expect(readFileSync(join(etc, 'model-port'), 'utf8')).toBe('8001\n')
+    expect(readFileSync(join(etc, 'endpoint-address'), 'utf8')).toBe('public\n')
+    const unit = readFileSync(join(s.dir, 'units', 'synkti-agent.service'), 'utf8')
+    expect(unit).toContain(
+      `ExecStart=/usr/bin/docker run --rm --init --name synkti-agent --network host -v ${opt}:/opt/synkti:ro -v ${etc}:/etc/synkti:ro ${DEFAULT_NODE_IMAGE} node /opt/synkti/synkti-agent.mjs --config-dir /etc/synkti\n`
+    )
+    expect(unit).toContain('KillSignal=SIGTERM\n')
+    expect(script).not.toMatch(/npm install|synkti@|TOKEN=[^$]|<</i)
+  })
+
+  it('stops the boot at a checksum mismatch: no model server, no agent', () => {
+    const s = sandbox()
+    execFileSync('mkdir', ['-p', join(s.dir, 'units')])
+    const script = agentUserData({
+      model: 'org/model-7b',
+      agent: install(s, { sha256: 'f'.repeat(64) }),
+      configDir: join(s.dir, 'etc'),
+      logFile: join(s.dir, 'boot.log')
+    })
+    expect(() => s.run(script)).toThrow()
+    expect(calls(s.log).map((c) => c[0])).toEqual(['curl', 'sha256sum'])
+    expect(existsSync(join(s.dir, 'units', 'synkti-agent.service'))).toBe(false)
+  })
+
+  it('passes hostile queue and bundle URLs as plain data and refuses values the unit or SSM could misread', () => {
+    const s = sandbox()
+    execFileSync('mkdir', ['-p', join(s.dir, 'units')])
+    const pwned = join(s.dir, 'pwned')
+    const queue = `https://sqs.example/q?$(touch\${IFS}${pwned})\`touch\${IFS}${pwned}\`'"`
+    const bundleUrl = `https://b.example/a.mjs?x=$(touch\${IFS}${pwned})&y='"\`id\``
+    s.run(
+      agentUserData({
+        agent: install(s, { reportsQueueUrl: queue, bundleUrl }),
+        configDir: join(s.dir, 'etc'),
+        logFile: join(s.dir, 'boot.log')
+      })
+    )
+    expect(existsSync(pwned)).toBe(false)
+    expect(calls(s.log)[0].at(-1)).toBe(bundleUrl)
+    expect(readFileSync(join(s.dir, 'etc', 'reports-queue-url'), 'utf8')).toBe(queue + '\n')
+    const base = { agent: install(s) }
+    expect(() => agentUserData({ ...base, agent: install(s, { sha256: 'abc' }) })).toThrow(
+      'sha256 must be 64 lowercase hex digits'
+    )
+    expect(() => agentUserData({ ...base, hfTokenParameter: '/x $(id)' })).toThrow(
+      'is not an SSM parameter name'
+    )
+    expect(() => agentUserData({ ...base, configDir: '/etc/syn kti' })).toThrow(
+      'must be an absolute path'
+    )
+    expect(() =>
+      agentUserData({ ...base, agent: install(s, { nodeImage: 'node:22 --privileged' }) })
+    ).toThrow('is not a container image reference')
+    expect(() =>
+      agentUserData({ ...base, agent: install(s, { bundleUrl: 'file:///etc/shadow' }) })
+    ).toThrow('the agent bundle URL must be http(s)')
   })
 })

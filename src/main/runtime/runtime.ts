@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Settings } from '../../shared/api'
 import { createEngineHandlers } from '../api/engine-handlers'
@@ -39,6 +39,8 @@ import {
   type ElasticLoadBalancingV2ClientConfig
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { agentServing } from '../serving/agent'
+import { startAgentBoot, type AgentBoot } from '../providers/aws/agent-boot'
+import type { SenderCheck } from '../providers/aws/agent-channel'
 import { createSandboxServing, type SandboxServing } from '../serving/sandbox'
 import type { ServingBackend } from '../serving/serving'
 
@@ -72,6 +74,15 @@ export interface RuntimeOptions {
   routerApiKey?: string
   seed?: number
   workerScript?: string
+  /** AWS only: the built agent bundle the cockpit uploads for launches (default out/agent/synkti-agent.mjs beside the built main) */
+  agentBundlePath?: string
+  /**
+   * AWS only: who may report for an instance over the reports queue (default: the real instance-role
+   * rule, `<agents' role id>:<instance id>`). Emulators that stamp no real sender (moto) need their own.
+   */
+  agentSenderCheck?: SenderCheck
+  /** AWS only: the reports queue's long-poll wait, seconds (default 20) */
+  agentWaitSeconds?: number
 }
 
 export interface Runtime {
@@ -148,6 +159,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   ]
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
+  /** AWS: the agents' reports channel and bundle, started once the engine can take reports */
+  let startBoot: (() => AgentBoot) | undefined
+  let agentBoot: AgentBoot | undefined
   let timeScale = 1
   if (mode === 'sandbox' && o.sandbox) {
     provider = o.sandbox.provider
@@ -229,9 +243,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       settings: settings.get,
       history,
-      log
+      log,
+      agentBoot: () => agentBoot?.current()
     })
     serving = agentServing()
+    const awsProvider = provider
+    startBoot = () =>
+      startAgentBoot({
+        client: { region: regions[0], profile },
+        fleetTag: current.aws.fleetTag,
+        version: o.version ?? '0.1.0',
+        bundlePath: o.agentBundlePath ?? builtAgentBundle(),
+        sink: (kind, body) => engine.agentReport(kind, body),
+        list: () => awsProvider.listInstances(),
+        senderCheck: o.agentSenderCheck,
+        waitSeconds: o.agentWaitSeconds,
+        clock,
+        log
+      })
   }
 
   const routerOptions = {
@@ -348,6 +377,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   try {
     await engine.start()
+    agentBoot = startBoot?.()
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()
@@ -370,12 +400,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       livePrices?.stop()
       jobs.cancelAll()
+      await agentBoot?.stop()
       await engine.stop()
       await router.close()
       await ownedSandbox?.stopAll()
       closeHistory()
     }
   }
+}
+
+/** the bundle `npm run build` made: beside the built main (out/agent), or under out/ from the sources */
+function builtAgentBundle(): string {
+  const candidates = [
+    join(__dirname, '..', 'agent', 'synkti-agent.mjs'),
+    join(__dirname, '..', '..', '..', 'out', 'agent', 'synkti-agent.mjs')
+  ]
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]
 }
 
 /** The sandbox's demo: a small service on spot with a warm spare, so a newcomer sees failovers. */

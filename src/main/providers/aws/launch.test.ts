@@ -95,7 +95,8 @@ describe('launch', () => {
       MetadataOptions: {
         HttpTokens: 'required',
         HttpPutResponseHopLimit: 2,
-        HttpEndpoint: 'enabled'
+        HttpEndpoint: 'enabled',
+        InstanceMetadataTags: 'enabled'
       },
       BlockDeviceMappings: [
         {

@@ -28,7 +28,9 @@ export const ROOT_VOLUME_MAX_GIB = 16_384
 export const METADATA_OPTIONS = {
   HttpTokens: 'required',
   HttpPutResponseHopLimit: 2,
-  HttpEndpoint: 'enabled'
+  HttpEndpoint: 'enabled',
+  // the agent reads its instance's tags (synkti:model...) from metadata: the cockpit -> agent channel
+  InstanceMetadataTags: 'enabled'
 } as const
 
 /** EC2 limit on user data before base64 */

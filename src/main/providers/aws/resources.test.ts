@@ -16,46 +16,52 @@ describe('fleet resource names', () => {
     expect(fleetSlug('x'.repeat(128))).toHaveLength(24)
   })
 
-  it('every name fits its service: S3 (3-63, lowercase), SQS (80), IAM role (64), rules (64)', () => {
+  it('the names setup gives fit their service: S3 (3-63, lowercase), SQS (80), rules (64)', () => {
     for (const tag of ['synkti', 'Team/ML+GPU=1@corp.example', 'z'.repeat(128)]) {
       const n = fleetResourceNames(tag, 'ap-southeast-2', '123456789012')
       expect(n.bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
-      for (const q of [n.interruptionQueue, n.reportsQueue]) expect(q).toMatch(/^[\w-]{1,80}$/)
-      expect(n.role).toMatch(/^[\w+=,.@-]{1,64}$/)
+      expect(n.interruptionQueue).toMatch(/^[\w-]{1,80}$/)
       for (const r of Object.values(n.rules)) expect(r).toMatch(/^[.\-_A-Za-z0-9]{1,64}$/)
       expect(n.role.startsWith('synkti-') && n.bucket.startsWith('synkti-')).toBe(true)
+      expect(n.securityGroup).toMatch(/^synkti-[a-z0-9-]+-model$/)
     }
   })
 
   it('the agent role may tag only its own instance and reaches only its fleet resources', () => {
     const n = fleetResourceNames('lab', 'us-east-1', '123456789012')
-    const p = agentRolePolicy(n)
-    expect(p.Statement).toEqual([
+    expect(agentRolePolicy(n).Statement).toEqual([
       {
-        Sid: 'TagOnlyItself',
-        Effect: 'Allow',
-        Action: 'ec2:CreateTags',
-        Resource: 'arn:aws:ec2:us-east-1:123456789012:instance/*',
-        Condition: { StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } }
-      },
-      {
-        Sid: 'SendReports',
+        Sid: 'SynktiAgentReports',
         Effect: 'Allow',
         Action: 'sqs:SendMessage',
-        Resource: 'arn:aws:sqs:us-east-1:123456789012:synkti-lab-us-east-1-reports'
+        Resource: 'arn:aws:sqs:*:123456789012:synkti-lab-reports.fifo'
       },
       {
-        Sid: 'ReadAgentBundle',
+        Sid: 'SynktiAgentTagsItself',
         Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: 'arn:aws:s3:::synkti-lab-123456789012-us-east-1/bundles/*'
+        Action: 'ec2:CreateTags',
+        Resource: 'arn:aws:ec2:*:123456789012:instance/*',
+        Condition: {
+          StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' },
+          'ForAllValues:StringLike': { 'aws:TagKeys': ['synkti:endpoint', 'synkti:event:*'] }
+        }
       },
       {
-        Sid: 'ReadSynktiParameters',
+        Sid: 'SynktiAgentSecrets',
         Effect: 'Allow',
-        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
-        Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/synkti/*'
+        Action: 'ssm:GetParameter',
+        Resource: 'arn:aws:ssm:*:123456789012:parameter/synkti/*'
       }
+    ])
+  })
+
+  it('the agent channel finds what setup creates: the same names', () => {
+    const n = fleetResourceNames('lab', 'eu-west-1', '123456789012')
+    expect([n.reportsQueue, n.role, n.instanceProfile, n.bucket]).toEqual([
+      'synkti-lab-reports.fifo',
+      'synkti-lab-agent',
+      'synkti-lab-agent',
+      'synkti-123456789012-eu-west-1'
     ])
   })
 

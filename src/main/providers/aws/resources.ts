@@ -1,17 +1,24 @@
 // The names of the AWS resources one fleet uses in one region, and the agents' role policy: one module
 // so `synkti aws setup` (which creates them), the runtime and the node agent's channel find the same
-// things. Every name starts with `synkti-`, which is what the operator policy's resource patterns
-// (iam-policy.ts, setup-policy.ts) allow.
+// things. The agent channel's own resources (reports queue, agent role, bucket) take their names from
+// agent-channel.ts, which finds them. Every name starts with `synkti-`, which is what the operator
+// policy's resource patterns (iam-policy.ts, setup-policy.ts) allow.
 
 import { createHash } from 'node:crypto'
 import { FLEET_TAG_KEY } from '../types'
+import {
+  agentBucketName,
+  agentRoleName,
+  agentRolePolicyStatements,
+  reportsQueueName
+} from './agent-channel'
 
 /** set on every resource `synkti aws setup` creates, beside the fleet tag: teardown removes only these */
 export const SETUP_TAG_KEY = 'synkti:created-by'
 export const SETUP_TAG_VALUE = 'synkti-aws-setup'
 
-/** object key prefixes in the fleet's bucket */
-export const BUNDLE_PREFIX = 'bundles/'
+/** object key prefixes in the bucket (agent-channel.ts agentBundleKey writes under agent/) */
+export const BUNDLE_PREFIX = 'agent/'
 export const CHECKPOINT_PREFIX = 'checkpoints/'
 /** SSM Parameter Store prefix agents may read (e.g. /synkti/hf-token for a gated model) */
 export const SSM_PREFIX = '/synkti/'
@@ -44,9 +51,11 @@ export interface FleetResourceNames {
   /** the part of every name that stands for the fleet tag (lowercase, [a-z0-9-]) */
   slug: string
   interruptionQueue: string
+  /** FIFO: ordered per instance, deduplicated by report id */
   reportsQueue: string
-  /** S3 bucket for agent bundles (BUNDLE_PREFIX) and checkpoints (CHECKPOINT_PREFIX) */
+  /** S3 bucket for agent bundles (BUNDLE_PREFIX) and checkpoints (CHECKPOINT_PREFIX); one per account and region, shared by its fleets */
   bucket: string
+  /** IAM is global: one role and instance profile per fleet tag, whatever the region */
   role: string
   instanceProfile: string
   securityGroup: string
@@ -87,11 +96,10 @@ export function fleetResourceNames(
     accountId,
     slug,
     interruptionQueue: `${base}-interruptions`,
-    reportsQueue: `${base}-reports`,
-    // bucket names are global: the account id keeps them unique; at most 7+24+1+12+1+14 = 59 chars
-    bucket: `synkti-${slug}-${accountId}-${region}`,
-    role: `${base}-agent`,
-    instanceProfile: `${base}-agent`,
+    reportsQueue: reportsQueueName(fleetTag),
+    bucket: agentBucketName(accountId, region),
+    role: agentRoleName(fleetTag),
+    instanceProfile: agentRoleName(fleetTag),
     securityGroup: `${base}-model`,
     rules: Object.fromEntries(
       Object.keys(INTERRUPTION_RULES).map((k) => [k, `${base}-${k}`])
@@ -131,41 +139,20 @@ export function agentTrustPolicy(): PolicyDocument {
 }
 
 /**
- * What a node agent may do with its instance's role, and nothing more: tag only its own instance
- * (the tag fallback for reports), send to the reports queue, read the agent bundle, read parameters
- * under SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data).
+ * What a node agent may do with its instance's role, and nothing more (agent-channel.ts): send to the
+ * reports queue, tag only its own instance and only with the agent's keys, read parameters under
+ * SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data). The
+ * bundle comes by a presigned URL, so the role needs no S3 access.
  */
 export function agentRolePolicy(n: FleetResourceNames): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'TagOnlyItself',
-        Effect: 'Allow',
-        Action: 'ec2:CreateTags',
-        Resource: `arn:aws:ec2:${n.region}:${n.accountId}:instance/*`,
-        // the instance whose role credentials sign the call is the only one it can tag
-        Condition: { StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } }
-      },
-      {
-        Sid: 'SendReports',
-        Effect: 'Allow',
-        Action: 'sqs:SendMessage',
-        Resource: queueArn(n, n.reportsQueue)
-      },
-      {
-        Sid: 'ReadAgentBundle',
-        Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: `arn:aws:s3:::${n.bucket}/${BUNDLE_PREFIX}*`
-      },
-      {
-        Sid: 'ReadSynktiParameters',
-        Effect: 'Allow',
-        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
-        Resource: `arn:aws:ssm:${n.region}:${n.accountId}:parameter${SSM_PREFIX}*`
-      }
-    ]
+    // the role is global and the queue has the same name in every region: one policy for all of them
+    Statement: agentRolePolicyStatements({
+      reportsQueueArn: `arn:aws:sqs:*:${n.accountId}:${n.reportsQueue}`,
+      parameterPrefix: `${SSM_PREFIX}*`,
+      accountId: n.accountId
+    })
   }
 }
 

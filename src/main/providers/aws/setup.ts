@@ -131,12 +131,14 @@ export interface ResourceStatus {
   drift?: string
   /** e.g. the queue URL, the security group id, the bucket's object count */
   detail?: string
+  /** shared with another fleet (the bucket): teardown leaves it */
+  keep?: boolean
 }
 
 interface Resource {
   kind: string
   name: string
-  inspect(): Promise<{ state: ResourceState; drift?: string; detail?: string }>
+  inspect(): Promise<{ state: ResourceState; drift?: string; detail?: string; keep?: boolean }>
   create(): Promise<string | undefined>
   /** brings a resource of ours up to the spec; only called when inspect reported drift */
   mend?(): Promise<void>
@@ -200,7 +202,9 @@ function queueResource(
             SqsManagedSseEnabled: 'true',
             // a notice is worth minutes, a report hours: a day bounds what piles up while nobody reads
             MessageRetentionPeriod: '86400',
-            ReceiveMessageWaitTimeSeconds: '20'
+            ReceiveMessageWaitTimeSeconds: '20',
+            // the reports queue is FIFO (agent-channel.ts): ordered per instance, deduplicated by report id
+            ...(name.endsWith('.fifo') ? { FifoQueue: 'true' } : {})
           },
           tags: setupTags(n.fleetTag)
         })
@@ -388,7 +392,10 @@ function bucketResource(c: AwsSetupClients, n: FleetResourceNames): Resource {
       } catch (err) {
         if (awsErrorCode(err) !== 'NoSuchTagSet') throw err
       }
-      if (!tagsOk(tags, n.fleetTag)) return { state: 'foreign' }
+      if (tags[SETUP_TAG_KEY] !== SETUP_TAG_VALUE) return { state: 'foreign' }
+      // one bucket per account and region, shared by its fleets: only the fleet that made it removes it
+      if (tags[FLEET_TAG_KEY] !== n.fleetTag)
+        return { state: 'ours', keep: true, detail: `made by fleet ${tags[FLEET_TAG_KEY] ?? '?'}` }
       return { state: 'ours', detail: `${(await keys()).length} objects` }
     },
     async create() {
@@ -716,6 +723,10 @@ export async function runTeardown(
     const label = `${pad(r.kind, 20)} ${r.name}`
     if (s.state === 'absent') {
       lines.push(`absent        ${label}`)
+      continue
+    }
+    if (s.keep) {
+      lines.push(`kept          ${label} (${s.detail ?? 'shared'})`)
       continue
     }
     changed++
