@@ -26,6 +26,8 @@ export const SIMULATION_LIMITS = {
   zones: 64,
   /** worker threads of one sweep (`--workers`) */
   workers: 64,
+  /** distinct models of a batch workload: each instance's warm models are one bit each of a float's 52-bit mantissa */
+  models: 52,
   /** service mode: ready replicas wanted, extra spot replicas and spares (the workload file's caps) */
   serviceReplicas: 64,
   serviceOverProvision: 16,
@@ -135,7 +137,11 @@ const workloadSchema = z.discriminatedUnion('kind', [
     stateGiBMin: positive('stateGiBMin', 1_000_000),
     stateGiBMax: positive('stateGiBMax', 1_000_000),
     checkpointIntervalSeconds: nonNegative('checkpointIntervalSeconds', YEAR_SECONDS),
-    models: z.number().int().min(1, 'models must be >= 1').max(10_000, 'models must be <= 10000'),
+    models: z
+      .number()
+      .int('models must be a whole number')
+      .min(1, 'models must be >= 1')
+      .max(SIMULATION_LIMITS.models, `models must be <= ${SIMULATION_LIMITS.models}`),
     coldStartSeconds: nonNegative('coldStartSeconds', 86_400)
   }),
   z.object({

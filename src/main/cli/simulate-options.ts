@@ -9,6 +9,7 @@ import {
   type SimulationConfig
 } from '../../shared/simulation'
 import { checkSimulationConfig } from '../../shared/simulation-schema'
+import { findSimulatorInstanceType, SIMULATOR_INSTANCE_TYPES } from '../simulator/catalog'
 import { defaultSimulationConfig } from '../simulator/config'
 import { loadTrace, TraceError } from '../simulator/traces'
 import type { LoadedTrace } from '../simulator/traces'
@@ -37,6 +38,11 @@ export interface SimulateFlags {
   workers?: string
   startOffsets?: string
   timeSlices?: string
+  instanceTypes?: string
+  models?: string
+  coldStart?: string
+  gpuMemory?: string
+  idleRelease?: string
   service?: string
   overProvision?: string
   standby?: string
@@ -64,6 +70,8 @@ export function configFromFlags(flags: SimulateFlags): {
 } {
   const config = defaultSimulationConfig()
   const type = config.instanceTypes[0]
+  if (flags.instanceTypes !== undefined && flags.trace !== undefined)
+    throw new UsageError('--instance-types applies to the synthetic market; a trace names its type')
   if (flags.duration !== undefined)
     config.durationHours = parseNumberFlag('--duration', flags.duration, 'positive')
   if (flags.seed !== undefined) {
@@ -189,6 +197,7 @@ export function configFromFlags(flags: SimulateFlags): {
   }
   if (flags.hazardElasticity !== undefined && flags.hazard !== 'price-linked')
     throw new UsageError('--hazard-elasticity needs --hazard price-linked')
+  applyPlacementFlags(flags, config)
 
   const instanceType = config.instanceTypes[0] ?? type
   if (flags.ondemandPrice !== undefined)
@@ -207,6 +216,59 @@ export function configFromFlags(flags: SimulateFlags): {
   const check = checkSimulationConfig(config)
   if (!check.ok) throw new UsageError(check.errors[0].message)
   return { config: check.config, trace }
+}
+
+/**
+ * The flags that shape where displaced work can go (a fleet of several types, several models with
+ * warm caches, memory needs): see the README's placement section.
+ */
+function applyPlacementFlags(flags: SimulateFlags, config: SimulationConfig): void {
+  if (flags.instanceTypes !== undefined) {
+    if (flags.spotPrice !== undefined || flags.ondemandPrice !== undefined)
+      throw new UsageError(
+        '--spot-price and --ondemand-price set the single default type; with --instance-types each type has its catalog price'
+      )
+    config.instanceTypes = parseList('--instance-types', flags.instanceTypes).map((name) => {
+      const type = findSimulatorInstanceType(name)
+      if (!type)
+        throw new UsageError(
+          `unknown instance type "${name}" in --instance-types (known: ${SIMULATOR_INSTANCE_TYPES.map((t) => t.name).join(', ')})`
+        )
+      return { ...type }
+    })
+    if (new Set(config.instanceTypes.map((t) => t.name)).size !== config.instanceTypes.length)
+      throw new UsageError('--instance-types lists a type twice')
+  }
+  const workload = config.workload
+  const batchOnly = [
+    ['--models', flags.models],
+    ['--cold-start', flags.coldStart],
+    ['--gpu-memory', flags.gpuMemory]
+  ] as const
+  for (const [flag, value] of batchOnly)
+    if (value !== undefined && workload.kind !== 'batch')
+      throw new UsageError(`${flag} describes batch tasks; it does not apply to --job or --service`)
+  if (workload.kind === 'batch') {
+    if (flags.models !== undefined)
+      workload.models = parseNumberFlag('--models', flags.models, 'integer>=1')
+    if (flags.coldStart !== undefined)
+      workload.coldStartSeconds = parseNumberFlag('--cold-start', flags.coldStart, 'non-negative')
+    if (flags.gpuMemory !== undefined)
+      workload.gpuMemoryChoicesGiB = parseList('--gpu-memory', flags.gpuMemory).map((item) =>
+        parseNumberFlag('--gpu-memory', item, 'positive')
+      )
+  }
+  if (flags.idleRelease !== undefined)
+    config.idleReleaseSeconds = parseNumberFlag('--idle-release', flags.idleRelease, 'non-negative')
+}
+
+function parseList(flag: string, raw: string): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+  if (items.length === 0) throw new UsageError(`${flag} needs at least one value`)
+  return items
 }
 
 /** --service and its flags: the workload becomes a service compared over placements. */

@@ -51,6 +51,26 @@ export function registerSimulate(program: Command): void {
       '--migration <strategy>',
       'placement of displaced tasks: optimal, first-fit or naive (default optimal)'
     )
+    .option(
+      '--instance-types <list>',
+      'synthetic market: comma-separated types from the catalog, e.g. g5.xlarge,g5.12xlarge,p3.8xlarge (default p3.2xlarge)'
+    )
+    .option(
+      '--models <n>',
+      'batch: distinct models, warm once loaded on an instance (default 4, at most 52)'
+    )
+    .option(
+      '--cold-start <seconds>',
+      'batch: load time of a model not yet on the instance (default 120)'
+    )
+    .option(
+      '--gpu-memory <list>',
+      'batch: GPU memory a task needs, GiB, drawn from this list (default 8,12,16)'
+    )
+    .option(
+      '--idle-release <seconds>',
+      'an idle instance is released after this long (default 600)'
+    )
     .option('--job <hours>', 'deadline job: compute time C, hours')
     .option('--deadline <hours>', 'deadline job: deadline R, hours from the start')
     .option('--changeover <hours>', 'deadline job: changeover delay d, hours (default 0.1)')

@@ -8,7 +8,13 @@ import { gbpsToGiBps, planCheckpoint } from '../checkpoint/plan'
 import { billLife } from './billing'
 import { EventQueue } from './event-queue'
 import type { RunMarket } from './market/types'
-import { LAUNCH_FRESH, placeDisplaced, type OpenSlot } from './migration'
+import {
+  expectedHazardPerHour,
+  LAUNCH_FRESH,
+  placeDisplaced,
+  type LaunchChoice,
+  type OpenSlot
+} from './migration'
 import type { BatchTaskView, Policy } from '../policies'
 import { emptyMetrics, percentile } from './metrics'
 import type { TaskSet } from './workload'
@@ -64,6 +70,8 @@ class Instances {
   used = new Int32Array(64)
   models = new Float64Array(64) // bitmask of loaded models as a float: 52 exact bits
   idleEpoch = new Int32Array(64)
+  /** when an idle instance is due for release (set as it goes idle) */
+  releaseAt = new Float64Array(64)
   slots: Int32Array
   // Instances still launching or running, in launch order (the only ones placement looks at), as a
   // doubly linked list: retiring one is O(1) and the order placement breaks ties by is kept.
@@ -123,6 +131,7 @@ class Instances {
     this.used = g(this.used, (k) => new Int32Array(k))
     this.models = g(this.models, (k) => new Float64Array(k))
     this.idleEpoch = g(this.idleEpoch, (k) => new Int32Array(k))
+    this.releaseAt = g(this.releaseAt, (k) => new Float64Array(k))
     this.nextLive = g(this.nextLive, (k) => new Int32Array(k))
     this.prevLive = g(this.prevLive, (k) => new Int32Array(k))
     this.isLive = g(this.isLive, (k) => new Uint8Array(k))
@@ -239,6 +248,9 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   const segmentStart = new Float64Array(tasks.count)
   const preemptions = new Int32Array(tasks.count)
   const finishedAt = new Float64Array(tasks.count).fill(NaN)
+  // when a placed task's work is expected to be done (exact once it runs): the marginal-cost
+  // placement reads from it how long an instance is paid for anyway
+  const expectedDone = new Float64Array(tasks.count)
   // progress kept (completed, checkpointed or saved in a notice) by the market it was done on
   let spotWork = 0
   let ondemandWork = 0
@@ -352,6 +364,8 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     taskInstance[task] = i
     taskState[task] = SETTING_UP
     waitingForCapacity[task] = 0
+    expectedDone[task] =
+      Math.max(t, inst.readyAt[i]) + setupSeconds(task, i) + (tasks.work[task] - progress[task])
     if (inst.state[i] === RUNNING) startSetup(task, i, t)
   }
 
@@ -364,6 +378,11 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     refreshOpen(i)
     taskInstance[task] = -1
   }
+
+  /** Set-up time on an instance: the model's load if it is not there, the checkpoint's fetch if any. */
+  const setupSeconds = (task: number, i: number): number =>
+    (hasModel(inst.models[i], tasks.model[task]) ? 0 : workload.coldStartSeconds) +
+    (checkpointed[task] > 0 ? tasks.stateGiB[task] / bandwidth[inst.type[i]] : 0)
 
   /** Set-up on a running instance: load the model if it is not there, fetch the checkpoint if any. */
   const startSetup = (task: number, i: number, t: number): void => {
@@ -378,8 +397,15 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     queue.push(t + delay, TASK_RUN, task, taskEpoch[task])
   }
 
-  const launch = (task: number, spot: boolean, t: number): boolean => {
-    const choice = bestLaunch(task, spot, t)
+  const launch = (
+    task: number,
+    spot: boolean,
+    t: number,
+    wanted?: { type: number; zone: number }
+  ): boolean => {
+    // a chosen spot zone may have filled up with launches earlier in the same pass
+    const choice =
+      wanted && (!spot || spotCapacityFree(wanted.zone, t)) ? wanted : bestLaunch(task, spot, t)
     if (!choice) return false
     const i = inst.add()
     inst.type[i] = choice.type
@@ -504,8 +530,10 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
   }
 
   const releaseIfIdle = (i: number, t: number): void => {
-    if (inst.used[i] === 0 && inst.state[i] === RUNNING)
-      queue.push(t + config.idleReleaseSeconds, IDLE, i, ++inst.idleEpoch[i])
+    if (inst.used[i] === 0 && inst.state[i] === RUNNING) {
+      inst.releaseAt[i] = t + config.idleReleaseSeconds
+      queue.push(inst.releaseAt[i], IDLE, i, ++inst.idleEpoch[i])
+    }
   }
 
   const endInstance = (i: number, t: number): void => {
@@ -585,6 +613,61 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
     }
   }
 
+  const hazard = expectedHazardPerHour(config.market)
+  const times = {
+    coldStartSeconds: workload.coldStartSeconds,
+    changeoverSeconds: changeover,
+    idleReleaseSeconds: config.idleReleaseSeconds
+  }
+
+  /** The instance is open (live, a free slot), on the task's market, with the GPU memory it needs. */
+  const fitsOpen = (task: number, i: number, spot: boolean): boolean =>
+    inOpen[i] === 1 &&
+    inst.spot[i] === (spot ? 1 : 0) &&
+    types[inst.type[i]].gpuMemoryGiB >= tasks.gpuMemoryGiB[task]
+
+  /** When an open instance would be released with nothing more placed on it, absolute seconds. */
+  const releaseTime = (i: number): number => {
+    if (inst.used[i] === 0) return inst.releaseAt[i]
+    let busyUntil = 0
+    const base = i * maxSlots
+    for (let s = 0; s < maxSlots; s++) {
+      const task = inst.slots[base + s]
+      if (task >= 0 && expectedDone[task] > busyUntil) busyUntil = expectedDone[task]
+    }
+    return busyUntil + config.idleReleaseSeconds
+  }
+
+  /** What could be launched now: every type, per zone with spot capacity for spot. */
+  const launchChoices = (t: number): LaunchChoice[] => {
+    const choices: LaunchChoice[] = []
+    for (let k = 0; k < types.length; k++) {
+      const common = {
+        type: k,
+        gpus: types[k].gpus,
+        gpuMemoryGiB: types[k].gpuMemoryGiB,
+        bandwidthGiBps: bandwidth[k]
+      }
+      choices.push({
+        ...common,
+        zone: 0,
+        spot: false,
+        pricePerHour: types[k].onDemandPrice,
+        hazardPerHour: 0
+      })
+      for (let z = 0; z < zoneCount; z++)
+        if (spotCapacityFree(z, t))
+          choices.push({
+            ...common,
+            zone: z,
+            spot: true,
+            pricePerHour: market.spotPrice(k, z, t),
+            hazardPerHour: hazard
+          })
+    }
+    return choices
+  }
+
   const migrate = (t: number): void => {
     const batch = displaced
     displaced = []
@@ -598,15 +681,16 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         free,
         spot: inst.spot[i] === 1,
         gpuMemoryGiB: types[inst.type[i]].gpuMemoryGiB,
-        pricePerHour: priceOf(i, t) / types[inst.type[i]].gpus,
+        instancePricePerHour: priceOf(i, t),
         bandwidthGiBps: bandwidth[inst.type[i]],
         waitSeconds: Math.max(0, inst.readyAt[i] - t),
+        releaseInSeconds: Math.max(0, releaseTime(i) - t),
+        hazardPerHour: inst.spot[i] === 1 ? hazard : 0,
         hasModel: (model: number) => hasModel(inst.models[i], model)
       })
     }
     const requests = batch.map((task) => {
       const spot = policy.chooseMarket(taskView(task, t)) === 'spot'
-      const fresh = bestLaunch(task, spot, t)
       return {
         task,
         spot,
@@ -614,20 +698,42 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         stateGiB: checkpointed[task] > 0 ? tasks.stateGiB[task] : 0,
         model: tasks.model[task],
         remainingSeconds: tasks.work[task] - progress[task],
-        freshPricePerHour: fresh ? fresh.price : Infinity,
-        freshDelaySeconds:
-          changeover +
-          (checkpointed[task] > 0 && fresh ? tasks.stateGiB[task] / bandwidth[fresh.type] : 0)
+        launchable: bestLaunch(task, spot, t) !== null
       }
     })
-    const placement = placeDisplaced(config.migration, requests, slots, workload.coldStartSeconds)
+    const launches = config.migration === 'optimal' ? launchChoices(t) : []
+    const plan = placeDisplaced(config.migration, requests, slots, launches, times)
+    // tasks the plan puts together on one fresh instance of a choice: launched by the first of them
+    const sharedLaunch = new Map<number, number>()
+    const launched: number[] = []
     for (let r = 0; r < requests.length; r++) {
       const { task, spot } = requests[r]
-      const target = placement[r]
+      const target = plan.targets[r]
+      const choice = plan.launch[r]
       if (target >= 0) {
         metrics.migrations++
         attach(task, target, t)
-      } else if (!(target === LAUNCH_FRESH && launch(task, spot, t))) pending.push(task)
+        continue
+      }
+      if (target !== LAUNCH_FRESH) {
+        pending.push(task)
+        continue
+      }
+      const host = plan.fillFresh
+        ? launched.find((i) => fitsOpen(task, i, spot))
+        : plan.shared[r] === 1
+          ? sharedLaunch.get(choice)
+          : undefined
+      if (host !== undefined && fitsOpen(task, host, spot)) {
+        attach(task, host, t)
+        continue
+      }
+      if (!launch(task, spot, t, choice >= 0 ? launches[choice] : undefined)) {
+        pending.push(task)
+        continue
+      }
+      launched.push(inst.count - 1)
+      if (plan.shared[r] === 1) sharedLaunch.set(choice, inst.count - 1)
     }
     dispatch(t)
   }
@@ -685,6 +791,7 @@ export function simulateBatch(input: BatchRunInput): RunMetrics {
         if (queue.epoch !== taskEpoch[subject]) break
         taskState[subject] = WORKING
         segmentStart[subject] = t
+        expectedDone[subject] = t + (tasks.work[subject] - progress[subject])
         queue.push(
           t + (tasks.work[subject] - progress[subject]),
           TASK_DONE,

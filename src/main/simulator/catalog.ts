@@ -46,6 +46,28 @@ export function findInstanceType(name: string): InstanceTypeSpec | undefined {
 }
 
 /**
+ * The types `synkti simulate --instance-types` can name: the defaults plus g5.12xlarge (4 x A10G
+ * 24 GiB, 40 Gbit/s, $5.672/h on demand in us-east-1: $1.418 a GPU, dearer a GPU than g5.xlarge;
+ * spot at 35% of it, like g5.xlarge). Kept apart from the defaults, which seed the sandbox cloud's
+ * market: a new type there would move every price it draws.
+ */
+export const SIMULATOR_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
+  ...DEFAULT_INSTANCE_TYPES,
+  {
+    name: 'g5.12xlarge',
+    gpus: 4,
+    gpuMemoryGiB: 24,
+    networkGbps: 40,
+    onDemandPrice: 5.672,
+    meanSpotPrice: 1.985
+  }
+]
+
+export function findSimulatorInstanceType(name: string): InstanceTypeSpec | undefined {
+  return SIMULATOR_INSTANCE_TYPES.find((t) => t.name === name)
+}
+
+/**
  * Default synthetic market: three zones of one region, 5-minute price ticks, deviations that halve in
  * about 1.4 h (theta 0.5/h) with a stationary spread of about 15% (sigma / sqrt(2 theta)), a 5% daily
  * cycle, zone means within +/-10%, one reclaim per 20 instance-hours, 30-minute outages after a reclaim.

@@ -2,7 +2,7 @@
 // cost on demand (two bar series over day categories). Pure: rows and a chart theme in, option out.
 import type { EChartsCoreOption } from 'echarts/core'
 import type { CostRow } from '@shared/api'
-import { DEFAULT_CHART_THEME, type ChartTheme } from '@renderer/whatif/chart-theme'
+import { DEFAULT_CHART_THEME, type ChartTheme } from '@renderer/charts/chart-theme'
 
 export const SPEND_SERIES_ID = 'spend'
 export const BASELINE_SERIES_ID = 'baseline'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PolicyName, SimulationTimelineEvent } from '@shared/simulation'
-import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
+import { DEFAULT_CHART_THEME } from '@renderer/charts/chart-theme'
 import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import { escapeHtml, html, trusted } from './html'
 import { buildCompletionOptions, buildCostOptions, buildSimTimelineOptions } from './whatif-options'

@@ -6,7 +6,7 @@
 // half a second.
 import type { EChartsCoreOption } from 'echarts/core'
 import type { SpotPricePoint } from '@shared/fleet'
-import { DEFAULT_CHART_THEME, type ChartTheme } from '@renderer/whatif/chart-theme'
+import { DEFAULT_CHART_THEME, type ChartTheme } from '@renderer/charts/chart-theme'
 
 export const NOTICE_SERIES_ID = 'notices'
 /** progressive chunk size and the point count above which it applies */

@@ -10,7 +10,7 @@ import {
   TooltipComponent
 } from 'echarts/components'
 import type { EChartsCoreOption } from 'echarts/core'
-import { DEFAULT_CHART_THEME } from '@renderer/whatif/chart-theme'
+import { DEFAULT_CHART_THEME } from '@renderer/charts/chart-theme'
 import { sampleOutput } from '../../../../test/support/renderer/simulation-results'
 import {
   buildCompletionOptions,
@@ -21,6 +21,7 @@ import {
   errorBarData,
   renderErrorBar
 } from './whatif-options'
+import { policyColor } from '@renderer/charts/policy-colors'
 
 use([
   SVGRenderer,
@@ -54,6 +55,9 @@ type Series = {
   encode?: unknown
 }
 const series = (o: unknown): Series[] => (o as { series: Series[] }).series
+type Bar = { value: number | null; itemStyle: { color: string; opacity?: number } }
+const values = (data: unknown[]): (number | null)[] => (data as Bar[]).map((d) => d.value)
+const colors = (data: unknown[]): string[] => (data as Bar[]).map((d) => d.itemStyle.color)
 
 describe('what-if chart options', () => {
   it('draws the total cost as bars with error bars from ci95', () => {
@@ -102,7 +106,7 @@ describe('what-if chart options', () => {
       ['spot', 'hours'],
       ['ondemand', 'hours']
     ])
-    expect(hours[0].data).toEqual([103, 203])
+    expect(values(hours[0].data)).toEqual([103, 203])
     const completion = series(buildCompletionOptions(out.results, DEFAULT_CHART_THEME))
     expect(completion.map((s) => s.id)).toEqual([
       'completion_time_mean_hours',
@@ -112,13 +116,36 @@ describe('what-if chart options', () => {
       'completion_time_p50_hours-ci',
       'completion_time_p99_hours-ci'
     ])
-    expect(completion[0].data).toEqual([109, 209])
+    expect(values(completion[0].data)).toEqual([109, 209])
     // CI error bars for every completion metric
     expect(completion[3]).toMatchObject({ type: 'custom', encode: { x: 0, y: [1, 2] } })
     expect(completion[3].data).toEqual([
       [0, 107.5, 110.5],
       [1, 207.5, 210.5]
     ])
+  })
+
+  it('paints every policy in its own colour in every chart, whatever its position', () => {
+    const out = sampleOutput()
+    const reversed = [...out.results].reverse()
+    const want = out.results.map((r) => policyColor(r.policy))
+    expect(new Set(want).size).toBe(want.length)
+    const bars = (o: unknown): Series[] => series(o).filter((s) => s.type === 'bar')
+    for (const build of [
+      buildCostOptions,
+      buildHoursOptions,
+      buildCompletionOptions,
+      buildPercentOptions
+    ]) {
+      for (const s of bars(build(out.results, DEFAULT_CHART_THEME)))
+        expect(colors(s.data)).toEqual(want)
+      for (const s of bars(build(reversed, DEFAULT_CHART_THEME)))
+        expect(colors(s.data)).toEqual([...want].reverse())
+    }
+    // a policy's several bars differ by shade, not by hue
+    const hours = series(buildHoursOptions(out.results, DEFAULT_CHART_THEME))
+    const shade = (s: Series): number | undefined => (s.data[0] as Bar).itemStyle.opacity
+    expect(shade(hours[0])).toBeGreaterThan(shade(hours[1])!)
   })
 
   it('shows savings % and deadline met % with CI error bars', () => {
@@ -130,7 +157,7 @@ describe('what-if chart options', () => {
       ['savings_pct-ci', 'custom'],
       ['deadline_met_pct-ci', 'custom']
     ])
-    expect(percent[0].data).toEqual([102, 202])
+    expect(values(percent[0].data)).toEqual([102, 202])
     expect(percent[3].data).toEqual([
       [0, 117.5, 120.5],
       [1, 217.5, 220.5]

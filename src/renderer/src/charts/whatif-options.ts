@@ -9,7 +9,8 @@ import type {
   PolicyResult,
   SimulationTimelineEvent
 } from '@shared/simulation'
-import type { ChartTheme } from '@renderer/whatif/chart-theme'
+import type { ChartTheme } from '@renderer/charts/chart-theme'
+import { policyColor } from '@renderer/charts/policy-colors'
 import { html, trusted } from './html'
 
 interface RenderApi {
@@ -64,10 +65,8 @@ function base(theme: ChartTheme): Record<string, unknown> {
   }
 }
 
-/** Colour of a policy: its index in the palette. */
-export function policyColor(theme: ChartTheme, index: number): string {
-  return theme.palette[index % theme.palette.length]
-}
+/** Shades that tell a policy's several bars apart (spot / on-demand, mean / p50 / p99) in its own colour. */
+const SHADES = [1, 0.6, 0.35] as const
 
 /** Bar grouping shared by grouped bars and their whiskers, so each whisker sits on its own bar. */
 export const GROUPED_BARS = { barGap: '10%', barCategoryGap: '30%', barMaxWidth: 28 } as const
@@ -142,9 +141,9 @@ export function buildCostOptions(
   theme: ChartTheme
 ): EChartsCoreOption {
   const policies = results.map((r) => r.policy)
-  const means = results.map((r, i) => ({
+  const means = results.map((r) => ({
     value: metric(r, 'total_cost') ? round(metric(r, 'total_cost')!.mean, 4) : null,
-    itemStyle: { color: policyColor(theme, i) }
+    itemStyle: { color: policyColor(r.policy) }
   }))
   return {
     ...base(theme),
@@ -182,9 +181,13 @@ export function buildHoursOptions(
   results: readonly PolicyResult[],
   theme: ChartTheme
 ): EChartsCoreOption {
-  const value = (r: PolicyResult, name: MetricName): number | null => {
+  // each bar in its policy's colour: spot full, on-demand a lighter shade on top
+  const value = (r: PolicyResult, name: MetricName, shade: number) => {
     const m = metric(r, name)
-    return m ? round(m.mean, 3) : null
+    return {
+      value: m ? round(m.mean, 3) : null,
+      itemStyle: { color: policyColor(r.policy), opacity: shade }
+    }
   }
   return {
     ...base(theme),
@@ -201,8 +204,8 @@ export function buildHoursOptions(
         name: 'Spot hours',
         type: 'bar',
         stack: 'hours',
-        data: results.map((r) => value(r, 'spot_hours')),
-        itemStyle: { color: theme.accent },
+        data: results.map((r) => value(r, 'spot_hours', SHADES[0])),
+        itemStyle: { color: theme.muted, opacity: SHADES[0] },
         barMaxWidth: 56
       },
       {
@@ -210,8 +213,8 @@ export function buildHoursOptions(
         name: 'On-demand hours',
         type: 'bar',
         stack: 'hours',
-        data: results.map((r) => value(r, 'ondemand_hours')),
-        itemStyle: { color: theme.palette[1] ?? theme.danger },
+        data: results.map((r) => value(r, 'ondemand_hours', SHADES[1])),
+        itemStyle: { color: theme.muted, opacity: SHADES[1] },
         barMaxWidth: 56
       }
     ]
@@ -229,12 +232,14 @@ export const PERCENT_METRICS: { metric: MetricName; label: string }[] = [
   { metric: 'deadline_met_pct', label: 'Deadline met %' }
 ]
 
-/** Grouped bars of several metrics per policy, each with its 95% CI whiskers on its own bar. */
+/**
+ * Grouped bars of several metrics per policy, each with its 95% CI whiskers on its own bar. Every
+ * bar is in its policy's colour; the metrics differ by shade (the legend shows the shades).
+ */
 function groupedWithWhiskers(
   results: readonly PolicyResult[],
   theme: ChartTheme,
   metrics: { metric: MetricName; label: string }[],
-  colors: string[],
   yName: string,
   format: (n: number) => string
 ): EChartsCoreOption {
@@ -245,9 +250,12 @@ function groupedWithWhiskers(
     type: 'bar',
     data: results.map((r) => {
       const m = metric(r, c.metric)
-      return m ? round(m.mean, 3) : null
+      return {
+        value: m ? round(m.mean, 3) : null,
+        itemStyle: { color: policyColor(r.policy), opacity: SHADES[k % SHADES.length] }
+      }
     }),
-    itemStyle: { color: colors[k % colors.length] },
+    itemStyle: { color: theme.muted, opacity: SHADES[k % SHADES.length] },
     ...GROUPED_BARS
   }))
   const whiskers = metrics.map((c, k) => ({
@@ -292,7 +300,6 @@ export function buildCompletionOptions(
     results,
     theme,
     COMPLETION_METRICS,
-    [theme.accent, theme.ok, theme.palette[1] ?? theme.danger],
     'hours',
     (n) => `${n.toFixed(2)} h`
   )
@@ -303,14 +310,7 @@ export function buildPercentOptions(
   results: readonly PolicyResult[],
   theme: ChartTheme
 ): EChartsCoreOption {
-  return groupedWithWhiskers(
-    results,
-    theme,
-    PERCENT_METRICS,
-    [theme.ok, theme.accent],
-    '%',
-    (n) => `${n.toFixed(1)}%`
-  )
+  return groupedWithWhiskers(results, theme, PERCENT_METRICS, '%', (n) => `${n.toFixed(1)}%`)
 }
 
 // ---- the simulated run's timeline ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { DEFAULT_SETTINGS } from '@shared/api'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
 import { useNotificationsStore } from '@renderer/stores/notifications'
@@ -236,6 +237,76 @@ describe('FleetView', () => {
       market: 'ondemand',
       model: 'qwen2.5-7b'
     })
+    expect(w.find('[data-test="launch-form"]').exists()).toBe(false)
+  })
+
+  it('hides the columns the person unticks and remembers the choice', async () => {
+    localStorage.clear()
+    const headers = (w: VueWrapper): string[] =>
+      w.findAll('[data-test="fleet-table"] thead th').map((th) => th.text())
+    let w = await mountFleet()
+    expect(headers(w)).toContain('Model')
+    await w.find('[data-test="column-chooser"] input[data-column="model"]').setValue(false)
+    await w.find('[data-test="column-chooser"] input[data-column="costSoFar"]').setValue(false)
+    expect(headers(w)).not.toContain('Model')
+    expect(headers(w).some((h) => h.startsWith('Cost'))).toBe(false)
+    expect(headers(w)[0]).toContain('Name')
+    expect(headers(w).at(-1)).toBe('Actions')
+    expect(w.find('[data-test="column-chooser"] summary').text()).toContain('2 hidden')
+    w.unmount()
+    wrapper = null
+    w = await mountFleet()
+    expect(headers(w)).not.toContain('Model')
+    await w.find('[data-test="column-chooser"] input[data-column="model"]').setValue(true)
+    expect(headers(w)).toContain('Model')
+    localStorage.clear()
+  })
+
+  it('starts the launch form from the fleet settings, afresh at every opening', async () => {
+    client.getSettings.mockResolvedValue({
+      ...DEFAULT_SETTINGS,
+      fleet: { ...DEFAULT_SETTINGS.fleet, instanceType: 'g6.2xlarge', model: 'qwen2.5-7b' }
+    })
+    client.launchInstance.mockRejectedValue(new ClientError('failed', 'no capacity'))
+    const w = await mountFleet()
+    await w.find('[data-test="launch"]').trigger('click')
+    await flush()
+    const type = (): HTMLInputElement =>
+      w.find('[data-test="launch-type"]').element as HTMLInputElement
+    expect(type().value).toBe('g6.2xlarge')
+    expect((w.find('[data-test="launch-spot"]').element as HTMLInputElement).checked).toBe(true)
+    expect(w.find('[data-test="launch-model"]').attributes('placeholder')).toContain('qwen2.5-7b')
+    // one radio group: both market radios share a name (one tab stop, arrow keys move within)
+    const names = w.findAll('input[type="radio"]').map((r) => r.attributes('name'))
+    expect(names[0]).toBeTruthy()
+    expect(new Set(names).size).toBe(1)
+    // a draft the engine refuses ...
+    await w.find('[data-test="launch-type"]').setValue('p4d.24xlarge')
+    await w.find('[data-test="launch-ondemand"]').setValue(true)
+    await w.find('[data-test="launch-name"]').setValue('big one')
+    await w.find('[data-test="launch-submit"]').trigger('click')
+    await flush()
+    expect(w.find('[data-test="launch-form"]').exists()).toBe(true)
+    await w.find('.modal__actions .btn:not(.btn--primary)').trigger('click')
+    // ... is gone when the dialog opens again
+    await w.find('[data-test="launch"]').trigger('click')
+    await flush()
+    expect(type().value).toBe('g6.2xlarge')
+    expect((w.find('[data-test="launch-spot"]').element as HTMLInputElement).checked).toBe(true)
+    expect((w.find('[data-test="launch-name"]').element as HTMLInputElement).value).toBe('')
+  })
+
+  it('closes the launch dialog with Escape after a click on the disabled Launch button', async () => {
+    const w = await mountFleet()
+    await w.find('[data-test="launch"]').trigger('click')
+    await flush()
+    await w.find('[data-test="launch-type"]').setValue('')
+    await w.find('[data-test="launch-submit"]').trigger('click')
+    expect(w.find('[data-test="launch-submit"]').attributes('disabled')).toBeDefined()
+    // a click on a disabled button leaves the focus on <body>, outside the dialog
+    ;(document.activeElement as HTMLElement | null)?.blur()
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+    await flush()
     expect(w.find('[data-test="launch-form"]').exists()).toBe(false)
   })
 

@@ -75,6 +75,12 @@ describe('ReplayView', () => {
 
   it('steps event by event, forwards and back', async () => {
     const w = await mountLoaded()
+    // drawn icons, not symbol-font characters that render as empty boxes without the font
+    for (const id of ['step-back', 'play', 'step']) {
+      const button = w.find(`[data-test="${id}"]`)
+      expect(button.find('svg path').attributes('d')).toBeTruthy()
+      expect(button.text()).not.toMatch(/[\u23ee\u23ed\u25b6\u275a]/)
+    }
     await w.find('[data-test="step"]').trigger('click')
     expect(stateOf(w, 'a')).toBe('running')
     await w.find('[data-test="step"]').trigger('click')

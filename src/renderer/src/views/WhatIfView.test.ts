@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
-import { METRIC_NAMES } from '@shared/simulation'
+import { METRIC_NAMES, type SimulationConfig } from '@shared/simulation'
 import { checkSimulationConfig } from '@shared/simulation-schema'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
@@ -97,7 +97,11 @@ describe('WhatIfView', () => {
     expect(errorNextTo(w, 'durationHours')).toBe('duration must be > 0')
     expect(w.find('input[name="durationHours"]').attributes('aria-invalid')).toBe('true')
     expect(w.find('[data-test="run"]').attributes('disabled')).toBeDefined()
-    expect(w.find('[data-test="error-summary"]').text()).toContain('durationHours')
+    // the summary names the field by its label, never by its config key
+    expect(w.find('[data-test="error-summary"]').text()).toContain(
+      'Duration (h): duration must be > 0'
+    )
+    expect(w.find('[data-test="error-summary"]').text()).not.toContain('durationHours')
     await setField(w, 'durationHours', 'abc')
     expect(errorNextTo(w, 'durationHours')).toBe('Duration (h) must be a number')
     await setField(w, 'durationHours', '24')
@@ -243,9 +247,11 @@ describe('WhatIfView', () => {
     expect(w.find('input[name="workload.computeHours"]').exists()).toBe(true)
     await setField(w, 'workload.computeHours', '90')
     expect(w.find('[data-group="workload"]').text()).toContain('needs attention')
+    // the engine's rule in the form's words: no CLI flags
     expect(w.findAll('[data-test="field-error"]').map((e) => e.text())).toContain(
-      'the job (--job) cannot be longer than its deadline (--deadline)'
+      'the job cannot be longer than its deadline'
     )
+    expect(w.find('[data-test="error-summary"]').text()).not.toMatch(/--[a-z]/)
   })
 
   it('offers the Replay window first as the trace', async () => {
@@ -273,6 +279,8 @@ describe('WhatIfView', () => {
     const config = (client.startSimulation.mock.calls[0][0] as { config: { market: unknown } })
       .config
     expect(config.market).toEqual({ kind: 'trace', path: '/data/exports/w1', binaryCapacity: 1000 })
+    // the duration follows the 1 h window
+    expect((config as unknown as { durationHours: number }).durationHours).toBe(1)
     expect(w.find('[data-test="replay-window"]').text()).toContain(
       'Selected source: History window 2025-03-04 10:00:00'
     )
@@ -345,5 +353,82 @@ describe('WhatIfView', () => {
     expect(useNotificationsStore().toasts.map((t) => t.title)).toContain(
       'Could not start the simulation'
     )
+  })
+
+  it("checks the duration against the Replay window before running, in the form's words", async () => {
+    const from = new Date(2025, 2, 4, 10, 0, 0).getTime()
+    useSimulationsStore().setPendingReplayTrace({
+      traces: [{ zone: 'sandbox-1a', json: '{}', path: '/data/exports/w2' }],
+      from,
+      to: from + 6 * 3_600_000
+    })
+    const w = await mountView()
+    expect((w.find('input[name="durationHours"]').element as HTMLInputElement).value).toBe('6')
+    await setField(w, 'durationHours', '48')
+    expect(errorNextTo(w, 'durationHours')).toBe(
+      'Duration (h) is longer than the trace (6 h): at most 6'
+    )
+    expect(w.find('[data-test="run"]').attributes('disabled')).toBeDefined()
+    await w.find('[data-test="whatif-form"]').trigger('submit')
+    await flush()
+    expect(client.startSimulation).not.toHaveBeenCalled()
+    // a deadline job's deadline must fit too
+    await setField(w, 'durationHours', '5')
+    await w.find('input[name="workload.kind"][value="deadline"]').setValue(true)
+    await setField(w, 'workload.computeHours', '2')
+    await setField(w, 'workload.deadlineHours', '10')
+    expect(errorNextTo(w, 'workload.deadlineHours')).toBe(
+      'Deadline R (h) is longer than the trace (6 h): at most 6'
+    )
+    await setField(w, 'workload.deadlineHours', '6')
+    expect(w.findAll('[data-test="field-error"]')).toHaveLength(0)
+    expect(w.find('[data-test="run"]').attributes('disabled')).toBeUndefined()
+  })
+
+  it('words a failed run for the GUI, never with a CLI flag', async () => {
+    const w = await mountView()
+    await w.find('[data-test="whatif-form"]').trigger('submit')
+    await flush()
+    useSimulationsStore().upsertJob({
+      jobId: 'job-1',
+      state: 'failed',
+      done: 0,
+      total: 1,
+      error: 'the trace covers 1.0 h, shorter than the simulated 48 h: lower --duration'
+    })
+    await flush()
+    const text = w.find('[data-test="run-error"]').text()
+    expect(text).toContain('shorter than the simulated 48 h: lower Duration (h)')
+    expect(text).not.toContain('--duration')
+  })
+
+  it('opens prefilled from a workload handed over by the Workloads view, once', async () => {
+    useSimulationsStore().setPendingWorkload({
+      name: 'finetune',
+      kind: 'job',
+      instanceType: 'g5.xlarge',
+      instanceTypes: ['g5.xlarge'],
+      zones: ['sandbox-1a', 'sandbox-1b'],
+      spec: { gpus: 1, gpuMemoryGiB: 24, onDemandPrice: 1.006, meanSpotPrice: 0.35 },
+      job: { workHours: 6, deadlineHours: 9, changeoverHours: 0.2, policy: 'uniform-progress' }
+    })
+    const w = await mountView()
+    expect(useSimulationsStore().pendingWorkload).toBeNull()
+    expect(w.find('[data-test="workload-seed"]').text()).toContain(
+      'Prefilled from the job finetune'
+    )
+    const value = (name: string): string =>
+      (w.find(`input[name="${name}"]`).element as HTMLInputElement).value
+    expect(value('workload.computeHours')).toBe('6')
+    expect(value('workload.deadlineHours')).toBe('9')
+    expect(value('changeoverSeconds')).toBe('0.2')
+    expect(value('instanceTypes.0.name')).toBe('g5.xlarge')
+    expect(value('name')).toBe('finetune what-if')
+    await w.find('[data-test="whatif-form"]').trigger('submit')
+    await flush()
+    const config = (client.startSimulation.mock.calls[0][0] as { config: SimulationConfig }).config
+    expect(config.workload).toEqual({ kind: 'deadline', computeHours: 6, deadlineHours: 9 })
+    expect(config.policies).toEqual(['ondemand', 'uniform-progress'])
+    expect(config.instanceTypes[0]).toMatchObject({ name: 'g5.xlarge', meanSpotPrice: 0.35 })
   })
 })

@@ -5,7 +5,11 @@ import {
   configToForm,
   errorsByField,
   fieldForError,
+  fittingHours,
   formToConfig,
+  guiMessage,
+  pathLabel,
+  traceFitErrors,
   parseNumber,
   policyDisabled,
   setWorkloadKind
@@ -49,7 +53,7 @@ describe('what-if form model', () => {
     form.values['workload.stateGiBMin'] = '700'
     const built = formToConfig(form)
     expect(built.errors).toEqual([
-      { path: 'workload', message: 'stateGiBMin must be <= stateGiBMax' }
+      { path: 'workload', message: 'State min (GiB) must be <= State max (GiB)' }
     ])
     expect(fieldForError('workload')).toBe('workload')
     expect(fieldForError('workload.gpuMemoryChoicesGiB.1')).toBe('workload.gpuMemoryChoicesGiB')
@@ -122,5 +126,53 @@ describe('what-if form model', () => {
       source: 'history'
     })
     expect(option.label).toBe('History window 2025-03-04 10:00:00 → 2025-03-04 12:00:00')
+  })
+})
+
+describe('the form in GUI words', () => {
+  it("replaces CLI flags and config keys with the fields' labels", () => {
+    expect(guiMessage('the job (--job) cannot be longer than its deadline (--deadline)')).toBe(
+      'the job cannot be longer than its deadline'
+    )
+    expect(
+      guiMessage('the trace covers 1.0 h, shorter than the simulated 48 h: lower --duration')
+    ).toBe('the trace covers 1.0 h, shorter than the simulated 48 h: lower Duration (h)')
+    expect(
+      guiMessage(
+        'omniscient reads the future of the market, which only a replayed trace gives: add --trace'
+      )
+    ).toBe(
+      'omniscient reads the future of the market, which only a replayed trace gives: pick a trace under Market'
+    )
+    expect(guiMessage('partialThreshold must be <= fullThreshold')).toBe(
+      'Checkpoint partial threshold must be <= Checkpoint full threshold'
+    )
+  })
+
+  it("names an error's path by its label or its section", () => {
+    const form = configToForm(defaultConfig())
+    expect(pathLabel('durationHours', form)).toBe('Duration (h)')
+    expect(pathLabel('market.tickSeconds', form)).toBe('Price tick (s)')
+    expect(pathLabel('checkpoint', form)).toBe('Checkpoint thresholds')
+    expect(pathLabel('', form)).toBe('Settings')
+    setWorkloadKind(form, 'deadline')
+    expect(pathLabel('changeoverSeconds', form)).toBe('Changeover (h)')
+  })
+
+  it('checks the duration and a deadline against the trace hours', () => {
+    const form = configToForm(defaultConfig())
+    expect(traceFitErrors(form, 2)).toEqual([]) // synthetic market: no trace to fit
+    form.marketKind = 'trace'
+    form.values.durationHours = '3'
+    expect(traceFitErrors(form, 2.5)).toEqual([
+      {
+        path: 'durationHours',
+        message: 'Duration (h) is longer than the trace (2.5 h): at most 2.5'
+      }
+    ])
+    form.values.durationHours = '2.5'
+    expect(traceFitErrors(form, 2.5)).toEqual([])
+    expect(traceFitErrors(form, null)).toEqual([])
+    expect(fittingHours(1.23999)).toBe(1.23)
   })
 })

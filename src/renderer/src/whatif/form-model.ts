@@ -489,10 +489,103 @@ export function formToConfig(state: FormState): BuildResult {
   const taken = new Set(inputErrors.map((e) => e.path))
   const ruleErrors = check.ok
     ? []
-    : check.errors.filter(
-        (e) => !taken.has(e.path) && ![...taken].some((p) => e.path.startsWith(`${p}.`))
-      )
+    : check.errors
+        .filter((e) => !taken.has(e.path) && ![...taken].some((p) => e.path.startsWith(`${p}.`)))
+        .map((e) => ({ path: e.path, message: guiMessage(e.message) }))
   return { config, errors: [...inputErrors, ...ruleErrors], ok: false }
+}
+
+// ---- GUI words ------------------------------------------------------------------------------------
+
+/** Section paths that are not a field, in words. */
+const SECTION_LABELS: Record<string, string> = {
+  '': 'Settings',
+  policies: 'Policies',
+  migration: 'Migration',
+  market: 'Market',
+  'market.hazard': 'Reclaim hazard',
+  workload: 'Workload',
+  checkpoint: 'Checkpoint thresholds',
+  instanceTypes: 'Instance type'
+}
+
+/** The CLI's flags as the form's labels (the engine's rules word some problems for the CLI). */
+const FLAG_LABELS: Record<string, string> = {
+  '--duration': 'Duration (h)',
+  '--job': 'Compute C (h)',
+  '--deadline': 'Deadline R (h)',
+  '--changeover': 'Changeover',
+  '--runs': 'Runs',
+  '--seed': 'Seed',
+  '--tasks': 'Tasks',
+  '--grace': 'Grace (s)',
+  '--trace': 'Trace'
+}
+
+/** camelCase config keys ("tickSeconds", "partialThreshold") to the label of their field. */
+const KEY_LABELS: [RegExp, string][] = FIELDS.flatMap((f): [RegExp, string][] => {
+  const key = f.path.split('.').pop() ?? f.path
+  return /[A-Z]/.test(key) ? [[new RegExp(`\\b${key}\\b`, 'g'), f.label]] : []
+})
+
+/**
+ * A message of the engine's rules in the form's words: no CLI flags ("--duration"), no internal
+ * keys ("durationHours"), each replaced by the label of the field it means.
+ */
+export function guiMessage(message: string): string {
+  return KEY_LABELS.reduce(
+    (text, [re, label]) => text.replace(re, label),
+    message
+      .replace(/ \(--[a-z-]+(?: and --[a-z-]+)?\)/g, '')
+      .replace(/: add --trace\b/g, ': pick a trace under Market')
+      .replace(/--[a-z][a-z-]*/g, (flag) => FLAG_LABELS[flag] ?? flag)
+  )
+}
+
+/** The words for an error's path: its field's label, or its section's name. */
+export function pathLabel(path: string, state?: FormState): string {
+  const key = fieldForError(path, state)
+  const field = FIELDS.find((f) => f.path === key)
+  if (field) {
+    if (field.path === 'changeoverSeconds' && state && changeoverInHours(state.workloadKind))
+      return 'Changeover (h)'
+    return field.label
+  }
+  return SECTION_LABELS[key] ?? SECTION_LABELS['']
+}
+
+/**
+ * Checks the run fits in the trace it replays (the engine refuses a window longer than the trace):
+ * the duration, and for a deadline job the deadline too, at most the trace's hours.
+ */
+export function traceFitErrors(state: FormState, traceHours: number | null): FieldError[] {
+  if (state.marketKind !== 'trace' || traceHours === null || !(traceHours > 0)) return []
+  const out: FieldError[] = []
+  const hours = formatHours(traceHours)
+  const duration = parseNumber(state.values.durationHours ?? '')
+  if (duration !== null && duration > traceHours + 1e-9)
+    out.push({
+      path: 'durationHours',
+      message: `Duration (h) is longer than the trace (${hours} h): at most ${hours}`
+    })
+  if (state.workloadKind === 'deadline') {
+    const deadline = parseNumber(state.values['workload.deadlineHours'] ?? '')
+    if (deadline !== null && deadline > traceHours + 1e-9)
+      out.push({
+        path: 'workload.deadlineHours',
+        message: `Deadline R (h) is longer than the trace (${hours} h): at most ${hours}`
+      })
+  }
+  return out
+}
+
+/** Hours rounded down to 0.01 (a duration of this many hours still fits the trace). */
+export function fittingHours(hours: number): number {
+  return Math.floor(hours * 100 + 1e-9) / 100
+}
+
+function formatHours(hours: number): string {
+  return String(fittingHours(hours))
 }
 
 const ORDER = [

@@ -24,7 +24,12 @@ export function historyTraceOption(pending: PendingReplayTrace): TraceOption {
     label: `History window ${formatLocalTime(pending.from)} → ${formatLocalTime(pending.to)}`,
     path: first?.path ?? '',
     zones: pending.traces.length,
-    hours: Math.max(0, (pending.to - pending.from) / 3_600_000),
+    hours: windowHours(pending),
     source: 'history'
   }
+}
+
+/** The hours of the Replay window (what a what-if on it may simulate at most). */
+export function windowHours(pending: PendingReplayTrace): number {
+  return Math.max(0, (pending.to - pending.from) / 3_600_000)
 }
