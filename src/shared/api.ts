@@ -225,6 +225,19 @@ export interface EngineStatus {
   speed: number
   /** the OpenAI-compatible router clients use, http://host:port */
   routerUrl?: string
+  /** on AWS: the on-demand price of each instance type the fleet may launch, and where it came from */
+  onDemandPrices?: OnDemandPriceView[]
+}
+
+export interface OnDemandPriceView {
+  region: string
+  instanceType: string
+  /** null when unknown: a launch of it under a budget cap is blocked */
+  pricePerHour: number | null
+  /** the AWS Price List API, the approximate offline table, or none */
+  source: 'price-list' | 'offline-table' | 'unknown'
+  /** when the Price List API gave it */
+  fetchedAt?: number
 }
 
 /** What applying a workload changed (or would change, on a dry run). */

@@ -49,7 +49,8 @@ describe('service workloads', () => {
       port: 8000,
       args: [],
       env: {},
-      health: { readyTimeoutSeconds: 1800, intervalSeconds: 10, failureThreshold: 3 }
+      health: { readyTimeoutSeconds: 1800, intervalSeconds: 10, failureThreshold: 3 },
+      router: 'builtin'
     })
     expect(DEFAULT_VLLM_IMAGE).toBe('vllm/vllm-openai:v0.12.0')
   })
@@ -69,9 +70,19 @@ describe('service workloads', () => {
       port: 8080,
       args: ['--max-model-len', '8192', '--gpu-memory-utilization=0.9'],
       env: { HF_HOME: '/models', VLLM_LOGGING_LEVEL: 'INFO' },
-      health: { readyTimeoutSeconds: 600, intervalSeconds: 5, failureThreshold: 2 }
+      health: { readyTimeoutSeconds: 600, intervalSeconds: 5, failureThreshold: 2 },
+      router: {
+        targetGroupArn:
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/llama/0123456789abcdef'
+      }
     }
     expect(valid(full)).toEqual(full)
+    expect(problems({ ...service, router: 'alb' })).toEqual([
+      'router: expected builtin, or { targetGroupArn: <an ELBv2 target group ARN> }, got "alb"'
+    ])
+    expect(problems({ ...service, router: { targetGroupArn: 'tg-1' } })[0]).toMatch(
+      /^router\.targetGroupArn: expected an ELBv2 target group ARN like arn:aws:elasticloadbalancing:/
+    )
     // a partial health block gets the other defaults
     expect(valid({ ...service, health: { intervalSeconds: 30 } })).toMatchObject({
       health: { readyTimeoutSeconds: 1800, intervalSeconds: 30, failureThreshold: 3 }

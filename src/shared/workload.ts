@@ -183,6 +183,23 @@ const imageSchema = text(
   'a container image like vllm/vllm-openai:v0.12.0 (registry/path:tag, lowercase path)'
 )
 
+/** an ELBv2 target group: arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID */
+export const TARGET_GROUP_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/
+const routerSchema = z.union(
+  [
+    z.literal('builtin'),
+    z.strictObject({
+      targetGroupArn: text(
+        TARGET_GROUP_ARN,
+        256,
+        'an ELBv2 target group ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/llama/0123456789abcdef'
+      )
+    })
+  ],
+  { error: expecting('builtin, or { targetGroupArn: <an ELBv2 target group ARN> }') }
+)
+
 const ENV_KEY = 'a variable name of letters, digits and _ (not starting with a digit)'
 const envSchema = z
   .record(
@@ -265,7 +282,9 @@ export const serviceWorkloadSchema = z
     port: wholeNumber(1, 65535).default(SERVICE_DEFAULTS.port),
     args: list(argSchema, 0, L.args, 'vLLM arguments').default([]),
     env: envSchema.default({}),
-    health: healthSchema.prefault({})
+    health: healthSchema.prefault({}),
+    /** who routes clients to the ready replicas: the built-in router, or an ELBv2 target group */
+    router: routerSchema.default('builtin')
   })
   .superRefine((service, ctx) => {
     if (service.maxOnDemandShare !== undefined && service.market !== 'spot-with-fallback')

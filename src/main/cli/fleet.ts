@@ -15,7 +15,7 @@ import type { CloudProvider } from '../providers/types'
 import { UsageError, parseNumberFlag } from './errors'
 import { checkProvider } from './serve'
 
-interface FleetFlags {
+export interface FleetFlags {
   provider?: string
   region?: string[]
   profile?: string
@@ -110,7 +110,7 @@ export function awsLaunchSettingsFrom(
   return out
 }
 
-function providerFrom(flags: FleetFlags, launch: AwsLaunchSettings = {}): CloudProvider {
+export function providerFrom(flags: FleetFlags, launch: AwsLaunchSettings = {}): CloudProvider {
   const kind = checkProvider(flags.provider) ?? 'sandbox'
   if (kind === 'sandbox')
     return createSandboxProvider({ clock: systemClock, fleetTag: flags.fleetTag })
@@ -120,13 +120,18 @@ function providerFrom(flags: FleetFlags, launch: AwsLaunchSettings = {}): CloudP
     throw new UsageError('--region (or AWS_REGION) is required with --provider aws')
   for (const r of regions)
     check('--region', r, /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like us-east-1')
-  const opts = { profile: flags.profile, fleetTag: flags.fleetTag, launch }
+  const opts = {
+    profile: flags.profile,
+    fleetTag: flags.fleetTag,
+    launch,
+    log: (line: string) => process.stderr.write(`synkti: ${line}\n`)
+  }
   return regions.length === 1
     ? createAwsProvider({ region: regions[0], ...opts })
     : createMultiRegionProvider(regions, opts)
 }
 
-function settingsFile(flags: FleetFlags): Settings {
+export function settingsFile(flags: FleetFlags): Settings {
   const store = openSettingsStore(flags.dataDir ?? defaultDataDir())
   if (store.warning) process.stderr.write(`synkti: ${store.warning}\n`)
   return store.get()

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander'
 import { UsageError } from './errors'
 import { registerAgent } from './agent'
+import { registerAws } from './aws'
 import { registerFleet } from './fleet'
 import { registerHistory } from './history'
 import { registerServe } from './serve'
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerFleet(program)
   registerHistory(program)
   registerWorkloads(program)
+  registerAws(program)
   const quiet = (command: Command): void => {
     command.exitOverride().configureOutput({ writeErr: () => {} })
     command.commands.forEach(quiet)

@@ -13,6 +13,8 @@ import { defaultDataDir } from '../engine/data-dir'
 import { costsByWorkload, eventsOfWorkload, openHistory, type History } from '../history'
 import { parseWorkloadText, MAX_WORKLOAD_FILE_BYTES } from '../workloads/files'
 import { UsageError } from './errors'
+import { awsApplyDryRun, type ApplyDryRunFlags } from './aws-dry-run'
+import { checkProvider } from './serve'
 
 interface TargetFlags {
   url?: string
@@ -260,7 +262,17 @@ export function registerWorkloads(program: Command): void {
       .description('create or update the workloads of a YAML or JSON file; prints what changes')
       .requiredOption('-f, --file <file>', 'workload file (YAML, or JSON by its .json ending)')
       .option('--dry-run', 'only say what would change')
-  ).action(async (flags: TargetFlags & { file: string; dryRun?: boolean }) => {
+      .option(
+        '--provider <name>',
+        'with --dry-run and aws: also ask EC2 (DryRun) if each launch would succeed'
+      )
+      .option(
+        '--region <region>',
+        'AWS region for the EC2 dry run (default: the settings), repeatable',
+        (v: string, p: string[] = []) => [...p, v]
+      )
+      .option('--profile <name>', 'AWS named profile for the EC2 dry run')
+  ).action(async (flags: TargetFlags & { file: string; dryRun?: boolean } & ApplyDryRunFlags) => {
     const info = await stat(flags.file).catch((error: unknown) => {
       throw new UsageError(`-f: cannot read ${flags.file} (${errorText(error)})`)
     })
@@ -279,6 +291,8 @@ export function registerWorkloads(program: Command): void {
           `${c.kind} ${c.name}: ${out.dryRun ? `would be ${c.change}` : c.change} (generation ${c.generation})\n`
         )
     })
+    if (flags.dryRun && checkProvider(flags.provider) === 'aws')
+      await awsApplyDryRun(flags, text, flags.file)
   })
 
   targetOptions(

@@ -1,4 +1,10 @@
-import type { EngineStatus, FleetInstanceView, Settings, StreamEvent } from '../../shared/api'
+import type {
+  EngineStatus,
+  FleetInstanceView,
+  OnDemandPriceView,
+  Settings,
+  StreamEvent
+} from '../../shared/api'
 import type {
   DrainResult,
   FleetEvent,
@@ -44,6 +50,8 @@ export interface EngineDeps {
   routerUrl?: string
   /** what the start could not use as configured (a bad saved trace, a broken settings file): kept in the status line */
   warnings?: readonly string[]
+  /** on AWS: the on-demand prices in use and their source, for the status */
+  onDemandPrices?: () => OnDemandPriceView[]
 }
 
 export interface Engine {
@@ -431,7 +439,8 @@ export function createEngine(deps: EngineDeps): Engine {
     version: deps.version,
     dataDir: deps.dataDir,
     speed: deps.speed ?? 1,
-    ...(deps.routerUrl ? { routerUrl: deps.routerUrl } : {})
+    ...(deps.routerUrl ? { routerUrl: deps.routerUrl } : {}),
+    ...(deps.onDemandPrices ? { onDemandPrices: deps.onDemandPrices() } : {})
   })
 
   return {

@@ -1,3 +1,4 @@
+import { createOnDemandPriceStore, type OnDemandPriceStore } from './ondemand-prices'
 import Database from 'better-sqlite3'
 import type {
   FleetEvent,
@@ -82,6 +83,7 @@ class SqliteHistory implements History {
   readonly workloads: WorkloadStore
   readonly leases: LeaseStore
   readonly jobs: JobStateStore
+  readonly onDemandPrices: OnDemandPriceStore
   private readonly s: Statements
   private readonly ingest: (batch: readonly FleetEvent[]) => void
   private readonly insertOneTx: (e: FleetEvent) => number
@@ -103,6 +105,7 @@ class SqliteHistory implements History {
     this.workloads = createWorkloadStore(db)
     this.leases = createLeaseStore(db)
     this.jobs = createJobStateStore(db)
+    this.onDemandPrices = createOnDemandPriceStore(db)
     // A batch is one transaction: one WAL append and one lock round for thousands of rows, and a
     // rejected event rolls the whole batch back so the log never holds half a batch.
     this.ingest = db.transaction((batch) => {

@@ -18,6 +18,7 @@ export {
   type InstanceLookup
 } from './fleet-state'
 export type { JobStateStore } from './job-state'
+export type { OnDemandPriceRow, OnDemandPriceStore } from './ondemand-prices'
 export { MIGRATIONS, SCHEMA_VERSION } from './schema'
 export { costsByWorkload, eventsOfWorkload } from './workload-queries'
 export type * from './types'

@@ -112,6 +112,18 @@ export const MIGRATIONS: readonly string[] = [
     state      TEXT NOT NULL,
     updated_at INTEGER NOT NULL
   );
+  `,
+  // 5: on-demand list prices from the AWS Price List API, one row per region and type, so a restart
+  // (or a machine offline) has the last prices read and knows how old they are
+  `
+  CREATE TABLE ondemand_prices (
+    region     TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    price      REAL NOT NULL CHECK (price > 0),
+    source     TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (region, type)
+  ) WITHOUT ROWID;
   `
 ]
 

@@ -1,5 +1,6 @@
 import type { BucketCost } from '../billing'
 import type { JobStateStore } from './job-state'
+import type { OnDemandPriceStore } from './ondemand-prices'
 import type { LeaseStore, WorkloadStore } from './workloads'
 import type {
   FleetEvent,
@@ -190,5 +191,7 @@ export interface History {
   readonly leases: LeaseStore
   /** live state of deadline jobs */
   readonly jobs: JobStateStore
+  /** on-demand prices as last read from the AWS Price List API */
+  readonly onDemandPrices: OnDemandPriceStore
   close(): void
 }

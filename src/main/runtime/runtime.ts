@@ -26,6 +26,18 @@ import type { ServiceSpec } from '../controller/types'
 import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
+import { createElbv2Router } from '../router/elbv2'
+import { createPerServiceRouter } from '../router/elbv2-select'
+import { ec2ClientConfig } from '../providers/aws/client'
+import {
+  priceViews,
+  startLivePriceBook,
+  type LivePriceBook
+} from '../providers/aws/pricing-refresh'
+import {
+  ElasticLoadBalancingV2Client,
+  type ElasticLoadBalancingV2ClientConfig
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { agentServing } from '../serving/agent'
 import { startAgentBoot, type AgentBoot } from '../providers/aws/agent-boot'
 import type { SenderCheck } from '../providers/aws/agent-channel'
@@ -135,6 +147,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   let provider: CloudProvider
   let operations: FleetOperations
+  let livePrices: LivePriceBook | undefined
+  let priceRegion = ''
+  let regionsInUse: readonly string[] = []
+  /** the instance types worth pricing: the workloads' and the settings' */
+  const priceTypes = (): string[] => [
+    ...new Set([
+      settings.get().fleet.instanceType,
+      ...history.workloads.list().flatMap((w) => (w.spec as ServiceSpec).instanceTypes)
+    ])
+  ]
   let serving: ServingBackend
   let ownedSandbox: SandboxServing | undefined
   /** AWS: the agents' reports channel and bundle, started once the engine can take reports */
@@ -193,10 +215,29 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ? { name: current.aws.instanceProfileName }
         : undefined
     }
+    // on-demand prices from the AWS Price List API, kept in history, refreshed; the table is the labelled fallback
+    livePrices = startLivePriceBook({
+      profile,
+      clock,
+      store: history.onDemandPrices,
+      regions,
+      instanceTypes: () => priceTypes(),
+      log
+    })
+    const book = livePrices.book
+    const awsOptions = {
+      profile,
+      fleetTag: current.aws.fleetTag,
+      launch,
+      log,
+      onDemandPriceOf: (r: string, type: string) => book.quote(r, type)?.pricePerHour
+    }
     provider =
       regions.length === 1
-        ? createAwsProvider({ region: regions[0], profile, fleetTag: current.aws.fleetTag, launch })
-        : createMultiRegionProvider(regions, { profile, fleetTag: current.aws.fleetTag, launch })
+        ? createAwsProvider({ region: regions[0], ...awsOptions })
+        : createMultiRegionProvider(regions, awsOptions)
+    priceRegion = regions[0]
+    regionsInUse = regions
     operations = createAwsOperations({
       provider,
       clock,
@@ -249,17 +290,42 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     log(`router: port ${DEFAULT_ROUTER_PORT} is in use; listening on ${router.url} instead`)
   }
   const record = (e: FleetEvent): void => engine.record(e)
+  // a service with `router: { targetGroupArn }` is routed by that ELBv2 target group instead
+  const awsProfile = o.profile ?? (current.aws.profile || undefined)
+  const routes = createPerServiceRouter({
+    builtin: router,
+    targetGroupOf: (service) => {
+      const spec = history.workloads.get(service)?.spec as ServiceSpec | undefined
+      return typeof spec?.router === 'object' ? spec.router.targetGroupArn : undefined
+    },
+    targetGroup: (arn) =>
+      createElbv2Router({
+        client: new ElasticLoadBalancingV2Client(
+          ec2ClientConfig({
+            region: arn.split(':')[3],
+            profile: awsProfile
+          }) as ElasticLoadBalancingV2ClientConfig
+        ),
+        targetGroupArn: arn,
+        clock,
+        log
+      })
+  })
   const controller = createController({
     provider,
     history,
     clock,
-    router,
+    router: routes,
     serving,
     record,
     log,
     timeScale,
     zones: operations.zones,
-    priceOf: (type, market) => operations.priceOf(type, market),
+    priceOf: (type, market) => {
+      const listed = livePrices?.book.quote(priceRegion, type)?.pricePerHour
+      if (market === 'ondemand' && livePrices) return listed
+      return operations.priceOf(type, market) ?? listed
+    },
     userData: (spec) => operations.userData(spec.model, spec),
     // read at each notice, so a changed drain margin applies without a restart
     drainMarginMs: () => operations.drainMarginMs(settings.get()),
@@ -292,6 +358,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     controller,
     speed: timeScale,
     routerUrl: router.url,
+    ...(livePrices
+      ? { onDemandPrices: () => priceViews(livePrices!, priceTypes(), regionsInUse) }
+      : {}),
     warnings
   })
   const engineHandlers = createEngineHandlers({
@@ -329,6 +398,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     mode,
     speed: timeScale,
     async stop() {
+      livePrices?.stop()
       jobs.cancelAll()
       await agentBoot?.stop()
       await engine.stop()

@@ -48,7 +48,8 @@ const SERVICE_OUT = {
   port: 8000,
   args: [],
   env: {},
-  health: { readyTimeoutSeconds: 1800, intervalSeconds: 10, failureThreshold: 3 }
+  health: { readyTimeoutSeconds: 1800, intervalSeconds: 10, failureThreshold: 3 },
+  router: 'builtin'
 }
 const JOB_OUT = {
   kind: 'job',

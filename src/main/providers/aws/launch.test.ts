@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ProviderError } from '../errors'
 import type { LaunchRequest } from '../types'
+import type { AmiResolver } from './ami'
 import { createAwsProvider, type AwsProviderOptions } from './provider'
 import { G5_XLARGE, ec2Error, ec2Instance } from '../../../../test/support/ec2-objects'
 
@@ -257,10 +258,16 @@ describe('launch', () => {
     expect(err.message).toContain('ec2:RunInstances')
   })
 
-  it('refuses before calling AWS when no AMI is configured or user data is too large', async () => {
-    const noAmi = await rejection(createAwsProvider({ region: 'us-east-1' }).launch(spotReq))
+  it('refuses before calling RunInstances when no AMI can be had or user data is too large', async () => {
+    const noParameter: AmiResolver = {
+      resolve: () =>
+        Promise.reject(new ProviderError('invalid-parameter', 'no AMI configured, and no DLAMI'))
+    }
+    const noAmi = await rejection(
+      createAwsProvider({ region: 'us-east-1', amiResolver: noParameter }).launch(spotReq)
+    )
     expect(noAmi.code).toBe('invalid-parameter')
-    expect(noAmi.message).toContain('launch.imageId')
+    expect(noAmi.message).toContain('no AMI configured')
     const big = await rejection(
       provider().launch({ ...spotReq, userData: 'x'.repeat(16 * 1024 + 1) })
     )

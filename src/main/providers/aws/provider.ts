@@ -17,7 +17,7 @@ import {
   type SpotInstanceRequest
 } from '@aws-sdk/client-ec2'
 import type { InterruptionEvent, ManagedInstance, SpotPricePoint } from '../../../shared/fleet'
-import { ProviderError } from '../errors'
+import { ProviderError, isProviderError } from '../errors'
 import {
   FLEET_TAG_KEY,
   type CloudProvider,
@@ -44,6 +44,8 @@ import {
   eventFromSpotRequest,
   uniqueByInstanceAndKind
 } from './interruptions'
+import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm'
+import { createAmiResolver, type AmiResolver } from './ami'
 import { buildRunInstancesInput, validateLaunch, type AwsLaunchSettings } from './launch'
 import { toInstanceTypeInfo, toManagedInstance } from './mapping'
 import { APPROX_ON_DEMAND_USD_PER_HOUR, listedOnDemandPrice } from './pricing'
@@ -57,9 +59,17 @@ export interface AwsProviderOptions extends AwsClientOptions {
   launch?: AwsLaunchSettings
   /** $/h per instance type; default: APPROX_ON_DEMAND_USD_PER_HOUR (approximate, us-east-1) */
   onDemandPrices?: Readonly<Record<string, number>>
+  /** the live on-demand price (the Price List price book); undefined falls back to onDemandPrices */
+  onDemandPriceOf?: (region: string, instanceType: string) => number | undefined
   /** how long a current spot price is reused before asking again (default 5 min) */
   spotPriceCacheMs?: number
   now?: () => number
+  /** resolves the AMI when launch has neither imageId nor launchTemplate (default: the Deep Learning AMI from SSM) */
+  amiResolver?: AmiResolver
+  /** the public SSM parameter naming that AMI (default DLAMI_PARAMETER) */
+  amiParameter?: string
+  /** lines worth telling the operator (which AMI launches boot) */
+  log?: (line: string) => void
 }
 
 export interface AwsProvider extends CloudProvider {
@@ -96,10 +106,24 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     throw new ProviderError('invalid-parameter', 'AWS provider: fleetTag must not be empty')
   const client = (opts.clientFactory ?? defaultEc2ClientFactory)(ec2ClientConfig(opts))
   const now = opts.now ?? Date.now
-  const prices = opts.onDemandPrices ?? APPROX_ON_DEMAND_USD_PER_HOUR
+  const table = opts.onDemandPrices ?? APPROX_ON_DEMAND_USD_PER_HOUR
+  /** 0 when unknown: listings need a number, and the cockpit shows 0 as "n/a" */
+  const listedPrice = (type: string): number =>
+    opts.onDemandPriceOf?.(region, type) ?? listedOnDemandPrice(type, table)
   const spotCacheMs = opts.spotPriceCacheMs ?? 5 * 60_000
   const profile = effectiveProfile(opts.profile)
   const typeCache = new Map<string, InstanceTypeInfo>()
+  const ami =
+    opts.amiResolver ??
+    createAmiResolver({
+      // the same region, credentials and endpoint as EC2 (an emulator serves both)
+      ssm: new SSMClient(ec2ClientConfig(opts) as SSMClientConfig),
+      region,
+      parameter: opts.amiParameter,
+      profile,
+      now,
+      log: opts.log
+    })
   const spotCache = new Map<string, { at: number; byZone: Map<string, number> }>()
 
   const ctx = (what: string, action: string): AwsErrorContext => ({ what, action, profile })
@@ -199,7 +223,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
         region,
         typeInfo: infos.get(i.InstanceType ?? ''),
         spotPrice: spot.get(i.InstanceType ?? '')?.get(i.Placement?.AvailabilityZone ?? ''),
-        onDemandPrice: listedOnDemandPrice(i.InstanceType ?? '', prices)
+        onDemandPrice: listedPrice(i.InstanceType ?? '')
       })
     )
   }
@@ -229,12 +253,20 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
     return rootDevices.get(imageId)
   }
 
+  /** the launch settings, with the Deep Learning AMI filled in when neither an AMI nor a template is set */
+  async function launchSettings(): Promise<AwsLaunchSettings> {
+    const settings = opts.launch ?? {}
+    if (settings.imageId || settings.launchTemplate) return settings
+    return { ...settings, imageId: (await ami.resolve()).imageId }
+  }
+
   async function runOnce(
     req: LaunchRequest,
+    settings: AwsLaunchSettings,
     zone: string | undefined,
     rootDevice: string | undefined
   ): Promise<Instance> {
-    const input = buildRunInstancesInput(req, opts.launch ?? {}, fleetTag, zone, rootDevice)
+    const input = buildRunInstancesInput(req, settings, fleetTag, zone, rootDevice)
     const out = await client.send(new RunInstancesCommand(input))
     const instance = out.Instances?.[0]
     if (!instance?.InstanceId) {
@@ -255,22 +287,27 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
   }
 
   async function launch(req: LaunchRequest): Promise<ManagedInstance> {
-    validateLaunch(req, opts.launch ?? {})
+    const settings = await launchSettings()
+    validateLaunch(req, settings)
     // resolve GPU info before launching: an unknown type fails here, not after money is spent
-    const known = await describeInstanceTypes([req.instanceType])
+    const known = await describeInstanceTypes([req.instanceType]).catch((err: unknown) => {
+      // EC2 names an unknown type either way: an empty answer, or InvalidInstanceType
+      if (isProviderError(err) && err.details.awsCode === 'InvalidInstanceType') return []
+      throw err
+    })
     if (known.length === 0) {
       throw new ProviderError(
         'invalid-parameter',
         `Launching ${req.instanceType} failed: ${region} has no instance type ${req.instanceType}`
       )
     }
-    const rootDevice = await rootDeviceOf(opts.launch?.imageId)
+    const rootDevice = await rootDeviceOf(settings.imageId)
     const zones: (string | undefined)[] = req.zones?.length ? req.zones : [undefined]
     const misses: { zone: string; awsCode: string }[] = []
     for (const zone of zones) {
       let instance: Instance
       try {
-        instance = await runOnce(req, zone, rootDevice)
+        instance = await runOnce(req, settings, zone, rootDevice)
       } catch (err) {
         const awsCode = awsErrorCode(err) ?? ''
         if (awsCode === 'DryRunOperation') throw dryRunOk(req, zone, err)
@@ -304,7 +341,7 @@ export function createAwsProvider(opts: AwsProviderOptions): AwsProvider {
       return toManagedInstance(instance, {
         region,
         typeInfo: typeCache.get(type),
-        onDemandPrice: listedOnDemandPrice(type, prices)
+        onDemandPrice: listedPrice(type)
       })
     }
   }
