@@ -334,6 +334,14 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const interruption = (event: InterruptionEvent, opts?: { mustStore?: boolean }): void => {
+    // EventBridge delivers the whole account's events: one about an instance this fleet never
+    // launched is not ours to record (a foreign instance is never touched, in history neither)
+    if (
+      event.source === 'eventbridge' &&
+      !known.has(event.instanceId) &&
+      history.getInstance(event.instanceId) === undefined
+    )
+      return
     if (!deduper.accept(event)) return
     let failed: HistoryWriteError | undefined
     const store = (e: FleetEvent): boolean => {

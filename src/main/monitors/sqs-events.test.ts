@@ -90,6 +90,31 @@ describe('parseEventBridgeMessage', () => {
     expect(parseEventBridgeMessage(body).kind).toBe('event')
   })
 
+  it('a state change to shutting-down/terminated/stopping/stopped -> state-change; running is ignored', () => {
+    for (const [state, action] of [
+      ['shutting-down', 'terminate'],
+      ['terminated', 'terminate'],
+      ['stopping', 'stop'],
+      ['stopped', 'stop']
+    ])
+      expect(
+        parseEventBridgeMessage(
+          JSON.stringify({ ...STATE_CHANGE, detail: { ...STATE_CHANGE.detail, state } }),
+          T
+        )
+      ).toEqual({
+        kind: 'event',
+        event: {
+          instanceId: 'i-1234567890abcdef0',
+          kind: 'state-change',
+          action,
+          detail: `state ${state}`,
+          source: 'eventbridge',
+          observedAt: T
+        }
+      })
+  })
+
   it('other detail-types and non-AWS sources are ignored, not errors', () => {
     expect(parseEventBridgeMessage(JSON.stringify(STATE_CHANGE)).kind).toBe('ignored')
     expect(

@@ -20,6 +20,14 @@ import { createInterruptionDeduper, type InterruptionDeduper } from './dedupe'
 
 export const SPOT_WARNING = 'EC2 Spot Instance Interruption Warning'
 export const REBALANCE = 'EC2 Instance Rebalance Recommendation'
+export const STATE_CHANGE = 'EC2 Instance State-change Notification'
+/** the states `synkti aws setup`'s rule forwards, and what each means for the instance */
+const LEAVING_STATES: Readonly<Record<string, InterruptionAction>> = {
+  'shutting-down': 'terminate',
+  terminated: 'terminate',
+  stopping: 'stop',
+  stopped: 'stop'
+}
 
 export type ParsedMessage =
   | { kind: 'event'; event: InterruptionEvent }
@@ -59,7 +67,7 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
   if (!doc) return malformed('body is not a JSON object')
   const detailType = doc['detail-type']
   if (typeof detailType !== 'string') return malformed('no detail-type: not an EventBridge event')
-  if (detailType !== SPOT_WARNING && detailType !== REBALANCE)
+  if (detailType !== SPOT_WARNING && detailType !== REBALANCE && detailType !== STATE_CHANGE)
     return { kind: 'ignored', reason: `detail-type '${detailType}'` }
   if (doc.source !== 'aws.ec2')
     return { kind: 'ignored', reason: `source '${String(doc.source)}' is not aws.ec2` }
@@ -73,6 +81,16 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
   const base = { instanceId, source: 'eventbridge' as const, observedAt: observedAt ?? time }
   if (detailType === REBALANCE)
     return { kind: 'event', event: { ...base, kind: 'rebalance-recommendation' } }
+  if (detailType === STATE_CHANGE) {
+    const state = detail.state
+    const leaving = typeof state === 'string' ? LEAVING_STATES[state] : undefined
+    // pending / running are not news: the fleet sync sees them
+    if (!leaving) return { kind: 'ignored', reason: `state '${String(state)}'` }
+    return {
+      kind: 'event',
+      event: { ...base, kind: 'state-change', action: leaving, detail: `state ${state}` }
+    }
+  }
   const action = detail['instance-action']
   if (!ACTIONS.includes(action as InterruptionAction)) {
     return malformed(`${detailType}: invalid detail.instance-action '${String(action)}'`)
