@@ -1,22 +1,20 @@
 /**
- * Failover decision cost: target selection (each strategy) plus the checkpoint plan for one notice
- * on a 100-instance fleet (target < 10 ms), and optimal placement of 50 simultaneous notices onto
- * the same fleet (target < 5 ms). Inputs are seeded, so every run sees the same fleets.
+ * Failover decision cost, on the path the controller runs: one reconcile plan of a service
+ * (`planService`, with the optimal spare assignment) plus the checkpoint plan for one notice
+ * (target < 10 ms), and the plan for 50 simultaneous notices against 60 warm spares (an exact
+ * 50 x 60 assignment; target < 5 ms). Inputs are seeded, so every run sees the same fleets.
  * Run with `npx tsx test/bench/failover.bench.ts`.
  */
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
-import type { ManagedInstance } from '../../src/shared/fleet'
 import { gbpsToGiBps, planCheckpoint } from '../../src/main/checkpoint/plan'
 import {
-  assignOptimal,
-  selectTarget,
-  STRATEGY_NAMES,
-  type Candidate,
-  type DisplacedWorkload,
-  type StrategyName
-} from '../../src/main/placement/strategies'
+  planService,
+  type ReplicaView,
+  type ServicePlanContext,
+  type ServiceShape
+} from '../../src/main/policies/service-plan'
 import { createRandom, type Random } from '../../src/shared/random'
 
 export interface FailoverBenchRow {
@@ -35,55 +33,61 @@ export interface FailoverBenchResult {
   rows: FailoverBenchRow[]
 }
 
-const MODELS = ['llama-3.1-8b', 'qwen2.5-7b', 'mistral-7b', 'phi-3-mini', 'gemma-2-9b']
-const TYPES = [
-  { type: 'g5.xlarge', gpus: 1, mem: 24, price: 0.45 },
-  { type: 'g5.12xlarge', gpus: 4, mem: 24, price: 2.1 },
-  { type: 'g6e.xlarge', gpus: 1, mem: 48, price: 0.9 }
-]
+const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d']
+const NOW = 1_000_000_000
+const READY_AFTER_MS = 300_000
 
 function pick<T>(r: Random, xs: readonly T[]): T {
   return xs[Math.floor(r.next() * xs.length)]
 }
 
-function makeFleet(n: number, r: Random): Candidate[] {
-  return Array.from({ length: n }, (_, k) => {
-    const t = pick(r, TYPES)
-    const instance: ManagedInstance = {
-      id: `i-${k}`,
-      name: `node-${k}`,
-      provider: 'sandbox',
-      region: 'us-east-1',
-      zone: pick(r, ['us-east-1a', 'us-east-1b', 'us-east-1c']),
-      instanceType: t.type,
+/** a service's replicas and spares, `noticed` of the serving ones under notice */
+function makeService(
+  replicas: number,
+  spares: number,
+  noticed: number,
+  r: Random
+): { shape: ServiceShape; views: ReplicaView[]; ctx: ServicePlanContext } {
+  const views: ReplicaView[] = []
+  for (let k = 0; k < replicas + spares; k++) {
+    const spare = k >= replicas
+    views.push({
+      id: `i-${k.toString(16).padStart(8, '0')}`,
+      role: spare ? 'standby' : 'serving',
       market: 'spot',
+      zone: pick(r, ZONES),
       state: 'running',
-      gpus: t.gpus,
-      gpuMemoryGiB: t.mem,
-      pricePerHour: t.price * (0.8 + 0.4 * r.next()),
-      onDemandPricePerHour: t.price * 2.5,
-      launchedAt: Math.floor(r.next() * 1e9),
-      tags: {}
+      launchedAt: NOW - Math.floor(r.next() * 3_600_000),
+      leaving: !spare && k < noticed,
+      ready: !spare || r.next() < 0.7,
+      serving: true,
+      routed: !spare,
+      fallback: false
+    })
+  }
+  const unanswered = views.filter((v) => v.leaving).map((v) => v.id)
+  const notices = new Map(
+    views
+      .filter((v) => v.leaving)
+      .map((v) => [v.id, { zone: v.zone, deadline: NOW + Math.floor(r.next() * 120_000) }])
+  )
+  return {
+    shape: {
+      name: 'llama',
+      replicas,
+      standby: spares,
+      market: 'spot-with-fallback',
+      overProvision: 0
+    },
+    views,
+    ctx: {
+      zones: ZONES,
+      coolingZones: new Set([ZONES[0]]),
+      spotUnavailable: false,
+      unansweredNotices: unanswered,
+      spareChoice: { now: NOW, readyAfterMs: READY_AFTER_MS, notices }
     }
-    const models = MODELS.filter(() => r.next() < 0.3)
-    return {
-      instance,
-      freeSlots: Math.floor(r.next() * 4), // 0..3: some instances are full
-      load: Math.floor(r.next() * 64),
-      modelsLoaded: models,
-      bandwidthGbps: pick(r, [5, 10, 25])
-    }
-  })
-}
-
-function makeWorkloads(n: number, r: Random): DisplacedWorkload[] {
-  return Array.from({ length: n }, () => ({
-    model: pick(r, MODELS),
-    gpuMemoryGiB: pick(r, [16, 20, 40]),
-    stateGiB: pick(r, [0, 8, 60]),
-    pricePerHour: 0.45,
-    remainingSeconds: pick(r, [900, 3600, 14_400])
-  }))
+  }
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -125,39 +129,37 @@ export function runFailoverBench(
   const notices = options.notices ?? 50
   const iterations = options.iterations ?? 2000
   const r = createRandom(2026)
-  const fleet = makeFleet(fleetSize, r.fork(1))
-  const singles = makeWorkloads(256, r.fork(2))
-  const batch = makeWorkloads(notices, r.fork(3))
-  const random = createRandom(7)
   const rows: FailoverBenchRow[] = []
 
-  for (const strategy of STRATEGY_NAMES as readonly StrategyName[]) {
-    rows.push(
-      measure(
-        `${strategy} + planCheckpoint, 1 notice / ${fleetSize} instances`,
-        iterations,
-        10,
-        (i) => {
-          const w = singles[i & 255]
-          const k = selectTarget(strategy, w, fleet, { random })
-          const bw = k >= 0 ? fleet[k].bandwidthGbps : 10
-          const plan = planCheckpoint(w.stateGiB ?? 0, gbpsToGiBps(bw), 90)
-          sink += k + plan.savedFraction
-        }
-      )
+  const one = makeService(fleetSize - 8, 8, 1, r.fork(1))
+  rows.push(
+    measure(
+      `service plan + planCheckpoint, 1 notice / ${fleetSize} instances (${fleetSize - 8} replicas, 8 spares)`,
+      iterations,
+      10,
+      (i) => {
+        const actions = planService(one.shape, one.views, one.ctx)
+        const plan = planCheckpoint([0, 8, 60][i % 3], gbpsToGiBps([5, 10, 25][i % 3]), 90)
+        sink += actions.length + plan.savedFraction
+      }
     )
-  }
-  const optimal = measure(
-    `optimal placement, ${notices} notices / ${fleetSize} instances`,
-    Math.max(50, iterations >> 3),
-    5,
-    () => {
-      sink += assignOptimal(batch, fleet).assigned
-    }
   )
-  const placed = assignOptimal(batch, fleet)
-  const slots = fleet.reduce((n, c) => n + c.freeSlots, 0)
-  rows.push({ ...optimal, note: `${placed.assigned}/${notices} placed on ${slots} free slots` })
+  const spares = 60
+  const many = makeService(fleetSize, spares, notices, r.fork(2))
+  const promoted = planService(many.shape, many.views, many.ctx).filter(
+    (a) => a.kind === 'promote'
+  ).length
+  rows.push({
+    ...measure(
+      `service plan, ${notices} simultaneous notices / ${fleetSize} replicas + ${spares} spares (optimal spare assignment)`,
+      Math.max(50, iterations >> 3),
+      5,
+      () => {
+        sink += planService(many.shape, many.views, many.ctx).length
+      }
+    ),
+    note: `${promoted}/${notices} answered by spares`
+  })
   return { machine: machine(), fleetSize, rows }
 }
 
