@@ -49,7 +49,7 @@ export interface AgentOptions {
   checkpointBandwidthGiBps?: number
   /** drain poll interval, default 500 */
   drainPollMs?: number
-  /** send the local vLLM queue (running + waiting) with each heartbeat, for least-loaded placement */
+  /** send the local vLLM queue (running + waiting) with each heartbeat, shown as its load in the Fleet view */
   heartbeatLoad?: boolean
 }
 
@@ -242,7 +242,7 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
         log,
         heartbeatMs: o.heartbeatMs,
         state: () => state,
-        // the cockpit's least-loaded placement needs the real queue; a failed probe sends no load
+        // the cockpit shows the real queue; a failed probe sends no load
         load: async () => {
           if (!options.heartbeatLoad) return undefined
           const probe = await probeMetrics(o.metricsUrl, 1000, signal, deps.fetch)
