@@ -6,8 +6,7 @@
 // replica ready. The bundle is uploaded to S3 and fetched back by its presigned URL, checksum intact.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -18,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { DescribeImagesCommand, DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2'
+import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../src/shared/api'
 import type { InterruptionEvent, ManagedInstance } from '../../src/shared/fleet'
@@ -39,12 +39,7 @@ import { checkReady } from '../../src/main/serving/serving'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
 import { startVllmStub, type VllmStub } from '../fixtures/vllm-stub'
 
-const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
-const haveMoto = !!MOTO_DIR && existsSync(join(MOTO_DIR, 'start.sh'))
-if (!haveMoto)
-  console.log(
-    'aws-agent-channel: skipped; set SYNKTI_MOTO_DIR to a moto checkout with start.sh (e.g. ../shared/moto) to run it'
-  )
+sayWhenMotoIsMissing('aws-agent-channel')
 
 const ROOT = join(__dirname, '..', '..')
 const MODEL = 'org/model-7b'
@@ -55,17 +50,6 @@ const MODEL = 'org/model-7b'
  */
 const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 async function until<T>(
   what: string,
@@ -132,13 +116,7 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
   }
 
   beforeAll(async () => {
-    const port = await freePort()
-    pid = Number(
-      execFileSync(join(MOTO_DIR!, 'start.sh'), [String(port)], { timeout: 120_000 })
-        .toString()
-        .trim()
-    )
-    endpoint = `http://127.0.0.1:${port}`
+    ;({ pid, endpoint } = await startMoto())
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs'), dir], {
       timeout: 120_000
     })

@@ -1,8 +1,5 @@
 // The AWS provider against moto (a real AWS API emulator in server mode, ../shared/moto): what a
 // launch actually lands with, and that a foreign instance is refused and left alone.
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -13,31 +10,16 @@ import {
   RunInstancesCommand,
   type Instance
 } from '@aws-sdk/client-ec2'
+import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src/main/cli'
 import { agentUserData } from '../../src/main/engine/user-data'
 import { createAwsProvider, type AwsProvider } from '../../src/main/providers/aws'
 import { ProviderError } from '../../src/main/providers/errors'
 
-const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
-const haveMoto = !!MOTO_DIR && existsSync(join(MOTO_DIR, 'start.sh'))
-if (!haveMoto)
-  console.log(
-    'aws-moto: skipped; set SYNKTI_MOTO_DIR to a moto checkout with start.sh (e.g. ../shared/moto) to run it'
-  )
+sayWhenMotoIsMissing('aws-moto')
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 describe.skipIf(!haveMoto)('AWS provider against moto', () => {
   let pid = 0
@@ -46,13 +28,7 @@ describe.skipIf(!haveMoto)('AWS provider against moto', () => {
   let provider: AwsProvider
 
   beforeAll(async () => {
-    const port = await freePort()
-    pid = Number(
-      execFileSync(join(MOTO_DIR!, 'start.sh'), [String(port)], { timeout: 120_000 })
-        .toString()
-        .trim()
-    )
-    endpoint = `http://127.0.0.1:${port}`
+    ;({ pid, endpoint } = await startMoto())
   }, 150_000)
 
   afterAll(() => {

@@ -1,9 +1,7 @@
 // `synkti aws setup` / `teardown`, the Deep Learning AMI from SSM, ELBv2 target groups and prices
 // against moto (a real AWS API emulator in server mode, ../shared/moto). Every AWS call the code makes
 // here is recorded and checked against the operator policy `synkti aws policy` prints.
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -35,6 +33,7 @@ import {
   SQSClient
 } from '@aws-sdk/client-sqs'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { systemClock } from '../../src/main/clock'
 import { createAwsProvider } from '../../src/main/providers/aws'
@@ -46,27 +45,11 @@ import { runCli } from '../support/cli-run'
 import { startPricingServer } from '../fixtures/pricing-server'
 import { startSqsJsonBridge } from '../fixtures/sqs-json-bridge'
 
-const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
-const haveMoto = !!MOTO_DIR && existsSync(join(MOTO_DIR, 'start.sh'))
-if (!haveMoto)
-  console.log(
-    'aws-setup: skipped; set SYNKTI_MOTO_DIR to a moto checkout with start.sh (e.g. ../shared/moto) to run it'
-  )
+sayWhenMotoIsMissing('aws-setup')
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 const region = 'us-east-1'
 const ACCOUNT = '123456789012' // moto's
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 describe.skipIf(!haveMoto)(
   'AWS setup, teardown, AMI, target groups and prices against moto',
@@ -88,13 +71,7 @@ describe.skipIf(!haveMoto)(
     }
 
     beforeAll(async () => {
-      const port = await freePort()
-      pid = Number(
-        execFileSync(join(MOTO_DIR!, 'start.sh'), [String(port)], { timeout: 120_000 })
-          .toString()
-          .trim()
-      )
-      endpoint = `http://127.0.0.1:${port}`
+      ;({ pid, endpoint } = await startMoto())
       bridge = await startSqsJsonBridge(endpoint)
       sqsEndpoint = bridge.url
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { quietPlanContext, replicaFactory } from '../../../test/support/replica-views'
 import { planPlacement, placementShape } from './service-placements'
-import type { ReplicaView, ServiceAction, ServiceShape } from './service-plan'
+import type { ServiceAction, ServiceShape } from './service-plan'
 
 const spec: ServiceShape = {
   name: 'svc',
@@ -9,32 +10,8 @@ const spec: ServiceShape = {
   market: 'spot-with-fallback',
   overProvision: 1
 }
-const ZONES = ['z-a', 'z-b', 'z-c']
-const ctx = {
-  zones: ZONES,
-  coolingZones: new Set<string>(),
-  spotUnavailable: false,
-  unansweredNotices: []
-}
-
-let seq = 0
-function replica(over: Partial<ReplicaView> = {}): ReplicaView {
-  seq++
-  return {
-    id: `i-${seq}`,
-    role: 'serving',
-    market: 'spot',
-    zone: 'z-a',
-    state: 'running',
-    launchedAt: seq,
-    leaving: false,
-    ready: true,
-    serving: true,
-    routed: true,
-    fallback: false,
-    ...over
-  }
-}
+const ctx = quietPlanContext()
+const replica = replicaFactory()
 
 type Launch = Extract<ServiceAction, { kind: 'launch' }>
 const launchesOf = (actions: ServiceAction[]): Launch[] =>

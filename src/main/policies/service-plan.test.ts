@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { planService, spreadZones, type ReplicaView, type ServiceShape } from './service-plan'
+import { PLAN_ZONES, quietPlanContext, replicaFactory } from '../../../test/support/replica-views'
+import { planService, spreadZones, type ServiceShape } from './service-plan'
 
 const spec: ServiceShape = {
   name: 'llama',
@@ -8,32 +9,9 @@ const spec: ServiceShape = {
   market: 'spot-with-fallback',
   overProvision: 0
 }
-const ZONES = ['z-a', 'z-b', 'z-c']
-const ctx = {
-  zones: ZONES,
-  coolingZones: new Set<string>(),
-  spotUnavailable: false,
-  unansweredNotices: []
-}
-
-let seq = 0
-function replica(over: Partial<ReplicaView> = {}): ReplicaView {
-  seq++
-  return {
-    id: `i-${seq}`,
-    role: 'serving',
-    market: 'spot',
-    zone: 'z-a',
-    state: 'running',
-    launchedAt: seq,
-    leaving: false,
-    ready: true,
-    serving: true,
-    routed: true,
-    fallback: false,
-    ...over
-  }
-}
+const ZONES = PLAN_ZONES
+const ctx = quietPlanContext()
+const replica = replicaFactory()
 
 const kinds = (actions: { kind: string }[]): string[] => actions.map((a) => a.kind)
 

@@ -1,0 +1,42 @@
+// The moto AWS emulator for integration tests: whether it is available (SYNKTI_MOTO_DIR names a
+// checkout with start.sh; `.ci/run` sets it to ../shared/moto), the one line a test file prints when
+// it is not, and starting it on a free loopback port.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
+
+export const haveMoto = !!MOTO_DIR && existsSync(join(MOTO_DIR, 'start.sh'))
+
+/** prints, once per test file, why its moto tests are skipped */
+export function sayWhenMotoIsMissing(file: string): void {
+  if (!haveMoto)
+    console.log(
+      `${file}: skipped; set SYNKTI_MOTO_DIR to a moto checkout with start.sh (e.g. ../shared/moto) to run it`
+    )
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** starts moto on a free loopback port; kill `pid` when done */
+export async function startMoto(): Promise<{ pid: number; endpoint: string }> {
+  if (!MOTO_DIR) throw new Error('SYNKTI_MOTO_DIR is not set')
+  const port = await freePort()
+  const pid = Number(
+    execFileSync(join(MOTO_DIR, 'start.sh'), [String(port)], { timeout: 120_000 })
+      .toString()
+      .trim()
+  )
+  return { pid, endpoint: `http://127.0.0.1:${port}` }
+}
