@@ -9,7 +9,9 @@ import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
-import { agentUserData, type AgentInstall } from './user-data'
+import type { AgentBootStatus } from '../providers/aws/agent-boot'
+import { ProviderError } from '../providers/errors'
+import { agentUserData } from './user-data'
 import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
@@ -18,8 +20,11 @@ export interface AwsOperationsOptions {
   settings: () => Settings
   history: History
   log?: (line: string) => void
-  /** the agent install for boot scripts (providers/aws/agent-boot.ts), once its bundle is published */
-  agentBoot?: () => AgentInstall | undefined
+  /**
+   * the agent install for boot scripts (providers/aws/agent-boot.ts); with it, a launch waits for
+   * the bundle and is refused when the agent is off, since a node without its agent never serves
+   */
+  agentBoot?: () => AgentBootStatus
 }
 
 /**
@@ -109,7 +114,18 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     userData(model, server) {
       const s = o.settings()
-      const agent = o.agentBoot?.()
+      const status = o.agentBoot?.()
+      const agent = status?.kind === 'ready' ? status.values : undefined
+      if (status?.kind === 'starting')
+        throw new ProviderError(
+          'not-ready',
+          'not launching yet: the node agent bundle is still being published to S3 (seconds); the next pass launches'
+        )
+      if (status?.kind === 'off' && !s.fleet.cockpitUrl)
+        throw new ProviderError(
+          'not-ready',
+          `not launching: a node needs its agent to serve, and the agent is off: ${status.reason}`
+        )
       if (!s.fleet.cockpitUrl && !agent) return undefined
       // the cockpit's API token stays on the cockpit: agents report with their instance's own role
       return agentUserData({
