@@ -102,4 +102,54 @@ describe('AWS operations: prices fail closed', () => {
     }
     expect(ops.userData('org/m')).toContain(`sha256sum -c`)
   })
+
+  it("an agent's drain report that reached the daemon before a restart still ends the drain after it", async () => {
+    const { dir, cleanup } = tempDir()
+    const history = openHistory(join(dir, 'history.db'))
+    cleanups.push(cleanup, () => history.close())
+    const clock = manualClock(Date.UTC(2026, 0, 1))
+    const provider = createFakeProvider({ clock })
+    const instance = await provider.launch({
+      instanceType: 'g5.xlarge',
+      market: 'spot',
+      name: 'chat-replica'
+    })
+    const settings = () => DEFAULT_SETTINGS
+    const context = (ops: ReturnType<typeof createAwsOperations>) =>
+      ops.start({
+        interruption: () => undefined,
+        record: (e) => void history.recordEvent(e),
+        recordStored: (e) => void history.recordEvent(e),
+        known: () => []
+      })
+    const before = createAwsOperations({ provider, clock, settings, history })
+    context(before)
+    clock.advance(5000)
+    const drain = {
+      outcome: 'drained' as const,
+      startedAt: clock.now() - 3000,
+      endedAt: clock.now(),
+      deregisterMs: 12,
+      lastRunning: 0,
+      lastWaiting: 0
+    }
+    await before.agentReport('events', {
+      instanceId: instance.id,
+      event: {
+        instanceId: instance.id,
+        kind: 'interruption-notice',
+        action: 'terminate',
+        deadline: clock.now() + 117_000,
+        source: 'imds',
+        observedAt: clock.now() - 3000
+      },
+      drain
+    })
+    before.stop()
+    // the daemon restarts: a new operations over the same history, and the controller drains again
+    const after = createAwsOperations({ provider, clock, settings, history })
+    context(after)
+    await expect(after.drain(instance, clock.now() + 100_000)).resolves.toEqual(drain)
+    after.stop()
+  })
 })

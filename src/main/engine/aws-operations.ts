@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/api'
-import type { DrainResult } from '../../shared/fleet'
+import type { DrainResult, ManagedInstance } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
@@ -41,6 +41,24 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
   let stopLoops: AbortController | undefined
   let ctx: OperationsContext | undefined
 
+  /**
+   * The agent's drain report as history keeps it: one that reached a daemon before its restart
+   * still ends this drain (an instance drains once: its id names the drain).
+   */
+  const storedDrainReport = (instance: ManagedInstance): DrainResult | undefined => {
+    const stored = o.history
+      .eventsBetween(instance.launchedAt, o.clock.now() + 1, {
+        kinds: ['drain-end'],
+        instanceId: instance.id
+      })
+      .find((e) => e.data?.source === 'agent')
+    if (!stored) return undefined
+    const { source: _source, ...result } = stored.data as unknown as DrainResult & {
+      source: string
+    }
+    return result
+  }
+
   return {
     start(context) {
       ctx = context
@@ -74,7 +92,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     drain(instance, deadline): Promise<DrainResult> {
       const startedAt = o.clock.now()
-      const reported = drainReports.get(instance.id)
+      const reported = drainReports.get(instance.id) ?? storedDrainReport(instance)
       if (reported) return Promise.resolve(reported)
       return new Promise((resolve) => {
         const timeout = setTimeout(
