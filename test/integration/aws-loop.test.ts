@@ -293,6 +293,12 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
       expect(node.config['reports-queue-url']).toContain(names.reportsQueue)
     }
     expect(rest.serving).not.toContain(rest.standby)
+    // the cockpit says who routes the service: its target group (request figures in CloudWatch)
+    expect((await service()).router).toMatchObject({ targetGroupArn })
+    const stats = await runtime.handlers.routerStats({})
+    expect(stats.services).toEqual([
+      expect.objectContaining({ service: 'chat', ready: 2, targetGroupArn })
+    ])
   }, 240_000)
 
   it('an interruption from EventBridge promotes the standby, swaps the target, refills the pool, across a restart', async () => {

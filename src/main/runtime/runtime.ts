@@ -373,7 +373,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   })
   const handlers: ApiHandlers = {
     ...engineHandlers,
-    ...createWorkloadHandlers({ history, engine, controller, router, clock, speed: timeScale })
+    ...createWorkloadHandlers({
+      history,
+      engine,
+      controller,
+      router,
+      routes,
+      clock,
+      speed: timeScale
+    })
   }
   try {
     await engine.start()
