@@ -358,10 +358,14 @@ async function deleteReport(
 /** The queue URL for the fleet's reports queue, or undefined when `synkti aws setup` has not made it. */
 export async function findReportsQueue(
   client: Pick<SQSClient, 'send'>,
-  fleetTag: string
+  fleetTag: string,
+  signal?: AbortSignal
 ): Promise<string | undefined> {
   try {
-    const out = await client.send(new GetQueueUrlCommand({ QueueName: reportsQueueName(fleetTag) }))
+    const out = await client.send(
+      new GetQueueUrlCommand({ QueueName: reportsQueueName(fleetTag) }),
+      { abortSignal: signal }
+    )
     return out.QueueUrl
   } catch (error) {
     const name = (error as { name?: string }).name ?? ''
