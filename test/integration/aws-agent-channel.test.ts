@@ -38,6 +38,7 @@ import { agentServing } from '../../src/main/serving/agent'
 import { checkReady } from '../../src/main/serving/serving'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
 import { startVllmStub, type VllmStub } from '../fixtures/vllm-stub'
+import { until } from '../support/until'
 
 sayWhenMotoIsMissing('aws-agent-channel')
 
@@ -50,20 +51,6 @@ const MODEL = 'org/model-7b'
  */
 const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 20_000
-): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe.skipIf(!haveMoto)('the agent channel against moto', () => {
   let pid = 0

@@ -38,6 +38,7 @@ import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
 import { startMotoNodes, type MotoNodes } from '../support/moto-nodes'
 import { startSqsJsonBridge } from '../fixtures/sqs-json-bridge'
 import { startVllmStub, type VllmStub } from '../fixtures/vllm-stub'
+import { until } from '../support/until'
 
 sayWhenMotoIsMissing('aws-loop')
 
@@ -50,21 +51,6 @@ const TOKEN = 'a-runtime-token-that-never-leaves'
 /** moto stamps every SQS message with this one user id (see aws-agent-channel.test.ts) */
 const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 60_000,
-  explain: () => string = () => ''
-): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${explain()}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 const tagsOf = (i: Instance): Record<string, string> =>
   Object.fromEntries((i.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']))

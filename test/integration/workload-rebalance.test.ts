@@ -12,6 +12,7 @@ import { WORKLOAD_TAG } from '../../src/main/controller/tags'
 import { createSandboxProvider } from '../../src/main/providers/sandbox'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 import { createSandboxServing } from '../../src/main/serving/sandbox'
+import { until } from '../support/until'
 
 const SERVICE = (rebalance: 'replace' | 'wait'): string => `
 kind: service
@@ -23,16 +24,6 @@ instanceTypes: [p3.2xlarge]
 market: spot
 rebalance: ${rebalance}
 `
-
-async function until<T>(what: string, probe: () => T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const found = probe()
-    if (found !== undefined) return found
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('rebalance recommendations', () => {
   let dir = ''

@@ -4,6 +4,13 @@ import { createPerServiceRouter } from './elbv2-select'
 
 const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/chat/0123456789abcdef'
 
+const replica = (id: string, service: string) => ({
+  id,
+  service,
+  model: `org/${service}`,
+  baseUrl: `http://${id}:8000`
+})
+
 function routers() {
   const builtin = memoryRouter({
     declared: [
@@ -12,29 +19,21 @@ function routers() {
     ]
   })
   const group = memoryRouter({ targetGroupArn: ARN })
-  const routes = createPerServiceRouter({
-    builtin,
-    targetGroupOf: (service) => (service === 'chat' ? ARN : undefined),
-    targetGroup: () => group
-  })
-  return { builtin, group, routes }
+  /** a per-service router over the same ports: what a restarted daemon builds */
+  const start = () =>
+    createPerServiceRouter({
+      builtin,
+      targetGroupOf: (service) => (service === 'chat' ? ARN : undefined),
+      targetGroup: () => group
+    })
+  return { builtin, group, routes: start(), restart: start }
 }
 
 describe('the router each service chose', () => {
   it('registers each replica with its service’s router and lists each service once, by who routes it', async () => {
     const { builtin, group, routes } = routers()
-    await routes.register({
-      id: 'i-1',
-      service: 'chat',
-      model: 'org/chat',
-      baseUrl: 'http://a:8000'
-    })
-    await routes.register({
-      id: 'i-2',
-      service: 'code',
-      model: 'org/code',
-      baseUrl: 'http://b:8000'
-    })
+    await routes.register(replica('i-1', 'chat'))
+    await routes.register(replica('i-2', 'code'))
     expect(group.replicas().map((r) => r.id)).toEqual(['i-1'])
     expect(builtin.replicas().map((r) => r.id)).toEqual(['i-2'])
     const services = routes.stats().services
@@ -45,24 +44,10 @@ describe('the router each service chose', () => {
   })
 
   it('after a restart (nothing remembered) a deregister asks every router', async () => {
-    const { builtin, group, routes } = routers()
-    await routes.register({
-      id: 'i-1',
-      service: 'chat',
-      model: 'org/chat',
-      baseUrl: 'http://a:8000'
-    })
-    const restarted = createPerServiceRouter({
-      builtin,
-      targetGroupOf: (service) => (service === 'chat' ? ARN : undefined),
-      targetGroup: () => group
-    })
-    await restarted.register({
-      id: 'i-2',
-      service: 'chat',
-      model: 'org/chat',
-      baseUrl: 'http://b:8000'
-    })
+    const { builtin, group, routes, restart } = routers()
+    await routes.register(replica('i-1', 'chat'))
+    const restarted = restart()
+    await restarted.register(replica('i-2', 'chat'))
     await restarted.deregister('i-1')
     expect(group.replicas().map((r) => r.id)).toEqual(['i-2'])
     expect(builtin.deregistered).toEqual(['i-1'])

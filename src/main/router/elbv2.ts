@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { TARGET_GROUP_ARN } from '../../shared/workload'
 import type { Clock } from '../clock'
-import type { ReplicaEndpoint, ReplicaStats, RouterPort, ServiceStats } from './types'
+import { registeredStats } from './registered-stats'
+import type { ReplicaEndpoint, RouterPort } from './types'
 
 /** ELBv2's own default */
 export const DEFAULT_DEREGISTRATION_DELAY_S = 300
@@ -117,36 +118,7 @@ export function createElbv2Router(o: Elbv2RouterOptions): Elbv2Router {
     // the load balancer holds the connections: in-flight requests are read from vLLM's gauges instead
     inFlight: () => 0,
     replicas: () => [...registered.values()].map(({ port: _port, ...r }) => r),
-    stats() {
-      const replicas: ReplicaStats[] = [...registered.values()].map((r) => ({
-        id: r.id,
-        service: r.service,
-        requests: 0,
-        errors: 0,
-        inFlight: 0,
-        p50Ms: null,
-        p99Ms: null,
-        registered: true,
-        ejected: false
-      }))
-      const services = new Map<string, ServiceStats>()
-      for (const r of registered.values()) {
-        const s = services.get(r.service) ?? {
-          service: r.service,
-          model: r.model,
-          ready: 0,
-          requests: 0,
-          errors: 0,
-          requestsPerSecond: 0,
-          p50Ms: null,
-          p99Ms: null,
-          targetGroupArn: arn
-        }
-        s.ready++
-        services.set(r.service, s)
-      }
-      return { replicas, services: [...services.values()] }
-    },
+    stats: () => registeredStats(registered.values(), { targetGroupArn: arn }),
     async targetHealth() {
       return (await describe()).map((d) => ({
         id: d.Target?.Id ?? '',
