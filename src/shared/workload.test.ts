@@ -338,9 +338,7 @@ describe('job workloads', () => {
     for (const dir of ['/ckpt:/etc', '/a,b', '/a\nb'])
       expect(problems({ ...job, checkpoint: { dir, stateGiB: 20 } })).toHaveLength(1)
     // shell-significant characters are only data (the boot script quotes them)
-    expect(
-      valid({ ...job, checkpoint: { dir: "/ckpt/$(id) 'x'", stateGiB: 20 } }).kind
-    ).toBe('job')
+    expect(valid({ ...job, checkpoint: { dir: "/ckpt/$(id) 'x'", stateGiB: 20 } }).kind).toBe('job')
     expect(
       problems({ ...job, checkpoint: { dir: '/ckpt', stateGiB: 20, everyMinutes: 0 } })
     ).toEqual([

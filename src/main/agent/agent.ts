@@ -86,8 +86,19 @@ export const AGENT_CONFIG_FILES = {
   reportsQueueUrl: 'reports-queue-url',
   servePort: 'model-port',
   endpointAddress: 'endpoint-address',
-  cockpitUrl: 'cockpit-url'
+  cockpitUrl: 'cockpit-url',
+  /** present on a job's instance: where (inside the agent's container) the job's state is */
+  jobStateDir: 'job-state-dir'
 } as const
+
+/** where the boot script mounts a job's state directory in the agent's container */
+export const AGENT_JOB_STATE_DIR = '/var/lib/synkti'
+
+/**
+ * Files in a job's state directory shared by the host's job units (engine/user-data.ts) and the
+ * agent: the runner writes the exit status (`<code>\n<phase>\n`), the agent writes the notice.
+ */
+export const JOB_STATE_FILES = { exit: 'job-exit', notice: 'notice' } as const
 
 export const AGENT_DEFAULTS = {
   metricsUrl: 'http://127.0.0.1:8000/metrics',
