@@ -129,7 +129,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
           state: report.state,
           load: report.load
         })
-      else if (report.drain) {
+      else if (report.kind === 'events' && report.drain) {
         drainReports.set(report.instanceId, report.drain)
         drainWaiters.get(report.instanceId)?.(report.drain)
         drainWaiters.delete(report.instanceId)

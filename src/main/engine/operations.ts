@@ -39,7 +39,7 @@ export interface FleetOperations {
     model: string | undefined,
     server?: { image?: string; port?: number; args?: readonly string[] }
   ): string | undefined
-  agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
+  agentReport(kind: 'events' | 'heartbeat' | 'job', body: unknown): Promise<void>
   syncIntervalMs(settings: Settings): number
   /** drain stops this long before the notice deadline (the sandbox scales it with its clock) */
   drainMarginMs(settings: Settings): number

@@ -26,7 +26,9 @@ import { z } from 'zod'
 import { errorText } from '../../../shared/errors'
 import type { Clock } from '../../clock'
 
-export type ReportKind = 'events' | 'heartbeat'
+/** events: notices and drains; heartbeat; job: a deadline job's command exited */
+export const REPORT_KINDS = ['events', 'heartbeat', 'job'] as const
+export type ReportKind = (typeof REPORT_KINDS)[number]
 
 // ---- names shared with `synkti aws setup` (which creates these resources) ----
 
@@ -121,7 +123,7 @@ const envelopeSchema = z.object({
   v: z.literal(1),
   /** one id per report: retries of the same report share it */
   id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
-  kind: z.enum(['events', 'heartbeat']),
+  kind: z.enum(REPORT_KINDS),
   report: z.object({ instanceId: z.string().min(1).max(64) }).passthrough()
 })
 export type ReportEnvelope = z.infer<typeof envelopeSchema>
