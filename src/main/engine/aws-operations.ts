@@ -10,6 +10,7 @@ import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
 import { agentUserData, type AgentInstall } from './user-data'
+import { checkpointPrefix } from '../providers/aws/resources'
 import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
@@ -19,7 +20,7 @@ export interface AwsOperationsOptions {
   history: History
   log?: (line: string) => void
   /** the agent install for boot scripts (providers/aws/agent-boot.ts), once its bundle is published */
-  agentBoot?: () => AgentInstall | undefined
+  agentBoot?: () => (AgentInstall & { bucket?: string }) | undefined
 }
 
 /**
@@ -118,7 +119,29 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
         model: model || undefined,
         vllmImage: server?.image,
         port: server?.port,
-        vllmArgs: server?.args
+        vllmArgs: server?.args,
+        env: server?.env,
+        hfTokenParameter: server?.hfTokenParameter
+      })
+    },
+    jobUserData(workload, job) {
+      // a job needs the agent: it reports the exit status and turns a notice into the final save
+      const agent = o.agentBoot?.()
+      if (!agent || (job.checkpoint && !agent.bucket)) return undefined
+      const { bucket, ...install } = agent
+      return agentUserData({
+        agent: install,
+        job: {
+          command: job.command,
+          image: job.image,
+          env: job.env,
+          hfTokenParameter: job.hfTokenParameter,
+          checkpoint: job.checkpoint && {
+            dir: job.checkpoint.dir,
+            everyMinutes: job.checkpoint.everyMinutes,
+            s3Uri: `s3://${bucket}/${checkpointPrefix(o.settings().aws.fleetTag, workload)}`
+          }
+        }
       })
     },
     async agentReport(kind, body) {

@@ -37,6 +37,8 @@ export interface AgentBootValues {
   bundleUrl: string
   sha256: string
   reportsQueueUrl: string
+  /** the bucket the bundle is in, which also keeps jobs' checkpoints (resources.ts checkpointPrefix) */
+  bucket: string
 }
 
 export interface PublishedBundle {
@@ -120,7 +122,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   const signal = stopping.signal
   const tasks: Promise<unknown>[] = []
   let queueUrl: string | undefined
-  let bundle: { sha256: string; url: string } | undefined
+  let bundle: { sha256: string; url: string; bucket: string } | undefined
   const config = ec2ClientConfig(o.client)
   const urlSeconds = o.urlSeconds ?? 6 * 3600
 
@@ -177,6 +179,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
         while (!signal.aborted) {
           try {
             bundle = {
+              bucket,
               sha256: published.sha256,
               url: await presignBundle(s3, bucket, published.key, urlSeconds)
             }
@@ -202,7 +205,12 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   return {
     current: () =>
       queueUrl && bundle
-        ? { bundleUrl: bundle.url, sha256: bundle.sha256, reportsQueueUrl: queueUrl }
+        ? {
+            bundleUrl: bundle.url,
+            sha256: bundle.sha256,
+            reportsQueueUrl: queueUrl,
+            bucket: bundle.bucket
+          }
         : undefined,
     ready,
     stop: async () => {

@@ -20,6 +20,11 @@ export const SETUP_TAG_VALUE = 'synkti-aws-setup'
 /** object key prefixes in the bucket (agent-channel.ts agentBundleKey writes under agent/) */
 export const BUNDLE_PREFIX = 'agent/'
 export const CHECKPOINT_PREFIX = 'checkpoints/'
+/** where a job's checkpoint directory is kept in the bucket: one prefix per fleet and workload */
+export function checkpointPrefix(fleetTag: string, workload: string): string {
+  return `${CHECKPOINT_PREFIX}${fleetSlug(fleetTag)}/${workload}/`
+}
+
 /** SSM Parameter Store prefix agents may read (e.g. /synkti/hf-token for a gated model) */
 export const SSM_PREFIX = '/synkti/'
 
