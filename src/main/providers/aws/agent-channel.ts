@@ -60,6 +60,11 @@ export interface AgentPolicyScope {
   reportsQueueArn: string
   /** SSM parameters the boot script may read (e.g. a Hugging Face token), e.g. /synkti/lab/* */
   parameterPrefix?: string
+  /**
+   * Where jobs' checkpoints are kept: the bucket (a name or a pattern such as
+   * synkti-123456789012-*, the role being global) and the fleet's key prefix (checkpoints/lab/)
+   */
+  checkpoints?: { bucket: string; prefix: string }
   region?: string
   accountId?: string
 }
@@ -67,7 +72,8 @@ export interface AgentPolicyScope {
 /**
  * The statements of the agents' role policy, least privilege: send to the reports queue; tag only
  * its own instance (aws:ARN of the resource is the calling instance's ARN) and only Synkti's agent
- * keys; read the fleet's secrets from SSM. Nothing else: the presigned bundle URL needs no S3 access.
+ * keys; read the fleet's secrets from SSM; read and write jobs' checkpoints under the fleet's prefix
+ * (`aws s3 sync` lists, gets and puts). The presigned bundle URL needs no S3 access.
  */
 export function agentRolePolicyStatements(scope: AgentPolicyScope): Record<string, unknown>[] {
   const region = scope.region ?? '*'
@@ -90,6 +96,24 @@ export function agentRolePolicyStatements(scope: AgentPolicyScope): Record<strin
       }
     }
   ]
+  if (scope.checkpoints) {
+    const { bucket, prefix } = scope.checkpoints
+    statements.push(
+      {
+        Sid: 'SynktiAgentCheckpoints',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `arn:aws:s3:::${bucket}/${prefix}*`
+      },
+      {
+        Sid: 'SynktiAgentListCheckpoints',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${bucket}`,
+        Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } }
+      }
+    )
+  }
   if (scope.parameterPrefix)
     statements.push({
       Sid: 'SynktiAgentSecrets',

@@ -146,8 +146,9 @@ export function agentTrustPolicy(): PolicyDocument {
 /**
  * What a node agent may do with its instance's role, and nothing more (agent-channel.ts): send to the
  * reports queue, tag only its own instance and only with the agent's keys, read parameters under
- * SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data). The
- * bundle comes by a presigned URL, so the role needs no S3 access.
+ * SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data), and
+ * sync jobs' checkpoints under this fleet's prefix (checkpointPrefix). The bundle comes by a
+ * presigned URL, so the role reads nothing else in S3.
  */
 export function agentRolePolicy(n: FleetResourceNames): PolicyDocument {
   return {
@@ -156,7 +157,12 @@ export function agentRolePolicy(n: FleetResourceNames): PolicyDocument {
     Statement: agentRolePolicyStatements({
       reportsQueueArn: `arn:aws:sqs:*:${n.accountId}:${n.reportsQueue}`,
       parameterPrefix: `${SSM_PREFIX}*`,
-      accountId: n.accountId
+      accountId: n.accountId,
+      // every region's bucket of the account (the role is global), only this fleet's prefix
+      checkpoints: {
+        bucket: `synkti-${n.accountId}-*`,
+        prefix: `${CHECKPOINT_PREFIX}${n.slug}/`
+      }
     })
   }
 }
