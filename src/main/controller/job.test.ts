@@ -179,12 +179,22 @@ describe('a job on a real cloud ends on its command exit', () => {
   })
 
   it('without a boot script yet, launches nothing (an instance that boots nothing only bills)', async () => {
-    const j = setup(() => undefined)
+    let ready: string | undefined
+    const j = setup(() => ready)
     await j.pass()
     expect(j.provider.launchRequests).toEqual([])
-    expect(j.lines.some((l) => /ft: not launched: no boot script for the job yet/.test(l))).toBe(
-      true
-    )
+    await j.pass()
+    expect(j.provider.launchRequests).toEqual([])
+    expect(
+      j.lines.filter((l) => /ft: not launched yet: no boot script for the job/.test(l))
+    ).toHaveLength(1)
+    expect(j.view().reason).toMatch(/waiting for the node agent/)
+    expect(j.view().decision).toBe('idle')
+    // the agent's bundle is published: the next pass launches, with it
+    ready = BOOT
+    await j.clock.advance(1000)
+    await j.pass()
+    expect(j.provider.launchRequests.map((r) => r.userData)).toEqual([BOOT])
   })
 
   it('the sandbox (no boot script) still plays the job by its clock and ignores exit reports', async () => {

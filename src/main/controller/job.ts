@@ -190,6 +190,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const estimate = (s: JobState, t: number, C: number): number =>
     reported ? Math.min(progressOf(s, t), estimateCeiling(C)) : progressOf(s, t)
   const policies = new Map<string, Policy>()
+  /** jobs whose launch waits for a boot script (logged once) */
+  const waitingForBoot = new Set<string>()
   const spotOutUntil = new Map<string, number>()
   const bandwidth = new Map<string, number>()
 
@@ -334,15 +336,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const launch = async (
     w: StoredWorkload,
     spec: JobSpec,
-    market: 'spot' | 'ondemand'
+    market: 'spot' | 'ondemand',
+    userData: string | undefined
   ): Promise<ManagedInstance | undefined> => {
-    const userData = deps.bootScript?.(w.name, spec)
-    if (reported && userData === undefined) {
-      deps.log(
-        `${w.name}: not launched: no boot script for the job yet (the node agent's bundle and reports queue are needed: \`synkti aws setup\`, \`npm run build\`)`
-      )
-      return undefined
-    }
     let allFull = market === 'spot'
     for (const instanceType of spec.instanceTypes) {
       const result = await launchWithinBudget(
@@ -516,7 +512,20 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const before = view()
     const step = decideJobStep(policy, before, s.choiceAt === NEVER ? -Infinity : s.choiceAt)
     s.safetyNet = step.safetyNet
-    if (step.switchNow) {
+    // a real cloud: a launch needs the job's boot script; until it can be made (the node agent's
+    // bundle and reports queue), nothing changes, since an instance that boots nothing only bills
+    const userData =
+      step.switchNow && step.choice !== 'idle' ? deps.bootScript?.(w.name, spec) : undefined
+    const waitForBoot = reported && step.switchNow && step.choice !== 'idle' && !userData
+    if (waitForBoot) {
+      if (!waitingForBoot.has(w.name))
+        deps.log(
+          `${w.name}: not launched yet: no boot script for the job (the node agent's bundle and reports queue are needed: \`synkti aws setup\`, \`npm run build\`)`
+        )
+      waitingForBoot.add(w.name)
+      s.reason = 'waiting for the node agent (its bundle and reports queue) before launching'
+    } else waitingForBoot.delete(w.name)
+    if (step.switchNow && !waitForBoot) {
       const reason = decisionReason(policy, { ...before, safetyNet: s.safetyNet }, step.choice)
       if (s.instanceId) {
         const old = s.instanceId
@@ -533,7 +542,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       }
       const record: JobDecisionRecord = { at: t, choice: step.choice, reason }
       if (step.choice !== 'idle') {
-        const started = await launch(w, spec, step.choice)
+        const started = await launch(w, spec, step.choice, userData)
         if (started) {
           s.instanceId = started.id
           s.current = step.choice
