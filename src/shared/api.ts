@@ -316,6 +316,8 @@ export interface WorkloadView {
     requestsPerSecond: number
     p50Ms: number | null
     p99Ms: number | null
+    /** routed by this ELBv2 target group, whose request figures are in CloudWatch, not here */
+    targetGroupArn?: string
   }
   /** cloud seconds per real second (see EngineStatus.speed) */
   speed: number
@@ -341,6 +343,8 @@ export interface RouterStatsView {
     requestsPerSecond: number
     p50Ms: number | null
     p99Ms: number | null
+    /** routed by this ELBv2 target group (request figures in CloudWatch) */
+    targetGroupArn?: string
   }[]
 }
 

@@ -24,6 +24,7 @@ const PROVIDER_CODES: Record<ProviderErrorCode, ApiErrorCode> = {
   'not-owned': 'forbidden',
   'dry-run-ok': 'bad-request',
   capacity: 'unavailable',
+  'not-ready': 'unavailable',
   throttled: 'unavailable',
   credentials: 'unavailable',
   unauthorized: 'unavailable',

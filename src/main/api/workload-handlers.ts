@@ -5,7 +5,7 @@ import type { Clock } from '../clock'
 import type { Controller } from '../controller/controller'
 import type { Engine } from '../engine/engine'
 import { costsByWorkload, eventsOfWorkload, type History } from '../history'
-import type { HttpRouter } from '../router'
+import type { HttpRouter, RouterPort } from '../router'
 import { parseWorkloadText } from '../workloads/files'
 import { ApiError, type ApiHandlers } from './handlers'
 
@@ -14,6 +14,8 @@ export interface WorkloadHandlerDeps {
   engine: Engine
   controller: Controller
   router: HttpRouter
+  /** every service's router (the built-in one and ELBv2 target groups); default `router` */
+  routes?: RouterPort
   clock: Clock
   /** cloud seconds per real second */
   speed: number
@@ -27,9 +29,10 @@ export function createWorkloadHandlers(
 ): Pick<ApiHandlers, WorkloadMethod> {
   const { history, engine, controller, router, clock } = deps
   const listed = () => engine.instances()
+  const routes = deps.routes ?? router
 
   const listWorkloads = async (): Promise<WorkloadView[]> => {
-    const services = new Map(router.stats().services.map((s) => [s.service, s]))
+    const services = new Map(routes.stats().services.map((s) => [s.service, s]))
     const stored = new Map(history.workloads.list().map((w) => [w.name, w]))
     const now = clock.now()
     /** a job's spend since it was submitted: the ledger of the instances tagged with its name */
@@ -59,7 +62,8 @@ export function createWorkloadHandlers(
                 errors: r.errors,
                 requestsPerSecond: r.requestsPerSecond,
                 p50Ms: r.p50Ms,
-                p99Ms: r.p99Ms
+                p99Ms: r.p99Ms,
+                ...(r.targetGroupArn ? { targetGroupArn: r.targetGroupArn } : {})
               }
             }
           : {})
@@ -96,7 +100,7 @@ export function createWorkloadHandlers(
       return eventsOfWorkload(history, input.name, clock.now(), input.limit ?? 200)
     },
     async routerStats() {
-      const s = router.stats()
+      const s = routes.stats()
       return {
         url: router.url,
         replicas: s.replicas.map((r) => ({

@@ -112,6 +112,8 @@ const AT_RISK_OVERLAP_MS = 60_000
 export function createController(deps: ControllerDeps): Controller {
   const { provider, history, clock, router, serving } = deps
   const log = deps.log ?? (() => {})
+  /** per workload, the last reason its launches were deferred (logged when it changes) */
+  const deferred = new Map<string, string>()
   const timeScale = deps.timeScale ?? 1
   const cloudMs = (seconds: number): number => (seconds * 1000) / timeScale
   const holder = deps.holder ?? `${process.pid}@${hostname()}#${randomUUID().slice(0, 8)}`
@@ -345,6 +347,18 @@ export function createController(deps: ControllerDeps): Controller {
   ): Promise<void> => {
     const budget = budgetFor(w.name, spec.budgetPerHour ?? 0)
     const spend = mine.filter((i) => ALIVE.has(i.state)).reduce((sum, i) => sum + i.pricePerHour, 0)
+    let userData: string | undefined
+    try {
+      userData = deps.userData?.(spec)
+    } catch (error) {
+      // no boot script, no launch: a node that cannot boot its agent never serves (a later pass retries)
+      if (!isProviderError(error)) throw error
+      const line = `${w.name}: launches deferred: ${error.message}`
+      if (deferred.get(w.name) !== line) log(line) // once, not every pass
+      deferred.set(w.name, line)
+      return
+    }
+    deferred.delete(w.name)
     let allSpotFull = a.market === 'spot'
     for (const instanceType of spec.instanceTypes) {
       const price = deps.priceOf(instanceType, a.market)
@@ -356,7 +370,7 @@ export function createController(deps: ControllerDeps): Controller {
           zones: a.zones.length > 0 ? a.zones : undefined,
           name: `${w.name}-${a.role === 'standby' ? 'spare' : 'replica'}-${(++launches).toString(36)}${clock.now().toString(36).slice(-4)}`,
           model: spec.model,
-          userData: deps.userData?.(spec),
+          userData,
           tags: launchTags({
             workload: w.name,
             role: a.role,

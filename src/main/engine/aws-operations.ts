@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/api'
-import type { DrainResult } from '../../shared/fleet'
+import type { DrainResult, ManagedInstance } from '../../shared/fleet'
 import type { Clock } from '../clock'
 import type { History } from '../history'
 import { createInterruptionDeduper } from '../monitors/dedupe'
@@ -9,7 +9,9 @@ import { APPROX_ON_DEMAND_USD_PER_HOUR, onDemandPrice } from '../providers/aws'
 import type { CloudProvider } from '../providers/types'
 import { handleAgentReport } from './agent-reports'
 import type { FleetOperations, OperationsContext } from './operations'
-import { agentUserData, type AgentInstall } from './user-data'
+import type { AgentBootStatus } from '../providers/aws/agent-boot'
+import { ProviderError } from '../providers/errors'
+import { agentUserData } from './user-data'
 import { checkpointPrefix } from '../providers/aws/resources'
 import { errorText } from '../../shared/errors'
 
@@ -19,8 +21,11 @@ export interface AwsOperationsOptions {
   settings: () => Settings
   history: History
   log?: (line: string) => void
-  /** the agent install for boot scripts (providers/aws/agent-boot.ts), once its bundle is published */
-  agentBoot?: () => (AgentInstall & { bucket?: string }) | undefined
+  /**
+   * the agent install for boot scripts (providers/aws/agent-boot.ts); with it, a launch waits for
+   * the bundle and is refused when the agent is off, since a node without its agent never serves
+   */
+  agentBoot?: () => AgentBootStatus
 }
 
 /**
@@ -36,6 +41,24 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
   const drainWaiters = new Map<string, (result: DrainResult) => void>()
   let stopLoops: AbortController | undefined
   let ctx: OperationsContext | undefined
+
+  /**
+   * The agent's drain report as history keeps it: one that reached a daemon before its restart
+   * still ends this drain (an instance drains once: its id names the drain).
+   */
+  const storedDrainReport = (instance: ManagedInstance): DrainResult | undefined => {
+    const stored = o.history
+      .eventsBetween(instance.launchedAt, o.clock.now() + 1, {
+        kinds: ['drain-end'],
+        instanceId: instance.id
+      })
+      .find((e) => e.data?.source === 'agent')
+    if (!stored) return undefined
+    const { source: _source, ...result } = stored.data as unknown as DrainResult & {
+      source: string
+    }
+    return result
+  }
 
   return {
     start(context) {
@@ -70,7 +93,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     drain(instance, deadline): Promise<DrainResult> {
       const startedAt = o.clock.now()
-      const reported = drainReports.get(instance.id)
+      const reported = drainReports.get(instance.id) ?? storedDrainReport(instance)
       if (reported) return Promise.resolve(reported)
       return new Promise((resolve) => {
         const timeout = setTimeout(
@@ -110,7 +133,18 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     userData(model, server) {
       const s = o.settings()
-      const agent = o.agentBoot?.()
+      const status = o.agentBoot?.()
+      const agent = status?.kind === 'ready' ? status.values : undefined
+      if (status?.kind === 'starting')
+        throw new ProviderError(
+          'not-ready',
+          'not launching yet: the node agent bundle is still being published to S3 (seconds); the next pass launches'
+        )
+      if (status?.kind === 'off' && !s.fleet.cockpitUrl)
+        throw new ProviderError(
+          'not-ready',
+          `not launching: a node needs its agent to serve, and the agent is off: ${status.reason}`
+        )
       if (!s.fleet.cockpitUrl && !agent) return undefined
       // the cockpit's API token stays on the cockpit: agents report with their instance's own role
       return agentUserData({
@@ -126,9 +160,11 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
     },
     jobUserData(workload, job) {
       // a job needs the agent: it reports the exit status and turns a notice into the final save
-      const agent = o.agentBoot?.()
-      if (!agent || (job.checkpoint && !agent.bucket)) return undefined
-      const { bucket, ...install } = agent
+      // (undefined while it is starting or off: the job controller waits, launching nothing)
+      const status = o.agentBoot?.()
+      if (status?.kind !== 'ready') return undefined
+      const { bucket, ...install } = status.values
+      if (job.checkpoint && !bucket) return undefined
       return agentUserData({
         agent: install,
         job: {

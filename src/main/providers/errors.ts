@@ -10,6 +10,8 @@ export const PROVIDER_ERROR_CODES = [
   'not-owned',
   'not-found',
   'dry-run-ok',
+  /** Synkti itself cannot launch yet or as configured (e.g. the node agent is not set up) */
+  'not-ready',
   'unknown'
 ] as const
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number]

@@ -45,9 +45,14 @@ export function createPerServiceRouter(o: PerServiceRouterOptions): RouterPort {
     replicas: () => ports().flatMap((p) => p.replicas()),
     stats() {
       const all = ports().map((p) => p.stats())
+      // the built-in router lists every declared service; one a target group routes is that group's
+      const [builtin, ...groupStats] = all
       return {
         replicas: all.flatMap((s) => s.replicas),
-        services: all.flatMap((s) => s.services)
+        services: [
+          ...builtin.services.filter((s) => o.targetGroupOf(s.service) === undefined),
+          ...groupStats.flatMap((s) => s.services)
+        ]
       }
     }
   }

@@ -139,7 +139,8 @@ export function createElbv2Router(o: Elbv2RouterOptions): Elbv2Router {
           errors: 0,
           requestsPerSecond: 0,
           p50Ms: null,
-          p99Ms: null
+          p99Ms: null,
+          targetGroupArn: arn
         }
         s.ready++
         services.set(r.service, s)

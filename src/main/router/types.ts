@@ -47,6 +47,8 @@ export interface ServiceStats {
   requestsPerSecond: number
   p50Ms: number | null
   p99Ms: number | null
+  /** routed by this ELBv2 target group: the load balancer holds the request figures (CloudWatch) */
+  targetGroupArn?: string
 }
 
 export interface RouterPort {

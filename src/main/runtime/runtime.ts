@@ -244,7 +244,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       settings: settings.get,
       history,
       log,
-      agentBoot: () => agentBoot?.current()
+      agentBoot: () => agentBoot?.status() ?? { kind: 'starting' }
     })
     serving = agentServing()
     const awsProvider = provider
@@ -377,11 +377,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   })
   const handlers: ApiHandlers = {
     ...engineHandlers,
-    ...createWorkloadHandlers({ history, engine, controller, router, clock, speed: timeScale })
+    ...createWorkloadHandlers({
+      history,
+      engine,
+      controller,
+      router,
+      routes,
+      clock,
+      speed: timeScale
+    })
   }
   try {
     await engine.start()
     agentBoot = startBoot?.()
+    // launches wait for the agent's bundle: once it is published, act without waiting for the next sync
+    void agentBoot?.ready.then(() => controller.poke())
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()

@@ -38,7 +38,7 @@ export interface AgentBootValues {
   sha256: string
   reportsQueueUrl: string
   /** the bucket the bundle is in, which also keeps jobs' checkpoints (resources.ts checkpointPrefix) */
-  bucket: string
+  bucket?: string
 }
 
 export interface PublishedBundle {
@@ -108,9 +108,18 @@ export interface AgentBootOptions {
   urlSeconds?: number
 }
 
+/**
+ * Whether launches can boot the agent: `ready` with the boot script's values; `starting` while the
+ * queue is looked up and the bundle published (seconds); `off` when either cannot be, and why.
+ */
+export type AgentBootStatus =
+  | { kind: 'ready'; values: AgentBootValues }
+  | { kind: 'starting' }
+  | { kind: 'off'; reason: string }
+
 export interface AgentBoot {
-  /** the values for the next launch's boot script, once the bundle is published */
-  current(): AgentBootValues | undefined
+  /** what the next launch's boot script can install */
+  status(): AgentBootStatus
   /** resolves once the setup attempt is over (the channel then runs in the background) */
   readonly ready: Promise<void>
   stop(): Promise<void>
@@ -123,6 +132,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   const tasks: Promise<unknown>[] = []
   let queueUrl: string | undefined
   let bundle: { sha256: string; url: string; bucket: string } | undefined
+  let offReason: string | undefined
   const config = ec2ClientConfig(o.client)
   const urlSeconds = o.urlSeconds ?? 6 * 3600
 
@@ -130,9 +140,8 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
     const sqs = new SQSClient(config)
     queueUrl = await findReportsQueue(sqs, o.fleetTag)
     if (!queueUrl) {
-      o.log(
-        `agent channel off: no SQS queue ${reportsQueueName(o.fleetTag)} in ${o.client.region} (run \`synkti aws setup\`); launches boot without the agent`
-      )
+      offReason = `no SQS queue ${reportsQueueName(o.fleetTag)} in ${o.client.region} (run \`synkti aws setup\`)`
+      o.log(`agent channel off: ${offReason}`)
       return
     }
     const senderCheck = o.senderCheck ?? (await roleSenderCheck(config, o))
@@ -154,9 +163,8 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 
   const startBundle = async (): Promise<void> => {
     if (!o.bundlePath || !existsSync(o.bundlePath)) {
-      o.log(
-        `agent bundle not found${o.bundlePath ? ` at ${o.bundlePath}` : ''} (\`npm run build\` makes it); launches boot without the agent`
-      )
+      offReason = `the agent bundle is not built${o.bundlePath ? ` (no ${o.bundlePath})` : ''}: \`npm run build\` makes it`
+      o.log(`agent bundle off: ${offReason}`)
       return
     }
     const s3 = new S3Client(s3Config(config))
@@ -173,20 +181,23 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
     o.log(
       `agent bundle ${published.uploaded ? 'uploaded to' : 'already in'} s3://${bucket}/${published.key}`
     )
-    // bounded: one presign per half lifetime until the runtime stops
+    const presign = async (): Promise<void> => {
+      bundle = {
+        bucket,
+        sha256: published.sha256,
+        url: await presignBundle(s3, bucket, published.key, urlSeconds)
+      }
+    }
+    await presign()
+    // bounded: one presign per half lifetime until the runtime stops; a failure keeps the last URL
     tasks.push(
       (async () => {
-        while (!signal.aborted) {
-          try {
-            bundle = {
-              bucket,
-              sha256: published.sha256,
-              url: await presignBundle(s3, bucket, published.key, urlSeconds)
-            }
-          } catch (error) {
-            o.log(`agent bundle: presigning failed: ${errorText(error)}`)
-          }
+        for (;;) {
           await o.clock.sleep((urlSeconds * 1000) / 2, signal).catch(() => undefined)
+          if (signal.aborted) return
+          await presign().catch((error: unknown) =>
+            o.log(`agent bundle: presigning failed: ${errorText(error)}`)
+          )
         }
       })()
     )
@@ -194,24 +205,31 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 
   const attempt = (what: string, step: () => Promise<void>): Promise<void> =>
     step().catch((error: unknown) => {
-      if (!signal.aborted)
-        o.log(`${what} off: ${errorText(error)}; launches boot without the agent`)
+      if (signal.aborted) return
+      offReason = `${what}: ${errorText(error)}`
+      o.log(`${what} off: ${errorText(error)}`)
     })
+  let settled = false
   const ready = Promise.all([
     attempt('agent channel', startChannel),
     attempt('agent bundle', startBundle)
-  ]).then(() => undefined)
+  ]).then(() => void (settled = true))
 
   return {
-    current: () =>
-      queueUrl && bundle
-        ? {
+    status: () => {
+      if (queueUrl && bundle)
+        return {
+          kind: 'ready',
+          values: {
             bundleUrl: bundle.url,
             sha256: bundle.sha256,
             reportsQueueUrl: queueUrl,
             bucket: bundle.bucket
           }
-        : undefined,
+        }
+      if (offReason) return { kind: 'off', reason: offReason }
+      return settled ? { kind: 'off', reason: 'the agent is not set up' } : { kind: 'starting' }
+    },
     ready,
     stop: async () => {
       stopping.abort()

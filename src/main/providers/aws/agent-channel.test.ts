@@ -8,10 +8,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../clock'
+import { manualClock } from '../../../../test/support/manual-clock'
 import {
   agentRolePolicyStatements,
   createSqsReportSender,
   instanceRoleSender,
+  ownedByListing,
   reportEnvelope,
   reportsQueueName,
   runAgentChannel,
@@ -179,5 +181,28 @@ describe('names and the agents role policy', () => {
       'ForAllValues:StringLike': { 'aws:TagKeys': ['synkti:endpoint', 'synkti:event:*'] }
     })
     expect(statements[2].Resource).toBe('arn:aws:ssm:*:*:parameter/synkti/lab/*')
+  })
+})
+
+describe('ownedByListing (which instances may report)', () => {
+  it('keeps an instance the fleet listed after the listing drops it, and lists at most once a second', async () => {
+    const clock = manualClock(0)
+    let listing = [{ id: 'i-0aaaaaaaaaaaaaaa1' }]
+    let lists = 0
+    const owned = ownedByListing(async () => (lists++, listing), clock)
+    expect(await owned('i-0aaaaaaaaaaaaaaa1')).toBe(true)
+    // terminated: gone from the listing, but its last reports (a drain report) are still its own
+    listing = []
+    clock.advance(60_000)
+    expect(await owned('i-0aaaaaaaaaaaaaaa1')).toBe(true)
+    // a stranger is refused; asking again within the second does not list again
+    expect(await owned('i-0ffffffffffffffff')).toBe(false)
+    expect(await owned('i-0ffffffffffffffff')).toBe(false)
+    expect(lists).toBe(2)
+    // a new instance is found by the next listing
+    listing = [{ id: 'i-0aaaaaaaaaaaaaaa2' }]
+    clock.advance(1000)
+    expect(await owned('i-0aaaaaaaaaaaaaaa2')).toBe(true)
+    expect(lists).toBe(3)
   })
 })

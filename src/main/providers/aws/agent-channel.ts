@@ -377,20 +377,29 @@ export async function findReportsQueue(
   }
 }
 
-/** `owned` backed by the fleet listing, cached briefly; an unknown id refreshes it (a new instance). */
+/**
+ * `owned` backed by the fleet listing: an unknown id refreshes it (a new instance), at most once a
+ * second. An id once listed stays the fleet's (EC2 never reuses instance ids), so the last reports of
+ * an instance that has just terminated (its drain report, a heartbeat in flight) are still taken
+ * after the listing has dropped it.
+ */
 export function ownedByListing(
   list: () => Promise<{ id: string }[]>,
   clock: Clock,
-  ttlMs = 10_000
+  maxRemembered = 100_000
 ): (instanceId: string) => Promise<boolean> {
-  let ids = new Set<string>()
+  const seen = new Set<string>()
   let listedAt = -Infinity
   return async (instanceId) => {
-    if (ids.has(instanceId) && clock.now() - listedAt < ttlMs) return true
+    if (seen.has(instanceId)) return true
     if (clock.now() - listedAt >= 1000) {
-      ids = new Set((await list()).map((i) => i.id))
       listedAt = clock.now()
+      for (const i of await list()) {
+        if (seen.has(i.id)) continue
+        if (seen.size >= maxRemembered) seen.delete(seen.values().next().value!) // oldest first
+        seen.add(i.id)
+      }
     }
-    return ids.has(instanceId)
+    return seen.has(instanceId)
   }
 }

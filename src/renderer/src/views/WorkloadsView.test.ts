@@ -91,6 +91,29 @@ describe('WorkloadsView', () => {
     expect(field(w, 'llama', 'health')).toBe('fewer replicas ready than wanted')
   })
 
+  it('says a service routed by an ELBv2 target group has its request figures in CloudWatch', async () => {
+    const arn =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/chat/0123456789abcdef'
+    client.listWorkloads.mockResolvedValue([
+      serviceWorkload('llama', {
+        router: {
+          requests: 0,
+          errors: 0,
+          requestsPerSecond: 0,
+          p50Ms: null,
+          p99Ms: null,
+          targetGroupArn: arn
+        }
+      })
+    ])
+    const w = await mountView()
+    expect(field(w, 'llama', 'rps')).toBe('—')
+    expect(field(w, 'llama', 'router-note')).toBe(
+      'Routed by the ELBv2 target group chat: its request figures are in CloudWatch.'
+    )
+    expect(card(w, 'llama').text()).not.toContain('No router statistics yet')
+  })
+
   it('polls listWorkloads and shows the new figures', async () => {
     const w = await mountView()
     expect(client.listWorkloads).toHaveBeenCalledTimes(1)

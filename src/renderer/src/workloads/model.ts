@@ -62,6 +62,11 @@ export function serviceFigures(w: WorkloadView): ServiceFigures {
   }
 }
 
+/** the NAME of arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID */
+export function targetGroupName(arn: string): string {
+  return /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn
+}
+
 /** "healthy" when every wanted replica answers, "degraded" when some do, "down" when none do. */
 export function serviceHealth(w: WorkloadView): 'healthy' | 'degraded' | 'down' | 'idle' {
   if (w.desired.replicas === 0) return 'idle'
