@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Clock } from '../clock'
 import type { Log, LogFields } from '../logging/log'
 import type { ReportTransport } from './reports'
+import { errorText } from '../../shared/errors'
 
 /** the job state files (written by the host's runner, read here; the notice written here) */
 export const JOB_STATE_FILES = { exit: 'job-exit', notice: 'notice' } as const
@@ -83,7 +84,7 @@ export async function watchJobExit(c: JobWatchContext): Promise<void> {
     try {
       status = await readJobExit(c.stateDir)
     } catch (error) {
-      problem('job-exit-unreadable', { error: (error as Error).message })
+      problem('job-exit-unreadable', { error: errorText(error) })
       status = undefined
     }
     if (status && c.reportable()) {

@@ -179,8 +179,8 @@ describe('a job on a real cloud ends on its command exit', () => {
   })
 
   it('without a boot script yet, launches nothing (an instance that boots nothing only bills)', async () => {
-    let ready: string | undefined
-    const j = setup(() => ready)
+    const agent: { boot?: string } = {}
+    const j = setup(() => agent.boot)
     await j.pass()
     expect(j.provider.launchRequests).toEqual([])
     await j.pass()
@@ -191,7 +191,7 @@ describe('a job on a real cloud ends on its command exit', () => {
     expect(j.view().reason).toMatch(/waiting for the node agent/)
     expect(j.view().decision).toBe('idle')
     // the agent's bundle is published: the next pass launches, with it
-    ready = BOOT
+    agent.boot = BOOT
     await j.clock.advance(1000)
     await j.pass()
     expect(j.provider.launchRequests.map((r) => r.userData)).toEqual([BOOT])
