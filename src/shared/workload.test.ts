@@ -123,6 +123,13 @@ describe('service workloads', () => {
     expect(problems({ ...service, port: 0 })).toEqual([
       'port: expected a whole number from 1 to 65535, got 0'
     ])
+    expect(problems({ ...service, diskGiB: 4 })).toEqual([
+      'diskGiB: expected a whole number from 8 to 16384, got 4'
+    ])
+    expect(checkWorkload({ ...service, diskGiB: 300 })).toMatchObject({
+      ok: true,
+      workload: { diskGiB: 300 }
+    })
     expect(problems({ ...service, budgetPerHour: Infinity })).toEqual([
       'budgetPerHour: expected a number of dollars per hour from 0 to 100000, got Infinity'
     ])

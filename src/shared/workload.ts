@@ -67,8 +67,13 @@ export const WORKLOAD_LIMITS = {
   everyMinutes: 1440,
   readyTimeoutSeconds: 7200,
   healthIntervalSeconds: 300,
-  failureThreshold: 20
+  failureThreshold: 20,
+  /** gp3 root volumes: 8 GiB to 16 TiB */
+  diskGiB: [8, 16_384] as const
 } as const
+
+/** the root disk a launch gets when the workload names none: room for a 7-34B model and its image */
+export const DEFAULT_DISK_GIB = 200
 
 export const SERVICE_DEFAULTS = {
   replicas: 1,
@@ -298,6 +303,8 @@ export const serviceWorkloadSchema = z
     zones: zonesSchema.optional(),
     image: imageSchema.default(SERVICE_DEFAULTS.image),
     port: wholeNumber(1, 65535).default(SERVICE_DEFAULTS.port),
+    /** each instance's root disk (model weights, the image, caches); absent: DEFAULT_DISK_GIB */
+    diskGiB: wholeNumber(...L.diskGiB).optional(),
     args: list(argSchema, 0, L.args, 'vLLM arguments').default([]),
     env: envSchema.default({}),
     /** SSM SecureString parameter whose value vLLM gets as HF_TOKEN (gated models) */
@@ -368,6 +375,8 @@ export const jobWorkloadSchema = z
     zones: zonesSchema.optional(),
     /** on a real cloud; none: DEFAULT_JOB_IMAGE */
     image: imageSchema.optional(),
+    /** the instance's root disk (data, checkpoints, the image); absent: DEFAULT_DISK_GIB */
+    diskGiB: wholeNumber(...L.diskGiB).optional(),
     env: envSchema.default({}),
     /** SSM SecureString parameter whose value the job's container gets as HF_TOKEN */
     hfTokenParameter: parameterNameSchema.optional()

@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeVolumesCommand,
   DescribeVpcsCommand,
   EC2Client,
   RunInstancesCommand,
@@ -261,6 +262,7 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
         'instanceTypes: [g5.xlarge]',
         'market: spot',
         `port: ${port}`,
+        'diskGiB: 300',
         'health: { intervalSeconds: 1, readyTimeoutSeconds: 60 }',
         `router: { targetGroupArn: "${targetGroupArn}" }`
       ].join('\n'),
@@ -286,6 +288,12 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
       })
       expect(i.IamInstanceProfile?.Arn).toContain(saved.aws.instanceProfileName)
       expect(i.SecurityGroups?.map((g) => g.GroupId)).toEqual(saved.aws.securityGroupIds)
+      // the root disk the workload asked for
+      const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)
+      const volumes = await ec2.send(
+        new DescribeVolumesCommand({ VolumeIds: [root!.Ebs!.VolumeId!] })
+      )
+      expect(volumes.Volumes?.[0]).toMatchObject({ Size: 300, VolumeType: 'gp3' })
       const node = nodes.booted.get(i.InstanceId!)!
       expect(node.userData).toContain('sha256sum -c')
       expect(node.userData).not.toContain(TOKEN)

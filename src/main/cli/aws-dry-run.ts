@@ -23,6 +23,7 @@ export async function ec2DryRun(
           market,
           zones: w.zones,
           name: `${w.name}-dry-run`,
+          rootVolumeGiB: w.diskGiB,
           dryRun: true
         })
         // a provider that launched for real on a dry run would be a bug: never count it as a check

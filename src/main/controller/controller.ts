@@ -371,6 +371,7 @@ export function createController(deps: ControllerDeps): Controller {
           name: `${w.name}-${a.role === 'standby' ? 'spare' : 'replica'}-${(++launches).toString(36)}${clock.now().toString(36).slice(-4)}`,
           model: spec.model,
           userData,
+          rootVolumeGiB: spec.diskGiB,
           tags: launchTags({
             workload: w.name,
             role: a.role,

@@ -70,7 +70,8 @@ describe('a job on a real cloud ends on its command exit', () => {
       deadlineHours: 4,
       changeoverHours: 0,
       checkpoint: { dir: '/ckpt', stateGiB: 1, everyMinutes: 30 },
-      instanceTypes: ['g5.xlarge']
+      instanceTypes: ['g5.xlarge'],
+      diskGiB: 300
     })
     history.workloads.apply('ft', 'job', spec, T0)
     const w = () => history.workloads.get('ft')!
@@ -98,6 +99,7 @@ describe('a job on a real cloud ends on its command exit', () => {
     await j.pass()
     expect(j.provider.launchRequests).toHaveLength(1)
     expect(j.provider.launchRequests[0].userData).toBe(BOOT)
+    expect(j.provider.launchRequests[0].rootVolumeGiB).toBe(300)
     expect(seen[0]).toEqual(['ft', j.spec])
     const id = j.view().instanceId!
     expect(id).toBeDefined()

@@ -349,6 +349,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           zones: spec.zones?.length ? spec.zones : undefined,
           name: `${w.name}-job-${clock.now().toString(36)}`,
           ...(userData !== undefined ? { userData } : {}),
+          rootVolumeGiB: spec.diskGiB,
           tags: launchTags({ workload: w.name, role: 'job', generation: w.generation })
         },
         deps.priceOf(instanceType, market) ?? Number.NaN,

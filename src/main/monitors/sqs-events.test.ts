@@ -39,6 +39,29 @@ const STATE_CHANGE = {
   'detail-type': 'EC2 Instance State-change Notification',
   detail: { 'instance-id': 'i-1234567890abcdef0', state: 'running' }
 }
+// shaped like the AWS Health user guide's EventBridge sample for an instance retirement
+const HEALTH = {
+  version: '0',
+  id: '7bf73129-1428-4cd3-a780-95db273d1602',
+  'detail-type': 'AWS Health Event',
+  source: 'aws.health',
+  account: '123456789012',
+  time: '2025-03-01T12:00:00Z',
+  region: 'us-east-2',
+  resources: [
+    'i-1234567890abcdef0',
+    'arn:aws:ec2:us-east-2:123456789012:instance/i-0fedcba987654321f'
+  ],
+  detail: {
+    eventArn:
+      'arn:aws:health:us-east-2::event/EC2/AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED/AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED_ABC123',
+    service: 'EC2',
+    eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+    eventTypeCategory: 'scheduledChange',
+    startTime: 'Sat, 15 Mar 2025 15:10:09 GMT',
+    affectedEntities: [{ entityValue: 'i-1234567890abcdef0' }]
+  }
+}
 const T = Date.parse('2025-03-01T12:00:00Z')
 const QUEUE = 'https://sqs.us-east-2.amazonaws.com/123456789012/synkti-interruptions'
 
@@ -113,6 +136,28 @@ describe('parseEventBridgeMessage', () => {
           observedAt: T
         }
       })
+  })
+
+  it('an EC2 scheduled change from AWS Health puts each affected instance at risk from its start', () => {
+    const at = (instanceId: string) => ({
+      instanceId,
+      kind: 'rebalance-recommendation',
+      source: 'eventbridge',
+      observedAt: T,
+      detail: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED from 2025-03-15T15:10:09.000Z'
+    })
+    expect(parseEventBridgeMessage(JSON.stringify(HEALTH), T)).toEqual({
+      kind: 'events',
+      events: [at('i-1234567890abcdef0'), at('i-0fedcba987654321f')]
+    })
+    // other Health news (an issue, an account notification) is not about an instance's life
+    const issue = { ...HEALTH, detail: { ...HEALTH.detail, eventTypeCategory: 'issue' } }
+    expect(parseEventBridgeMessage(JSON.stringify(issue)).kind).toBe('ignored')
+    const none = { ...HEALTH, resources: [], detail: { ...HEALTH.detail, affectedEntities: [] } }
+    expect(parseEventBridgeMessage(JSON.stringify(none))).toEqual({
+      kind: 'ignored',
+      reason: 'AWS Health Event: names no instance'
+    })
   })
 
   it('other detail-types and non-AWS sources are ignored, not errors', () => {
@@ -197,6 +242,22 @@ describe('SQS consumer', () => {
     expect(result).toEqual({ received: 5, delivered: 2, deleted: 5, malformed: 1 })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toContain('malformed message 3 deleted')
+  })
+
+  it('delivers an AWS Health message once per affected instance, then deletes it', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [message('1', HEALTH)] })
+    const events: InterruptionEvent[] = []
+    const result = await receiveSqsBatchOnce(new SQSClient({ region: 'us-east-2' }), {
+      queueUrl: QUEUE,
+      signal: new AbortController().signal,
+      onEvent: (e) => void events.push(e),
+      deduper: createInterruptionDeduper()
+    })
+    expect(events.map((e) => [e.instanceId, e.kind])).toEqual([
+      ['i-1234567890abcdef0', 'rebalance-recommendation'],
+      ['i-0fedcba987654321f', 'rebalance-recommendation']
+    ])
+    expect(result).toEqual({ received: 1, delivered: 1, deleted: 1, malformed: 0 })
   })
 
   it('does not delete a message whose handler failed, so SQS redelivers it', async () => {

@@ -21,6 +21,8 @@ import { createInterruptionDeduper, type InterruptionDeduper } from './dedupe'
 export const SPOT_WARNING = 'EC2 Spot Instance Interruption Warning'
 export const REBALANCE = 'EC2 Instance Rebalance Recommendation'
 export const STATE_CHANGE = 'EC2 Instance State-change Notification'
+/** AWS Health: `synkti aws setup`'s rule forwards EC2's scheduled changes (retirement, maintenance) */
+export const HEALTH_EVENT = 'AWS Health Event'
 /** the states `synkti aws setup`'s rule forwards, and what each means for the instance */
 const LEAVING_STATES: Readonly<Record<string, InterruptionAction>> = {
   'shutting-down': 'terminate',
@@ -31,6 +33,8 @@ const LEAVING_STATES: Readonly<Record<string, InterruptionAction>> = {
 
 export type ParsedMessage =
   | { kind: 'event'; event: InterruptionEvent }
+  /** one AWS Health event naming several instances */
+  | { kind: 'events'; events: InterruptionEvent[] }
   /** well-formed but not an interruption signal (other detail-types, other sources) */
   | { kind: 'ignored'; reason: string }
   | { kind: 'malformed'; reason: string }
@@ -67,6 +71,7 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
   if (!doc) return malformed('body is not a JSON object')
   const detailType = doc['detail-type']
   if (typeof detailType !== 'string') return malformed('no detail-type: not an EventBridge event')
+  if (detailType === HEALTH_EVENT) return parseHealthEvent(doc, observedAt)
   if (detailType !== SPOT_WARNING && detailType !== REBALANCE && detailType !== STATE_CHANGE)
     return { kind: 'ignored', reason: `detail-type '${detailType}'` }
   if (doc.source !== 'aws.ec2')
@@ -103,6 +108,49 @@ export function parseEventBridgeMessage(body: string, observedAt?: number): Pars
       action: action as InterruptionAction,
       deadline: time + SPOT_NOTICE_MS
     }
+  }
+}
+
+/**
+ * An EC2 scheduled change from AWS Health (an instance retirement, a reboot or network maintenance):
+ * each affected instance is at risk from the change's start, so it is reported as a rebalance
+ * recommendation, with the change in the detail. A service with `rebalance: replace` replaces it
+ * ahead of time; otherwise the stop or termination, when it comes, is handled like any other.
+ */
+function parseHealthEvent(doc: Json, observedAt: number | undefined): ParsedMessage {
+  if (doc.source !== 'aws.health')
+    return { kind: 'ignored', reason: `source '${String(doc.source)}' is not aws.health` }
+  const detail = isObject(doc.detail) ? doc.detail : {}
+  if (detail.service !== 'EC2' || detail.eventTypeCategory !== 'scheduledChange')
+    return {
+      kind: 'ignored',
+      reason: `AWS Health ${String(detail.service)} ${String(detail.eventTypeCategory)} event`
+    }
+  const time = typeof doc.time === 'string' ? Date.parse(doc.time) : NaN
+  if (!Number.isFinite(time)) return malformed(`${HEALTH_EVENT}: missing or invalid time`)
+  const entities = Array.isArray(detail.affectedEntities) ? detail.affectedEntities : []
+  const resources = Array.isArray(doc.resources) ? doc.resources : []
+  const ids = new Set<string>()
+  for (const e of entities)
+    if (isObject(e) && typeof e.entityValue === 'string' && INSTANCE_ID.test(e.entityValue))
+      ids.add(e.entityValue)
+  for (const r of resources) {
+    const id = typeof r === 'string' ? /(?:^|\/)(i-[0-9a-f]{8,17})$/.exec(r)?.[1] : undefined
+    if (id) ids.add(id)
+  }
+  if (ids.size === 0) return { kind: 'ignored', reason: `${HEALTH_EVENT}: names no instance` }
+  const code = typeof detail.eventTypeCode === 'string' ? detail.eventTypeCode : 'scheduled change'
+  const start = typeof detail.startTime === 'string' ? Date.parse(detail.startTime) : NaN
+  const when = Number.isFinite(start) ? ` from ${new Date(start).toISOString()}` : ''
+  return {
+    kind: 'events',
+    events: [...ids].map((instanceId) => ({
+      instanceId,
+      kind: 'rebalance-recommendation' as const,
+      source: 'eventbridge' as const,
+      observedAt: observedAt ?? time,
+      detail: `AWS Health ${code}${when}`
+    }))
   }
 }
 
@@ -146,15 +194,18 @@ async function handleMessage(
   now: number
 ): Promise<Outcome> {
   const parsed = parseEventBridgeMessage(m.Body ?? '', now)
-  if (parsed.kind !== 'event') {
+  if (parsed.kind === 'ignored' || parsed.kind === 'malformed') {
     opts.log?.warn(
       `SQS ${opts.queueUrl}: ${parsed.kind} message ${m.MessageId ?? '?'} deleted: ${parsed.reason}`
     )
     return parsed.kind
   }
-  if (!deduper.accept(parsed.event)) return 'duplicate'
+  const fresh = (parsed.kind === 'event' ? [parsed.event] : parsed.events).filter((e) =>
+    deduper.accept(e)
+  )
+  if (fresh.length === 0) return 'duplicate'
   try {
-    await opts.onEvent(parsed.event)
+    for (const event of fresh) await opts.onEvent(event)
     return 'delivered'
   } catch (err) {
     opts.onError?.(err)

@@ -8,6 +8,7 @@ import type {
   ManagedInstance,
   SpotPricePoint
 } from '../../shared/fleet'
+import { DEFAULT_DISK_GIB } from '../../shared/workload'
 
 /** Tag every Synkti instance carries; its value is the provider's fleetTag. */
 export const FLEET_TAG_KEY = 'synkti:fleet'
@@ -15,7 +16,7 @@ export const FLEET_TAG_KEY = 'synkti:fleet'
 export const MODEL_TAG_KEY = 'synkti:model'
 
 /** root disk of a launched instance: the vLLM image (~10 GiB) plus the weights of a mid-size model */
-export const DEFAULT_ROOT_VOLUME_GIB = 200
+export const DEFAULT_ROOT_VOLUME_GIB = DEFAULT_DISK_GIB
 
 export interface LaunchRequest {
   instanceType: string

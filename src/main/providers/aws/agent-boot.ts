@@ -54,12 +54,15 @@ export async function publishAgentBundle(o: {
   bucket: string
   bundlePath: string
   version: string
+  /** a runtime that stops mid-upload abandons it */
+  signal?: AbortSignal
 }): Promise<PublishedBundle> {
+  const call = { abortSignal: o.signal }
   const bytes = readFileSync(o.bundlePath)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const key = agentBundleKey(o.version, sha256)
   try {
-    await o.s3.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }))
+    await o.s3.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }), call)
     return { key, sha256, uploaded: false }
   } catch (error) {
     if ((error as { name?: string }).name !== 'NotFound') throw error
@@ -72,7 +75,8 @@ export async function publishAgentBundle(o: {
       ContentType: 'text/javascript',
       // S3 refuses the upload if the bytes it got are not these
       ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64')
-    })
+    }),
+    call
   )
   return { key, sha256, uploaded: true }
 }
@@ -138,13 +142,13 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 
   const startChannel = async (): Promise<void> => {
     const sqs = new SQSClient(config)
-    queueUrl = await findReportsQueue(sqs, o.fleetTag)
+    queueUrl = await findReportsQueue(sqs, o.fleetTag, signal)
     if (!queueUrl) {
       offReason = `no SQS queue ${reportsQueueName(o.fleetTag)} in ${o.client.region} (run \`synkti aws setup\`)`
       o.log(`agent channel off: ${offReason}`)
       return
     }
-    const senderCheck = o.senderCheck ?? (await roleSenderCheck(config, o))
+    const senderCheck = o.senderCheck ?? (await roleSenderCheck(config, o, signal))
     o.log(`agent channel: receiving reports from ${queueUrl}`)
     tasks.push(
       runAgentChannel({
@@ -169,14 +173,16 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
     }
     const s3 = new S3Client(s3Config(config))
     const sts = new STSClient(config as STSClientConfig)
-    const account = (await sts.send(new GetCallerIdentityCommand({}))).Account
+    const account = (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal }))
+      .Account
     if (!account) throw new Error('STS did not say which account these credentials belong to')
     const bucket = agentBucketName(account, o.client.region)
     const published = await publishAgentBundle({
       s3,
       bucket,
       bundlePath: o.bundlePath,
-      version: o.version
+      version: o.version,
+      signal
     })
     o.log(
       `agent bundle ${published.uploaded ? 'uploaded to' : 'already in'} s3://${bucket}/${published.key}`
@@ -242,11 +248,14 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 /** the strict sender rule with the agents' role id; the AROA-pattern rule when IAM will not say */
 async function roleSenderCheck(
   config: ReturnType<typeof ec2ClientConfig>,
-  o: AgentBootOptions
+  o: AgentBootOptions,
+  signal: AbortSignal
 ): Promise<SenderCheck> {
   try {
     const iam = new IAMClient({ ...config, region: 'us-east-1' })
-    const role = await iam.send(new GetRoleCommand({ RoleName: agentRoleName(o.fleetTag) }))
+    const role = await iam.send(new GetRoleCommand({ RoleName: agentRoleName(o.fleetTag) }), {
+      abortSignal: signal
+    })
     if (role.Role?.RoleId) return instanceRoleSender(role.Role.RoleId)
   } catch (error) {
     o.log(

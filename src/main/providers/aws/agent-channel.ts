@@ -21,7 +21,7 @@ import {
   type SQSClient,
   type Message
 } from '@aws-sdk/client-sqs'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { errorText } from '../../../shared/errors'
 import type { Clock } from '../../clock'
@@ -32,14 +32,33 @@ export type ReportKind = (typeof REPORT_KINDS)[number]
 
 // ---- names shared with `synkti aws setup` (which creates these resources) ----
 
+/** long enough to tell fleets apart, short enough for every AWS name limit it goes into */
+const SLUG_MAX = 24
+
+/**
+ * The fleet tag as a name part: lowercase letters, digits and `-` (what S3, SQS, IAM and EventBridge
+ * all accept). A tag that had to be changed to fit gets a short hash of the original, so two tags
+ * never share resources ("a_b" and "a-b" differ).
+ */
+export function fleetSlug(fleetTag: string): string {
+  const plain = fleetTag
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .replace(/-{2,}/g, '-')
+  if (plain === fleetTag && plain.length > 0 && plain.length <= SLUG_MAX) return plain
+  const hash = createHash('sha256').update(fleetTag).digest('hex').slice(0, 6)
+  return `${plain.slice(0, SLUG_MAX - 7).replace(/-+$/, '') || 'fleet'}-${hash}`
+}
+
 /** The fleet's reports queue (FIFO: ordered per instance, deduplicated by report id). */
 export function reportsQueueName(fleetTag: string): string {
-  return `synkti-${fleetTag}-reports.fifo`
+  return `synkti-${fleetSlug(fleetTag)}-reports.fifo`
 }
 
 /** The agents' IAM role and instance profile (the same name for both). */
 export function agentRoleName(fleetTag: string): string {
-  return `synkti-${fleetTag}-agent`
+  return `synkti-${fleetSlug(fleetTag)}-agent`
 }
 
 /** The cockpit's bucket for agent bundles and checkpoints: one per account and region. */
@@ -365,10 +384,14 @@ async function deleteReport(
 /** The queue URL for the fleet's reports queue, or undefined when `synkti aws setup` has not made it. */
 export async function findReportsQueue(
   client: Pick<SQSClient, 'send'>,
-  fleetTag: string
+  fleetTag: string,
+  signal?: AbortSignal
 ): Promise<string | undefined> {
   try {
-    const out = await client.send(new GetQueueUrlCommand({ QueueName: reportsQueueName(fleetTag) }))
+    const out = await client.send(
+      new GetQueueUrlCommand({ QueueName: reportsQueueName(fleetTag) }),
+      { abortSignal: signal }
+    )
     return out.QueueUrl
   } catch (error) {
     const name = (error as { name?: string }).name ?? ''

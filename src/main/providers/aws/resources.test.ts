@@ -17,12 +17,16 @@ describe('fleet resource names', () => {
     expect(fleetSlug('x'.repeat(128))).toHaveLength(24)
   })
 
-  it('the names setup gives fit their service: S3 (3-63, lowercase), SQS (80), rules (64)', () => {
+  it('the names setup gives fit their service: S3 (3-63, lowercase), SQS (80), rules and IAM (64)', () => {
     for (const tag of ['synkti', 'Team/ML+GPU=1@corp.example', 'z'.repeat(128)]) {
       const n = fleetResourceNames(tag, 'ap-southeast-2', '123456789012')
       expect(n.bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
       expect(n.interruptionQueue).toMatch(/^[\w-]{1,80}$/)
       for (const r of Object.values(n.rules)) expect(r).toMatch(/^[.\-_A-Za-z0-9]{1,64}$/)
+      expect(n.reportsQueue).toMatch(/^[\w-]{1,75}\.fifo$/)
+      // IAM: role and instance profile names are at most 64 of letters, digits and +=,.@_-
+      expect(n.role).toMatch(/^[\w+=,.@-]{1,64}$/)
+      expect(n.instanceProfile).toMatch(/^[\w+=,.@-]{1,64}$/)
       expect(n.role.startsWith('synkti-') && n.bucket.startsWith('synkti-')).toBe(true)
       expect(n.securityGroup).toMatch(/^synkti-[a-z0-9-]+-model$/)
     }

@@ -4,14 +4,16 @@
 // agent-channel.ts, which finds them. Every name starts with `synkti-`, which is what the operator
 // policy's resource patterns (iam-policy.ts, setup-policy.ts) allow.
 
-import { createHash } from 'node:crypto'
 import { FLEET_TAG_KEY } from '../types'
 import {
   agentBucketName,
   agentRoleName,
   agentRolePolicyStatements,
+  fleetSlug,
   reportsQueueName
 } from './agent-channel'
+
+export { fleetSlug }
 
 /** set on every resource `synkti aws setup` creates, beside the fleet tag: teardown removes only these */
 export const SETUP_TAG_KEY = 'synkti:created-by'
@@ -68,24 +70,6 @@ export interface FleetResourceNames {
   rules: Record<InterruptionRule, string>
   /** the name of the agents' inline role policy */
   rolePolicy: string
-}
-
-const SLUG_MAX = 24
-
-/**
- * The fleet tag as a name part: lowercase letters, digits and `-` (what S3, SQS, IAM and EventBridge
- * all accept). A tag that had to be changed to fit gets a short hash of the original, so two tags
- * never share resources ("a_b" and "a-b" differ).
- */
-export function fleetSlug(fleetTag: string): string {
-  const plain = fleetTag
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .replace(/-{2,}/g, '-')
-  if (plain === fleetTag && plain.length > 0 && plain.length <= SLUG_MAX) return plain
-  const hash = createHash('sha256').update(fleetTag).digest('hex').slice(0, 6)
-  return `${plain.slice(0, SLUG_MAX - 7).replace(/-+$/, '') || 'fleet'}-${hash}`
 }
 
 export function fleetResourceNames(
