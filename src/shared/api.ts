@@ -269,6 +269,11 @@ export interface JobView {
   reason: string
   /** set once the work is done: hours since submission */
   finishedHours?: number
+  /**
+   * On a real cloud, set when the job's command (or restoring or saving its checkpoint) exited
+   * non-zero: the job is stopped, not retried (apply it again to rerun it from its checkpoint)
+   */
+  failed?: { exitCode: number; phase: string; atHours: number }
   instanceId?: string
   /** progress over time: [hours since submission, progress hours] where it bent, oldest first, to now */
   trail: [number, number][]

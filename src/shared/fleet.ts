@@ -66,7 +66,9 @@ export const FLEET_EVENT_KINDS = [
   'checkpoint',
   'terminate',
   'standby',
-  'budget-blocked'
+  'budget-blocked',
+  /** a deadline job's command exited on its instance (the node agent's report): data.exitCode */
+  'job-exit'
 ] as const
 export type FleetEventKind = (typeof FLEET_EVENT_KINDS)[number]
 

@@ -305,6 +305,20 @@ describe('job workloads', () => {
     ])
   })
 
+  it('takes an SSM parameter name for the Hugging Face token, never the token', () => {
+    expect(valid({ ...service, hfTokenParameter: '/synkti/hf-token' })).toMatchObject({
+      hfTokenParameter: '/synkti/hf-token'
+    })
+    expect(valid({ ...job, hfTokenParameter: '/synkti/lab/hf_token.v2' })).toMatchObject({
+      hfTokenParameter: '/synkti/lab/hf_token.v2'
+    })
+    expect(problems({ ...service, hfTokenParameter: '/x $(id)' })).toEqual([
+      'hfTokenParameter: expected an SSM parameter name like /synkti/hf-token (letters, digits and . _ - /), got "/x $(id)"'
+    ])
+    expect(problems({ ...job, hfTokenParameter: '' })).toHaveLength(1)
+    expect(problems({ ...job, hfTokenParameter: '/a'.repeat(1025) })).toHaveLength(1)
+  })
+
   it('bounds hours, the command and the checkpoint', () => {
     expect(problems({ ...job, workHours: 0 })).toEqual([
       'workHours: expected a number of hours above 0 and at most 10000, got 0'
@@ -322,11 +336,16 @@ describe('job workloads', () => {
       'command[1]: expected text of 1 to 4096 characters, got 3'
     ])
     expect(problems({ ...job, checkpoint: { dir: 'ckpt', stateGiB: 20 } })).toEqual([
-      'checkpoint.dir: expected an absolute path like /ckpt (no ..), got "ckpt"'
+      'checkpoint.dir: expected an absolute path like /ckpt (no .., no : or , or control characters), got "ckpt"'
     ])
     expect(problems({ ...job, checkpoint: { dir: '/a/../etc', stateGiB: 20 } })).toEqual([
-      'checkpoint.dir: expected an absolute path like /ckpt (no ..), got "/a/../etc"'
+      'checkpoint.dir: expected an absolute path like /ckpt (no .., no : or , or control characters), got "/a/../etc"'
     ])
+    // docker's bind-mount syntax splits at ':' and ','; a newline is a pasted mistake
+    for (const dir of ['/ckpt:/etc', '/a,b', '/a\nb'])
+      expect(problems({ ...job, checkpoint: { dir, stateGiB: 20 } })).toHaveLength(1)
+    // shell-significant characters are only data (the boot script quotes them)
+    expect(valid({ ...job, checkpoint: { dir: "/ckpt/$(id) 'x'", stateGiB: 20 } }).kind).toBe('job')
     expect(
       problems({ ...job, checkpoint: { dir: '/ckpt', stateGiB: 20, everyMinutes: 0 } })
     ).toEqual([

@@ -15,6 +15,13 @@ import type { PolicyName } from './simulation'
  */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.12.0'
 
+/**
+ * What a job without `image` runs in on a real cloud: a pinned PyTorch + CUDA runtime (python, pip,
+ * torch), pinned for the same reason as vLLM (a job resumed on a new instance must see the same
+ * environment it checkpointed in). The sandbox runs no container and ignores it.
+ */
+export const DEFAULT_JOB_IMAGE = 'pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime'
+
 export const SERVICE_MARKETS = ['spot', 'ondemand', 'spot-with-fallback'] as const
 export type ServiceMarket = (typeof SERVICE_MARKETS)[number]
 
@@ -55,6 +62,7 @@ export const WORKLOAD_LIMITS = {
   deadlineHours: 87_600,
   changeoverHours: 24,
   checkpointDirLength: 1024,
+  parameterNameLength: 2048,
   stateGiB: 65_536,
   everyMinutes: 1440,
   readyTimeoutSeconds: 7200,
@@ -261,6 +269,16 @@ const argSchema = z
       })
   })
 
+/**
+ * An SSM Parameter Store name (a SecureString holding e.g. a Hugging Face token): only the name goes
+ * into the boot script; the instance reads the value with its own role. AWS's own character rule.
+ */
+const parameterNameSchema = text(
+  /^[A-Za-z0-9_.\-/]+$/,
+  L.parameterNameLength,
+  'an SSM parameter name like /synkti/hf-token (letters, digits and . _ - /)'
+)
+
 export const serviceWorkloadSchema = z
   .strictObject({
     kind: z.literal('service'),
@@ -289,6 +307,8 @@ export const serviceWorkloadSchema = z
     diskGiB: wholeNumber(...L.diskGiB).optional(),
     args: list(argSchema, 0, L.args, 'vLLM arguments').default([]),
     env: envSchema.default({}),
+    /** SSM SecureString parameter whose value vLLM gets as HF_TOKEN (gated models) */
+    hfTokenParameter: parameterNameSchema.optional(),
     health: healthSchema.prefault({}),
     /** who routes clients to the ready replicas: the built-in router, or an ELBv2 target group */
     router: routerSchema.default('builtin')
@@ -306,10 +326,12 @@ export const serviceWorkloadSchema = z
 
 const checkpointSchema = z.strictObject(
   {
+    // no ':' or ',' (docker's bind-mount syntax) and no control characters: it is mounted in the job's container
     dir: text(
-      /^\/(?!.*(^|\/)\.\.(\/|$))[^\0]*$/,
+      // eslint-disable-next-line no-control-regex
+      /^\/(?!.*(^|\/)\.\.(\/|$))[^\u0000-\u001f\u007f:,]*$/,
       L.checkpointDirLength,
-      'an absolute path like /ckpt (no ..)'
+      'an absolute path like /ckpt (no .., no : or , or control characters)'
     ),
     stateGiB: decimal(0, L.stateGiB, 'a number of GiB'),
     everyMinutes: decimal(0, L.everyMinutes, 'a number of minutes', true).default(
@@ -351,10 +373,13 @@ export const jobWorkloadSchema = z
       .default(JOB_DEFAULTS.policy),
     instanceTypes: instanceTypesSchema,
     zones: zonesSchema.optional(),
+    /** on a real cloud; none: DEFAULT_JOB_IMAGE */
     image: imageSchema.optional(),
     /** the instance's root disk (data, checkpoints, the image); absent: DEFAULT_DISK_GIB */
     diskGiB: wholeNumber(...L.diskGiB).optional(),
-    env: envSchema.default({})
+    env: envSchema.default({}),
+    /** SSM SecureString parameter whose value the job's container gets as HF_TOKEN */
+    hfTokenParameter: parameterNameSchema.optional()
   })
   .superRefine((job, ctx) => {
     if (job.deadline !== undefined && job.deadlineHours !== undefined)

@@ -19,7 +19,7 @@ import {
   ModifyTargetGroupAttributesCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge'
-import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam'
+import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import {
   GetBucketEncryptionCommand,
   GetPublicAccessBlockCommand,
@@ -221,6 +221,38 @@ describe.skipIf(!haveMoto)(
       )
       expect(first.stdout).toContain('1 of 10 changed')
       const second = await cli(...wider)
+      expect(second.stdout).toContain('nothing to change: all 10 resources exist')
+    })
+
+    it("an agents' role made by an older setup is brought up to the policy (jobs' checkpoints), once", async () => {
+      // the role as an older version left it: no checkpoint statements
+      const current = await h.iam.send(
+        new GetRolePolicyCommand({ RoleName: names.role, PolicyName: names.rolePolicy })
+      )
+      const doc = JSON.parse(decodeURIComponent(current.PolicyDocument!)) as {
+        Statement: { Sid?: string }[]
+      }
+      const older = {
+        ...doc,
+        Statement: doc.Statement.filter((st) => !/Checkpoints/.test(st.Sid ?? ''))
+      }
+      await h.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: names.role,
+          PolicyName: names.rolePolicy,
+          PolicyDocument: JSON.stringify(older)
+        })
+      )
+      const first = await cli(...setupArgs, '--data-dir', dataDir)
+      expect(first.code, first.stderr).toBe(0)
+      expect(first.stdout).toContain(
+        `updated       IAM role             ${names.role}: update its policy ${names.rolePolicy}`
+      )
+      const mended = await h.iam.send(
+        new GetRolePolicyCommand({ RoleName: names.role, PolicyName: names.rolePolicy })
+      )
+      expect(decodeURIComponent(mended.PolicyDocument!)).toContain('SynktiAgentCheckpoints')
+      const second = await cli(...setupArgs, '--data-dir', dataDir)
       expect(second.stdout).toContain('nothing to change: all 10 resources exist')
     })
 

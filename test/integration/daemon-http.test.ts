@@ -183,5 +183,13 @@ describe('synkti serve over HTTP', () => {
     const bad = await post('events', { instanceId: 'i-0abc', event: { kind: 'meteor' } })
     expect(bad.status).toBe(400)
     expect((await readJson(bad)).error.message).toMatch(/agent events report/)
+    // a deadline job's exit status
+    expect(
+      (await post('job', { instanceId: 'i-0abc', at: Date.now(), exitCode: 0, phase: 'run' }))
+        .status
+    ).toBe(200)
+    const badJob = await post('job', { instanceId: 'i-0abc', at: 1, exitCode: 256, phase: 'run' })
+    expect(badJob.status).toBe(400)
+    expect((await readJson(badJob)).error.message).toMatch(/^agent job report: exitCode: /)
   })
 })

@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -304,5 +307,109 @@ describe('the agent publishes its endpoint', () => {
       'i-agent8',
       { 'synkti:endpoint': `http://10.0.0.8:${new URL(vllm.url).port}` }
     ])
+  })
+})
+
+describe('runAgent on a deadline job', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+  const stateDir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'synkti-job-state-'))
+    dirs.push(d)
+    return d
+  }
+  const jobAgent = async (dir: string, lines: string[] = []): Promise<AgentHandle> =>
+    runAgent(
+      {
+        cockpitUrl: cockpit!.url,
+        token: TOKEN,
+        imdsEndpoint: imds!.url,
+        metricsUrl: `${await closedPortUrl()}/metrics`,
+        pollMs: 20,
+        heartbeatMs: 40,
+        jobStateDir: dir
+      },
+      {
+        logger: (l) => lines.push(l),
+        tagRecorder: async () => {},
+        retry: { attempts: 2, baseMs: 5, maxMs: 10 }
+      }
+    )
+
+  it('reports the exit status the runner wrote, once, matched to its instance', async () => {
+    imds = await startImdsServer({ instanceId: 'i-job1' })
+    cockpit = await startCockpitStub(TOKEN)
+    const dir = stateDir()
+    const lines: string[] = []
+    agent = await jobAgent(dir, lines)
+    await until(() => cockpit!.heartbeats.length >= 1)
+    expect(cockpit.jobs).toEqual([])
+    writeFileSync(join(dir, 'job-exit'), '3\nrun\n')
+    await until(() => cockpit!.jobs.length === 1)
+    expect(cockpit.jobs[0]).toEqual({
+      instanceId: 'i-job1',
+      at: expect.any(Number),
+      exitCode: 3,
+      phase: 'run'
+    })
+    await until(() => cockpit!.heartbeats.length >= 4)
+    expect(cockpit.jobs).toHaveLength(1)
+    expect(lines.some((l) => / agent job-exit-reported code=3 phase=run /.test(l))).toBe(true)
+  })
+
+  it('keeps the status until the cockpit takes it', async () => {
+    imds = await startImdsServer({ instanceId: 'i-job2' })
+    cockpit = await startCockpitStub(TOKEN)
+    cockpit.failWith = 503
+    const dir = stateDir()
+    writeFileSync(join(dir, 'job-exit'), '0\nrun\n')
+    const lines: string[] = []
+    agent = await jobAgent(dir, lines)
+    await until(() => lines.some((l) => / agent job-exit-unsent code=0 /.test(l)))
+    cockpit.failWith = undefined
+    await until(() => cockpit!.jobs.length === 1)
+    expect(cockpit.jobs[0]).toMatchObject({ instanceId: 'i-job2', exitCode: 0, phase: 'run' })
+  })
+
+  it('at a notice writes the notice file for the host, drains no model server, and reports no exit after it', async () => {
+    imds = await startImdsServer({ instanceId: 'i-job3' })
+    cockpit = await startCockpitStub(TOKEN)
+    const dir = stateDir()
+    const lines: string[] = []
+    agent = await jobAgent(dir, lines)
+    await agent.instanceId
+    const noticeTime = new Date(Date.now() + 60_000)
+    noticeTime.setMilliseconds(0)
+    imds.scheduleNotice('terminate', noticeTime.toISOString().replace('.000Z', 'Z'))
+    await until(() => existsSync(join(dir, 'notice')))
+    expect(readFileSync(join(dir, 'notice'), 'utf8')).toBe(`${noticeTime.toISOString()}\n`)
+    await until(() => cockpit!.events.length === 1)
+    expect(cockpit.events[0]).toEqual({
+      instanceId: 'i-job3',
+      event: expect.objectContaining({ kind: 'interruption-notice', source: 'imds' })
+    })
+    // the host stopped the job for the notice: that status is not the command's outcome
+    writeFileSync(join(dir, 'job-exit'), '143\nrun\n')
+    await until(() => cockpit!.heartbeats.some((h) => h.state === 'drained'))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(cockpit.jobs).toEqual([])
+    expect(cockpit.events).toHaveLength(1)
+    expect(lines.some((l) => / agent drain/.test(l))).toBe(false)
+  })
+
+  it('refuses a malformed status file with one line, and reads a good one after', async () => {
+    imds = await startImdsServer({ instanceId: 'i-job4' })
+    cockpit = await startCockpitStub(TOKEN)
+    const dir = stateDir()
+    writeFileSync(join(dir, 'job-exit'), '$(id)\nrun\n')
+    const lines: string[] = []
+    agent = await jobAgent(dir, lines)
+    await until(() => lines.some((l) => / agent job-exit-unreadable /.test(l)))
+    expect(lines.filter((l) => / agent job-exit-unreadable /.test(l))).toHaveLength(1)
+    writeFileSync(join(dir, 'job-exit'), '0\nsave\n')
+    await until(() => cockpit!.jobs.length === 1)
+    expect(cockpit.jobs[0]).toMatchObject({ exitCode: 0, phase: 'save' })
   })
 })

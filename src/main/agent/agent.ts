@@ -10,6 +10,7 @@ import type { ReportSender } from '../providers/aws/agent-channel'
 import type { RetryPolicy } from './cockpit'
 import { httpReports, queueReports, type ReportTransport } from './reports'
 import { publishEndpoint, type EndpointOptions } from './endpoint'
+import { watchJobExit, writeJobNotice } from './job'
 import { iso, lineLog, type Log } from '../logging/log'
 import { errorText } from '../../shared/errors'
 import {
@@ -51,6 +52,12 @@ export interface AgentOptions {
   drainPollMs?: number
   /** send the local vLLM queue (running + waiting) with each heartbeat, shown as its load in the Fleet view */
   heartbeatLoad?: boolean
+  /**
+   * A deadline job runs on this instance (its state directory, AGENT_JOB_STATE_DIR in the boot
+   * script's container): report its command's exit status, and at a notice drop the notice file that
+   * stops the job and saves its checkpoint instead of draining a model server.
+   */
+  jobStateDir?: string
 }
 
 export interface AgentDeps {
@@ -86,8 +93,15 @@ export const AGENT_CONFIG_FILES = {
   reportsQueueUrl: 'reports-queue-url',
   servePort: 'model-port',
   endpointAddress: 'endpoint-address',
-  cockpitUrl: 'cockpit-url'
+  cockpitUrl: 'cockpit-url',
+  /** present on a job's instance: where (inside the agent's container) the job's state is */
+  jobStateDir: 'job-state-dir'
 } as const
+
+/** where the boot script mounts a job's state directory in the agent's container */
+export const AGENT_JOB_STATE_DIR = '/var/lib/synkti'
+
+export { JOB_STATE_FILES } from './job'
 
 export const AGENT_DEFAULTS = {
   metricsUrl: 'http://127.0.0.1:8000/metrics',
@@ -181,6 +195,18 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     await deliver({ instanceId: event.instanceId, event, drain: result, checkpoint })
   }
 
+  /** a job's instance has no model server to drain: the host stops the job and saves its checkpoint */
+  const handleJobNotice = async (event: InterruptionEvent, stateDir: string): Promise<void> => {
+    state = 'draining'
+    try {
+      await writeJobNotice(stateDir, event.deadline ?? event.observedAt + FALLBACK_NOTICE_MS)
+      log('job-notice', { file: stateDir })
+    } catch (error) {
+      log('job-notice-failed', { error: errorText(error) })
+    }
+    state = 'drained'
+  }
+
   const handleEvent = async (event: InterruptionEvent): Promise<void> => {
     const name = event.kind === 'interruption-notice' ? 'notice' : 'rebalance'
     log(name, {
@@ -189,6 +215,11 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
       instance: event.instanceId,
       detail: event.detail
     })
+    // the job's checkpoint is the urgent part: its stop and save start before any report
+    if (event.kind === 'interruption-notice' && o.jobStateDir) {
+      await handleJobNotice(event, o.jobStateDir)
+      return deliver({ instanceId: event.instanceId, event })
+    }
     // the bare event first, so failover can start while we drain; the drain does not wait for it
     // (retries to an unreachable cockpit must not eat into the notice); then the drain result
     const firstReport = deliver({ instanceId: event.instanceId, event }).catch((error) =>
@@ -252,11 +283,30 @@ export function runAgent(options: AgentOptions, deps: AgentDeps = {}): AgentHand
     () => undefined
   )
 
+  const jobStateDir = o.jobStateDir
+  const jobExit = jobStateDir
+    ? monitor.instanceId.then(
+        (instanceId) =>
+          watchJobExit({
+            instanceId,
+            stateDir: jobStateDir,
+            reports: cockpit,
+            clock,
+            signal,
+            log,
+            pollMs: o.pollMs,
+            retryMs: o.heartbeatMs,
+            reportable: () => state === 'watching'
+          }),
+        () => undefined
+      )
+    : Promise.resolve(undefined)
+
   const done = (async () => {
     await new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true })
     )
-    await Promise.all([monitor.done, heartbeats, published])
+    await Promise.all([monitor.done, heartbeats, published, jobExit])
     while (tasks.size > 0) await Promise.all([...tasks]) // bounded: no new events after abort
     log('stopped', { state })
   })()

@@ -8,6 +8,13 @@ import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode } from '../../sh
 import { errorText } from '../../shared/errors'
 import { ApiError, dispatchApiCall, toApiError, type ApiHandlers, type StreamHub } from './handlers'
 
+/** the node agents' report routes and the kind each carries */
+const AGENT_ROUTES = new Map<string, 'events' | 'heartbeat' | 'job'>([
+  ['/api/agent/events', 'events'],
+  ['/api/agent/heartbeat', 'heartbeat'],
+  ['/api/agent/job', 'job']
+])
+
 export interface ApiServerOptions {
   handlers: ApiHandlers
   /** cloud seconds per real second, sent with every result (default 1) */
@@ -17,7 +24,7 @@ export interface ApiServerOptions {
   /** the built renderer (out/renderer); omitted: API only */
   staticDir?: string
   /** node agents' reports: path below /api/agent/ and the JSON body */
-  agentSink?: (kind: 'events' | 'heartbeat', body: unknown) => Promise<void>
+  agentSink?: (kind: 'events' | 'heartbeat' | 'job', body: unknown) => Promise<void>
   host?: string
   port?: number
   /** keep-alive comment interval of the live stream, ms */
@@ -283,10 +290,11 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       )
       return sendJson(res, 200, { result, clock: { speed: options.speed ?? 1 } })
     }
-    if (url.pathname === '/api/agent/events' || url.pathname === '/api/agent/heartbeat') {
+    const agentKind = AGENT_ROUTES.get(url.pathname)
+    if (agentKind) {
       if (!options.agentSink)
         return sendError(res, 'not-found', 'this daemon takes no agent reports')
-      await options.agentSink(url.pathname.endsWith('events') ? 'events' : 'heartbeat', body)
+      await options.agentSink(agentKind, body)
       return sendJson(res, 200, { ok: true })
     }
     return sendError(res, 'not-found', `no route POST ${url.pathname.slice(0, 64)}`)

@@ -23,6 +23,7 @@ interface AgentFlags {
   endpointAddress?: string
   model?: string
   configDir?: string
+  jobStateDir?: string
 }
 
 function readConfig(dir: string | undefined, name: string): string | undefined {
@@ -91,8 +92,12 @@ export function registerAgent(program: Command): void {
     .option('--endpoint-address <which>', 'public (default) or private address to publish')
     .option('--model <id>', "the model vLLM must list (default: the instance's synkti:model tag)")
     .option(
+      '--job-state-dir <dir>',
+      'a deadline job runs here: report its exit status from <dir>/job-exit, and at a notice write <dir>/notice (the host then stops the job and saves its checkpoint)'
+    )
+    .option(
       '--config-dir <dir>',
-      'read unset values from files the boot script wrote there (reports-queue-url, model-port, endpoint-address, cockpit-url)'
+      'read unset values from files the boot script wrote there (reports-queue-url, model-port, endpoint-address, cockpit-url, job-state-dir)'
     )
     .action(async (flags: AgentFlags) => {
       const file = (key: keyof typeof AGENT_CONFIG_FILES): string | undefined =>
@@ -151,7 +156,8 @@ export function registerAgent(program: Command): void {
           flags.bandwidthGibps !== undefined
             ? parseNumberFlag('--bandwidth-gibps', flags.bandwidthGibps, 'positive')
             : undefined,
-        heartbeatLoad: flags.reportLoad
+        heartbeatLoad: flags.reportLoad,
+        jobStateDir: flags.jobStateDir ?? file('jobStateDir')
       })
       const stop = (): void => void handle.stop()
       process.once('SIGTERM', stop)

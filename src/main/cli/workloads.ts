@@ -223,7 +223,11 @@ function statusTable(views: WorkloadView[], local: boolean): string {
 function jobLine(name: string, j: NonNullable<WorkloadView['job']>): string {
   const h = (x: number): string => `${x.toFixed(2)} h`
   const state =
-    j.finishedHours !== undefined ? `done at ${h(j.finishedHours)}` : `${j.decision}: ${j.reason}`
+    j.finishedHours !== undefined
+      ? `done at ${h(j.finishedHours)}`
+      : j.failed
+        ? `failed at ${h(j.failed.atHours)}: ${j.reason}`
+        : `${j.decision}: ${j.reason}`
   return (
     `${name}: progress ${h(j.progressHours)} of ${h(j.workHours)}, expected ${h(j.expectedProgressHours)}, ` +
     `deadline ${h(j.deadlineHours)} (now ${h(j.elapsedHours)}), ${j.preemptions} reclaims, ${j.checkpoints} checkpoints; ${state}`

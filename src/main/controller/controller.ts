@@ -16,7 +16,7 @@ import { isProviderError } from '../providers/errors'
 import { MODEL_TAG_KEY, type CloudProvider } from '../providers/types'
 import type { RouterPort } from '../router/types'
 import { createFailoverBook, type FailoverBook } from './failovers'
-import { createJobRunner, type JobRunner } from './job'
+import { createJobRunner, type JobRunner, type JobRunnerDeps } from './job'
 import { checkReady, type ServingBackend } from '../serving/serving'
 import {
   planService,
@@ -63,6 +63,8 @@ export interface ControllerDeps {
   holder?: string
   /** boot script for a replica of this service (the same as a user launch gets); absent: none */
   userData?: (spec: ServiceSpec) => string | undefined
+  /** a real cloud: boot script of a job's launch (job.ts JobRunnerDeps.bootScript); absent: the sandbox's clock model */
+  jobBootScript?: JobRunnerDeps['bootScript']
   /** notice deadlines other sources reported (agents, EventBridge) that the listing may not show yet */
   notices?: () => ReadonlyMap<string, number>
 }
@@ -151,6 +153,7 @@ export function createController(deps: ControllerDeps): Controller {
     timeScale,
     priceOf: deps.priceOf,
     spotProbeSeconds: deps.spotProbeSeconds,
+    bootScript: deps.jobBootScript,
     wakeAt: (at) => {
       // whole ms, a ms late rather than early: the rule must see its line crossed
       const when = Math.ceil(at)

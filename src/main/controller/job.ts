@@ -4,10 +4,13 @@
 // sandbox's accelerated seconds there), the unit the policies and the simulator use.
 //
 // Running the command: on the sandbox the instance "runs" the job by its clock (progress accrues
-// while it is running and past the changeover d), which is the simulator's model. On a real cloud
-// the node agent would start `spec.command` in the launched instance and report its progress and
-// checkpoint completions; that is not built (issue 9). The seam is progressOf and lose below: they
-// read progress from the clock model, and an agent's reports would replace that model there.
+// while it is running and past the changeover d), which is the simulator's model, and the job is
+// done when that progress reaches C. On a real cloud (deps.bootScript) each launch boots the job's
+// command (engine/user-data.ts: restore the checkpoint from S3, run, save) and the node agent reports
+// its exit status, which history keeps as a `job-exit` event: exit 0 finishes the job, anything else
+// fails it (stopped, not retried: a command that failed once is likely to fail again, at GPU prices).
+// Progress there stays the clock's estimate the policy plans with, held just short of C: past its
+// estimate a running job keeps its instance until its command says it is done.
 import type { FleetEvent, ManagedInstance } from '../../shared/fleet'
 import type { JobView } from '../../shared/api'
 import { errorText } from '../../shared/errors'
@@ -68,6 +71,10 @@ export interface JobState {
   checkpoints: JobCheckpointRecord[]
   /** instances whose notice was already handled */
   noticed: string[]
+  /** on a real cloud: the command (or its checkpoint's restore or save) exited non-zero, job time */
+  failedAt?: number
+  /** the reported exit that ended the job (real cloud) */
+  exit?: { exitCode: number; phase: string }
   /**
    * Where progress bent, [t, progress] in seconds, oldest first: each run's start and end and each
    * drop to a checkpoint, so the cockpit can draw progress over time (absent in states saved before it).
@@ -92,6 +99,17 @@ export interface JobRunnerDeps {
    * not announce returning capacity, so this bounds how late the controller sees it (default 60).
    */
   spotProbeSeconds?: number
+  /**
+   * A real cloud: the boot script of the job's launches (engine/user-data.ts), undefined while none
+   * can be made (e.g. the node agent's bundle is not published yet: then nothing is launched, since
+   * an instance that boots nothing only bills). With it the job ends on the agent's exit report.
+   */
+  bootScript?: (workload: string, spec: JobSpec) => string | undefined
+}
+
+/** how far before C the clock's estimate is held on a real cloud, seconds (at least a minute, 1% of C) */
+export function estimateCeiling(C: number): number {
+  return C - Math.min(C / 2, Math.max(60, C / 100))
 }
 
 export interface JobRunner {
@@ -167,7 +185,13 @@ export function networkGbps(wording: string): number | undefined {
 
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const { provider, history, clock } = deps
+  const reported = deps.bootScript !== undefined
+  /** progress as the policy sees it: on a real cloud the clock's estimate, held short of C */
+  const estimate = (s: JobState, t: number, C: number): number =>
+    reported ? Math.min(progressOf(s, t), estimateCeiling(C)) : progressOf(s, t)
   const policies = new Map<string, Policy>()
+  /** jobs whose launch waits for a boot script (logged once) */
+  const waitingForBoot = new Set<string>()
   const spotOutUntil = new Map<string, number>()
   const bandwidth = new Map<string, number>()
 
@@ -253,7 +277,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const stoppedAt =
       instance?.noticeDeadline !== undefined ? Math.min(t, noticedAt(w, instance) ?? t) : t
     // a periodic checkpoint saved in a pass between the notice and now stays saved
-    const progress = Math.max(s.checkpointed, progressOf(s, stoppedAt))
+    const progress = Math.max(s.checkpointed, estimate(s, stoppedAt, spec.workHours * 3600))
     const unsaved = progress - s.checkpointed
     // the run in the trail ends where its work stopped
     s.trail ??= []
@@ -312,7 +336,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const launch = async (
     w: StoredWorkload,
     spec: JobSpec,
-    market: 'spot' | 'ondemand'
+    market: 'spot' | 'ondemand',
+    userData: string | undefined
   ): Promise<ManagedInstance | undefined> => {
     let allFull = market === 'spot'
     for (const instanceType of spec.instanceTypes) {
@@ -323,6 +348,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           market,
           zones: spec.zones?.length ? spec.zones : undefined,
           name: `${w.name}-job-${clock.now().toString(36)}`,
+          ...(userData !== undefined ? { userData } : {}),
+          rootVolumeGiB: spec.diskGiB,
           tags: launchTags({ workload: w.name, role: 'job', generation: w.generation })
         },
         deps.priceOf(instanceType, market) ?? Number.NaN,
@@ -337,6 +364,73 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return undefined
   }
 
+  /** the agent's report that the job's command exited on this instance (history's job-exit event) */
+  const exitOf = (instanceId: string, since: number): FleetEvent | undefined => {
+    // the instance's clock stamps the report: no upper bound, so a clock ahead of ours still counts
+    const [exit] = history.eventsBetween(since, Number.MAX_SAFE_INTEGER, {
+      kinds: ['job-exit'],
+      instanceId,
+      limit: 1
+    })
+    return exit
+  }
+
+  /** exit 0 of the command: done; anything else: failed, stopped (not retried) */
+  const endOnExit = (
+    w: StoredWorkload,
+    s: JobState,
+    exit: FleetEvent,
+    t: number,
+    C: number,
+    R: number
+  ): void => {
+    const exitCode = Number(exit.data?.exitCode)
+    const phase = String(exit.data?.phase ?? 'run')
+    const at = Math.max(0, Math.min(t, ((exit.at - w.createdAt) * deps.timeScale) / 1000))
+    const instanceId = s.instanceId
+    s.exit = { exitCode, phase }
+    s.trail ??= []
+    if (s.runStart !== undefined && s.runStart < at) s.trail.push([s.runStart, s.base])
+    const hours = (x: number): string => `${(x / 3600).toFixed(2)} h`
+    if (exitCode === 0 && phase === 'run') {
+      s.finishedAt = at
+      s.trail.push([at, C])
+      checkpoint(w, s, at, C, 'periodic', { final: true, exitCode }, instanceId)
+      s.base = C
+      s.reason = `done at ${hours(at)} (deadline ${hours(R)}): the command exited 0`
+    } else {
+      s.failedAt = at
+      s.trail.push([at, s.checkpointed])
+      s.base = s.checkpointed
+      const what =
+        phase === 'run'
+          ? `the command exited with code ${exitCode}`
+          : phase === 'restore'
+            ? `restoring its checkpoint from S3 failed (exit ${exitCode})`
+            : phase === 'save'
+              ? `saving its checkpoint to S3 failed (exit ${exitCode})`
+              : `reading its hfTokenParameter from SSM failed (exit ${exitCode})`
+      s.reason = `failed at ${hours(at)}: ${what}; stopped, not retried (apply it again to rerun it from its last checkpoint)`
+      s.decisions.push({ at, choice: 'idle', reason: s.reason })
+    }
+    s.runStart = undefined
+    s.instanceId = undefined
+    s.current = 'idle'
+    deps.record({
+      at: clock.now(),
+      kind: 'terminate',
+      instanceId,
+      data: {
+        workload: w.name,
+        reason: s.finishedAt !== undefined ? 'job done' : 'job failed',
+        exitCode,
+        phase,
+        ...(s.finishedAt !== undefined ? { finishedHours: at / 3600 } : { failedHours: at / 3600 })
+      }
+    })
+    deps.log(`${w.name}: ${s.reason}`)
+  }
+
   const reconcile: JobRunner['reconcile'] = async (w, mine) => {
     const spec = w.spec as JobSpec
     const s = load(w)
@@ -345,9 +439,20 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const t = jobNow(w)
     const alive = mine.filter((i) => ALIVE.has(i.state) && roleOf(i) === 'job')
 
-    if (s.finishedAt !== undefined) {
+    if (s.finishedAt !== undefined || s.failedAt !== undefined) {
       for (const i of alive) await terminate(i.id)
       return
+    }
+    // a real cloud: the command's exit, reported by the agent, ends the job (before a reclaim that
+    // came after it could count as lost work)
+    if (reported && s.instanceId) {
+      const exit = exitOf(s.instanceId, w.createdAt)
+      if (exit) {
+        endOnExit(w, s, exit, t, C, R)
+        save(w, s)
+        for (const i of alive) await terminate(i.id)
+        return
+      }
     }
 
     // the instance the state names: still there, under notice, or gone
@@ -358,8 +463,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (current && s.runStart !== undefined && current.state === 'pending' && t > s.runStart)
       s.runStart = t
 
-    let progress = progressOf(s, t)
-    if (progress >= C - 1e-9) {
+    let progress = estimate(s, t, C)
+    if (!reported && progress >= C - 1e-9) {
       s.finishedAt = s.runStart !== undefined ? s.runStart + (C - s.base) : t
       markRun(s, s.finishedAt)
       checkpoint(w, s, s.finishedAt, C, 'periodic', { final: true }, s.instanceId)
@@ -383,9 +488,17 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     for (const i of alive)
       if (i.id !== s.instanceId && !s.noticed.includes(i.id)) await terminate(i.id)
 
+    // past its estimate, a running job keeps its instance until its command exits
+    if (reported && s.instanceId && progressOf(s, t) >= estimateCeiling(C)) {
+      s.reason = `past its estimate of ${(C / 3600).toFixed(2)} h: running until its command exits`
+      save(w, s)
+      deps.wakeAt(realAt(w, t + (deps.spotProbeSeconds ?? DEFAULT_SPOT_PROBE_SECONDS)))
+      return
+    }
+
     const view = (): DeadlineView => ({
       now: t,
-      progress: progressOf(s, t),
+      progress: estimate(s, t, C),
       computeTime: C,
       deadline: R,
       changeover: d,
@@ -400,12 +513,25 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const before = view()
     const step = decideJobStep(policy, before, s.choiceAt === NEVER ? -Infinity : s.choiceAt)
     s.safetyNet = step.safetyNet
-    if (step.switchNow) {
+    // a real cloud: a launch needs the job's boot script; until it can be made (the node agent's
+    // bundle and reports queue), nothing changes, since an instance that boots nothing only bills
+    const userData =
+      step.switchNow && step.choice !== 'idle' ? deps.bootScript?.(w.name, spec) : undefined
+    const waitForBoot = reported && step.switchNow && step.choice !== 'idle' && !userData
+    if (waitForBoot) {
+      if (!waitingForBoot.has(w.name))
+        deps.log(
+          `${w.name}: not launched yet: no boot script for the job (the node agent's bundle and reports queue are needed: \`synkti aws setup\`, \`npm run build\`)`
+        )
+      waitingForBoot.add(w.name)
+      s.reason = 'waiting for the node agent (its bundle and reports queue) before launching'
+    } else waitingForBoot.delete(w.name)
+    if (step.switchNow && !waitForBoot) {
       const reason = decisionReason(policy, { ...before, safetyNet: s.safetyNet }, step.choice)
       if (s.instanceId) {
         const old = s.instanceId
         markRun(s, t)
-        progress = progressOf(s, t)
+        progress = estimate(s, t, C)
         s.checkpointed = Math.max(s.checkpointed, progress)
         s.base = s.checkpointed
         s.runStart = undefined
@@ -417,7 +543,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       }
       const record: JobDecisionRecord = { at: t, choice: step.choice, reason }
       if (step.choice !== 'idle') {
-        const started = await launch(w, spec, step.choice)
+        const started = await launch(w, spec, step.choice, userData)
         if (started) {
           s.instanceId = started.id
           s.current = step.choice
@@ -460,9 +586,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const s =
         stored && stored.generation === w.generation ? (stored.state as JobState) : freshJobState()
       const { C, R } = jobTimes(spec, w.createdAt)
-      const t = s.finishedAt ?? jobNow(w)
+      const t = s.finishedAt ?? s.failedAt ?? jobNow(w)
       return {
-        progressHours: Math.min(C, progressOf(s, t)) / 3600,
+        progressHours:
+          (s.finishedAt !== undefined ? Math.min(C, progressOf(s, t)) : estimate(s, t, C)) / 3600,
         workHours: C / 3600,
         expectedProgressHours:
           Math.min(C, expectedProgress({ computeTime: C, deadline: R }, t)) / 3600,
@@ -472,10 +599,13 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         checkpoints: s.checkpoints.length,
         preemptions: s.preemptions,
         safetyNet: s.safetyNet,
-        decision: s.finishedAt !== undefined ? 'idle' : s.current,
+        decision: s.finishedAt !== undefined || s.failedAt !== undefined ? 'idle' : s.current,
         reason: s.reason,
         trail: progressTrail(s, t, C),
         ...(s.finishedAt !== undefined ? { finishedHours: s.finishedAt / 3600 } : {}),
+        ...(s.failedAt !== undefined && s.exit
+          ? { failed: { ...s.exit, atHours: s.failedAt / 3600 } }
+          : {}),
         ...(s.instanceId ? { instanceId: s.instanceId } : {})
       }
     }

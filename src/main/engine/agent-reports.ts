@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { DrainResult, InterruptionEvent } from '../../shared/fleet'
+import { JOB_EXIT_PHASES, type JobExitPhase } from '../agent/job'
 import type { OperationsContext } from './operations'
 
 const interruptionSchema = z.object({
@@ -37,6 +38,15 @@ export const agentHeartbeatSchema = z.object({
   load: z.number().finite().min(0).optional()
 })
 
+/** A deadline job's command exited (engine/user-data.ts's runner wrote its status, the agent read it). */
+export const agentJobReportSchema = z.object({
+  instanceId: z.string().min(1),
+  at: z.number().finite(),
+  exitCode: z.number().int().min(0).max(255),
+  /** where it ended: restoring the checkpoint, reading the secret, the command itself, saving */
+  phase: z.enum(JOB_EXIT_PHASES)
+})
+
 export type ParsedAgentReport =
   | {
       kind: 'events'
@@ -46,11 +56,20 @@ export type ParsedAgentReport =
       checkpoint?: Record<string, unknown>
     }
   | { kind: 'heartbeat'; instanceId: string; at: number; state: string; load?: number }
+  | { kind: 'job'; instanceId: string; at: number; exitCode: number; phase: JobExitPhase }
+
+const REPORT_SCHEMAS = {
+  events: agentEventReportSchema,
+  heartbeat: agentHeartbeatSchema,
+  job: agentJobReportSchema
+} as const
 
 /** Validates a node agent's report; a malformed one is refused with the field that is wrong. */
-export function parseAgentReport(kind: 'events' | 'heartbeat', body: unknown): ParsedAgentReport {
-  const schema = kind === 'events' ? agentEventReportSchema : agentHeartbeatSchema
-  const parsed = schema.safeParse(body)
+export function parseAgentReport(
+  kind: 'events' | 'heartbeat' | 'job',
+  body: unknown
+): ParsedAgentReport {
+  const parsed = REPORT_SCHEMAS[kind].safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw new AgentReportError(
@@ -71,11 +90,19 @@ export class AgentReportError extends Error {
  * the agent retries and then writes its instance tags.
  */
 export async function handleAgentReport(
-  kind: 'events' | 'heartbeat',
+  kind: 'events' | 'heartbeat' | 'job',
   body: unknown,
   ctx: OperationsContext | undefined
 ): Promise<ParsedAgentReport> {
   const report = parseAgentReport(kind, body)
+  if (ctx && report.kind === 'job')
+    // the job controller reads it from history on its next pass (controller/job.ts)
+    ctx.recordStored({
+      at: report.at,
+      kind: 'job-exit',
+      instanceId: report.instanceId,
+      data: { exitCode: report.exitCode, phase: report.phase, source: 'agent' }
+    })
   if (!ctx || report.kind !== 'events') return report
   ctx.interruption(report.event, { mustStore: true })
   if (report.drain)

@@ -12,6 +12,7 @@ import type { FleetOperations, OperationsContext } from './operations'
 import type { AgentBootStatus } from '../providers/aws/agent-boot'
 import { ProviderError } from '../providers/errors'
 import { agentUserData } from './user-data'
+import { checkpointPrefix } from '../providers/aws/resources'
 import { errorText } from '../../shared/errors'
 
 export interface AwsOperationsOptions {
@@ -152,7 +153,31 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
         model: model || undefined,
         vllmImage: server?.image,
         port: server?.port,
-        vllmArgs: server?.args
+        vllmArgs: server?.args,
+        env: server?.env,
+        hfTokenParameter: server?.hfTokenParameter
+      })
+    },
+    jobUserData(workload, job) {
+      // a job needs the agent: it reports the exit status and turns a notice into the final save
+      // (undefined while it is starting or off: the job controller waits, launching nothing)
+      const status = o.agentBoot?.()
+      if (status?.kind !== 'ready') return undefined
+      const { bucket, ...install } = status.values
+      if (job.checkpoint && !bucket) return undefined
+      return agentUserData({
+        agent: install,
+        job: {
+          command: job.command,
+          image: job.image,
+          env: job.env,
+          hfTokenParameter: job.hfTokenParameter,
+          checkpoint: job.checkpoint && {
+            dir: job.checkpoint.dir,
+            everyMinutes: job.checkpoint.everyMinutes,
+            s3Uri: `s3://${bucket}/${checkpointPrefix(o.settings().aws.fleetTag, workload)}`
+          }
+        }
       })
     },
     async agentReport(kind, body) {
@@ -163,7 +188,7 @@ export function createAwsOperations(o: AwsOperationsOptions): FleetOperations {
           state: report.state,
           load: report.load
         })
-      else if (report.drain) {
+      else if (report.kind === 'events' && report.drain) {
         drainReports.set(report.instanceId, report.drain)
         drainWaiters.get(report.instanceId)?.(report.drain)
         drainWaiters.delete(report.instanceId)

@@ -78,7 +78,7 @@ export interface Engine {
    */
   interruption(event: InterruptionEvent, opts?: { mustStore?: boolean }): void
   /** node agents' reports (HTTP) */
-  agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
+  agentReport(kind: 'events' | 'heartbeat' | 'job', body: unknown): Promise<void>
   /** settles when every failover started so far has ended */
   idle(): Promise<void>
   /** notice deadlines seen from any source, by instance (a listing may not show them yet) */

@@ -6,6 +6,7 @@ import type {
   ManagedInstance
 } from '../../shared/fleet'
 import type { PriceStep } from '../billing'
+import type { JobSpec } from '../controller/types'
 
 /** What the engine hands an operations backend when it starts. */
 export interface OperationsContext {
@@ -37,9 +38,21 @@ export interface FleetOperations {
   /** boot script for a launch (AWS: starts the pinned vLLM image); `server` as the workload sets it */
   userData(
     model: string | undefined,
-    server?: { image?: string; port?: number; args?: readonly string[] }
+    server?: {
+      image?: string
+      port?: number
+      args?: readonly string[]
+      env?: Readonly<Record<string, string>>
+      hfTokenParameter?: string
+    }
   ): string | undefined
-  agentReport(kind: 'events' | 'heartbeat', body: unknown): Promise<void>
+  /**
+   * A real cloud: the boot script of a deadline job's launch (runs its command, keeps its checkpoint,
+   * and the node agent reports its exit); undefined while none can be made. Absent on the sandbox,
+   * whose instances play the job by its clock.
+   */
+  jobUserData?(workload: string, job: JobSpec): string | undefined
+  agentReport(kind: 'events' | 'heartbeat' | 'job', body: unknown): Promise<void>
   syncIntervalMs(settings: Settings): number
   /** drain stops this long before the notice deadline (the sandbox scales it with its clock) */
   drainMarginMs(settings: Settings): number

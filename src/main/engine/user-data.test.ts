@@ -3,9 +3,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_VLLM_IMAGE } from '../../shared/workload'
+import { DEFAULT_JOB_IMAGE, DEFAULT_VLLM_IMAGE } from '../../shared/workload'
 import { createHash } from 'node:crypto'
-import { DEFAULT_NODE_IMAGE, UserDataError, agentUserData, shellQuote } from './user-data'
+import {
+  DEFAULT_NODE_IMAGE,
+  JOB_NOTICE_STOP_SECONDS,
+  UserDataError,
+  agentUserData,
+  shellQuote
+} from './user-data'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -24,7 +30,8 @@ const HF_SECRET = 'hf_secret_value_42'
 const BEHAVIOUR: Record<string, string> = {
   curl: `out=; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; printf '%s' ${shellQuote(BUNDLE)} > "$out"\n`,
   sha256sum: 'exec /usr/bin/sha256sum "$@"\n',
-  aws: `printf '%s\\n' ${shellQuote(HF_SECRET)}\n`,
+  aws: `[ -e "$STUB_DIR/aws-fails" ] && exit 7; printf '%s\\n' ${shellQuote(HF_SECRET)}\n`,
+  docker: `[ "$1" = run ] && [ -e "$STUB_DIR/docker-exit" ] && exit "$(cat "$STUB_DIR/docker-exit")"; exit 0\n`,
   tee: 'cat >/dev/null\n'
 }
 
@@ -33,6 +40,8 @@ function sandbox(): {
   bin: string
   log: string
   run: (script: string) => void
+  /** runs a script the boot script wrote, as systemd would (same stubs) */
+  runFile: (file: string) => void
   /** HF_TOKEN as docker saw it in its environment, per call */
   dockerEnv: () => string
 } {
@@ -58,15 +67,18 @@ function sandbox(): {
   const run = (script: string): void => {
     const file = join(dir, 'user-data.sh')
     writeFileSync(file, script)
+    runFile(file)
+  }
+  const runFile = (file: string): void => {
     execFileSync('/bin/bash', [file], {
       cwd: dir,
-      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir },
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, STUB_DIR: dir },
       stdio: 'pipe'
     })
   }
   const dockerEnv = (): string =>
     existsSync(log + '.env') ? readFileSync(log + '.env', 'utf8') : ''
-  return { dir, bin, log, run, dockerEnv }
+  return { dir, bin, log, run, runFile, dockerEnv }
 }
 
 function calls(log: string): string[][] {
@@ -316,5 +328,223 @@ describe('agentUserData with the agent install', () => {
     expect(() =>
       agentUserData({ ...base, agent: install(s, { bundleUrl: 'file:///etc/shadow' }) })
     ).toThrow('the agent bundle URL must be http(s)')
+  })
+})
+
+describe('agentUserData for a deadline job', () => {
+  const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/synkti-lab-reports.fifo'
+  const URL_ =
+    'https://synkti-123456789012-us-east-1.s3.amazonaws.com/agent/a.mjs?X-Amz-Signature=ab'
+  const S3 = 's3://synkti-123456789012-us-east-1/checkpoints/lab/finetune/'
+
+  function boot(s: ReturnType<typeof sandbox>, job: Parameters<typeof agentUserData>[0]['job']) {
+    for (const d of ['units', 'opt', 'state']) execFileSync('mkdir', ['-p', join(s.dir, d)])
+    return agentUserData({
+      agent: {
+        bundleUrl: URL_,
+        sha256: BUNDLE_SHA,
+        reportsQueueUrl: QUEUE,
+        installDir: join(s.dir, 'opt'),
+        unitDir: join(s.dir, 'units')
+      },
+      job: job && { stateDir: join(s.dir, 'state'), ...job },
+      configDir: join(s.dir, 'etc'),
+      logFile: join(s.dir, 'boot.log')
+    })
+  }
+
+  it('starts the agent and the job units; the runner restores, runs, saves and records the exit: hostile values stay data', () => {
+    const s = sandbox()
+    const pwned = join(s.dir, 'pwned')
+    const command = [
+      'python',
+      `$(touch ${pwned})`,
+      `\`touch ${pwned}\``,
+      `'; touch ${pwned}; '`,
+      `"; touch ${pwned}; "`,
+      `x\ntouch ${pwned}`,
+      `$(touch\${IFS}${pwned})`,
+      '--resume=/ckpt'
+    ]
+    const dir = `/ckpt/$(touch ${pwned})/\`touch ${pwned}\`/'"; x \${IFS}`
+    const env = { A: `$(touch ${pwned})`, B_2: `it's "quoted"\nand\${IFS}split` }
+    const script = boot(s, {
+      command,
+      image: 'ghcr.io/acme/train:1.2',
+      env,
+      checkpoint: { dir, everyMinutes: 30, s3Uri: S3 }
+    })
+    s.run(script)
+    expect(existsSync(pwned)).toBe(false)
+    const opt = join(s.dir, 'opt')
+    const state = join(s.dir, 'state')
+    // the boot itself runs nothing of the job: it starts units
+    expect(calls(s.log).slice(2)).toEqual([
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', '--now', 'synkti-agent.service'],
+      ['systemctl', 'enable', '--now', 'synkti-job-notice.path'],
+      ['systemctl', 'enable', '--now', 'synkti-checkpoint-sync.timer'],
+      ['systemctl', 'start', 'synkti-job.service']
+    ])
+    // what systemd would run: the job's runner
+    s.runFile(join(opt, 'synkti-job-run'))
+    expect(existsSync(pwned)).toBe(false)
+    expect(calls(s.log).slice(7)).toEqual([
+      ['aws', 's3', 'sync', '--only-show-errors', S3, join(state, 'checkpoint')],
+      ['docker', 'rm', '-f', 'synkti-job'],
+      [
+        'docker',
+        'run',
+        '--rm',
+        '--name',
+        'synkti-job',
+        '--gpus',
+        'all',
+        '-e',
+        `A=${env.A}`,
+        '-e',
+        `B_2=${env.B_2}`,
+        '-v',
+        `${join(state, 'checkpoint')}:${dir}`,
+        'ghcr.io/acme/train:1.2',
+        ...command
+      ],
+      ['aws', 's3', 'sync', '--only-show-errors', join(state, 'checkpoint'), S3]
+    ])
+    expect(readFileSync(join(state, 'job-exit'), 'utf8')).toBe('0\nrun\n')
+    // the agent's container sees the state directory, and knows it is a job's instance
+    const agentUnit = readFileSync(join(s.dir, 'units', 'synkti-agent.service'), 'utf8')
+    expect(agentUnit).toContain(` -v ${state}:/var/lib/synkti `)
+    expect(readFileSync(join(s.dir, 'etc', 'job-state-dir'), 'utf8')).toBe('/var/lib/synkti\n')
+    const timer = readFileSync(join(s.dir, 'units', 'synkti-checkpoint-sync.timer'), 'utf8')
+    expect(timer).toContain('OnUnitActiveSec=1800s\n')
+    const notice = readFileSync(join(s.dir, 'units', 'synkti-job-notice.path'), 'utf8')
+    expect(notice).toContain(`PathExists=${state}/notice\n`)
+    // no value of the job in any unit or script: they read the values from files
+    for (const file of ['synkti-job-run', 'synkti-checkpoint-sync', 'synkti-job-notice'])
+      expect(readFileSync(join(opt, file), 'utf8')).not.toMatch(/touch|acme|finetune/)
+    expect(readFileSync(join(s.dir, 'units', 'synkti-job.service'), 'utf8')).not.toMatch(
+      /touch|acme/
+    )
+  })
+
+  it('at a notice the job gets SIGTERM and its time, then the checkpoint is saved', () => {
+    const s = sandbox()
+    s.run(
+      boot(s, { command: ['train'], checkpoint: { dir: '/ckpt', everyMinutes: 0.5, s3Uri: S3 } })
+    )
+    const before = calls(s.log).length
+    s.runFile(join(s.dir, 'opt', 'synkti-job-notice'))
+    expect(calls(s.log).slice(before)).toEqual([
+      ['docker', 'stop', '-t', String(JOB_NOTICE_STOP_SECONDS), 'synkti-job'],
+      ['aws', 's3', 'sync', '--only-show-errors', join(s.dir, 'state', 'checkpoint'), S3]
+    ])
+    expect(readFileSync(join(s.dir, 'units', 'synkti-checkpoint-sync.timer'), 'utf8')).toContain(
+      'OnUnitActiveSec=30s\n'
+    )
+  })
+
+  it('records a failing command with its code, and a failed restore as such (the command never runs)', () => {
+    const s = sandbox()
+    s.run(boot(s, { command: ['train'], hfTokenParameter: '/synkti/lab/hf' }))
+    writeFileSync(join(s.dir, 'docker-exit'), '3')
+    const before = calls(s.log).length
+    s.runFile(join(s.dir, 'opt', 'synkti-job-run'))
+    const state = join(s.dir, 'state')
+    expect(readFileSync(join(state, 'job-exit'), 'utf8')).toBe('3\nrun\n')
+    // no checkpoint: nothing to restore or save; the default image; the token by name, into its env
+    expect(calls(s.log).slice(before)).toEqual([
+      [
+        'aws',
+        'ssm',
+        'get-parameter',
+        '--name',
+        '/synkti/lab/hf',
+        '--with-decryption',
+        '--query',
+        'Parameter.Value',
+        '--output',
+        'text'
+      ],
+      ['docker', 'rm', '-f', 'synkti-job'],
+      [
+        'docker',
+        'run',
+        '--rm',
+        '--name',
+        'synkti-job',
+        '--gpus',
+        'all',
+        '-e',
+        'HF_TOKEN',
+        DEFAULT_JOB_IMAGE,
+        'train'
+      ]
+    ])
+    expect(s.dockerEnv().split('\n')).toContain(HF_SECRET)
+
+    const t = sandbox()
+    t.run(
+      boot(t, { command: ['train'], checkpoint: { dir: '/ckpt', everyMinutes: 30, s3Uri: S3 } })
+    )
+    writeFileSync(join(t.dir, 'aws-fails'), '')
+    const start = calls(t.log).length
+    t.runFile(join(t.dir, 'opt', 'synkti-job-run'))
+    expect(readFileSync(join(t.dir, 'state', 'job-exit'), 'utf8')).toBe('7\nrestore\n')
+    expect(
+      calls(t.log)
+        .slice(start)
+        .map((c) => c.slice(0, 3))
+    ).toEqual([['aws', 's3', 'sync']])
+  })
+
+  it('refuses what docker or S3 could misread, and a job without the agent', () => {
+    const s = sandbox()
+    const ok = { command: ['train'], checkpoint: { dir: '/ckpt', everyMinutes: 30, s3Uri: S3 } }
+    expect(() => boot(s, { ...ok, checkpoint: { ...ok.checkpoint, dir: '/ckpt:/etc' } })).toThrow(
+      'the checkpoint directory must be an absolute path without .., : or ,'
+    )
+    expect(() =>
+      boot(s, { ...ok, checkpoint: { ...ok.checkpoint, s3Uri: 's3://b/x/$(id)/' } })
+    ).toThrow('is not an S3 prefix')
+    expect(() => boot(s, { ...ok, env: { 'A B': 'x' } })).toThrow(
+      'is not an environment variable name'
+    )
+    expect(() => boot(s, { ...ok, image: 'x --privileged' })).toThrow(
+      'is not a container image reference'
+    )
+    expect(() => boot(s, { ...ok, command: [] })).toThrow('the job has no command')
+    expect(() => agentUserData({ job: ok })).toThrow('a job needs the node agent')
+  })
+})
+
+describe('agentUserData passes the service env to vLLM', () => {
+  it('as -e KEY=VALUE words, hostile values as data', () => {
+    const s = sandbox()
+    const pwned = join(s.dir, 'pwned')
+    const env = { VLLM_LOGGING_LEVEL: 'DEBUG', X: `$(touch ${pwned})'"\`id\`\n` }
+    s.run(
+      agentUserData({
+        model: 'org/m',
+        env,
+        configDir: join(s.dir, 'etc'),
+        logFile: join(s.dir, 'boot.log')
+      })
+    )
+    expect(existsSync(pwned)).toBe(false)
+    const docker = calls(s.log)[0]
+    expect(docker.slice(0, 11)).toEqual([
+      'docker',
+      'run',
+      '-d',
+      '--restart',
+      'unless-stopped',
+      '--gpus',
+      'all',
+      '-e',
+      'VLLM_LOGGING_LEVEL=DEBUG',
+      '-e',
+      `X=${env.X}`
+    ])
   })
 })

@@ -3,8 +3,8 @@
 // is assembled from fixed text and `shellQuote`d values only, never a heredoc or a pasted string. The
 // agent's systemd unit holds no free value at all (paths and the image are checked to plain characters).
 
-import { DEFAULT_VLLM_IMAGE, SERVICE_DEFAULTS } from '../../shared/workload'
-import { AGENT_CONFIG_FILES as FILES } from '../agent/agent'
+import { DEFAULT_JOB_IMAGE, DEFAULT_VLLM_IMAGE, SERVICE_DEFAULTS } from '../../shared/workload'
+import { AGENT_CONFIG_FILES as FILES, AGENT_JOB_STATE_DIR, JOB_STATE_FILES } from '../agent/agent'
 
 /** How the boot script installs the node agent: the cockpit's own bundle, checksum-verified. */
 export interface AgentInstall {
@@ -27,6 +27,31 @@ export interface AgentInstall {
 /** The Node the agent bundle is built for (engines: node >= 22); give a digest (`@sha256:`) to pin it exactly. */
 export const DEFAULT_NODE_IMAGE = 'node:22-bookworm-slim'
 
+/**
+ * A deadline job's command, run on the instance under systemd (see jobParts). Needs the agent: it
+ * reports the exit status and turns a spot notice into the final checkpoint sync.
+ */
+export interface JobBoot {
+  /** argv, run in the image as given (no shell) */
+  command: readonly string[]
+  /** default DEFAULT_JOB_IMAGE */
+  image?: string
+  /** passed to the job's container as `-e KEY=VALUE` (not secret: user data is readable on the instance) */
+  env?: Readonly<Record<string, string>>
+  /** SSM SecureString parameter handed to the job's container as HF_TOKEN */
+  hfTokenParameter?: string
+  /** the job's checkpoint directory (inside its container) kept in S3 */
+  checkpoint?: {
+    dir: string
+    /** periodic sync to S3 */
+    everyMinutes: number
+    /** s3://bucket/checkpoints/<fleet>/<workload>/ */
+    s3Uri: string
+  }
+  /** host directory of the job's values, checkpoint and exit status (default /var/lib/synkti) */
+  stateDir?: string
+}
+
 export interface AgentUserDataOptions {
   /** where a node agent reports over HTTP (a cockpit the instances can reach); http(s) only */
   cockpitUrl?: string
@@ -45,6 +70,10 @@ export interface AgentUserDataOptions {
   port?: number
   /** extra vLLM arguments, passed one by one */
   vllmArgs?: readonly string[]
+  /** vLLM's environment, as `-e KEY=VALUE` (values are not secret: user data is readable on the instance) */
+  env?: Readonly<Record<string, string>>
+  /** run a deadline job's command (needs `agent`) */
+  job?: JobBoot
   /** where the cockpit URL is written for the agent (default /etc/synkti) */
   configDir?: string
   /** boot log (default /var/log/synkti-user-data.log) */
@@ -132,12 +161,49 @@ function checkedDir(what: string, value: string): string {
   return value.replace(/\/+$/, '') || '/'
 }
 
+/** `-e KEY=VALUE` pairs: keys as the workload schema allows them, values without NUL */
+function checkedEnv(env: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([key, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key))
+      throw new UserDataError(
+        `user data: ${JSON.stringify(key)} is not an environment variable name`
+      )
+    return `${key}=${checked(`the value of ${key}`, value, true)}`
+  })
+}
+
+/** the job's prefix in the fleet's bucket: s3://bucket/key/ with plain key characters */
+function checkedS3Uri(value: string): string {
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._/-]{0,1000}\/$/.test(value))
+    throw new UserDataError(
+      `user data: ${JSON.stringify(value)} is not an S3 prefix like s3://bucket/checkpoints/fleet/job/`
+    )
+  return value
+}
+
+/** the directory the job's container sees: docker's -v splits at ':' (and --mount at ','), so neither */
+function checkedContainerDir(value: string): string {
+  checked('the checkpoint directory', value)
+  if (!value.startsWith('/') || /[:,]/.test(value) || /(^|\/)\.\.(\/|$)/.test(value))
+    throw new UserDataError(
+      'user data: the checkpoint directory must be an absolute path without .., : or ,'
+    )
+  return value
+}
+
 const BUNDLE = 'synkti-agent.mjs'
 const UNIT = 'synkti-agent.service'
 
 /** the agent's systemd unit: fixed text and validated paths and image only (no value needs quoting) */
-function agentUnit(image: string, installDir: string, configDir: string): string[] {
+function agentUnit(
+  image: string,
+  installDir: string,
+  configDir: string,
+  stateDir?: string
+): string[] {
   const name = 'synkti-agent'
+  // a job's state directory: the agent reads the exit status there and drops the notice file
+  const state = stateDir ? ` -v ${stateDir}:${AGENT_JOB_STATE_DIR}` : ''
   return [
     '[Unit]',
     'Description=Synkti node agent (IMDS watch, drain, reports, endpoint)',
@@ -147,7 +213,7 @@ function agentUnit(image: string, installDir: string, configDir: string): string
     '[Service]',
     `ExecStartPre=-/usr/bin/docker rm -f ${name}`,
     // host network: IMDS (hop limit 2) and the local vLLM; credentials are the instance role's
-    `ExecStart=/usr/bin/docker run --rm --init --name ${name} --network host -v ${installDir}:/opt/synkti:ro -v ${configDir}:/etc/synkti:ro ${image} node /opt/synkti/${BUNDLE} --config-dir /etc/synkti`,
+    `ExecStart=/usr/bin/docker run --rm --init --name ${name} --network host -v ${installDir}:/opt/synkti:ro -v ${configDir}:/etc/synkti:ro${state} ${image} node /opt/synkti/${BUNDLE} --config-dir /etc/synkti`,
     `ExecStop=/usr/bin/docker stop -t 150 ${name}`,
     'KillSignal=SIGTERM',
     'TimeoutStopSec=160',
@@ -157,6 +223,230 @@ function agentUnit(image: string, installDir: string, configDir: string): string
     '[Install]',
     'WantedBy=multi-user.target'
   ]
+}
+
+/** seconds the job gets after SIGTERM at a spot notice, leaving the rest of the 120 s for the upload */
+export const JOB_NOTICE_STOP_SECONDS = 45
+export const JOB_UNITS = {
+  job: 'synkti-job.service',
+  syncService: 'synkti-checkpoint-sync.service',
+  syncTimer: 'synkti-checkpoint-sync.timer',
+  noticePath: 'synkti-job-notice.path',
+  noticeService: 'synkti-job-notice.service'
+} as const
+export const JOB_SCRIPTS = {
+  run: 'synkti-job-run',
+  sync: 'synkti-checkpoint-sync',
+  notice: 'synkti-job-notice'
+} as const
+
+/**
+ * The job's runner: restore the checkpoint, run the command in its container, save the checkpoint,
+ * write the exit status (`<code>\n<phase>\n`, phase restore | secret | run | save) for the agent.
+ * Fixed text: every value of the job is read from a NUL-terminated file in <state>/job, so no value
+ * is ever parsed by a shell or by systemd.
+ */
+function runnerScript(state: string, bin: string): string[] {
+  const exit = `"$state/${JOB_STATE_FILES.exit}"`
+  return [
+    '#!/bin/bash',
+    '# Synkti job runner, written by the boot script. No value of the job is in this text: each is',
+    '# read from a NUL-terminated file in $state/job and passed to docker as one argument.',
+    'set -uo pipefail',
+    `state=${shellQuote(state)}`,
+    `bin=${shellQuote(bin)}`,
+    'job="$state/job"',
+    `finish() { printf '%s\\n%s\\n' "$1" "$2" > ${exit}.tmp && mv -f ${exit}.tmp ${exit}; exit 0; }`,
+    'if [ -e "$job/checkpoint-uri" ]; then',
+    `  "$bin/${JOB_SCRIPTS.sync}" restore || finish "$?" restore`,
+    'fi',
+    `IFS= read -r -d '' image < "$job/image"`,
+    `mapfile -d '' -t cmd < "$job/command"`,
+    'args=(--rm --name synkti-job --gpus all)',
+    'if [ -e "$job/env" ]; then',
+    `  mapfile -d '' -t pairs < "$job/env"`,
+    '  for pair in "${pairs[@]}"; do args+=(-e "$pair"); done',
+    'fi',
+    'if [ -e "$job/checkpoint-dir" ]; then',
+    `  IFS= read -r -d '' dir < "$job/checkpoint-dir"`,
+    '  args+=(-v "$state/checkpoint:$dir")',
+    'fi',
+    'if [ -e "$job/hf-token-parameter" ]; then',
+    `  IFS= read -r -d '' parameter < "$job/hf-token-parameter"`,
+    "  # the value goes into the container's environment, never onto a command line",
+    '  HF_TOKEN=$(aws ssm get-parameter --name "$parameter" --with-decryption --query Parameter.Value --output text) || finish "$?" secret',
+    '  export HF_TOKEN',
+    '  args+=(-e HF_TOKEN)',
+    'fi',
+    'docker rm -f synkti-job > /dev/null 2>&1',
+    'docker run "${args[@]}" "$image" "${cmd[@]}"',
+    'code=$?',
+    'if [ -e "$job/checkpoint-uri" ]; then',
+    `  "$bin/${JOB_SCRIPTS.sync}" save || finish "$?" save`,
+    'fi',
+    'finish "$code" run'
+  ]
+}
+
+/** restore (S3 -> checkpoint directory) or save (back); one at a time (the timer, the notice, the end) */
+function syncScript(state: string): string[] {
+  return [
+    '#!/bin/bash',
+    "# Synkti checkpoint sync, written by the boot script: `restore` copies the job's S3 prefix into",
+    '# the checkpoint directory, `save` (the default) copies the directory back. One at a time.',
+    'set -euo pipefail',
+    `state=${shellQuote(state)}`,
+    `IFS= read -r -d '' uri < "$state/job/checkpoint-uri"`,
+    'exec 9> "$state/checkpoint.lock"',
+    'flock 9',
+    'if [ "${1:-save}" = restore ]; then',
+    '  aws s3 sync --only-show-errors "$uri" "$state/checkpoint"',
+    'else',
+    '  aws s3 sync --only-show-errors "$state/checkpoint" "$uri"',
+    'fi'
+  ]
+}
+
+/** at a spot notice (the agent wrote <state>/notice): SIGTERM the job, give it time, save the checkpoint */
+function noticeScript(state: string, bin: string): string[] {
+  return [
+    '#!/bin/bash',
+    '# Synkti spot notice, written by the boot script: the job gets SIGTERM and',
+    `# ${JOB_NOTICE_STOP_SECONDS} s to write its checkpoint, then the checkpoint goes to S3 within the notice.`,
+    'set -uo pipefail',
+    `state=${shellQuote(state)}`,
+    `bin=${shellQuote(bin)}`,
+    `docker stop -t ${JOB_NOTICE_STOP_SECONDS} synkti-job`,
+    `if [ -e "$state/job/checkpoint-uri" ]; then "$bin/${JOB_SCRIPTS.sync}" save; fi`
+  ]
+}
+
+/** the job's systemd units: fixed text and validated plain paths only */
+function jobUnits(state: string, bin: string, everySeconds?: number): Record<string, string[]> {
+  const units: Record<string, string[]> = {
+    [JOB_UNITS.job]: [
+      '[Unit]',
+      `Description=Synkti job (its command in its container; exit status in ${state}/${JOB_STATE_FILES.exit})`,
+      'After=docker.service network-online.target',
+      'Requires=docker.service',
+      '',
+      '[Service]',
+      'Type=simple',
+      `ExecStart=${bin}/${JOB_SCRIPTS.run}`,
+      // a terminate (the job done, or moved) stops it as a notice does: SIGTERM, time, then the save
+      `ExecStop=/usr/bin/docker stop -t ${JOB_NOTICE_STOP_SECONDS} synkti-job`,
+      `TimeoutStopSec=${JOB_NOTICE_STOP_SECONDS + 60}`,
+      'Restart=no'
+    ],
+    [JOB_UNITS.noticePath]: [
+      '[Unit]',
+      'Description=Synkti job: a spot notice from the agent',
+      '',
+      '[Path]',
+      `PathExists=${state}/${JOB_STATE_FILES.notice}`,
+      `Unit=${JOB_UNITS.noticeService}`,
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target'
+    ],
+    [JOB_UNITS.noticeService]: [
+      '[Unit]',
+      'Description=Synkti job: stop the job and save its checkpoint at a spot notice',
+      '',
+      '[Service]',
+      'Type=oneshot',
+      `ExecStart=${bin}/${JOB_SCRIPTS.notice}`,
+      'TimeoutStartSec=115'
+    ]
+  }
+  if (everySeconds !== undefined) {
+    units[JOB_UNITS.syncService] = [
+      '[Unit]',
+      'Description=Synkti job: copy the checkpoint directory to S3',
+      '',
+      '[Service]',
+      'Type=oneshot',
+      `ExecStart=${bin}/${JOB_SCRIPTS.sync} save`
+    ]
+    units[JOB_UNITS.syncTimer] = [
+      '[Unit]',
+      'Description=Synkti job: the periodic checkpoint sync',
+      '',
+      '[Timer]',
+      `OnActiveSec=${everySeconds}s`,
+      `OnUnitActiveSec=${everySeconds}s`,
+      'AccuracySec=1s',
+      `Unit=${JOB_UNITS.syncService}`,
+      '',
+      '[Install]',
+      'WantedBy=timers.target'
+    ]
+  }
+  return units
+}
+
+/** one NUL-terminated value per argument: `printf '%s\0' 'a' 'b' > file` */
+const nulValues = (values: readonly string[], file: string): string =>
+  `printf '%s\\0' ${values.map(shellQuote).join(' ')} > ${file}`
+
+/** the job's part of the boot script: its value files, scripts and units; then what starts them */
+function jobParts(
+  job: JobBoot,
+  install: { bin: string; unitDir: string; configDir: string }
+): { lines: string[]; start: string[]; stateDir: string } {
+  const stateRaw = checkedDir('the job state directory', job.stateDir ?? '/var/lib/synkti')
+  const state = shellQuote(stateRaw)
+  if (job.command.length === 0) throw new UserDataError('user data: the job has no command')
+  const command = job.command.map((part) => checked('a command argument', part, true))
+  const image = checkedImage(job.image ?? DEFAULT_JOB_IMAGE)
+  const env = checkedEnv(job.env)
+  const lines = [
+    `mkdir -p ${state}/job ${state}/checkpoint`,
+    `rm -f ${state}/${JOB_STATE_FILES.exit} ${state}/${JOB_STATE_FILES.notice}`,
+    nulValues([image], `${state}/job/image`),
+    nulValues(command, `${state}/job/command`)
+  ]
+  if (env.length) lines.push(nulValues(env, `${state}/job/env`))
+  if (job.hfTokenParameter)
+    lines.push(
+      nulValues([checkedParameter(job.hfTokenParameter)], `${state}/job/hf-token-parameter`)
+    )
+  let everySeconds: number | undefined
+  if (job.checkpoint) {
+    const c = job.checkpoint
+    if (!Number.isFinite(c.everyMinutes) || c.everyMinutes <= 0 || c.everyMinutes > 1440)
+      throw new UserDataError(
+        'user data: the checkpoint interval must be above 0 and at most 1440 minutes'
+      )
+    everySeconds = Math.max(1, Math.round(c.everyMinutes * 60))
+    lines.push(
+      nulValues([checkedContainerDir(c.dir)], `${state}/job/checkpoint-dir`),
+      nulValues([checkedS3Uri(c.s3Uri)], `${state}/job/checkpoint-uri`)
+    )
+  }
+  const bin = shellQuote(install.bin)
+  const scripts: [string, string[]][] = [
+    [JOB_SCRIPTS.run, runnerScript(stateRaw, install.bin)],
+    [JOB_SCRIPTS.sync, syncScript(stateRaw)],
+    [JOB_SCRIPTS.notice, noticeScript(stateRaw, install.bin)]
+  ]
+  for (const [name, text] of scripts)
+    lines.push(
+      `printf '%s\\n' ${text.map(shellQuote).join(' ')} > ${bin}/${name}`,
+      `chmod 755 ${bin}/${name}`
+    )
+  const unitDir = shellQuote(install.unitDir)
+  for (const [name, text] of Object.entries(jobUnits(stateRaw, install.bin, everySeconds)))
+    lines.push(`printf '%s\\n' ${text.map(shellQuote).join(' ')} > ${unitDir}/${name}`)
+  lines.push(
+    `printf '%s\\n' ${shellQuote(AGENT_JOB_STATE_DIR)} > ${install.configDir}/${FILES.jobStateDir}`
+  )
+  const start = [
+    `systemctl enable --now ${JOB_UNITS.noticePath}`,
+    ...(everySeconds !== undefined ? [`systemctl enable --now ${JOB_UNITS.syncTimer}`] : []),
+    `systemctl start ${JOB_UNITS.job}`
+  ]
+  return { lines, start, stateDir: stateRaw }
 }
 
 /**
@@ -197,10 +487,18 @@ export function agentUserData(o: AgentUserDataOptions): string {
     const address = a.endpointAddress ?? 'public'
     if (address !== 'public' && address !== 'private')
       throw new UserDataError(`user data: the endpoint address must be public or private`)
+    const job = o.job
+      ? jobParts(o.job, {
+          bin: installRaw,
+          unitDir: checkedDir('the unit directory', a.unitDir ?? '/etc/systemd/system'),
+          configDir
+        })
+      : undefined
     const unit = agentUnit(
       checkedImage(a.nodeImage ?? DEFAULT_NODE_IMAGE),
       installRaw,
-      configDirRaw
+      configDirRaw,
+      job?.stateDir
     )
     lines.push(
       `mkdir -p ${install}`,
@@ -210,9 +508,18 @@ export function agentUserData(o: AgentUserDataOptions): string {
       `printf '%s\\n' ${shellQuote(checkedUrlOf('the reports queue URL', a.reportsQueueUrl))} > ${configDir}/${FILES.reportsQueueUrl}`,
       `printf '%s\\n' ${shellQuote(address)} > ${configDir}/${FILES.endpointAddress}`,
       ...(o.model ? [`printf '%s\\n' ${shellQuote(port)} > ${configDir}/${FILES.servePort}`] : []),
-      `printf '%s\\n' ${unit.map(shellQuote).join(' ')} > ${unitDir}/${UNIT}`
+      `printf '%s\\n' ${unit.map(shellQuote).join(' ')} > ${unitDir}/${UNIT}`,
+      ...(job?.lines ?? [])
     )
-    startAgent = ['systemctl daemon-reload', `systemctl enable --now ${UNIT}`]
+    startAgent = [
+      'systemctl daemon-reload',
+      `systemctl enable --now ${UNIT}`,
+      ...(job?.start ?? [])
+    ]
+  } else if (o.job) {
+    throw new UserDataError(
+      'user data: a job needs the node agent (it reports the exit status and the spot notice)'
+    )
   }
   let tokenEnv = ''
   if (o.hfTokenParameter) {
@@ -229,8 +536,9 @@ export function agentUserData(o: AgentUserDataOptions): string {
     const image = shellQuote(checkedImage(o.vllmImage ?? DEFAULT_VLLM_IMAGE))
     const p = shellQuote(port)
     const args = (o.vllmArgs ?? []).map((a) => shellQuote(checked('a vLLM argument', a, true)))
+    const env = checkedEnv(o.env).map((pair) => ` -e ${shellQuote(pair)}`)
     lines.push(
-      `docker run -d --restart unless-stopped --gpus all${tokenEnv} -p ${p}:${p} --name vllm ${image} --model ${model} --host 0.0.0.0 --port ${p}${args.length ? ' ' + args.join(' ') : ''}`
+      `docker run -d --restart unless-stopped --gpus all${tokenEnv}${env.join('')} -p ${p}:${p} --name vllm ${image} --model ${model} --host 0.0.0.0 --port ${p}${args.length ? ' ' + args.join(' ') : ''}`
     )
   }
   lines.push(...startAgent)

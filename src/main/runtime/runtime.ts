@@ -22,7 +22,7 @@ import { createSandboxOperations } from '../engine/sandbox-operations'
 import { openSettingsStore, type SettingsStore } from '../engine/settings-store'
 import type { FleetEvent } from '../../shared/fleet'
 import { createController, type Controller } from '../controller/controller'
-import type { ServiceSpec } from '../controller/types'
+import type { JobSpec, ServiceSpec } from '../controller/types'
 import { serviceWorkloadSchema } from '../../shared/workload'
 import type { SandboxProvider } from '../providers/sandbox'
 import { DEFAULT_ROUTER_PORT, startHttpRouter, type HttpRouter } from '../router'
@@ -327,6 +327,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       return operations.priceOf(type, market) ?? listed
     },
     userData: (spec) => operations.userData(spec.model, spec),
+    // on a real cloud a job's launch boots its command; the sandbox has none (its clock model)
+    ...(operations.jobUserData
+      ? { jobBootScript: (name: string, spec: JobSpec) => operations.jobUserData!(name, spec) }
+      : {}),
     // read at each notice, so a changed drain margin applies without a restart
     drainMarginMs: () => operations.drainMarginMs(settings.get()),
     retireDrainMs: Math.max(2000, (120_000 / timeScale) | 0),

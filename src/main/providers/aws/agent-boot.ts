@@ -37,6 +37,8 @@ export interface AgentBootValues {
   bundleUrl: string
   sha256: string
   reportsQueueUrl: string
+  /** the bucket the bundle is in, which also keeps jobs' checkpoints (resources.ts checkpointPrefix) */
+  bucket?: string
 }
 
 export interface PublishedBundle {
@@ -133,7 +135,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   const signal = stopping.signal
   const tasks: Promise<unknown>[] = []
   let queueUrl: string | undefined
-  let bundle: { sha256: string; url: string } | undefined
+  let bundle: { sha256: string; url: string; bucket: string } | undefined
   let offReason: string | undefined
   const config = ec2ClientConfig(o.client)
   const urlSeconds = o.urlSeconds ?? 6 * 3600
@@ -187,6 +189,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
     )
     const presign = async (): Promise<void> => {
       bundle = {
+        bucket,
         sha256: published.sha256,
         url: await presignBundle(s3, bucket, published.key, urlSeconds)
       }
@@ -223,7 +226,12 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
       if (queueUrl && bundle)
         return {
           kind: 'ready',
-          values: { bundleUrl: bundle.url, sha256: bundle.sha256, reportsQueueUrl: queueUrl }
+          values: {
+            bundleUrl: bundle.url,
+            sha256: bundle.sha256,
+            reportsQueueUrl: queueUrl,
+            bucket: bundle.bucket
+          }
         }
       if (offReason) return { kind: 'off', reason: offReason }
       return settled ? { kind: 'off', reason: 'the agent is not set up' } : { kind: 'starting' }

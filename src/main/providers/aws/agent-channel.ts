@@ -26,7 +26,9 @@ import { z } from 'zod'
 import { errorText } from '../../../shared/errors'
 import type { Clock } from '../../clock'
 
-export type ReportKind = 'events' | 'heartbeat'
+/** events: notices and drains; heartbeat; job: a deadline job's command exited */
+export const REPORT_KINDS = ['events', 'heartbeat', 'job'] as const
+export type ReportKind = (typeof REPORT_KINDS)[number]
 
 // ---- names shared with `synkti aws setup` (which creates these resources) ----
 
@@ -77,6 +79,11 @@ export interface AgentPolicyScope {
   reportsQueueArn: string
   /** SSM parameters the boot script may read (e.g. a Hugging Face token), e.g. /synkti/lab/* */
   parameterPrefix?: string
+  /**
+   * Where jobs' checkpoints are kept: the bucket (a name or a pattern such as
+   * synkti-123456789012-*, the role being global) and the fleet's key prefix (checkpoints/lab/)
+   */
+  checkpoints?: { bucket: string; prefix: string }
   region?: string
   accountId?: string
 }
@@ -84,7 +91,8 @@ export interface AgentPolicyScope {
 /**
  * The statements of the agents' role policy, least privilege: send to the reports queue; tag only
  * its own instance (aws:ARN of the resource is the calling instance's ARN) and only Synkti's agent
- * keys; read the fleet's secrets from SSM. Nothing else: the presigned bundle URL needs no S3 access.
+ * keys; read the fleet's secrets from SSM; read and write jobs' checkpoints under the fleet's prefix
+ * (`aws s3 sync` lists, gets and puts). The presigned bundle URL needs no S3 access.
  */
 export function agentRolePolicyStatements(scope: AgentPolicyScope): Record<string, unknown>[] {
   const region = scope.region ?? '*'
@@ -107,6 +115,24 @@ export function agentRolePolicyStatements(scope: AgentPolicyScope): Record<strin
       }
     }
   ]
+  if (scope.checkpoints) {
+    const { bucket, prefix } = scope.checkpoints
+    statements.push(
+      {
+        Sid: 'SynktiAgentCheckpoints',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `arn:aws:s3:::${bucket}/${prefix}*`
+      },
+      {
+        Sid: 'SynktiAgentListCheckpoints',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${bucket}`,
+        Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } }
+      }
+    )
+  }
   if (scope.parameterPrefix)
     statements.push({
       Sid: 'SynktiAgentSecrets',
@@ -140,7 +166,7 @@ const envelopeSchema = z.object({
   v: z.literal(1),
   /** one id per report: retries of the same report share it */
   id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
-  kind: z.enum(['events', 'heartbeat']),
+  kind: z.enum(REPORT_KINDS),
   report: z.object({ instanceId: z.string().min(1).max(64) }).passthrough()
 })
 export type ReportEnvelope = z.infer<typeof envelopeSchema>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   agentRolePolicy,
+  checkpointPrefix,
   fleetResourceNames,
   fleetSlug,
   interruptionQueuePolicy,
@@ -51,12 +52,28 @@ describe('fleet resource names', () => {
         }
       },
       {
+        Sid: 'SynktiAgentCheckpoints',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: 'arn:aws:s3:::synkti-123456789012-*/checkpoints/lab/*'
+      },
+      {
+        Sid: 'SynktiAgentListCheckpoints',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws:s3:::synkti-123456789012-*',
+        Condition: { StringLike: { 's3:prefix': ['checkpoints/lab/*'] } }
+      },
+      {
         Sid: 'SynktiAgentSecrets',
         Effect: 'Allow',
         Action: 'ssm:GetParameter',
         Resource: 'arn:aws:ssm:*:123456789012:parameter/synkti/*'
       }
     ])
+    // a job's boot script syncs exactly under what the role may touch
+    expect(checkpointPrefix('lab', 'finetune')).toBe('checkpoints/lab/finetune/')
+    expect(checkpointPrefix('Team/ML', 'ft')).toBe(`checkpoints/${fleetSlug('Team/ML')}/ft/`)
   })
 
   it('the agent channel finds what setup creates: the same names', () => {

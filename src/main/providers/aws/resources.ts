@@ -22,6 +22,11 @@ export const SETUP_TAG_VALUE = 'synkti-aws-setup'
 /** object key prefixes in the bucket (agent-channel.ts agentBundleKey writes under agent/) */
 export const BUNDLE_PREFIX = 'agent/'
 export const CHECKPOINT_PREFIX = 'checkpoints/'
+/** where a job's checkpoint directory is kept in the bucket: one prefix per fleet and workload */
+export function checkpointPrefix(fleetTag: string, workload: string): string {
+  return `${CHECKPOINT_PREFIX}${fleetSlug(fleetTag)}/${workload}/`
+}
+
 /** SSM Parameter Store prefix agents may read (e.g. /synkti/hf-token for a gated model) */
 export const SSM_PREFIX = '/synkti/'
 
@@ -125,8 +130,9 @@ export function agentTrustPolicy(): PolicyDocument {
 /**
  * What a node agent may do with its instance's role, and nothing more (agent-channel.ts): send to the
  * reports queue, tag only its own instance and only with the agent's keys, read parameters under
- * SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data). The
- * bundle comes by a presigned URL, so the role needs no S3 access.
+ * SSM_PREFIX (secrets such as a Hugging Face token are referenced there, never put in user data), and
+ * sync jobs' checkpoints under this fleet's prefix (checkpointPrefix). The bundle comes by a
+ * presigned URL, so the role reads nothing else in S3.
  */
 export function agentRolePolicy(n: FleetResourceNames): PolicyDocument {
   return {
@@ -135,7 +141,12 @@ export function agentRolePolicy(n: FleetResourceNames): PolicyDocument {
     Statement: agentRolePolicyStatements({
       reportsQueueArn: `arn:aws:sqs:*:${n.accountId}:${n.reportsQueue}`,
       parameterPrefix: `${SSM_PREFIX}*`,
-      accountId: n.accountId
+      accountId: n.accountId,
+      // every region's bucket of the account (the role is global), only this fleet's prefix
+      checkpoints: {
+        bucket: `synkti-${n.accountId}-*`,
+        prefix: `${CHECKPOINT_PREFIX}${n.slug}/`
+      }
     })
   }
 }

@@ -79,6 +79,7 @@ function setupStatements(tag: string): Statement[] {
         'iam:GetRole',
         'iam:TagRole',
         'iam:PutRolePolicy',
+        'iam:GetRolePolicy',
         'iam:ListRolePolicies',
         'iam:DeleteRolePolicy',
         'iam:DeleteRole',

@@ -3,6 +3,7 @@
 // Each resource is inspected first (absent, ours, or foreign: same name without our tags); a plan
 // with a foreign resource changes nothing. A second setup finds everything and changes nothing.
 
+import { isDeepStrictEqual } from 'node:util'
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -34,6 +35,7 @@ import {
   DeleteRolePolicyCommand,
   GetInstanceProfileCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
@@ -276,7 +278,30 @@ function roleResource(c: AwsSetupClients, n: FleetResourceNames): Resource {
         if (awsErrorCode(err) === 'NoSuchEntity') return { state: 'absent' }
         throw err
       }
-      return { state: tagsOk(tagMap(tags), n.fleetTag) ? 'ours' : 'foreign' }
+      if (!tagsOk(tagMap(tags), n.fleetTag)) return { state: 'foreign' }
+      // a role made by an older setup gets what agents need now (e.g. the jobs' checkpoint prefix)
+      let current: unknown
+      try {
+        const out = await c.iam.send(
+          new GetRolePolicyCommand({ RoleName: n.role, PolicyName: n.rolePolicy })
+        )
+        current = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '{}'))
+      } catch (err) {
+        if (awsErrorCode(err) !== 'NoSuchEntity') throw err
+        return { state: 'ours', drift: `put its policy ${n.rolePolicy}` }
+      }
+      return isDeepStrictEqual(current, agentRolePolicy(n))
+        ? { state: 'ours' }
+        : { state: 'ours', drift: `update its policy ${n.rolePolicy}` }
+    },
+    async mend() {
+      await c.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: n.role,
+          PolicyName: n.rolePolicy,
+          PolicyDocument: json(agentRolePolicy(n))
+        })
+      )
     },
     async create() {
       const out = await c.iam.send(

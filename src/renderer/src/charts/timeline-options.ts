@@ -80,7 +80,7 @@ export const MARK_GROUPS: readonly MarkGroup[] = [
   {
     id: 'checkpoint',
     label: 'Checkpoints',
-    kinds: ['checkpoint'],
+    kinds: ['checkpoint', 'job-exit'],
     symbol: 'circle',
     size: 5,
     color: { light: '#0e7490', dark: '#4fd1e0' }
