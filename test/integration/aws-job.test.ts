@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateQueueCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
-import { DescribeImagesCommand, DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2'
+import {
+  DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand
+} from '@aws-sdk/client-ec2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAwsProvider } from '../../src/main/providers/aws'
 import { reportsQueueName } from '../../src/main/providers/aws/agent-channel'
@@ -184,6 +188,14 @@ describe.skipIf(!haveMoto)('a deadline job on AWS against moto', () => {
         throw new Error(`${error.message}\n${lines.join('\n')}`)
       })
       expect(instance.tags['synkti:role']).toBe('job')
+      // the same launch builder as a service's: IMDSv2 only, hop limit 2 for the containers
+      const described = await probe.client.send(
+        new DescribeInstancesCommand({ InstanceIds: [instance.id] })
+      )
+      expect(described.Reservations![0].Instances![0].MetadataOptions).toMatchObject({
+        HttpTokens: 'required',
+        HttpPutResponseHopLimit: 2
+      })
       const attr = await probe.client.send(
         new DescribeInstanceAttributeCommand({ InstanceId: instance.id, Attribute: 'userData' })
       )

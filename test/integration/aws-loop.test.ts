@@ -388,6 +388,20 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
     expect(theirs.map((i) => i.State?.Name)).toEqual(['running', 'running'])
     expect(theirs.map((i) => tagsOf(i))).toEqual([{}, { 'synkti:fleet': 'other' }])
     expect(runtimeLog.join('\n')).not.toMatch(new RegExp(foreign.join('|')))
+    // every launch of the run (the first three, the refills, the replacement), whatever its path:
+    // the fleet's tags, IMDSv2 only, the workload's disk, and a boot script its node booted from
+    const launched = await fleetInstances()
+    expect(launched.length).toBe(5)
+    for (const i of launched) {
+      expect(tagsOf(i)).toMatchObject({ 'synkti:fleet': FLEET, 'synkti:workload': 'chat' })
+      expect(i.MetadataOptions).toMatchObject({
+        HttpTokens: 'required',
+        HttpPutResponseHopLimit: 2
+      })
+      const node = nodes!.booted.get(i.InstanceId!)!
+      expect(node.userData).toContain('sha256sum -c')
+      expect(node.config['reports-queue-url']).toContain(names.reportsQueue)
+    }
     // every report every agent sent was taken: none refused as forged or foreign
     expect(runtimeLog.filter((l) => l.includes('agent channel: refused'))).toEqual([])
   }, 240_000)
