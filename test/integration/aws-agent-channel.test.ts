@@ -4,7 +4,7 @@
 // operations' agent intake, the same sink as the HTTP routes) takes its heartbeats and its drain
 // report, refuses a report about an instance outside the fleet, and the serving backend reports the
 // replica ready. The bundle is uploaded to S3 and fetched back by its presigned URL, checksum intact.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -39,6 +39,7 @@ import { checkReady } from '../../src/main/serving/serving'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
 import { startVllmStub, type VllmStub } from '../fixtures/vllm-stub'
 import { until } from '../support/until'
+import { startAgentProcess } from '../support/moto-nodes'
 
 sayWhenMotoIsMissing('aws-agent-channel')
 
@@ -71,35 +72,17 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
   function startAgent(
     config: { queueUrl: string; port: string } | { configDir: string }
   ): ChildProcess {
-    const child = spawn(
-      process.execPath,
-      [
-        join(dir, 'synkti-agent.mjs'),
-        ...('configDir' in config
+    return startAgentProcess({
+      bundlePath: join(dir, 'synkti-agent.mjs'),
+      args:
+        'configDir' in config
           ? ['--config-dir', config.configDir]
-          : ['--reports-queue-url', config.queueUrl, '--serve-port', config.port]),
-        '--imds-endpoint',
-        imds.url,
-        '--poll',
-        '100',
-        '--heartbeat',
-        '300',
-        '--drain-margin',
-        '0'
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL: endpoint,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test'
-        },
-        stdio: ['ignore', 'pipe', 'pipe']
-      }
-    )
-    child.stdout!.on('data', (c) => (agentLog += c))
-    child.stderr!.on('data', (c) => (agentLog += c))
-    return child
+          : ['--reports-queue-url', config.queueUrl, '--serve-port', config.port],
+      imdsUrl: imds.url,
+      endpoint,
+      heartbeatMs: 300,
+      output: (chunk) => (agentLog += chunk)
+    })
   }
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@
 // fixture with the state directory the boot script sets up, reports the command's exit over the real
 // SQS reports queue, and the controller ends the job and terminates its instance. Exit 0 is done,
 // a non-zero exit fails the job with its code.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +21,8 @@ import { reportsQueueName } from '../../src/main/providers/aws/agent-channel'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
 import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
+import { startAgentProcess } from '../support/moto-nodes'
+import { until } from '../support/until'
 
 sayWhenMotoIsMissing('aws-job')
 
@@ -29,20 +31,6 @@ const ROOT = join(__dirname, '..', '..')
 const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 const BUCKET = 'synkti-123456789012-us-east-1'
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 30_000
-): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 describe.skipIf(!haveMoto)('a deadline job on AWS against moto', () => {
   let pid = 0
@@ -93,31 +81,14 @@ describe.skipIf(!haveMoto)('a deadline job on AWS against moto', () => {
     writeFileSync(join(etc, 'job-state-dir'), `${state}\n`)
     // what the job's runner leaves when the command exits
     writeFileSync(join(state, 'job-exit'), exit)
-    const child = spawn(
-      process.execPath,
-      [
-        join(dir, 'synkti-agent.mjs'),
-        '--config-dir',
-        etc,
-        '--imds-endpoint',
-        imds.url,
-        '--poll',
-        '100',
-        '--heartbeat',
-        '300'
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL: endpoint,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test'
-        },
-        stdio: ['ignore', 'pipe', 'pipe']
-      }
-    )
-    child.stdout!.on('data', (c) => (agentLog += c))
-    child.stderr!.on('data', (c) => (agentLog += c))
+    const child = startAgentProcess({
+      bundlePath: join(dir, 'synkti-agent.mjs'),
+      args: ['--config-dir', etc],
+      imdsUrl: imds.url,
+      endpoint,
+      heartbeatMs: 300,
+      output: (chunk) => (agentLog += chunk)
+    })
     agents.push(child)
   }
 

@@ -83,6 +83,50 @@ export function configWrites(script: string, configDir = '/etc/synkti'): Record<
   return out
 }
 
+/**
+ * The built agent bundle as a real process, as the boot script's systemd unit starts it, against an
+ * instance-metadata fixture and the emulator; its output goes to `output`, line by line or in chunks.
+ */
+export function startAgentProcess(o: {
+  bundlePath: string
+  /** the agent's settings: --config-dir DIR, or explicit flags */
+  args: string[]
+  imdsUrl: string
+  endpoint: string
+  sqsEndpoint?: string
+  heartbeatMs?: number
+  output: (chunk: string) => void
+}): ChildProcess {
+  const agent = spawn(
+    process.execPath,
+    [
+      o.bundlePath,
+      ...o.args,
+      '--imds-endpoint',
+      o.imdsUrl,
+      '--poll',
+      '100',
+      '--heartbeat',
+      String(o.heartbeatMs ?? 500),
+      '--drain-margin',
+      '0'
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL: o.endpoint,
+        ...(o.sqsEndpoint ? { AWS_ENDPOINT_URL_SQS: o.sqsEndpoint } : {}),
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test'
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
+  agent.stdout!.on('data', (c: Buffer) => o.output(c.toString()))
+  agent.stderr!.on('data', (c: Buffer) => o.output(c.toString()))
+  return agent
+}
+
 export function startMotoNodes(o: MotoNodesOptions): MotoNodes {
   const booted = new Map<string, BootedNode>()
   const gone = new Set<string>()
@@ -104,37 +148,16 @@ export function startMotoNodes(o: MotoNodesOptions): MotoNodes {
     const etc = join(o.workDir, id, 'etc-synkti')
     mkdirSync(etc, { recursive: true })
     for (const [file, value] of Object.entries(config)) writeFileSync(join(etc, file), `${value}\n`)
-    const agent = spawn(
-      process.execPath,
-      [
-        o.bundlePath,
-        '--config-dir',
-        etc,
-        '--imds-endpoint',
-        imds.url,
-        '--poll',
-        '100',
-        '--heartbeat',
-        '500',
-        '--drain-margin',
-        '0'
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL: o.endpoint,
-          ...(o.sqsEndpoint ? { AWS_ENDPOINT_URL_SQS: o.sqsEndpoint } : {}),
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test'
-        },
-        stdio: ['ignore', 'pipe', 'pipe']
+    const agent = startAgentProcess({
+      bundlePath: o.bundlePath,
+      args: ['--config-dir', etc],
+      imdsUrl: imds.url,
+      endpoint: o.endpoint,
+      sqsEndpoint: o.sqsEndpoint,
+      output: (chunk) => {
+        for (const l of chunk.split('\n')) if (l) lines.push(`${id} ${l}`)
       }
-    )
-    const collect = (chunk: Buffer): void => {
-      for (const l of chunk.toString().split('\n')) if (l) lines.push(`${id} ${l}`)
-    }
-    agent.stdout!.on('data', collect)
-    agent.stderr!.on('data', collect)
+    })
     booted.set(id, { id, imds, agent, userData, config })
   }
 
