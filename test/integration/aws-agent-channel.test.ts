@@ -17,7 +17,13 @@ import {
 } from '@aws-sdk/client-sqs'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { DescribeImagesCommand, DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2'
-import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
+import {
+  haveMoto,
+  motoSenderCheck,
+  sayWhenMotoIsMissing,
+  startMoto,
+  startMotoRuntime
+} from '../support/moto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../src/shared/api'
 import type { InterruptionEvent, ManagedInstance } from '../../src/shared/fleet'
@@ -33,7 +39,7 @@ import {
   type ChannelOutcome
 } from '../../src/main/providers/aws/agent-channel'
 import { presignBundle, publishAgentBundle } from '../../src/main/providers/aws/agent-boot'
-import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import type { Runtime } from '../../src/main/runtime/runtime'
 import { agentServing } from '../../src/main/serving/agent'
 import { checkReady } from '../../src/main/serving/serving'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
@@ -45,12 +51,6 @@ sayWhenMotoIsMissing('aws-agent-channel')
 
 const ROOT = join(__dirname, '..', '..')
 const MODEL = 'org/model-7b'
-/**
- * moto stamps every message with this one IAM user id, and (with Debian's botocore 1.29 models)
- * returns no SenderId to SDK v3's JSON protocol at all; real SQS gives `<role id>:<instance id>`,
- * checked by instanceRoleSender (unit-tested in agent-channel.test.ts)
- */
-const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
 describe.skipIf(!haveMoto)('the agent channel against moto', () => {
@@ -178,8 +178,8 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       queueUrl,
       sink: (kind, body) => operations.agentReport(kind, body),
       owned: ownedByListing(() => provider.listInstances(), systemClock),
-      // moto cannot tell senders apart (see MOTO_SENDER); the fleet check below is the real one
-      senderCheck: (sender) => sender === undefined || sender === MOTO_SENDER,
+      // moto cannot tell senders apart (see MOTO_SENDER in test/support/moto.ts); the fleet check below is the real one
+      senderCheck: motoSenderCheck,
       signal: stopChannel.signal,
       clock: systemClock,
       waitSeconds: 1,
@@ -295,16 +295,10 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
           pollIntervalSeconds: 5
         })
       )
-      runtime = await startRuntime({
+      runtime = await startMotoRuntime({
         dataDir,
-        mode: 'aws',
-        region: 'us-east-1',
+        bundlePath: join(dir, 'synkti-agent.mjs'),
         token: 'a-runtime-token-for-tests',
-        routerPort: 0,
-        demo: false,
-        agentBundlePath: join(dir, 'synkti-agent.mjs'),
-        agentSenderCheck: (sender) => sender === undefined || sender === MOTO_SENDER,
-        agentWaitSeconds: 1,
         log: (l) => lines.push(l)
       })
       await until('the agent channel and bundle', async () =>

@@ -18,17 +18,15 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAwsProvider } from '../../src/main/providers/aws'
 import { reportsQueueName } from '../../src/main/providers/aws/agent-channel'
-import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import type { Runtime } from '../../src/main/runtime/runtime'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
-import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
+import { haveMoto, sayWhenMotoIsMissing, startMoto, startMotoRuntime } from '../support/moto'
 import { startAgentProcess } from '../support/moto-nodes'
 import { until } from '../support/until'
 
 sayWhenMotoIsMissing('aws-job')
 
 const ROOT = join(__dirname, '..', '..')
-/** see aws-agent-channel.test.ts: moto's one sender id for every message */
-const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 const BUCKET = 'synkti-123456789012-us-east-1'
 
@@ -123,16 +121,10 @@ describe.skipIf(!haveMoto)('a deadline job on AWS against moto', () => {
     const lines: string[] = []
     let runtime: Runtime | undefined
     try {
-      runtime = await startRuntime({
+      runtime = await startMotoRuntime({
         dataDir,
-        mode: 'aws',
-        region: 'us-east-1',
+        bundlePath: join(dir, 'synkti-agent.mjs'),
         token: 'a-runtime-token-for-tests',
-        routerPort: 0,
-        demo: false,
-        agentBundlePath: join(dir, 'synkti-agent.mjs'),
-        agentSenderCheck: (sender) => sender === undefined || sender === MOTO_SENDER,
-        agentWaitSeconds: 1,
         log: (l) => lines.push(l)
       })
       const job = (name: string, command: string[]): string =>

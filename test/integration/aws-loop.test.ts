@@ -30,11 +30,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
+import type { Runtime } from '../../src/main/runtime/runtime'
 import { fleetResourceNames } from '../../src/main/providers/aws/resources'
 import type { WorkloadView } from '../../src/shared/api'
 import { runCli } from '../support/cli-run'
-import { haveMoto, sayWhenMotoIsMissing, startMoto } from '../support/moto'
+import { haveMoto, sayWhenMotoIsMissing, startMoto, startMotoRuntime } from '../support/moto'
 import { startMotoNodes, type MotoNodes } from '../support/moto-nodes'
 import { startSqsJsonBridge } from '../fixtures/sqs-json-bridge'
 import { startVllmStub, type VllmStub } from '../fixtures/vllm-stub'
@@ -48,8 +48,6 @@ const ACCOUNT = '123456789012' // moto's
 const FLEET = 'loop'
 const MODEL = 'org/model-7b'
 const TOKEN = 'a-runtime-token-that-never-leaves'
-/** moto stamps every SQS message with this one user id (see aws-agent-channel.test.ts) */
-const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
 const tagsOf = (i: Instance): Record<string, string> =>
@@ -119,16 +117,10 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
   }
 
   async function start(): Promise<Runtime> {
-    return startRuntime({
+    return startMotoRuntime({
       dataDir,
-      mode: 'aws',
-      region,
+      bundlePath,
       token: TOKEN,
-      routerPort: 0,
-      demo: false,
-      agentBundlePath: bundlePath,
-      agentSenderCheck: (sender) => sender === undefined || sender === MOTO_SENDER,
-      agentWaitSeconds: 1,
       log: (l) => runtimeLog.push(`${new Date().toISOString()} ${l}`)
     })
   }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
 
@@ -39,4 +40,34 @@ export async function startMoto(): Promise<{ pid: number; endpoint: string }> {
       .trim()
   )
   return { pid, endpoint: `http://127.0.0.1:${port}` }
+}
+
+/**
+ * moto stamps every SQS message with this one IAM user id and (with Debian's botocore 1.29 models)
+ * returns no SenderId to SDK v3 at all; real SQS gives `<role id>:<instance id>`, checked by
+ * instanceRoleSender (unit-tested in agent-channel.test.ts). Tests accept exactly moto's.
+ */
+export const MOTO_SENDER = 'AIDAIT2UOQQY3AUEKVGXU'
+export const motoSenderCheck = (sender: string | undefined): boolean =>
+  sender === undefined || sender === MOTO_SENDER
+
+/** the AWS runtime (the daemon's and the desktop app's) against moto: AWS_* point at it already */
+export function startMotoRuntime(o: {
+  dataDir: string
+  bundlePath: string
+  token: string
+  log: (line: string) => void
+}): Promise<Runtime> {
+  return startRuntime({
+    dataDir: o.dataDir,
+    mode: 'aws',
+    region: 'us-east-1',
+    token: o.token,
+    routerPort: 0,
+    demo: false,
+    agentBundlePath: o.bundlePath,
+    agentSenderCheck: motoSenderCheck,
+    agentWaitSeconds: 1,
+    log: o.log
+  })
 }
