@@ -9,7 +9,7 @@
 // an instance terminated without any notice is replaced; instances outside the fleet are never
 // touched. Every launch is counted: nothing leaks and nothing is launched twice.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -152,6 +152,49 @@ describe.skipIf(!haveMoto)('the controller loop on AWS against moto', () => {
     if (pid) process.kill(pid)
     rmSync(dir, { recursive: true, force: true })
   })
+
+  it('before setup the runtime says why it launches nothing, and launches nothing', async () => {
+    const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]
+    const bare = join(dir, 'bare')
+    mkdirSync(bare, { recursive: true })
+    writeFileSync(
+      join(bare, 'settings.json'),
+      JSON.stringify({ mode: 'aws', aws: { fleetTag: FLEET, imageId: image.ImageId } })
+    )
+    const lines: string[] = []
+    const bareRuntime = await startMotoRuntime({
+      dataDir: bare,
+      bundlePath,
+      token: TOKEN,
+      log: (l) => lines.push(l)
+    })
+    try {
+      const status = await until('the agent setup settled', async () => {
+        const s = await bareRuntime.handlers.status({})
+        return s.message.includes('launches refused') ? s : undefined
+      })
+      expect(status.message).toContain(
+        `launches refused: a node needs its agent, which is off: no SQS queue ${names.reportsQueue} in us-east-1 (run \`synkti aws setup\`)`
+      )
+      expect(status.message).toContain(
+        `agent bundle: no S3 bucket synkti-${ACCOUNT}-us-east-1 (run \`synkti aws setup\`)`
+      )
+      await bareRuntime.handlers.applyWorkloads({
+        text: `kind: service\nname: chat\nmodel: ${MODEL}\ninstanceTypes: [g5.xlarge]\n`,
+        file: 'chat.yaml'
+      })
+      await until('the launch refused', async () =>
+        lines.some((l) =>
+          l.includes('chat: launches deferred: not launching: a node needs its agent')
+        )
+          ? true
+          : undefined
+      )
+      expect(await fleetInstances()).toEqual([])
+    } finally {
+      await bareRuntime.stop()
+    }
+  }, 60_000)
 
   it('setup, then a service of 2 + 1 whose every launch carries the tags, IMDSv2, the profile and the boot script', async () => {
     const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images!.find(

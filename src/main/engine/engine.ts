@@ -48,7 +48,10 @@ export interface EngineDeps {
   speed?: number
   /** where the OpenAI-compatible router listens */
   routerUrl?: string
-  /** what the start could not use as configured (a bad saved trace, a broken settings file): kept in the status line */
+  /**
+   * what the start could not use or set up as configured (a bad saved trace, a broken settings file,
+   * the node agent on AWS): kept in the status line; read at each status, so later entries show too
+   */
   warnings?: readonly string[]
   /** on AWS: the on-demand prices in use and their source, for the status */
   onDemandPrices?: () => OnDemandPriceView[]

@@ -390,8 +390,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   try {
     await engine.start()
     agentBoot = startBoot?.()
-    // launches wait for the agent's bundle: once it is published, act without waiting for the next sync
-    void agentBoot?.ready.then(() => controller.poke())
+    // launches wait for the agent's bundle: once it is published, act without waiting for the next
+    // sync; when it cannot be, the status says why nothing launches (the warnings are read live)
+    void agentBoot?.ready.then(() => {
+      const boot = agentBoot?.status()
+      if (boot?.kind === 'off' && !settings.get().fleet.cockpitUrl)
+        warnings.push(`launches refused: a node needs its agent, which is off: ${boot.reason}`)
+      controller.poke()
+    })
   } catch (error) {
     await router.close()
     await ownedSandbox?.stopAll()

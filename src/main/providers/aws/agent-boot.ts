@@ -136,7 +136,8 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   const tasks: Promise<unknown>[] = []
   let queueUrl: string | undefined
   let bundle: { sha256: string; url: string; bucket: string } | undefined
-  let offReason: string | undefined
+  /** why the agent is off, each part's own reason (the channel's, the bundle's) */
+  const offReasons: string[] = []
   const config = ec2ClientConfig(o.client)
   const urlSeconds = o.urlSeconds ?? 6 * 3600
 
@@ -144,8 +145,9 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
     const sqs = new SQSClient(config)
     queueUrl = await findReportsQueue(sqs, o.fleetTag, signal)
     if (!queueUrl) {
-      offReason = `no SQS queue ${reportsQueueName(o.fleetTag)} in ${o.client.region} (run \`synkti aws setup\`)`
-      o.log(`agent channel off: ${offReason}`)
+      const reason = `no SQS queue ${reportsQueueName(o.fleetTag)} in ${o.client.region} (run \`synkti aws setup\`)`
+      offReasons.push(reason)
+      o.log(`agent channel off: ${reason}`)
       return
     }
     const senderCheck = o.senderCheck ?? (await roleSenderCheck(config, o, signal))
@@ -167,8 +169,9 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
 
   const startBundle = async (): Promise<void> => {
     if (!o.bundlePath || !existsSync(o.bundlePath)) {
-      offReason = `the agent bundle is not built${o.bundlePath ? ` (no ${o.bundlePath})` : ''}: \`npm run build\` makes it`
-      o.log(`agent bundle off: ${offReason}`)
+      const reason = `the agent bundle is not built${o.bundlePath ? ` (no ${o.bundlePath})` : ''}: \`npm run build\` makes it`
+      offReasons.push(reason)
+      o.log(`agent bundle off: ${reason}`)
       return
     }
     const s3 = new S3Client(s3Config(config))
@@ -183,6 +186,9 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
       bundlePath: o.bundlePath,
       version: o.version,
       signal
+    }).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== 'NoSuchBucket') throw error
+      throw new Error(`no S3 bucket ${bucket} (run \`synkti aws setup\`)`, { cause: error })
     })
     o.log(
       `agent bundle ${published.uploaded ? 'uploaded to' : 'already in'} s3://${bucket}/${published.key}`
@@ -212,7 +218,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
   const attempt = (what: string, step: () => Promise<void>): Promise<void> =>
     step().catch((error: unknown) => {
       if (signal.aborted) return
-      offReason = `${what}: ${errorText(error)}`
+      offReasons.push(`${what}: ${errorText(error)}`)
       o.log(`${what} off: ${errorText(error)}`)
     })
   let settled = false
@@ -233,7 +239,7 @@ export function startAgentBoot(o: AgentBootOptions): AgentBoot {
             bucket: bundle.bucket
           }
         }
-      if (offReason) return { kind: 'off', reason: offReason }
+      if (offReasons.length) return { kind: 'off', reason: offReasons.join('; ') }
       return settled ? { kind: 'off', reason: 'the agent is not set up' } : { kind: 'starting' }
     },
     ready,
