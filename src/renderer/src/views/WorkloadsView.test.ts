@@ -194,6 +194,46 @@ describe('WorkloadsView', () => {
     expect(field(w, 'finetune', 'job-state')).toBe('running')
   })
 
+  it('shows a job whose command failed: failed, with the exit code and why, not running', async () => {
+    client.listWorkloads.mockResolvedValue([
+      serviceWorkload('finetune', {
+        kind: 'job',
+        spec: JOB_SPEC,
+        desired: { replicas: 0, standby: 0 },
+        router: undefined,
+        instances: [],
+        job: {
+          progressHours: 1.5,
+          workHours: 6,
+          expectedProgressHours: 2,
+          elapsedHours: 3,
+          deadlineHours: 9,
+          checkpointedHours: 1.5,
+          checkpoints: 3,
+          preemptions: 0,
+          safetyNet: false,
+          decision: 'idle',
+          reason: 'failed at 3.00 h: the command exited with code 3; stopped, not retried',
+          failed: { exitCode: 3, phase: 'run', atHours: 3 },
+          trail: [
+            [0, 0],
+            [3, 1.5]
+          ],
+          costSoFar: 3.25,
+          ondemandCostSoFar: 9.18
+        }
+      })
+    ])
+    const w = await mountView()
+    expect(field(w, 'finetune', 'job-state')).toBe('failed')
+    expect(card(w, 'finetune').find('[data-test="job-state"]').classes()).toContain(
+      'workload-card__health--down'
+    )
+    expect(field(w, 'finetune', 'decision')).toMatch(
+      /^Failed — failed at 3.00 h: the command exited with code 3/
+    )
+  })
+
   it('edits a job from its card: the editor opens with its applied spec', async () => {
     client.listWorkloads.mockResolvedValue([
       serviceWorkload('finetune', { kind: 'job', spec: JOB_SPEC, router: undefined })

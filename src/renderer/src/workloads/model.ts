@@ -100,7 +100,7 @@ export interface JobFigures {
   changeoverHours: number
   /** saved against the same hours on demand, %, null before anything was billed */
   savingsPct: number | null
-  state: 'done' | 'late' | 'running'
+  state: 'done' | 'late' | 'running' | 'failed'
 }
 
 export function jobFigures(w: WorkloadView): JobFigures | null {
@@ -114,13 +114,15 @@ export function jobFigures(w: WorkloadView): JobFigures | null {
     aheadHours: job.progressHours - job.expectedProgressHours,
     changeoverHours: Number.isFinite(changeover) && changeover > 0 ? changeover : 0,
     savingsPct: ondemand > 0 ? (1 - (job.costSoFar ?? 0) / ondemand) * 100 : null,
-    state: done
-      ? job.finishedHours! <= job.deadlineHours + 1e-9
-        ? 'done'
-        : 'late'
-      : job.elapsedHours > job.deadlineHours
-        ? 'late'
-        : 'running'
+    state: job.failed
+      ? 'failed'
+      : done
+        ? job.finishedHours! <= job.deadlineHours + 1e-9
+          ? 'done'
+          : 'late'
+        : job.elapsedHours > job.deadlineHours
+          ? 'late'
+          : 'running'
   }
 }
 
