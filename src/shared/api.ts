@@ -267,6 +267,8 @@ export interface JobView {
   /** the policy's current choice and why */
   decision: 'spot' | 'ondemand' | 'idle'
   reason: string
+  /** when the reason was given, hours since submission (its figures are of that moment) */
+  reasonAtHours?: number
   /** set once the work is done: hours since submission */
   finishedHours?: number
   /**

@@ -103,12 +103,15 @@ describe('a job on a real cloud ends on its command exit', () => {
     expect(seen[0]).toEqual(['ft', j.spec])
     const id = j.view().instanceId!
     expect(id).toBeDefined()
+    // the launch's reason is the decision's, dated by it
+    expect(j.view().reasonAtHours).toBe(0)
     // past C by the clock: not done, the instance keeps running, progress is held short of C
     await j.clock.advance(90 * 60_000)
     await j.pass()
     expect(j.view().finishedHours).toBeUndefined()
     expect(j.view().progressHours).toBeLessThan(1)
     expect(j.view().reason).toMatch(/past its estimate of 1.00 h: running until its command exits/)
+    expect(j.view().reasonAtHours).toBeUndefined() // a state, not a decision
     expect(j.provider.terminated).toEqual([])
     j.exit(id, 0)
     await j.clock.advance(5000)

@@ -183,6 +183,12 @@ export function networkGbps(wording: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+/** the decision the reason comes from, when it is one: its figures are of that moment */
+function reasonTime(s: JobState): { reasonAtHours?: number } {
+  const last = s.decisions.at(-1)
+  return last && last.reason === s.reason ? { reasonAtHours: last.at / 3600 } : {}
+}
+
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const { provider, history, clock } = deps
   const reported = deps.bootScript !== undefined
@@ -601,6 +607,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         safetyNet: s.safetyNet,
         decision: s.finishedAt !== undefined || s.failedAt !== undefined ? 'idle' : s.current,
         reason: s.reason,
+        ...reasonTime(s),
         trail: progressTrail(s, t, C),
         ...(s.finishedAt !== undefined ? { finishedHours: s.finishedAt / 3600 } : {}),
         ...(s.failedAt !== undefined && s.exit

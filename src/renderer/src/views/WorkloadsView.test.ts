@@ -165,6 +165,7 @@ describe('WorkloadsView', () => {
           safetyNet: true,
           decision: 'ondemand',
           reason: 'behind uniform progress',
+          reasonAtHours: 2.5,
           trail: [
             [0, 0],
             [0.2, 0],
@@ -185,6 +186,8 @@ describe('WorkloadsView', () => {
     )
     expect(field(w, 'finetune', 'decision')).toContain('on on-demand')
     expect(field(w, 'finetune', 'decision')).toContain('behind uniform progress')
+    // the reason's figures are of when it was decided, and the card says when that was
+    expect(field(w, 'finetune', 'reason-at')).toBe('(decided at 2.50 h)')
     expect(field(w, 'finetune', 'safety-net')).toBe('safety net')
     expect(field(w, 'finetune', 'progress')).toBe('1.80 h / 6 h (30%)')
     expect(field(w, 'finetune', 'expected')).toBe('2.00 h (-0.20)')
