@@ -315,6 +315,9 @@ describe('job workloads', () => {
     expect(problems({ ...service, hfTokenParameter: '/x $(id)' })).toEqual([
       'hfTokenParameter: expected an SSM parameter name like /synkti/hf-token (letters, digits and . _ - /), got "/x $(id)"'
     ])
+    expect(problems({ ...job, hfTokenParameter: '/team/hf-token' })).toEqual([
+      "hfTokenParameter: must be under /synkti/, the only SSM path the instances' role may read (e.g. /synkti/hf-token)"
+    ])
     expect(problems({ ...job, hfTokenParameter: '' })).toHaveLength(1)
     expect(problems({ ...job, hfTokenParameter: '/a'.repeat(1025) })).toHaveLength(1)
   })

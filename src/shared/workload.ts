@@ -273,10 +273,23 @@ const argSchema = z
  * An SSM Parameter Store name (a SecureString holding e.g. a Hugging Face token): only the name goes
  * into the boot script; the instance reads the value with its own role. AWS's own character rule.
  */
+/** where secrets live in SSM Parameter Store: the only path the agents' role may read */
+export const SECRET_PARAMETER_PREFIX = '/synkti/'
+
+const PARAMETER_NAME = /^[A-Za-z0-9_.\-/]+$/
 const parameterNameSchema = text(
-  /^[A-Za-z0-9_.\-/]+$/,
+  PARAMETER_NAME,
   L.parameterNameLength,
   'an SSM parameter name like /synkti/hf-token (letters, digits and . _ - /)'
+).refine(
+  // a malformed name is already told as such: one message per problem
+  (name) =>
+    !PARAMETER_NAME.test(name) ||
+    name.length > L.parameterNameLength ||
+    name.startsWith(SECRET_PARAMETER_PREFIX),
+  {
+    message: `must be under ${SECRET_PARAMETER_PREFIX}, the only SSM path the instances' role may read (e.g. ${SECRET_PARAMETER_PREFIX}hf-token)`
+  }
 )
 
 export const serviceWorkloadSchema = z

@@ -4,6 +4,7 @@
 // agent-channel.ts, which finds them. Every name starts with `synkti-`, which is what the operator
 // policy's resource patterns (iam-policy.ts, setup-policy.ts) allow.
 
+import { SECRET_PARAMETER_PREFIX } from '../../../shared/workload'
 import { FLEET_TAG_KEY } from '../types'
 import {
   agentBucketName,
@@ -28,7 +29,7 @@ export function checkpointPrefix(fleetTag: string, workload: string): string {
 }
 
 /** SSM Parameter Store prefix agents may read (e.g. /synkti/hf-token for a gated model) */
-export const SSM_PREFIX = '/synkti/'
+export const SSM_PREFIX = SECRET_PARAMETER_PREFIX
 
 /** the four EventBridge rules that feed the interruption queue, by their name suffix */
 export const INTERRUPTION_RULES = {
