@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { JobView, WorkloadView } from '@shared/api'
 import { ClientError } from '@renderer/api/client'
 import { CLIENT_KEY } from '@renderer/api/use-client'
 import { useNotificationsStore } from '@renderer/stores/notifications'
@@ -40,6 +41,41 @@ const JOB_SPEC = {
   deadlineHours: 9,
   changeoverHours: 0.2,
   policy: 'uniform-progress'
+}
+
+/** the job of the running-job test: 1.8 h of 6 h done, 3 h in, on demand on the safety net */
+function runningJob(job: Partial<JobView> = {}): WorkloadView {
+  return serviceWorkload('finetune', {
+    kind: 'job',
+    spec: JOB_SPEC,
+    desired: { replicas: 0, standby: 0 },
+    router: undefined,
+    instances: [],
+    job: {
+      progressHours: 1.8,
+      workHours: 6,
+      expectedProgressHours: 2,
+      elapsedHours: 3,
+      deadlineHours: 9,
+      checkpointedHours: 1.5,
+      checkpoints: 3,
+      preemptions: 1,
+      safetyNet: true,
+      decision: 'ondemand',
+      reason: 'behind uniform progress',
+      reasonAtHours: 2.5,
+      trail: [
+        [0, 0],
+        [0.2, 0],
+        [1.9, 1.7],
+        [1.9, 1.5],
+        [3, 1.8]
+      ],
+      costSoFar: 3.25,
+      ondemandCostSoFar: 9.18,
+      ...job
+    }
+  })
 }
 
 let pinia: Pinia
@@ -146,38 +182,7 @@ describe('WorkloadsView', () => {
   })
 
   it('shows a running job: its progress chart with ep(t) and the safety net, the decision and why, checkpoints and cost', async () => {
-    client.listWorkloads.mockResolvedValue([
-      serviceWorkload('finetune', {
-        kind: 'job',
-        spec: JOB_SPEC,
-        desired: { replicas: 0, standby: 0 },
-        router: undefined,
-        instances: [],
-        job: {
-          progressHours: 1.8,
-          workHours: 6,
-          expectedProgressHours: 2,
-          elapsedHours: 3,
-          deadlineHours: 9,
-          checkpointedHours: 1.5,
-          checkpoints: 3,
-          preemptions: 1,
-          safetyNet: true,
-          decision: 'ondemand',
-          reason: 'behind uniform progress',
-          reasonAtHours: 2.5,
-          trail: [
-            [0, 0],
-            [0.2, 0],
-            [1.9, 1.7],
-            [1.9, 1.5],
-            [3, 1.8]
-          ],
-          costSoFar: 3.25,
-          ondemandCostSoFar: 9.18
-        }
-      })
-    ])
+    client.listWorkloads.mockResolvedValue([runningJob()])
     const w = await mountView()
     const chart = card(w, 'finetune').find('[data-test="vchart"]')
     expect(chart.attributes('data-series')).toBe('progress:5,expected:2,safety-net:2')
@@ -199,32 +204,12 @@ describe('WorkloadsView', () => {
 
   it('shows a job whose command failed: failed, with the exit code and why, not running', async () => {
     client.listWorkloads.mockResolvedValue([
-      serviceWorkload('finetune', {
-        kind: 'job',
-        spec: JOB_SPEC,
-        desired: { replicas: 0, standby: 0 },
-        router: undefined,
-        instances: [],
-        job: {
-          progressHours: 1.5,
-          workHours: 6,
-          expectedProgressHours: 2,
-          elapsedHours: 3,
-          deadlineHours: 9,
-          checkpointedHours: 1.5,
-          checkpoints: 3,
-          preemptions: 0,
-          safetyNet: false,
-          decision: 'idle',
-          reason: 'failed at 3.00 h: the command exited with code 3; stopped, not retried',
-          failed: { exitCode: 3, phase: 'run', atHours: 3 },
-          trail: [
-            [0, 0],
-            [3, 1.5]
-          ],
-          costSoFar: 3.25,
-          ondemandCostSoFar: 9.18
-        }
+      runningJob({
+        safetyNet: false,
+        decision: 'idle',
+        reason: 'failed at 3.00 h: the command exited with code 3; stopped, not retried',
+        reasonAtHours: undefined,
+        failed: { exitCode: 3, phase: 'run', atHours: 3 }
       })
     ])
     const w = await mountView()
