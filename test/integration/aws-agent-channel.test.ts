@@ -18,6 +18,8 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { DescribeImagesCommand, DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2'
 import {
+  awsDataDir,
+  createAgentResources,
   haveMoto,
   motoSenderCheck,
   sayWhenMotoIsMissing,
@@ -274,27 +276,8 @@ describe.skipIf(!haveMoto)('the agent channel against moto', () => {
       const images = await probe.client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
       const imageId = images.Images!.find((i) => /^ami-[0-9a-f]{8,17}$/.test(i.ImageId!))!.ImageId!
       // what `synkti aws setup` creates: the reports queue and the bucket
-      sqs = new SQSClient({ ...client } as SQSClientConfig)
-      queueUrl = (
-        await sqs.send(
-          new CreateQueueCommand({
-            QueueName: reportsQueueName('lab'),
-            Attributes: { FifoQueue: 'true' }
-          })
-        )
-      ).QueueUrl!
-      const s3 = new S3Client({ ...client, forcePathStyle: true })
-      await s3.send(new CreateBucketCommand({ Bucket: 'synkti-123456789012-us-east-1' }))
-      const dataDir = join(dir, 'runtime')
-      mkdirSync(dataDir, { recursive: true })
-      writeFileSync(
-        join(dataDir, 'settings.json'),
-        JSON.stringify({
-          mode: 'aws',
-          aws: { regions: ['us-east-1'], fleetTag: 'lab', imageId },
-          pollIntervalSeconds: 5
-        })
-      )
+      queueUrl = await createAgentResources(client, 'lab', 'synkti-123456789012-us-east-1')
+      const dataDir = awsDataDir(join(dir, 'runtime'), 'lab', imageId)
       runtime = await startMotoRuntime({
         dataDir,
         bundlePath: join(dir, 'synkti-agent.mjs'),

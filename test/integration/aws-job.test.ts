@@ -8,8 +8,6 @@ import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CreateQueueCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import {
   DescribeImagesCommand,
   DescribeInstanceAttributeCommand,
@@ -17,10 +15,16 @@ import {
 } from '@aws-sdk/client-ec2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAwsProvider } from '../../src/main/providers/aws'
-import { reportsQueueName } from '../../src/main/providers/aws/agent-channel'
 import type { Runtime } from '../../src/main/runtime/runtime'
 import { startImdsServer, type ImdsFixture } from '../fixtures/imds-server'
-import { haveMoto, sayWhenMotoIsMissing, startMoto, startMotoRuntime } from '../support/moto'
+import {
+  awsDataDir,
+  createAgentResources,
+  haveMoto,
+  sayWhenMotoIsMissing,
+  startMoto,
+  startMotoRuntime
+} from '../support/moto'
 import { startAgentProcess } from '../support/moto-nodes'
 import { until } from '../support/until'
 
@@ -96,28 +100,8 @@ describe.skipIf(!haveMoto)('a deadline job on AWS against moto', () => {
     const images = await probe.client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
     const imageId = images.Images!.find((i) => /^ami-[0-9a-f]{8,17}$/.test(i.ImageId!))!.ImageId!
     // what `synkti aws setup` creates: the reports queue and the bucket
-    const sqs = new SQSClient({ ...client } as SQSClientConfig)
-    const queueUrl = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: reportsQueueName('lab'),
-          Attributes: { FifoQueue: 'true' }
-        })
-      )
-    ).QueueUrl!
-    await new S3Client({ ...client, forcePathStyle: true }).send(
-      new CreateBucketCommand({ Bucket: BUCKET })
-    )
-    const dataDir = join(dir, 'runtime')
-    mkdirSync(dataDir, { recursive: true })
-    writeFileSync(
-      join(dataDir, 'settings.json'),
-      JSON.stringify({
-        mode: 'aws',
-        aws: { regions: ['us-east-1'], fleetTag: 'lab', imageId },
-        pollIntervalSeconds: 5
-      })
-    )
+    const queueUrl = await createAgentResources(client, 'lab', BUCKET)
+    const dataDir = awsDataDir(join(dir, 'runtime'), 'lab', imageId)
     const lines: string[] = []
     let runtime: Runtime | undefined
     try {

@@ -2,9 +2,12 @@
 // checkout with start.sh; `.ci/run` sets it to ../shared/moto), the one line a test file prints when
 // it is not, and starting it on a free loopback port.
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateQueueCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs'
+import { reportsQueueName } from '../../src/main/providers/aws/agent-channel'
 import { startRuntime, type Runtime } from '../../src/main/runtime/runtime'
 
 const MOTO_DIR = process.env.SYNKTI_MOTO_DIR
@@ -70,4 +73,44 @@ export function startMotoRuntime(o: {
     agentWaitSeconds: 1,
     log: o.log
   })
+}
+
+/**
+ * What `synkti aws setup` creates for the agents, made directly (the tests that are not about setup):
+ * the fleet's FIFO reports queue and the account's bucket. Returns the queue URL.
+ */
+export async function createAgentResources(
+  client: {
+    region: string
+    endpoint: string
+    credentials: { accessKeyId: string; secretAccessKey: string }
+  },
+  fleetTag: string,
+  bucket: string
+): Promise<string> {
+  const sqs = new SQSClient({ ...client } as SQSClientConfig)
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: reportsQueueName(fleetTag),
+      Attributes: { FifoQueue: 'true' }
+    })
+  )
+  await new S3Client({ ...client, forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: bucket })
+  )
+  return queue.QueueUrl!
+}
+
+/** a data folder whose settings run the AWS runtime on that fleet and AMI, syncing every 5 s */
+export function awsDataDir(dataDir: string, fleetTag: string, imageId: string): string {
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'settings.json'),
+    JSON.stringify({
+      mode: 'aws',
+      aws: { regions: ['us-east-1'], fleetTag, imageId },
+      pollIntervalSeconds: 5
+    })
+  )
+  return dataDir
 }

@@ -3,13 +3,12 @@ import type { Command } from 'commander'
 import { defaultDataDir } from '../engine/data-dir'
 import { openSettingsStore } from '../engine/settings-store'
 import { PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing'
-import { isProviderError } from '../providers/errors'
 import { ec2ClientConfig } from '../providers/aws/client'
 import { PRICE_LIST_REGION, fetchOnDemandPrices } from '../providers/aws/price-list'
 import { createOnDemandPriceBook } from '../providers/aws/pricing'
 import { createSetupClients, runSetup, runTeardown, type SetupReport } from '../providers/aws/setup'
 import { operatorIamPolicy } from '../providers/aws/setup-policy'
-import { UsageError, parseNumberFlag } from './errors'
+import { UsageError, parseNumberFlag, providerRefusalsAsUsage } from './errors'
 
 interface AwsFlags {
   region?: string
@@ -64,16 +63,6 @@ function clients(flags: AwsFlags, region: string) {
   return createSetupClients({ region, profile: flags.profile }, { forcePathStyle: emulated })
 }
 
-/** provider refusals (foreign resources, credentials, permissions) are the user's to act on: exit 2 */
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (isProviderError(error)) throw new UsageError(error.message)
-    throw error
-  }
-}
-
 function print(report: SetupReport, flags: AwsFlags, verb: 'setup' | 'teardown'): void {
   if (flags.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n')
@@ -122,7 +111,7 @@ export function registerAws(program: Command): void {
     .requiredOption('--ingress-cidr <cidr>', 'who may reach the model port, e.g. 203.0.113.7/32')
     .action(async (flags: AwsFlags) => {
       const o = setupOptions(flags)
-      const report = await run(() =>
+      const report = await providerRefusalsAsUsage(() =>
         runSetup(clients(flags, o.region), o, { dryRun: !!flags.dryRun })
       )
       print(report, flags, 'setup')
@@ -150,7 +139,7 @@ export function registerAws(program: Command): void {
       .description('delete what `synkti aws setup` created (by its tags), nothing else')
   ).action(async (flags: AwsFlags) => {
     const o = setupOptions(flags)
-    const report = await run(() =>
+    const report = await providerRefusalsAsUsage(() =>
       runTeardown(clients(flags, o.region), o, { dryRun: !!flags.dryRun })
     )
     print(report, flags, 'teardown')

@@ -1,6 +1,18 @@
+import { isProviderError } from '../providers/errors'
+
 /** Bad input from the user: printed as one line, exit status 2, never a stack trace. */
 export class UsageError extends Error {
   override name = 'UsageError'
+}
+
+/** Provider refusals (credentials, capacity, not owned, foreign resources...) are the user's to act on: exit 2, one line. */
+export async function providerRefusalsAsUsage<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (isProviderError(error)) throw new UsageError(error.message)
+    throw error
+  }
 }
 
 /** Parses a flag's number, naming the flag and what it wants when the value is not acceptable. */

@@ -12,7 +12,7 @@ import {
 import { isProviderError } from '../providers/errors'
 import { createSandboxProvider } from '../providers/sandbox'
 import type { CloudProvider } from '../providers/types'
-import { UsageError, parseNumberFlag } from './errors'
+import { UsageError, parseNumberFlag, providerRefusalsAsUsage } from './errors'
 import { checkProvider } from './serve'
 
 export interface FleetFlags {
@@ -137,16 +137,6 @@ export function settingsFile(flags: FleetFlags): Settings {
   return store.get()
 }
 
-/** Provider refusals (credentials, capacity, not owned...) are the user's to act on: exit 2, one line. */
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (isProviderError(error)) throw new UsageError(error.message)
-    throw error
-  }
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
   return rows
@@ -198,7 +188,7 @@ export function registerFleet(program: Command): void {
     .description("list, launch and terminate the fleet's instances; spot prices")
   withProviderOptions(fleet.command('list').description("this fleet's instances")).action(
     async (flags: FleetFlags) => {
-      const list = await run(() => providerFrom(flags).listInstances())
+      const list = await providerRefusalsAsUsage(() => providerFrom(flags).listInstances())
       process.stdout.write((flags.json ? JSON.stringify(list, null, 2) : instanceRows(list)) + '\n')
     }
   )
@@ -272,7 +262,7 @@ export function registerFleet(program: Command): void {
     .action(async (ids: string[], flags: FleetFlags) => {
       const provider = providerFrom(flags)
       for (const id of ids) {
-        await run(() => provider.terminate(id))
+        await providerRefusalsAsUsage(() => provider.terminate(id))
         process.stdout.write(`terminating ${id}\n`)
       }
     })
@@ -283,7 +273,7 @@ export function registerFleet(program: Command): void {
       const hours = Number(flags.hours)
       if (!(hours > 0)) throw new UsageError(`--hours must be a number > 0, got "${flags.hours}"`)
       const now = Date.now()
-      const points = await run(() =>
+      const points = await providerRefusalsAsUsage(() =>
         providerFrom(flags).spotPriceHistory({
           instanceTypes: flags.type,
           from: now - hours * 3_600_000,
